@@ -1,0 +1,11 @@
+//! Domain types, rules and parsers of Pôles. No web framework and no database here:
+//! everything in this crate is plain data and pure functions, so it is easy to test.
+#![forbid(unsafe_code)]
+
+pub mod cordis;
+pub mod geo;
+pub mod model;
+pub mod text;
+pub mod types;
+
+pub use types::*;

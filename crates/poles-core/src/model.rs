@@ -1,0 +1,331 @@
+//! Read models of the registry: what the atlas pages and the JSON API show. Serialisable and
+//! described for OpenAPI; filled by the store, rendered by the web layer.
+
+use crate::{LabelStatus, Money, OrgKind, Tier};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A list page: the rows asked for and how many match in all.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Named {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Sector {
+    pub code: String,
+    pub name_en: String,
+    pub name_fr: String,
+    /// One of the press kit's five sectors (others classify the remaining pôles).
+    pub press_kit: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClusterSummary {
+    pub slug: String,
+    pub name: String,
+    pub official_name: Option<String>,
+    /// Tier of the most recent label that had one.
+    pub label: Option<Tier>,
+    /// Status after the most recent label decision.
+    pub status: Option<LabelStatus>,
+    /// INSEE codes of today's regions.
+    pub regions: Vec<String>,
+    /// Sector codes.
+    pub sectors: Vec<String>,
+    /// Number of member organisations recorded.
+    pub members: i64,
+    /// One of the press kit's 16 leading clusters.
+    pub leading: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Alias {
+    pub name: String,
+    /// `press_kit_en`, `acronym`, `former`, …
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Label {
+    pub tier: Option<Tier>,
+    pub status: LabelStatus,
+    pub decision_date: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    pub legal_act: Option<String>,
+    pub note: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Member {
+    pub organisation_id: i64,
+    pub name: String,
+    pub kind: OrgKind,
+    pub country: Option<String>,
+    pub role: String,
+    pub since: Option<String>,
+    pub source: String,
+    pub quote: Option<String>,
+}
+
+/// One side of a partnership: a cluster of the programme or a foreign cluster or network.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Party {
+    /// `cluster` or `foreign`.
+    pub kind: String,
+    pub slug: String,
+    pub name: String,
+    pub country: Option<String>,
+    /// For foreign parties: `cluster`, `network`, `region` or `organisation`.
+    pub entity: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Partnership {
+    pub id: i64,
+    pub a: Party,
+    pub b: Party,
+    pub kind: String,
+    pub start_date: Option<String>,
+    pub scope: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NewsItem {
+    pub id: i64,
+    pub cluster: Option<String>,
+    pub published_on: Option<String>,
+    pub title_en: String,
+    pub title_fr: String,
+    pub body_en: Option<String>,
+    pub body_fr: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClusterDetail {
+    pub slug: String,
+    pub name: String,
+    pub official_name: Option<String>,
+    pub aliases: Vec<Alias>,
+    pub label: Option<Tier>,
+    pub status: Option<LabelStatus>,
+    pub leading: bool,
+    pub regions: Vec<Named>,
+    /// The regions of 2007 (before the 2015 reform), as the sources give them.
+    pub regions_2007: Vec<Named>,
+    pub sectors: Vec<Sector>,
+    pub theme_fr: Option<String>,
+    pub specialty_en: Option<String>,
+    pub website: Option<String>,
+    pub description_fr: Option<String>,
+    pub description_en: Option<String>,
+    pub governance: Option<String>,
+    pub note: Option<String>,
+    pub sources: Vec<String>,
+    pub label_history: Vec<Label>,
+    pub members: Vec<Member>,
+    pub partnerships: Vec<Partnership>,
+    /// Projects in which a member takes part or that the cluster labelled.
+    pub projects: i64,
+    pub news: Vec<NewsItem>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganisationSummary {
+    pub id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub country: Option<String>,
+    pub projects: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MembershipOf {
+    pub cluster: String,
+    pub cluster_name: String,
+    pub role: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganisationDetail {
+    pub id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub country: Option<String>,
+    pub region: Option<Named>,
+    pub naf_code: Option<String>,
+    pub headcount_band: Option<String>,
+    pub siren: Option<String>,
+    pub siret: Option<String>,
+    pub vat: Option<String>,
+    pub pic: Option<String>,
+    pub cordis_id: Option<String>,
+    pub website: Option<String>,
+    pub competences: Option<String>,
+    pub source: String,
+    pub memberships: Vec<MembershipOf>,
+    pub project_count: i64,
+    /// The most recent projects (at most 100).
+    pub projects: Vec<ProjectSummary>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProjectSummary {
+    pub id: i64,
+    pub acronym: String,
+    pub title: Option<String>,
+    pub programme: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub total_cost: Option<Money>,
+    pub public_funding: Option<Money>,
+    pub partners: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProjectPartner {
+    pub organisation_id: i64,
+    pub name: String,
+    pub kind: OrgKind,
+    pub country: Option<String>,
+    /// `coordinator` or `partner`.
+    pub role: String,
+    pub cost: Option<Money>,
+    pub funding: Option<Money>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProjectDetail {
+    pub id: i64,
+    pub acronym: String,
+    pub title: Option<String>,
+    pub programme: Option<String>,
+    pub call: Option<String>,
+    pub topic: Option<String>,
+    pub topic_title: Option<String>,
+    pub funding_scheme: Option<String>,
+    pub status: Option<String>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub total_cost: Option<Money>,
+    pub public_funding: Option<Money>,
+    pub source: String,
+    pub partners: Vec<ProjectPartner>,
+    /// Slugs of the clusters that labelled the project or count a partner as member.
+    pub clusters: Vec<Named>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Figure {
+    pub key: String,
+    pub label_en: String,
+    pub label_fr: String,
+    pub amount: Money,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    /// `year` (per year of the period) or `period` (over the whole period).
+    pub per: String,
+    pub funder: Option<String>,
+    /// `K` press kit only, `C` confirmed by a public source, `U` unconfirmed.
+    pub certainty: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub name_en: String,
+    pub name_fr: String,
+    pub starts_on: Option<String>,
+    pub place: Option<String>,
+    pub description_en: Option<String>,
+    pub description_fr: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Survey {
+    pub statement_en: String,
+    pub statement_fr: String,
+    pub percent: i64,
+    pub population_en: Option<String>,
+    pub population_fr: Option<String>,
+    pub pollster: Option<String>,
+    pub conducted: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TextItem {
+    pub position: i64,
+    pub title_en: Option<String>,
+    pub title_fr: Option<String>,
+    pub text_en: String,
+    pub text_fr: String,
+    pub source: String,
+}
+
+/// Everything the programme states about itself: money, label criteria, polls.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProgrammeFacts {
+    pub figures: Vec<Figure>,
+    pub label_criteria: Vec<TextItem>,
+    pub success_factors: Vec<TextItem>,
+    pub benefits: Vec<TextItem>,
+    pub surveys: Vec<Survey>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// `cluster`, `organisation` or `project`.
+    pub kind: String,
+    /// Slug of a cluster, id of an organisation or project.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub score: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResults {
+    pub query: String,
+    pub items: Vec<SearchHit>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegionSummary {
+    pub code: String,
+    pub name: String,
+    pub clusters: i64,
+    pub organisations: i64,
+    pub former_regions: Vec<Named>,
+}
+
+/// Counts shown on the home page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Stats {
+    pub clusters: i64,
+    pub labelled_2005: i64,
+    pub organisations: i64,
+    pub projects: i64,
+    pub partnerships: i64,
+    pub countries: i64,
+}

@@ -1,0 +1,238 @@
+//! Connecting, configuring and migrating either backend, chosen by the URL's scheme.
+
+use crate::error::{Result, StoreError};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A migration: applied once, in order, never edited after it shipped.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "registry",
+    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+}];
+
+/// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.
+const MIGRATION_LOCK: i64 = 7_263_001;
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// Turns the documented URL forms into what the driver accepts:
+/// `sqlite:///abs.db`, `sqlite://rel.db` (created if missing) and `postgres://…`.
+fn driver_url(url: &str) -> Result<(Backend, String)> {
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        if rest.is_empty() {
+            return Err(StoreError::Url(url.to_string()));
+        }
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let with_mode = if rest.contains("mode=") {
+            url.to_string()
+        } else {
+            format!("{url}{sep}mode=rwc")
+        };
+        Ok((Backend::Sqlite, with_mode))
+    } else if url.starts_with("sqlite:") {
+        Ok((Backend::Sqlite, url.to_string()))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_string()))
+    } else {
+        Err(StoreError::Url(url.to_string()))
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let (backend, driver_url) = driver_url(url)?;
+        let opts = AnyConnectOptions::from_str(&driver_url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(60))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers go on during a long import; FULL makes a
+                            // committed write survive a power cut; the busy timeout makes a
+                            // second writer wait instead of failing.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 60000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(opts)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(opts)
+                    .await?
+            }
+        };
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies the migrations not yet applied; returns their versions. Safe to run from
+    /// several app servers at once (an advisory lock on PostgreSQL, a write lock on SQLite).
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        let mut conn = self.pool.acquire().await?;
+        match self.backend {
+            Backend::Postgres => {
+                conn.execute(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})").as_str())
+                    .await?;
+            }
+            Backend::Sqlite => {
+                conn.execute("BEGIN IMMEDIATE").await?;
+            }
+        }
+        let result = self.migrate_locked(&mut conn).await;
+        match self.backend {
+            Backend::Postgres => {
+                conn.execute(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})").as_str())
+                    .await?;
+            }
+            Backend::Sqlite => {
+                conn.execute(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })
+                    .await?;
+            }
+        }
+        result
+    }
+
+    async fn migrate_locked(&self, conn: &mut sqlx::AnyConnection) -> Result<Vec<i64>> {
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+             name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .await?;
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut done = Vec::new();
+        for m in MIGRATIONS {
+            if applied.contains(&m.version) {
+                continue;
+            }
+            let sql = match self.backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            // On SQLite we are already inside BEGIN IMMEDIATE; PostgreSQL gets its own
+            // transaction per migration. DDL is transactional on both.
+            if self.backend == Backend::Postgres {
+                conn.execute("BEGIN").await?;
+            }
+            let res = async {
+                for stmt in split_statements(sql) {
+                    conn.execute(stmt.as_str()).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                )
+                .bind(m.version)
+                .bind(m.name)
+                .bind(crate::util::now_utc())
+                .execute(&mut *conn)
+                .await?;
+                Ok::<_, sqlx::Error>(())
+            }
+            .await;
+            if self.backend == Backend::Postgres {
+                conn.execute(if res.is_ok() { "COMMIT" } else { "ROLLBACK" })
+                    .await?;
+            }
+            res?;
+            done.push(m.version);
+        }
+        Ok(done)
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Splits a migration file into statements, dropping `--` comments. Our migrations keep
+/// semicolons out of string literals, which makes this safe.
+fn split_statements(sql: &str) -> Vec<String> {
+    let without_comments: String = sql
+        .lines()
+        .map(|l| match l.find("--") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(
+            driver_url("sqlite://poles.db").unwrap(),
+            (Backend::Sqlite, "sqlite://poles.db?mode=rwc".to_string())
+        );
+        assert_eq!(
+            driver_url("sqlite:///tmp/p.db").unwrap().1,
+            "sqlite:///tmp/p.db?mode=rwc"
+        );
+        assert_eq!(
+            driver_url("postgres://postgres@127.0.0.1:5432/test")
+                .unwrap()
+                .0,
+            Backend::Postgres
+        );
+        assert!(driver_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn statements_split_without_comments() {
+        let s =
+            split_statements("-- a; comment\nCREATE TABLE a (x TEXT);\n\nCREATE INDEX i ON a(x);");
+        assert_eq!(s.len(), 2);
+        assert!(s[0].starts_with("CREATE TABLE"));
+    }
+}

@@ -1,0 +1,17 @@
+use poles_core::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or refused; never turned into "not found".
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    /// Input data (an import or the shipped data) is unusable as a whole.
+    #[error("bad data: {0}")]
+    Data(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
+    Url(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

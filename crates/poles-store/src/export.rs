@@ -1,0 +1,224 @@
+//! Exports of the registry as JSON and CSV. Only public columns are written: each table's
+//! columns are listed here explicitly, and a test fails when a table gains a column that
+//! is not listed (as public or private).
+
+use crate::error::{Result, StoreError};
+use crate::Db;
+use sqlx::Row;
+use std::io::Write;
+
+/// Public columns per exported table; what is not here is never exported.
+pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
+    (
+        "clusters",
+        &[
+            "id",
+            "slug",
+            "name",
+            "official_name",
+            "theme_fr",
+            "specialty_en",
+            "leading",
+            "website",
+            "description_fr",
+            "description_en",
+            "governance",
+            "note",
+            "sources",
+        ],
+    ),
+    (
+        "labels",
+        &[
+            "id",
+            "cluster_id",
+            "tier",
+            "status",
+            "decision_date",
+            "valid_from",
+            "valid_until",
+            "legal_act",
+            "note",
+            "source",
+        ],
+    ),
+    (
+        "organisations",
+        &[
+            "id",
+            "name",
+            "short_name",
+            "kind",
+            "country",
+            "region_code",
+            "naf_code",
+            "headcount_band",
+            "siren",
+            "siret",
+            "vat",
+            "pic",
+            "cordis_id",
+            "parent_id",
+            "website",
+            "competences",
+            "source",
+        ],
+    ),
+    (
+        "memberships",
+        &[
+            "cluster_id",
+            "organisation_id",
+            "role",
+            "since",
+            "source",
+            "quote",
+        ],
+    ),
+    (
+        "projects",
+        &[
+            "id",
+            "source_key",
+            "acronym",
+            "title",
+            "programme",
+            "call",
+            "topic",
+            "topic_title",
+            "funding_scheme",
+            "status",
+            "start_date",
+            "end_date",
+            "total_cost_cents",
+            "public_funding_cents",
+            "currency",
+            "source",
+        ],
+    ),
+    (
+        "project_partners",
+        &[
+            "project_id",
+            "organisation_id",
+            "role",
+            "cost_cents",
+            "funding_cents",
+        ],
+    ),
+    (
+        "foreign_clusters",
+        &["id", "slug", "name", "country", "kind", "website"],
+    ),
+    (
+        "partnerships",
+        &[
+            "id",
+            "a_cluster_id",
+            "a_foreign_id",
+            "b_cluster_id",
+            "b_foreign_id",
+            "kind",
+            "start_date",
+            "scope",
+            "source",
+        ],
+    ),
+    (
+        "figures",
+        &[
+            "key",
+            "label_en",
+            "label_fr",
+            "amount_cents",
+            "currency",
+            "period_start",
+            "period_end",
+            "per",
+            "funder",
+            "certainty",
+            "source",
+        ],
+    ),
+];
+
+/// Columns deliberately kept out of exports (internal bookkeeping).
+pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
+    ("clusters", &["version"]),
+    ("organisations", &["version", "demo_key"]),
+];
+
+fn columns(table: &str) -> Result<&'static [&'static str]> {
+    PUBLIC_COLUMNS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, c)| *c)
+        .ok_or_else(|| StoreError::Data(format!("table {table} is not exported")))
+}
+
+async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
+    let cols = columns(table)?;
+    // Everything is cast to text so that both backends export the same bytes.
+    let select: Vec<String> = cols
+        .iter()
+        .map(|c| format!("CAST({c} AS TEXT) AS {c}"))
+        .collect();
+    let order = if cols.contains(&"id") { "id" } else { cols[0] };
+    let sql = format!("SELECT {} FROM {table} ORDER BY {order}", select.join(", "));
+    let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|r| {
+            (0..cols.len())
+                .map(|k| Ok(r.try_get::<Option<String>, _>(k)?))
+                .collect()
+        })
+        .collect()
+}
+
+/// Writes every exported table as `TABLE.csv` into `dir`.
+pub async fn export_csv(db: &Db, dir: &std::path::Path) -> Result<Vec<(String, usize)>> {
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::Data(e.to_string()))?;
+    let mut out = Vec::new();
+    for (table, cols) in PUBLIC_COLUMNS {
+        let path = dir.join(format!("{table}.csv"));
+        let mut w = csv::Writer::from_path(&path).map_err(|e| StoreError::Data(e.to_string()))?;
+        w.write_record(*cols)
+            .map_err(|e| StoreError::Data(e.to_string()))?;
+        let data = rows(db, table).await?;
+        for r in &data {
+            w.write_record(r.iter().map(|v| v.as_deref().unwrap_or("")))
+                .map_err(|e| StoreError::Data(e.to_string()))?;
+        }
+        w.flush().map_err(|e| StoreError::Data(e.to_string()))?;
+        out.push((table.to_string(), data.len()));
+    }
+    Ok(out)
+}
+
+/// Writes the registry as one JSON document `{table: [{column: value}]}`.
+pub async fn export_json(db: &Db, mut w: impl Write) -> Result<()> {
+    let mut doc = serde_json::Map::new();
+    for (table, cols) in PUBLIC_COLUMNS {
+        let data = rows(db, table).await?;
+        let list: Vec<serde_json::Value> = data
+            .into_iter()
+            .map(|r| {
+                serde_json::Value::Object(
+                    cols.iter()
+                        .zip(r)
+                        .map(|(c, v)| {
+                            (
+                                c.to_string(),
+                                v.map(serde_json::Value::String)
+                                    .unwrap_or(serde_json::Value::Null),
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        doc.insert(table.to_string(), serde_json::Value::Array(list));
+    }
+    serde_json::to_writer(&mut w, &doc).map_err(|e| StoreError::Data(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,490 @@
+//! Importers. `cordis`: the CORDIS Horizon 2020 extract as historical projects, organisations
+//! and consortia. All-or-nothing per run (one transaction), idempotent (keyed on the source's
+//! own ids), and every rejected row reported with its line and reason.
+
+use crate::error::{Result, StoreError};
+use crate::util::{i, insert_batched, os, s, Cell};
+use crate::Db;
+use poles_core::cordis::{self, Edge, Organisation, Project, Rejected};
+use sqlx::{Any, Row, Transaction};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+/// Reports progress of long work; the CLI draws a bar, tests and the server stay quiet.
+pub trait Progress: Send + Sync {
+    fn stage(&self, name: &str, len: u64);
+    fn inc(&self, n: u64);
+}
+
+/// A progress sink that shows nothing.
+pub struct Quiet;
+impl Progress for Quiet {
+    fn stage(&self, _: &str, _: u64) {}
+    fn inc(&self, _: u64) {}
+}
+
+/// The extract, parsed and checked, before anything is written.
+#[derive(Debug, Default)]
+pub struct CordisData {
+    pub projects: Vec<Project>,
+    pub organisations: Vec<Organisation>,
+    pub edges: Vec<Edge>,
+    pub topics: HashMap<String, String>,
+    pub rejected: Vec<Rejected>,
+}
+
+/// Counts of one kind of record.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub read: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ImportSummary {
+    pub organisations: Counts,
+    pub projects: Counts,
+    pub partners: Counts,
+    /// Every rejected row: file, line, reason.
+    pub rejected: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RejectedRow {
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+fn open(dir: &Path, name: &str) -> Result<Box<dyn Read>> {
+    let plain = dir.join(name);
+    if plain.exists() {
+        let f = std::fs::File::open(&plain)
+            .map_err(|e| StoreError::Data(format!("{}: {e}", plain.display())))?;
+        return Ok(Box::new(std::io::BufReader::new(f)));
+    }
+    let gz = dir.join(format!("{name}.gz"));
+    let f = std::fs::File::open(&gz)
+        .map_err(|e| StoreError::Data(format!("{}: {e} (nor {}.gz)", plain.display(), name)))?;
+    Ok(Box::new(flate2::read::GzDecoder::new(
+        std::io::BufReader::new(f),
+    )))
+}
+
+fn file_error(r: Rejected) -> StoreError {
+    StoreError::Data(format!("{} line {}: {}", r.file, r.line, r.reason))
+}
+
+impl CordisData {
+    /// Reads the extract from a folder laid out as published (plain or `.gz` files). The
+    /// topic titles are optional: without them projects show their topic code only.
+    pub fn read_dir(dir: &Path) -> Result<CordisData> {
+        let topics_reader = open(dir, cordis::TOPICS_FILE)
+            .or_else(|_| open(dir, "cordisref-H2020topics.csv"))
+            .ok();
+        Self::parse(
+            open(dir, cordis::PROJECTS_FILE)?,
+            open(dir, cordis::ORGANISATIONS_FILE)?,
+            open(dir, cordis::EDGES_FILE)?,
+            topics_reader,
+        )
+    }
+
+    pub fn parse(
+        projects: impl Read,
+        organisations: impl Read,
+        edges: impl Read,
+        topics: Option<impl Read>,
+    ) -> Result<CordisData> {
+        let (projects, mut rejected) = cordis::parse_projects(projects).map_err(file_error)?;
+        let (organisations, r2) = cordis::parse_organisations(organisations).map_err(file_error)?;
+        let (edges, r3) = cordis::parse_edges(edges).map_err(file_error)?;
+        rejected.extend(r2);
+        rejected.extend(r3);
+        let topics = topics
+            .map(|t| cordis::parse_topics(t).into_iter().collect())
+            .unwrap_or_default();
+        let mut data = CordisData {
+            projects,
+            organisations,
+            edges,
+            topics,
+            rejected,
+        };
+        data.check_references();
+        Ok(data)
+    }
+
+    /// Duplicated keys and links to unknown rows are rejected here, before any write.
+    fn check_references(&mut self) {
+        let mut seen = HashSet::new();
+        let mut rejected = std::mem::take(&mut self.rejected);
+        self.projects.retain(|p| {
+            let fresh = seen.insert(p.rcn);
+            if !fresh {
+                rejected.push(Rejected {
+                    file: cordis::PROJECTS_FILE,
+                    line: p.line,
+                    reason: format!("duplicate rcn {}", p.rcn),
+                });
+            }
+            fresh
+        });
+        let mut seen_orgs = HashSet::new();
+        self.organisations.retain(|o| {
+            let fresh = seen_orgs.insert(o.id.clone());
+            if !fresh {
+                rejected.push(Rejected {
+                    file: cordis::ORGANISATIONS_FILE,
+                    line: o.line,
+                    reason: format!("duplicate new_org_id {}", o.id),
+                });
+            }
+            fresh
+        });
+        let mut seen_edges = HashSet::new();
+        self.edges.retain(|e| {
+            let reason = if !seen.contains(&e.project_rcn) {
+                Some(format!("unknown project rcn {}", e.project_rcn))
+            } else if !seen_orgs.contains(&e.org_id) {
+                Some(format!("unknown organisation {}", e.org_id))
+            } else if !seen_edges.insert((e.project_rcn, e.org_id.clone())) {
+                Some("duplicate link".to_string())
+            } else {
+                None
+            };
+            if let Some(reason) = &reason {
+                rejected.push(Rejected {
+                    file: cordis::EDGES_FILE,
+                    line: e.line,
+                    reason: reason.clone(),
+                });
+            }
+            reason.is_none()
+        });
+        rejected.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
+        self.rejected = rejected;
+    }
+}
+
+/// Imports the extract in one transaction: either all of it lands, or nothing does.
+pub async fn import_cordis(
+    db: &Db,
+    data: &CordisData,
+    progress: &dyn Progress,
+) -> Result<ImportSummary> {
+    let mut tx = db.pool.begin().await?;
+    let summary = import_cordis_tx(&mut tx, data, progress).await?;
+    crate::search::rebuild(&mut tx).await?;
+    tx.commit().await?;
+    Ok(summary)
+}
+
+fn count_rejected(data: &CordisData, file: &str) -> u64 {
+    data.rejected.iter().filter(|r| r.file == file).count() as u64
+}
+
+pub(crate) async fn import_cordis_tx(
+    tx: &mut Transaction<'static, Any>,
+    data: &CordisData,
+    progress: &dyn Progress,
+) -> Result<ImportSummary> {
+    let mut summary = ImportSummary {
+        rejected: data
+            .rejected
+            .iter()
+            .map(|r| RejectedRow {
+                file: r.file.to_string(),
+                line: r.line,
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    const SOURCE: &str = "CORDIS H2020 open data (EC reuse decision 2011/833/EU)";
+
+    // Organisations, keyed on the extract's own id.
+    progress.stage("organisations", data.organisations.len() as u64);
+    let existing: HashMap<String, (i64, String, Option<String>, Option<String>)> =
+        sqlx::query("SELECT id, cordis_id, name, short_name, country FROM organisations WHERE cordis_id IS NOT NULL")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    s(r, "cordis_id")?,
+                    (i(r, "id")?, s(r, "name")?, os(r, "short_name")?, os(r, "country")?),
+                ))
+            })
+            .collect::<Result<_>>()?;
+    let mut new_rows = Vec::new();
+    let c = &mut summary.organisations;
+    c.read = data.organisations.len() as u64 + count_rejected(data, cordis::ORGANISATIONS_FILE);
+    c.rejected = count_rejected(data, cordis::ORGANISATIONS_FILE);
+    for o in &data.organisations {
+        match existing.get(&o.id) {
+            None => {
+                let pic =
+                    o.id.bytes()
+                        .all(|b| b.is_ascii_digit())
+                        .then(|| o.id.clone());
+                new_rows.push(vec![
+                    Cell::from(o.name.as_str()),
+                    o.short_name.clone().into(),
+                    cordis::infer_kind(&o.name).as_str().into(),
+                    o.country.clone().into(),
+                    pic.into(),
+                    o.id.as_str().into(),
+                    SOURCE.into(),
+                ]);
+                c.created += 1;
+            }
+            Some((id, name, short, country)) => {
+                if name != &o.name || short != &o.short_name || country != &o.country {
+                    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, country = $3, version = version + 1 WHERE id = $4")
+                        .bind(o.name.clone())
+                        .bind(o.short_name.clone())
+                        .bind(o.country.clone())
+                        .bind(*id)
+                        .execute(&mut **tx)
+                        .await?;
+                    c.updated += 1;
+                } else {
+                    c.unchanged += 1;
+                }
+            }
+        }
+        progress.inc(1);
+    }
+    insert_batched(
+        tx,
+        "organisations",
+        &[
+            "name",
+            "short_name",
+            "kind",
+            "country",
+            "pic",
+            "cordis_id",
+            "source",
+        ],
+        new_rows,
+        "",
+    )
+    .await?;
+    let org_ids: HashMap<String, i64> =
+        sqlx::query("SELECT id, cordis_id FROM organisations WHERE cordis_id IS NOT NULL")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| Ok((s(r, "cordis_id")?, i(r, "id")?)))
+            .collect::<Result<_>>()?;
+
+    // Projects, keyed on `cordis:<rcn>`.
+    progress.stage("projects", data.projects.len() as u64);
+    let existing: HashMap<String, (i64, String)> =
+        sqlx::query("SELECT id, source_key, acronym, COALESCE(end_date, '') AS e, COALESCE(status, '') AS st, COALESCE(total_cost_cents, -1) AS tc, COALESCE(public_funding_cents, -1) AS pf FROM projects WHERE source_key LIKE 'cordis:%'")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| {
+                let sig = format!(
+                    "{}|{}|{}|{}|{}",
+                    s(r, "acronym")?,
+                    s(r, "e")?,
+                    s(r, "st")?,
+                    i(r, "tc")?,
+                    i(r, "pf")?
+                );
+                Ok((s(r, "source_key")?, (i(r, "id")?, sig)))
+            })
+            .collect::<Result<_>>()?;
+    let c = &mut summary.projects;
+    c.rejected = count_rejected(data, cordis::PROJECTS_FILE);
+    c.read = data.projects.len() as u64 + c.rejected;
+    let mut new_rows = Vec::new();
+    for p in &data.projects {
+        let key = format!("cordis:{}", p.rcn);
+        let sig = format!(
+            "{}|{}|{}|{}|{}",
+            p.acronym,
+            p.end_date.clone().unwrap_or_default(),
+            p.status,
+            p.total_cost_cents.unwrap_or(-1),
+            p.ec_max_contribution_cents.unwrap_or(-1)
+        );
+        let topic_title = data.topics.get(&p.topic).cloned();
+        let opt = |v: &str| Some(v.to_string()).filter(|s| !s.is_empty());
+        match existing.get(&key) {
+            None => {
+                new_rows.push(vec![
+                    Cell::from(key),
+                    p.acronym.as_str().into(),
+                    opt(&p.programme).into(),
+                    opt(&p.call).into(),
+                    opt(&p.topic).into(),
+                    topic_title.into(),
+                    opt(&p.funding_scheme).into(),
+                    opt(&p.status).into(),
+                    p.start_date.clone().into(),
+                    p.end_date.clone().into(),
+                    p.total_cost_cents.into(),
+                    p.ec_max_contribution_cents.into(),
+                    "EUR".into(),
+                    SOURCE.into(),
+                ]);
+                c.created += 1;
+            }
+            Some((id, old_sig)) => {
+                if *old_sig != sig {
+                    sqlx::query("UPDATE projects SET acronym = $1, end_date = $2, status = $3, total_cost_cents = $4, public_funding_cents = $5, start_date = $6 WHERE id = $7")
+                        .bind(p.acronym.clone())
+                        .bind(p.end_date.clone())
+                        .bind(opt(&p.status))
+                        .bind(p.total_cost_cents)
+                        .bind(p.ec_max_contribution_cents)
+                        .bind(p.start_date.clone())
+                        .bind(*id)
+                        .execute(&mut **tx)
+                        .await?;
+                    c.updated += 1;
+                } else {
+                    c.unchanged += 1;
+                }
+            }
+        }
+        progress.inc(1);
+    }
+    insert_batched(
+        tx,
+        "projects",
+        &[
+            "source_key",
+            "acronym",
+            "programme",
+            "call",
+            "topic",
+            "topic_title",
+            "funding_scheme",
+            "status",
+            "start_date",
+            "end_date",
+            "total_cost_cents",
+            "public_funding_cents",
+            "currency",
+            "source",
+        ],
+        new_rows,
+        "",
+    )
+    .await?;
+    let project_ids: HashMap<i64, i64> =
+        sqlx::query("SELECT id, source_key FROM projects WHERE source_key LIKE 'cordis:%'")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| {
+                let key = s(r, "source_key")?;
+                let rcn = key
+                    .trim_start_matches("cordis:")
+                    .parse::<i64>()
+                    .map_err(|_| StoreError::Data(format!("bad source key {key}")))?;
+                Ok((rcn, i(r, "id")?))
+            })
+            .collect::<Result<_>>()?;
+
+    // Consortia. The extract names the coordinator, not its id: the partner whose name and
+    // country match is the coordinator.
+    progress.stage("consortia", data.edges.len() as u64);
+    let coordinator: HashMap<i64, (String, String)> = data
+        .projects
+        .iter()
+        .map(|p| {
+            (
+                p.rcn,
+                (p.coordinator.to_uppercase(), p.coordinator_country.clone()),
+            )
+        })
+        .collect();
+    let org_by_id: HashMap<&str, &Organisation> = data
+        .organisations
+        .iter()
+        .map(|o| (o.id.as_str(), o))
+        .collect();
+    let existing: HashSet<(i64, i64)> =
+        sqlx::query("SELECT project_id, organisation_id FROM project_partners")
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| Ok((i(r, "project_id")?, i(r, "organisation_id")?)))
+            .collect::<Result<_>>()?;
+    let c = &mut summary.partners;
+    c.rejected = count_rejected(data, cordis::EDGES_FILE);
+    c.read = data.edges.len() as u64 + c.rejected;
+    let mut new_rows = Vec::new();
+    for e in &data.edges {
+        let (Some(&pid), Some(&oid)) = (project_ids.get(&e.project_rcn), org_ids.get(&e.org_id))
+        else {
+            return Err(StoreError::Data(format!(
+                "{} line {}: link to a row that was not stored",
+                cordis::EDGES_FILE,
+                e.line
+            )));
+        };
+        if existing.contains(&(pid, oid)) {
+            c.unchanged += 1;
+        } else {
+            let is_coord = match (
+                coordinator.get(&e.project_rcn),
+                org_by_id.get(e.org_id.as_str()),
+            ) {
+                (Some((name, country)), Some(o)) => {
+                    o.name.to_uppercase() == *name && o.country.as_deref().unwrap_or("") == country
+                }
+                _ => false,
+            };
+            new_rows.push(vec![
+                Cell::from(pid),
+                oid.into(),
+                if is_coord { "coordinator" } else { "partner" }.into(),
+            ]);
+            c.created += 1;
+        }
+        progress.inc(1);
+    }
+    insert_batched(
+        tx,
+        "project_partners",
+        &["project_id", "organisation_id", "role"],
+        new_rows,
+        "",
+    )
+    .await?;
+    Ok(summary)
+}
+
+/// How many rows a table holds; for summaries and tests.
+pub async fn count(db: &Db, table: &str) -> Result<i64> {
+    let allowed = [
+        "organisations",
+        "projects",
+        "project_partners",
+        "clusters",
+        "communes",
+        "search_entries",
+        "memberships",
+        "partnerships",
+        "labels",
+    ];
+    if !allowed.contains(&table) {
+        return Err(StoreError::Data(format!("unknown table {table}")));
+    }
+    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")?)
+}

@@ -1,0 +1,17 @@
+//! Storage of Pôles: one interface over SQLite (embedded default) and PostgreSQL (several
+//! stateless app servers on one database). Queries are written once in the SQL both backends
+//! share and checked at run time through sqlx's `Any` driver; each backend has its own
+//! migration folder for the few places where their DDL differs.
+#![forbid(unsafe_code)]
+
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod registry;
+pub mod search;
+mod util;
+
+pub use db::{Backend, Db};
+pub use error::StoreError;

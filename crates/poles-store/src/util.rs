@@ -1,0 +1,128 @@
+//! Small helpers over sqlx's `Any` rows and batched inserts.
+
+use crate::error::Result;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+pub(crate) fn s(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+
+pub(crate) fn os(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+pub(crate) fn i(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+
+pub(crate) fn oi(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
+/// A bindable cell of a batched insert.
+#[derive(Debug, Clone)]
+pub(crate) enum Cell {
+    T(Option<String>),
+    I(Option<i64>),
+}
+
+impl From<&str> for Cell {
+    fn from(v: &str) -> Self {
+        Cell::T(Some(v.to_string()))
+    }
+}
+impl From<String> for Cell {
+    fn from(v: String) -> Self {
+        Cell::T(Some(v))
+    }
+}
+impl From<Option<String>> for Cell {
+    fn from(v: Option<String>) -> Self {
+        Cell::T(v)
+    }
+}
+impl From<Option<&str>> for Cell {
+    fn from(v: Option<&str>) -> Self {
+        Cell::T(v.map(str::to_string))
+    }
+}
+impl From<i64> for Cell {
+    fn from(v: i64) -> Self {
+        Cell::I(Some(v))
+    }
+}
+impl From<Option<i64>> for Cell {
+    fn from(v: Option<i64>) -> Self {
+        Cell::I(v)
+    }
+}
+
+/// Inserts rows in multi-row statements (a few hundred rows each): one round trip per batch
+/// instead of per row, which matters on PostgreSQL over a network. `suffix` may hold an
+/// `ON CONFLICT` clause.
+pub(crate) async fn insert_batched(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Cell>>,
+    suffix: &str,
+) -> Result<u64> {
+    let per_batch = (900 / columns.len().max(1)).max(1);
+    let mut done = 0;
+    for chunk in rows.chunks(per_batch) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (r, _) in chunk.iter().enumerate() {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 0..columns.len() {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                sql.push_str(&format!("${n}"));
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(suffix);
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for cell in row {
+                q = match cell {
+                    Cell::T(v) => q.bind(v.clone()),
+                    Cell::I(v) => q.bind(*v),
+                };
+            }
+        }
+        done += q.execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(done)
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (days-to-civil conversion, no date crate needed).
+pub(crate) fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,198 @@
+//! `poles`: the thin binary over the Pôles crates. `serve` (the default) runs the platform;
+//! `migrate`, `import` and `export` manage its data.
+#![forbid(unsafe_code)]
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use poles_store::import::{self, CordisData, Progress};
+use poles_store::{demo, export, Db};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+#[derive(Parser)]
+#[command(
+    name = "poles",
+    version,
+    about = "Pôles: the open platform of a competitiveness-cluster programme"
+)]
+struct Cli {
+    /// Database URL: sqlite:///abs/path.db, sqlite://relative.db or postgres://user@host:port/db
+    #[arg(
+        long,
+        env = "POLES_DATABASE_URL",
+        default_value = "sqlite://poles.db",
+        global = true
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the atlas and the API (the default command)
+    Serve(ServeArgs),
+    /// Apply pending database migrations
+    Migrate,
+    /// Import data into the registry
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export the registry's public data
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(clap::Args, Default)]
+struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "POLES_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Do not load the demo data into an empty database
+    #[arg(long)]
+    no_demo: bool,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The CORDIS H2020 extract (projects.tsv, organizations.tsv, project_org_edges.tsv)
+    Cordis {
+        dir: PathBuf,
+        /// Refuse the whole import when any row is rejected
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The registry as one JSON document, to a file or standard output
+    Json { out: Option<PathBuf> },
+    /// The registry as one CSV file per table, into a folder
+    Csv { dir: PathBuf },
+}
+
+/// A progress bar on a terminal; indicatif hides it when standard error is not one.
+struct Bar(Mutex<Option<ProgressBar>>);
+
+impl Progress for Bar {
+    fn stage(&self, name: &str, len: u64) {
+        let mut slot = self.0.lock().expect("progress lock");
+        if let Some(old) = slot.take() {
+            old.finish();
+        }
+        let bar = ProgressBar::new(len).with_message(name.to_string());
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len} {elapsed}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        *slot = Some(bar);
+    }
+
+    fn inc(&self, n: u64) {
+        if let Some(b) = self.0.lock().expect("progress lock").as_ref() {
+            b.inc(n);
+        }
+    }
+}
+
+impl Bar {
+    fn new() -> Bar {
+        Bar(Mutex::new(None))
+    }
+    fn finish(&self) {
+        if let Some(b) = self.0.lock().expect("progress lock").take() {
+            b.finish();
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let db = Db::connect(&cli.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", cli.database_url))?;
+    let applied = db.migrate().await.context("migrations failed")?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, backend = db.backend.name(), "migrations applied");
+    }
+    match cli.command.unwrap_or(Command::Serve(ServeArgs {
+        bind: std::env::var("POLES_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
+        no_demo: false,
+    })) {
+        Command::Serve(args) => serve(db, args).await,
+        Command::Migrate => {
+            println!("migrations applied: {applied:?}");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Cordis { dir, strict }) => {
+            let data = CordisData::read_dir(&dir)?;
+            if strict && !data.rejected.is_empty() {
+                for r in &data.rejected {
+                    eprintln!("{} line {}: {}", r.file, r.line, r.reason);
+                }
+                anyhow::bail!(
+                    "{} rows rejected; nothing imported (--strict)",
+                    data.rejected.len()
+                );
+            }
+            let bar = Bar::new();
+            let summary = import::import_cordis(&db, &data, &bar).await?;
+            bar.finish();
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        Command::Export(ExportCommand::Json { out }) => {
+            match out {
+                Some(path) => {
+                    let f = std::fs::File::create(&path)?;
+                    export::export_json(&db, std::io::BufWriter::new(f)).await?;
+                }
+                None => export::export_json(&db, std::io::stdout().lock()).await?,
+            }
+            Ok(())
+        }
+        Command::Export(ExportCommand::Csv { dir }) => {
+            for (table, rows) in export::export_csv(&db, &dir).await? {
+                println!("{table}.csv: {rows} rows");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    if !args.no_demo {
+        let bar = Bar::new();
+        if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {
+            bar.finish();
+            tracing::info!(
+                clusters = report.clusters,
+                communes = report.communes,
+                projects = report.cordis.projects.created,
+                organisations = report.cordis.organisations.created,
+                "demo data loaded"
+            );
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    tracing::info!("Pôles serving on http://{}", listener.local_addr()?);
+    let app = poles_web::router(poles_web::AppState::new(db));
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
