@@ -550,7 +550,7 @@ async fn load_programme(tx: &mut Transaction<'static, Any>) -> Result<u64> {
     for c in &p.clusters {
         let id = returning_id(
             tx,
-            "INSERT INTO clusters (slug, name, official_name, theme_fr, specialty_en, leading, website, description_fr, description_en, note, sources) \
+            "INSERT INTO clusters (slug, name, official_name, theme_fr, specialty_en, is_leading, website, description_fr, description_en, note, sources) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             vec![
                 c.slug.as_str().into(),

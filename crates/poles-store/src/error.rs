@@ -3,7 +3,7 @@ use poles_core::FieldError;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database failed or refused; never turned into "not found".
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Invalid(#[from] FieldError),
@@ -15,3 +15,14 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database's own message where there is one (the `Any` driver's Display can be terse).
+fn describe(e: &sqlx::Error) -> String {
+    match e.as_database_error() {
+        Some(d) => match d.code() {
+            Some(code) => format!("{} ({code})", d.message()),
+            None => d.message().to_string(),
+        },
+        None => e.to_string(),
+    }
+}

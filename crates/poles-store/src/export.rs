@@ -18,7 +18,7 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "official_name",
             "theme_fr",
             "specialty_en",
-            "leading",
+            "is_leading",
             "website",
             "description_fr",
             "description_en",

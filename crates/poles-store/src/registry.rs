@@ -135,7 +135,7 @@ pub struct ClusterFilter {
 /// has at most a few hundred clusters, so filters apply in memory on one consistent read.
 pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
     let rows = sqlx::query(
-        "SELECT c.id, c.slug, c.name, c.official_name, c.leading, \
+        "SELECT c.id, c.slug, c.name, c.official_name, c.is_leading, \
            (SELECT COUNT(*) FROM memberships m WHERE m.cluster_id = c.id) AS members \
          FROM clusters c ORDER BY c.name",
     )
@@ -179,7 +179,7 @@ pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
             regions: regions.remove(&id).unwrap_or_default(),
             sectors: sectors.remove(&id).unwrap_or_default(),
             members: i(r, "members")?,
-            leading: i(r, "leading")? != 0,
+            leading: i(r, "is_leading")? != 0,
         });
     }
     Ok(out)
@@ -465,7 +465,7 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         aliases,
         label,
         status,
-        leading: i(&row, "leading")? != 0,
+        leading: i(&row, "is_leading")? != 0,
         regions,
         regions_2007,
         sectors,

@@ -75,7 +75,7 @@ CREATE TABLE clusters (
     official_name TEXT,
     theme_fr TEXT,
     specialty_en TEXT,
-    leading BIGINT NOT NULL DEFAULT 0,
+    is_leading BIGINT NOT NULL DEFAULT 0,
     website TEXT,
     description_fr TEXT,
     description_en TEXT,
