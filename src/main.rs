@@ -8,7 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use poles_store::import::{self, CordisData, Progress};
 use poles_store::{demo, export, Db};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Parser)]
 #[command(
@@ -72,8 +73,9 @@ enum ExportCommand {
     Csv { dir: PathBuf },
 }
 
-/// A progress bar on a terminal; indicatif hides it when standard error is not one.
-struct Bar(Mutex<Option<ProgressBar>>);
+/// A progress bar on a terminal (indicatif hides it when standard error is not one), and
+/// the Ctrl-C flag that cancels an import between stages.
+struct Bar(Mutex<Option<ProgressBar>>, Arc<AtomicBool>);
 
 impl Progress for Bar {
     fn stage(&self, name: &str, len: u64) {
@@ -95,11 +97,23 @@ impl Progress for Bar {
             b.inc(n);
         }
     }
+
+    fn cancelled(&self) -> bool {
+        self.1.load(Ordering::Relaxed)
+    }
 }
 
 impl Bar {
     fn new() -> Bar {
-        Bar(Mutex::new(None))
+        let flag = Arc::new(AtomicBool::new(false));
+        let set = flag.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping: the import will roll back");
+                set.store(true, Ordering::Relaxed);
+            }
+        });
+        Bar(Mutex::new(None), flag)
     }
     fn finish(&self) {
         if let Some(b) = self.0.lock().expect("progress lock").take() {

@@ -145,6 +145,7 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
 /// Columns deliberately kept out of exports (internal bookkeeping).
 pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("clusters", &["version"]),
+    ("figures", &["id"]),
     ("organisations", &["version", "demo_key"]),
 ];
 

@@ -15,6 +15,21 @@ use std::path::Path;
 pub trait Progress: Send + Sync {
     fn stage(&self, name: &str, len: u64);
     fn inc(&self, n: u64);
+    /// True when the user asked to stop (Ctrl-C): the import then rolls back whole.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Starts a stage, or stops the import when it was cancelled.
+fn stage(progress: &dyn Progress, name: &str, len: u64) -> Result<()> {
+    if progress.cancelled() {
+        return Err(StoreError::Data(format!(
+            "import cancelled before {name}; nothing was written"
+        )));
+    }
+    progress.stage(name, len);
+    Ok(())
 }
 
 /// A progress sink that shows nothing.
@@ -208,7 +223,7 @@ pub(crate) async fn import_cordis_tx(
     const SOURCE: &str = "CORDIS H2020 open data (EC reuse decision 2011/833/EU)";
 
     // Organisations, keyed on the extract's own id.
-    progress.stage("organisations", data.organisations.len() as u64);
+    stage(progress, "organisations", data.organisations.len() as u64)?;
     let existing: HashMap<String, (i64, String, Option<String>, Option<String>)> =
         sqlx::query("SELECT id, cordis_id, name, short_name, country FROM organisations WHERE cordis_id IS NOT NULL")
             .fetch_all(&mut **tx)
@@ -285,7 +300,7 @@ pub(crate) async fn import_cordis_tx(
             .collect::<Result<_>>()?;
 
     // Projects, keyed on `cordis:<rcn>`.
-    progress.stage("projects", data.projects.len() as u64);
+    stage(progress, "projects", data.projects.len() as u64)?;
     let existing: HashMap<String, (i64, String)> =
         sqlx::query("SELECT id, source_key, acronym, COALESCE(end_date, '') AS e, COALESCE(status, '') AS st, COALESCE(total_cost_cents, -1) AS tc, COALESCE(public_funding_cents, -1) AS pf FROM projects WHERE source_key LIKE 'cordis:%'")
             .fetch_all(&mut **tx)
@@ -399,7 +414,7 @@ pub(crate) async fn import_cordis_tx(
 
     // Consortia. The extract names the coordinator, not its id: the partner whose name and
     // country match is the coordinator.
-    progress.stage("consortia", data.edges.len() as u64);
+    stage(progress, "consortia", data.edges.len() as u64)?;
     let coordinator: HashMap<i64, (String, String)> = data
         .projects
         .iter()
@@ -464,6 +479,7 @@ pub(crate) async fn import_cordis_tx(
         "",
     )
     .await?;
+    stage(progress, "search index", 1)?;
     Ok(summary)
 }
 

@@ -1,0 +1,90 @@
+//! The store itself, on the backend under test: demo loading, exports, the CORDIS extract.
+
+use crate::support::{connect, fresh_db, shared};
+use poles_store::import::Quiet;
+use poles_store::{demo, export, import};
+use sqlx::{Column, Row};
+
+#[tokio::test]
+async fn demo_loads_once_even_when_two_servers_start_together() {
+    let (db, url) = fresh_db().await;
+    let other = connect(&url).await;
+    // Without CORDIS to keep this test short; the shared app loads everything.
+    let (a, b) = tokio::join!(
+        demo::load_if_empty(&db, false, &Quiet),
+        demo::load_if_empty(&other, false, &Quiet)
+    );
+    let loaded = [a.expect("first"), b.expect("second")];
+    assert_eq!(
+        loaded.iter().filter(|r| r.is_some()).count(),
+        1,
+        "exactly one loads"
+    );
+    assert_eq!(import::count(&db, "clusters").await.unwrap(), 64);
+    assert!(demo::load_if_empty(&db, false, &Quiet)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(import::count(&db, "communes").await.unwrap() > 34_000);
+}
+
+#[tokio::test]
+async fn postcodes_lead_to_communes_and_regions() {
+    let db = connect(&shared().db_url).await;
+    let communes = poles_store::registry::communes_by_postcode(&db, "38000")
+        .await
+        .unwrap();
+    assert!(communes
+        .iter()
+        .any(|(_, name, dep, region)| name == "Grenoble" && dep == "38" && region == "84"));
+}
+
+#[tokio::test]
+async fn exports_hold_every_public_table_and_mark_every_column() {
+    let db = connect(&shared().db_url).await;
+    // A column added to an exported table must be marked public or private.
+    for (table, public) in export::PUBLIC_COLUMNS {
+        let row = sqlx::query(&format!("SELECT * FROM {table} LIMIT 1"))
+            .fetch_one(&db.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+        let private: &[&str] = export::PRIVATE_COLUMNS
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, c)| *c)
+            .unwrap_or(&[]);
+        for col in row.columns() {
+            let name = col.name();
+            assert!(
+                public.contains(&name) || private.contains(&name),
+                "{table}.{name} is neither public nor private in export.rs"
+            );
+        }
+    }
+    let mut out = Vec::new();
+    export::export_json(&db, &mut out).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["clusters"].as_array().unwrap().len(), 64);
+    assert!(
+        doc["organisations"][0].get("demo_key").is_none(),
+        "private columns stay out"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let files = export::export_csv(&db, dir.path()).await.unwrap();
+    assert!(files.iter().any(|(t, n)| t == "projects" && *n == 7174));
+    let csv = std::fs::read_to_string(dir.path().join("clusters.csv")).unwrap();
+    assert!(csv.starts_with("id,slug,name"));
+}
+
+#[test]
+fn the_shipped_cordis_extract_parses_whole() {
+    let data = demo::cordis_data().unwrap();
+    assert_eq!(data.projects.len(), 7174);
+    assert_eq!(data.organisations.len(), 11210);
+    assert_eq!(data.edges.len(), 28034);
+    assert!(
+        data.rejected.is_empty(),
+        "{:?}",
+        &data.rejected[..data.rejected.len().min(5)]
+    );
+}
