@@ -103,6 +103,8 @@ async fn bad_parameters_are_400_naming_the_parameter() {
         ("/api/v1/projects?organisation=x", "organisation"),
         ("/api/v1/search", "q"),
         ("/api/v1/search?q=a&kind=city", "kind"),
+        ("/api/v1/communes?postcode=380", "postcode"),
+        ("/api/v1/communes", "postcode"),
     ] {
         let (status, body) = get_json(&format!("{}{query}", app.base)).await;
         assert_eq!(status, 400, "{query}: {body}");
@@ -278,6 +280,23 @@ async fn programme_figures_keep_their_currency_and_source() {
         .iter()
         .any(|s| s["percent"] == 79));
 
+    let (_, c) = get_json(&format!("{}/api/v1/communes?postcode=69001", app.base)).await;
+    assert!(
+        c.as_array().unwrap().iter().any(|x| x["region"] == "84"),
+        "{c}"
+    );
+    let (_, news) = get_json(&format!("{}/api/v1/news", app.base)).await;
+    assert!(news
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["cluster"] == "solutions-communicantes-securisees"));
+    let (_, events) = get_json(&format!("{}/api/v1/events", app.base)).await;
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["place"] == "Sophia Antipolis"));
     let (_, p) = get_json(&format!("{}/api/v1/partnerships", app.base)).await;
     assert!(p.as_array().unwrap().len() >= 8);
     let (_, r) = get_json(&format!("{}/api/v1/regions", app.base)).await;

@@ -36,7 +36,7 @@ async fn postcodes_lead_to_communes_and_regions() {
         .unwrap();
     assert!(communes
         .iter()
-        .any(|(_, name, dep, region)| name == "Grenoble" && dep == "38" && region == "84"));
+        .any(|c| c.name == "Grenoble" && c.department == "38" && c.region == "84"));
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ async fn sweep_postgres(admin: &str) {
         .get_or_init(|| async {
             let db = Db::connect(admin).await.expect("PostgreSQL reachable");
             let names: Vec<String> = sqlx::query_scalar(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'poles_test_%'",
+                "SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'poles_test_%'",
             )
             .fetch_all(&db.pool)
             .await

@@ -329,3 +329,13 @@ pub struct Stats {
     pub partnerships: i64,
     pub countries: i64,
 }
+
+/// A commune with its department and region (postcode → commune → department → region).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Commune {
+    /// INSEE code.
+    pub code: String,
+    pub name: String,
+    pub department: String,
+    pub region: String,
+}

@@ -875,10 +875,7 @@ pub async fn stats(db: &Db) -> Result<Stats> {
 }
 
 /// Communes of a postcode, with their department and region: postcode → commune → region.
-pub async fn communes_by_postcode(
-    db: &Db,
-    postcode: &str,
-) -> Result<Vec<(String, String, String, String)>> {
+pub async fn communes_by_postcode(db: &Db, postcode: &str) -> Result<Vec<Commune>> {
     sqlx::query(
         "SELECT c.code, c.name, c.department_code, c.region_code FROM postcodes p \
          JOIN communes c ON c.code = p.commune_code WHERE p.postcode = $1 ORDER BY c.name",
@@ -888,12 +885,12 @@ pub async fn communes_by_postcode(
     .await?
     .iter()
     .map(|r| {
-        Ok((
-            s(r, "code")?,
-            s(r, "name")?,
-            s(r, "department_code")?,
-            s(r, "region_code")?,
-        ))
+        Ok(Commune {
+            code: s(r, "code")?,
+            name: s(r, "name")?,
+            department: s(r, "department_code")?,
+            region: s(r, "region_code")?,
+        })
     })
     .collect()
 }

@@ -9,24 +9,40 @@ use axum::routing::get;
 use axum::{Json, Router};
 use poles_core::model::*;
 use poles_store::{registry, search};
+use std::sync::Arc;
 use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
+/// The API routes and their OpenAPI document, registered together so that no route can
+/// be missing from the document.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/clusters", get(list_clusters))
-        .route("/api/v1/clusters/{slug}", get(get_cluster))
-        .route("/api/v1/organisations", get(list_organisations))
-        .route("/api/v1/organisations/{id}", get(get_organisation))
-        .route("/api/v1/projects", get(list_projects))
-        .route("/api/v1/projects/{id}", get(get_project))
-        .route("/api/v1/partnerships", get(list_partnerships))
-        .route("/api/v1/programme/figures", get(programme_figures))
-        .route("/api/v1/sectors", get(list_sectors))
-        .route("/api/v1/regions", get(list_regions))
-        .route("/api/v1/search", get(search_all))
-        .route("/api/openapi.json", get(openapi))
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(list_clusters))
+        .routes(routes!(get_cluster))
+        .routes(routes!(list_organisations))
+        .routes(routes!(get_organisation))
+        .routes(routes!(list_projects))
+        .routes(routes!(get_project))
+        .routes(routes!(list_partnerships))
+        .routes(routes!(programme_figures))
+        .routes(routes!(list_sectors))
+        .routes(routes!(list_regions))
+        .routes(routes!(search_all))
+        .routes(routes!(list_communes))
+        .routes(routes!(list_news))
+        .routes(routes!(list_events))
+        .split_for_parts();
+    let doc = Arc::new(doc);
+    router.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
 }
 
 /// Clusters, filtered and paged.
@@ -188,29 +204,41 @@ async fn search_all(
     Ok(Json(search::search(&st.db, &q, kind, page).await?))
 }
 
+/// Communes of a postcode, with their department and region.
+#[utoipa::path(get, path = "/api/v1/communes", tag = "territories",
+    params(("postcode" = String, Query, description = "A French postcode, five digits")),
+    responses((status = 200, body = Vec<Commune>), (status = 400, body = ErrorBody)))]
+async fn list_communes(
+    State(st): State<AppState>,
+    Query(p): Query<Params>,
+) -> ApiResult<Vec<Commune>> {
+    let pc = p.get("postcode").map(|s| s.trim()).unwrap_or("");
+    if pc.len() != 5 || !pc.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(poles_core::FieldError::new("postcode", "must be five digits").into());
+    }
+    Ok(Json(registry::communes_by_postcode(&st.db, pc).await?))
+}
+
+/// News and press clippings, newest first.
+#[utoipa::path(get, path = "/api/v1/news", tag = "programme",
+    responses((status = 200, body = Vec<NewsItem>)))]
+async fn list_news(State(st): State<AppState>) -> ApiResult<Vec<NewsItem>> {
+    Ok(Json(registry::news(&st.db, None).await?))
+}
+
+/// Events of the programme.
+#[utoipa::path(get, path = "/api/v1/events", tag = "programme",
+    responses((status = 200, body = Vec<Event>)))]
+async fn list_events(State(st): State<AppState>) -> ApiResult<Vec<Event>> {
+    Ok(Json(registry::events(&st.db).await?))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Pôles API",
         description = "The public registry of a competitiveness-cluster programme: clusters, organisations, projects, partnerships and the programme's figures."
     ),
-    paths(
-        list_clusters,
-        get_cluster,
-        list_organisations,
-        get_organisation,
-        list_projects,
-        get_project,
-        list_partnerships,
-        programme_figures,
-        list_sectors,
-        list_regions,
-        search_all
-    ),
     components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;
-
-async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
-}

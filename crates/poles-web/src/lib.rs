@@ -18,6 +18,7 @@ use poles_store::Db;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -89,6 +90,10 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
+        // Every request gets an `x-request-id` (kept when the client or a proxy sent one),
+        // echoed on the response, so that logs and reports can name it.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {

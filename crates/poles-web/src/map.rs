@@ -209,15 +209,12 @@ pub fn network(
 ) -> Svg {
     let pos = positions(maps, clusters);
     let base = france(maps, &[], lang, None, title.clone());
-    let mut foreign: BTreeMap<(String, String), String> = BTreeMap::new();
+    // Sorted by country (unknown countries first), then name.
+    let mut foreign: BTreeMap<(Option<String>, String), String> = BTreeMap::new();
     for p in partnerships {
         for side in [&p.a, &p.b] {
             if side.kind == "foreign" {
-                let country = side
-                    .country
-                    .as_deref()
-                    .map(&country_name)
-                    .unwrap_or_else(|| "—".into());
+                let country = side.country.as_deref().map(&country_name);
                 foreign.insert((country, side.name.clone()), side.slug.clone());
             }
         }
@@ -236,14 +233,20 @@ pub fn network(
             r: 5.0,
             class: "marker foreign".into(),
             href: format!("#partner-{slug}"),
-            title: format!("{name} ({country})"),
+            title: match country {
+                Some(c) => format!("{name} ({c})"),
+                None => name.clone(),
+            },
             slug: slug.clone(),
         });
         texts.push(Text {
             x: col_x + 10.0,
             y: y + 4.0,
             class: "node-label",
-            text: format!("{name} — {country}"),
+            text: match country {
+                Some(c) => format!("{name} — {c}"),
+                None => name.clone(),
+            },
         });
     }
     let mut lines = Vec::new();
