@@ -185,6 +185,15 @@ pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
     Ok(out)
 }
 
+/// Every cluster that passes the filter, in list order.
+pub async fn clusters_where(db: &Db, f: &ClusterFilter) -> Result<Vec<ClusterSummary>> {
+    let page = Page {
+        limit: i64::MAX,
+        offset: 0,
+    };
+    Ok(list_clusters(db, f, page).await?.items)
+}
+
 pub async fn list_clusters(
     db: &Db,
     f: &ClusterFilter,

@@ -42,7 +42,10 @@ pub(crate) async fn rebuild(tx: &mut Transaction<'static, Any>) -> Result<()> {
             "cluster".into(),
             s(c, "slug")?.into(),
             s(c, "name")?.into(),
-            os(c, "official_name")?.or(os(c, "theme_fr")?).into(),
+            os(c, "official_name")?
+                .filter(|o| *o != s(c, "name").unwrap_or_default())
+                .or(os(c, "theme_fr")?)
+                .into(),
             normalize(&text.join(" ")).into(),
             3i64.into(),
         ]);

@@ -550,12 +550,13 @@ async fn region(
         .into_iter()
         .find(|r| r.code == code)
         .ok_or_else(|| not_found(lang, "region"))?;
-    let clusters: Vec<ClusterSummary> = registry::all_clusters(&st.db)
+    let filter = registry::ClusterFilter {
+        region: Some(r.code.clone()),
+        ..Default::default()
+    };
+    let clusters = registry::clusters_where(&st.db, &filter)
         .await
-        .in_lang(lang)?
-        .into_iter()
-        .filter(|k| k.regions.contains(&r.code))
-        .collect();
+        .in_lang(lang)?;
     let map = map::france(
         &st.maps,
         &clusters,
@@ -624,12 +625,13 @@ async fn sector(
         .into_iter()
         .find(|s| s.code == code)
         .ok_or_else(|| not_found(lang, "sector"))?;
-    let clusters: Vec<ClusterSummary> = registry::all_clusters(&st.db)
+    let filter = registry::ClusterFilter {
+        sector: Some(s.code.clone()),
+        ..Default::default()
+    };
+    let clusters = registry::clusters_where(&st.db, &filter)
         .await
-        .in_lang(lang)?
-        .into_iter()
-        .filter(|k| k.sectors.contains(&s.code))
-        .collect();
+        .in_lang(lang)?;
     let map = map::france(
         &st.maps,
         &clusters,
