@@ -5,8 +5,9 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use poles_core::auth::{Email, Grant, NewPassword};
 use poles_store::import::{self, CordisData, Progress};
-use poles_store::{demo, export, Db};
+use poles_store::{accounts, audit, demo, export, Db};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,6 +43,38 @@ enum Command {
     /// Export the registry's public data
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Manage accounts
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Check the audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password is read from standard input
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// admin, programme_officer, region_officer, funder_officer, cluster_manager, organisation_member or reviewer
+        #[arg(long)]
+        role: String,
+        /// The role's object: a region code, a funder, a cluster slug or an organisation id
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// Print a one-time password-reset token for a user (there is no mail server)
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exits non-zero naming the first broken row
+    Verify,
 }
 
 #[derive(clap::Args, Default)]
@@ -52,6 +85,9 @@ struct ServeArgs {
     /// Do not load the demo data into an empty database
     #[arg(long)]
     no_demo: bool,
+    /// Served over TLS (directly or behind a proxy): Secure `__Host-` cookies and HSTS
+    #[arg(long, env = "POLES_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +178,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs {
         bind: std::env::var("POLES_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
         no_demo: false,
+        secure_cookies: std::env::var("POLES_SECURE_COOKIES")
+            .is_ok_and(|v| v == "true" || v == "1"),
     })) {
         Command::Serve(args) => serve(db, args).await,
         Command::Migrate => {
@@ -175,6 +213,43 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Admin(AdminCommand::CreateUser { email, role, scope }) => {
+            let email = Email::parse("email", &email)?;
+            let grant = Grant::parse(&role, scope.as_deref())?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = NewPassword::parse(
+                "password",
+                password.trim_end_matches(['\n', '\r']),
+                &poles_web::common_passwords(),
+            )?;
+            let ctx = audit::Context::default();
+            let id = accounts::create_user(&db, None, &ctx, &email, &password, &[grant]).await?;
+            println!("user {id} created: {}", email.as_str());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::ResetPassword { email }) => {
+            let email = Email::parse("email", &email)?;
+            let ctx = audit::Context::default();
+            match accounts::start_reset(&db, &accounts::Policy::default(), &ctx, &email).await? {
+                Some(token) => {
+                    println!("one-time reset token (valid 1 hour): {token}");
+                    println!("use it at /reset?token={token}");
+                    Ok(())
+                }
+                None => anyhow::bail!("no active account with that e-mail"),
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => match audit::verify(&db).await? {
+            Ok(n) => {
+                println!("audit trail intact: {n} rows verified");
+                Ok(())
+            }
+            Err(broken) => {
+                eprintln!("audit trail BROKEN at row {}: {}", broken.id, broken.reason);
+                std::process::exit(2);
+            }
+        },
         Command::Export(ExportCommand::Csv { dir }) => {
             for (table, rows) in export::export_csv(&db, &dir).await? {
                 println!("{table}.csv: {rows} rows");
@@ -189,6 +264,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         let bar = Bar::new();
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {
             bar.finish();
+            create_demo_users(&db).await?;
             tracing::info!(
                 clusters = report.clusters,
                 communes = report.communes,
@@ -202,11 +278,63 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!("Pôles serving on http://{}", listener.local_addr()?);
-    let app = poles_web::router(poles_web::AppState::new(db));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    let auth = poles_web::auth::AuthConfig {
+        secure_cookies: args.secure_cookies,
+        ..Default::default()
+    };
+    let app = poles_web::router(poles_web::AppState::with_auth(db, auth));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// Demo accounts, one per main role, with random passwords printed once: there are no
+/// default passwords.
+async fn create_demo_users(db: &Db) -> anyhow::Result<()> {
+    let xerox: Option<i64> =
+        poles_store::registry::organisation_id_by_demo_key(db, "xerox").await?;
+    let mut users = vec![
+        ("admin@demo.poles.invalid", "admin", None),
+        ("officer@demo.poles.invalid", "programme_officer", None),
+        (
+            "region84@demo.poles.invalid",
+            "region_officer",
+            Some("84".to_string()),
+        ),
+        (
+            "minalogic@demo.poles.invalid",
+            "cluster_manager",
+            Some("minalogic".to_string()),
+        ),
+    ];
+    if let Some(x) = xerox {
+        users.push((
+            "xerox@demo.poles.invalid",
+            "organisation_member",
+            Some(x.to_string()),
+        ));
+    }
+    println!("Demo accounts (passwords shown once):");
+    for (email, role, scope) in users {
+        let password = accounts::random_password();
+        let p = NewPassword::parse("password", &password, &poles_web::common_passwords())?;
+        let grant = Grant::parse(role, scope.as_deref())?;
+        accounts::create_user(
+            db,
+            None,
+            &audit::Context::default(),
+            &Email::parse("email", email)?,
+            &p,
+            &[grant],
+        )
         .await?;
+        println!("  {email:<34} {role:<20} {password}");
+    }
     Ok(())
 }

@@ -83,6 +83,11 @@ pub async fn connect(url: &str) -> Db {
 /// Starts a server on 127.0.0.1:0 over a fresh database (with the demo data if `demo`), on
 /// a thread and runtime of its own, so that it outlives the test that started it.
 pub fn spawn(demo: bool) -> App {
+    spawn_with(demo, false)
+}
+
+/// [`spawn`], choosing whether cookies are `Secure` (as behind TLS).
+pub fn spawn_with(demo: bool, secure_cookies: bool) -> App {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -103,8 +108,17 @@ pub fn spawn(demo: bool) -> App {
                 .expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("addr"));
             tx.send((base, url)).expect("send addr");
-            let app = poles_web::router(poles_web::AppState::new(db));
-            axum::serve(listener, app).await.expect("serve");
+            let auth = poles_web::auth::AuthConfig {
+                secure_cookies,
+                ..Default::default()
+            };
+            let app = poles_web::router(poles_web::AppState::with_auth(db, auth));
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
     });
     let (base, db_url) = rx.recv().expect("server starts");

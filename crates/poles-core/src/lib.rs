@@ -2,10 +2,12 @@
 //! everything in this crate is plain data and pure functions, so it is easy to test.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod cordis;
 pub mod geo;
 pub mod model;
 pub mod text;
+pub mod totp;
 pub mod types;
 
 pub use types::*;

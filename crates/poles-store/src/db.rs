@@ -29,12 +29,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
-    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
+    },
+];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.
 const MIGRATION_LOCK: i64 = 7_263_001;
@@ -155,9 +163,9 @@ impl Db {
                 conn.execute("BEGIN").await?;
             }
             let res = async {
-                for stmt in split_statements(sql) {
-                    conn.execute(stmt.as_str()).await?;
-                }
+                // One script, run as such: both drivers execute every statement of an
+                // unparameterised query, triggers and function bodies included.
+                conn.execute(sql).await?;
                 sqlx::query(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 )
@@ -186,25 +194,6 @@ impl Db {
     }
 }
 
-/// Splits a migration file into statements, dropping `--` comments. Our migrations keep
-/// semicolons out of string literals, which makes this safe.
-fn split_statements(sql: &str) -> Vec<String> {
-    let without_comments: String = sql
-        .lines()
-        .map(|l| match l.find("--") {
-            Some(i) => &l[..i],
-            None => l,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    without_comments
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,13 +215,5 @@ mod tests {
             Backend::Postgres
         );
         assert!(driver_url("mysql://x").is_err());
-    }
-
-    #[test]
-    fn statements_split_without_comments() {
-        let s =
-            split_statements("-- a; comment\nCREATE TABLE a (x TEXT);\n\nCREATE INDEX i ON a(x);");
-        assert_eq!(s.len(), 2);
-        assert!(s[0].starts_with("CREATE TABLE"));
     }
 }

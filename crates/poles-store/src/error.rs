@@ -10,6 +10,13 @@ pub enum StoreError {
     /// Input data (an import or the shipped data) is unusable as a whole.
     #[error("bad data: {0}")]
     Data(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A write based on an old version: the record changed since it was read.
+    #[error("the record changed since it was read (current version {current})")]
+    Conflict { current: i64 },
+    #[error(transparent)]
+    Denied(#[from] poles_core::auth::Denied),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
     Url(String),
 }

@@ -4,8 +4,11 @@
 //! migration folder for the few places where their DDL differs.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
+pub mod audit;
 pub mod db;
 pub mod demo;
+pub mod edits;
 pub mod error;
 pub mod export;
 pub mod import;

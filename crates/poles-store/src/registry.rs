@@ -903,3 +903,13 @@ pub async fn communes_by_postcode(db: &Db, postcode: &str) -> Result<Vec<Commune
     })
     .collect()
 }
+
+/// The id of an organisation of the shipped programme data, by its key.
+pub async fn organisation_id_by_demo_key(db: &Db, key: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM organisations WHERE demo_key = $1")
+            .bind(key.to_string())
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}

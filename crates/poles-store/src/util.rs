@@ -103,12 +103,22 @@ pub(crate) async fn insert_batched(
     Ok(done)
 }
 
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ` (days-to-civil conversion, no date crate needed).
-pub(crate) fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
+/// Seconds since the Unix epoch, now.
+pub(crate) fn now_unix() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn now_utc() -> String {
+    fmt_unix(now_unix())
+}
+
+/// A Unix time as `YYYY-MM-DDTHH:MM:SSZ` (days-to-civil conversion, no date crate needed).
+/// Timestamps in this form sort as text, which the queries rely on.
+pub(crate) fn fmt_unix(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -125,4 +135,32 @@ pub(crate) fn now_utc() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// SHA-256 of a text, in lower-case hex.
+pub(crate) fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(s.as_bytes()))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `n` random bytes from the operating system, in hex.
+pub(crate) fn random_hex(n: usize) -> String {
+    use rand::RngCore;
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unix_times_format_as_utc() {
+        assert_eq!(super::fmt_unix(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::fmt_unix(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(super::fmt_unix(951_782_400), "2000-02-29T00:00:00Z");
+    }
 }

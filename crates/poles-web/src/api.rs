@@ -19,11 +19,13 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 /// The API routes and their OpenAPI document, registered together so that no route can
 /// be missing from the document.
 pub fn router() -> Router<AppState> {
+    use crate::account_api as acc;
+    use crate::edit_api as edit;
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list_clusters))
-        .routes(routes!(get_cluster))
+        .routes(routes!(get_cluster, edit::update_cluster))
         .routes(routes!(list_organisations))
-        .routes(routes!(get_organisation))
+        .routes(routes!(get_organisation, edit::update_organisation))
         .routes(routes!(list_projects))
         .routes(routes!(get_project))
         .routes(routes!(list_partnerships))
@@ -32,8 +34,28 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(list_regions))
         .routes(routes!(search_all))
         .routes(routes!(list_communes))
-        .routes(routes!(list_news))
-        .routes(routes!(list_events))
+        .routes(routes!(list_news, edit::create_news))
+        .routes(routes!(edit::delete_news))
+        .routes(routes!(list_events, edit::create_event))
+        .routes(routes!(edit::add_member))
+        .routes(routes!(edit::remove_member))
+        .routes(routes!(edit::add_partnership))
+        .routes(routes!(edit::remove_partnership))
+        .routes(routes!(edit::add_label))
+        .routes(routes!(edit::put_figure))
+        .routes(routes!(acc::login, acc::logout))
+        .routes(routes!(acc::me, acc::erase_me))
+        .routes(routes!(acc::change_password))
+        .routes(routes!(acc::my_sessions))
+        .routes(routes!(acc::my_data))
+        .routes(routes!(acc::totp_begin))
+        .routes(routes!(acc::totp_confirm))
+        .routes(routes!(acc::create_token, acc::list_tokens))
+        .routes(routes!(acc::revoke_token))
+        .routes(routes!(acc::list_users, acc::create_user))
+        .routes(routes!(acc::grant_role, acc::revoke_role))
+        .routes(routes!(acc::set_status))
+        .routes(routes!(acc::audit_log))
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(

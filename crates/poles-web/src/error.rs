@@ -18,6 +18,18 @@ pub enum ApiError {
     BadRequest(#[from] FieldError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(poles_core::auth::Denied),
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("too many failed attempts; retry in {retry_after} s")]
+    TooManyRequests { retry_after: i64 },
+    #[error("the second factor code is required")]
+    SecondFactorRequired,
+    #[error("wrong e-mail, password or code")]
+    BadCredentials,
 }
 
 /// The body of every API error.
@@ -33,36 +45,85 @@ pub struct ErrorDetail {
     pub message: String,
     /// The parameter or field at fault, when there is one.
     pub field: Option<String>,
+    /// On a 409: the record's current version, to re-read before writing again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+fn detail(code: &'static str, message: String, field: Option<String>) -> ErrorDetail {
+    ErrorDetail {
+        code,
+        message,
+        field,
+        current_version: None,
+    }
 }
 
 impl ApiError {
     fn parts(&self) -> (StatusCode, ErrorDetail) {
         match self {
+            ApiError::Store(StoreError::NotFound(what)) => (
+                StatusCode::NOT_FOUND,
+                detail("not_found", format!("{what} not found"), None),
+            ),
+            ApiError::Store(StoreError::Conflict { current }) => (
+                StatusCode::CONFLICT,
+                ErrorDetail {
+                    code: "conflict",
+                    message: "the record changed since it was read; read it again".into(),
+                    field: Some("version".into()),
+                    current_version: Some(*current),
+                },
+            ),
+            ApiError::Forbidden(d) | ApiError::Store(StoreError::Denied(d)) => (
+                StatusCode::FORBIDDEN,
+                detail("forbidden", d.to_string(), None),
+            ),
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                detail("unauthenticated", self.to_string(), None),
+            ),
+            ApiError::BadCredentials => (
+                StatusCode::UNAUTHORIZED,
+                detail("bad_credentials", self.to_string(), None),
+            ),
+            ApiError::SecondFactorRequired => (
+                StatusCode::UNAUTHORIZED,
+                detail(
+                    "second_factor_required",
+                    self.to_string(),
+                    Some("code".into()),
+                ),
+            ),
+            ApiError::Csrf => (
+                StatusCode::FORBIDDEN,
+                detail(
+                    "csrf",
+                    self.to_string(),
+                    Some(crate::auth::CSRF_HEADER.into()),
+                ),
+            ),
+            ApiError::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                detail("too_many_requests", self.to_string(), None),
+            ),
             ApiError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
-                ErrorDetail {
-                    code: "not_found",
-                    message: format!("{what} not found"),
-                    field: None,
-                },
+                detail("not_found", format!("{what} not found"), None),
             ),
             ApiError::BadRequest(e) | ApiError::Store(StoreError::Invalid(e)) => (
                 StatusCode::BAD_REQUEST,
-                ErrorDetail {
-                    code: "bad_request",
-                    message: e.reason.clone(),
-                    field: Some(e.field.clone()),
-                },
+                detail("bad_request", e.reason.clone(), Some(e.field.clone())),
             ),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    ErrorDetail {
-                        code: "internal",
-                        message: "internal error; it has been logged".into(),
-                        field: None,
-                    },
+                    detail(
+                        "internal",
+                        "internal error; it has been logged".into(),
+                        None,
+                    ),
                 )
             }
         }
@@ -72,7 +133,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error) = self.parts();
-        (status, Json(ErrorBody { error })).into_response()
+        let mut res = (status, Json(ErrorBody { error })).into_response();
+        if let ApiError::TooManyRequests { retry_after } = self {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
+            );
+        }
+        res
     }
 }
 

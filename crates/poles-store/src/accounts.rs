@@ -1,0 +1,1058 @@
+//! Accounts: users and their roles, password hashing (argon2id, off the async workers),
+//! server-side sessions, API tokens, login throttling, password reset, the second factor and
+//! personal data. Every change is written with its audit row in one transaction.
+
+use crate::audit::{self, Context, Event};
+use crate::error::{Result, StoreError};
+use crate::util::{fmt_unix, i, now_unix, now_utc, os, random_hex, s, sha256_hex};
+use crate::Db;
+use poles_core::auth::{
+    Actor, AuthMethod, Email, Grant, NewPassword, Role, SelfService, UserAdmin,
+};
+use poles_core::{totp, FieldError};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use utoipa::ToSchema;
+
+/// Session and throttling settings. Security settings, not programme rules: defaults here,
+/// overridable by configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub session_idle_secs: i64,
+    pub session_absolute_secs: i64,
+    pub failures_per_account: i64,
+    pub failures_per_address: i64,
+    /// Failures older than this are forgotten: an attacker cannot lock a real user out for
+    /// longer than this window.
+    pub failure_window_secs: i64,
+    pub reset_token_secs: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 3600,
+            failures_per_account: 5,
+            failures_per_address: 30,
+            failure_window_secs: 15 * 60,
+            reset_token_secs: 3600,
+        }
+    }
+}
+
+/// A hash that no password matches, verified against when the e-mail is unknown so that
+/// the answer takes as long as for a real account.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1u0ydn3Y4MWx+Hn6hOzY1mHk1Ex0S7Zr4m2jTQHfQ1Q";
+
+pub async fn hash_password(p: &NewPassword) -> Result<String> {
+    let p = p.expose().to_string();
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+        let salt = SaltString::generate(&mut OsRng);
+        argon2::Argon2::default()
+            .hash_password(p.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| StoreError::Data(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| StoreError::Data(e.to_string()))?
+}
+
+async fn verify_password(hash: String, candidate: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHash, PasswordVerifier};
+        PasswordHash::new(&hash)
+            .map(|h| {
+                argon2::Argon2::default()
+                    .verify_password(candidate.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: Option<String>,
+    /// `active`, `disabled` or `erased`.
+    pub status: String,
+    pub totp_enabled: bool,
+    pub created_at: String,
+    pub grants: Vec<Grant>,
+    pub version: i64,
+}
+
+async fn grants_of(db: &Db, user_id: i64) -> Result<Vec<Grant>> {
+    sqlx::query("SELECT role, scope FROM role_grants WHERE user_id = $1 ORDER BY role, scope")
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(Grant::parse(&s(r, "role")?, Some(&s(r, "scope")?))?))
+        .collect()
+}
+
+async fn user_from_row(db: &Db, r: &AnyRow) -> Result<User> {
+    let id = i(r, "id")?;
+    Ok(User {
+        id,
+        email: s(r, "email")?,
+        display_name: os(r, "display_name")?,
+        status: s(r, "status")?,
+        totp_enabled: i(r, "totp_enabled")? != 0,
+        created_at: s(r, "created_at")?,
+        grants: grants_of(db, id).await?,
+        version: i(r, "version")?,
+    })
+}
+
+pub async fn user(db: &Db, id: i64) -> Result<Option<User>> {
+    match sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+    {
+        Some(r) => Ok(Some(user_from_row(db, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn list_users(db: &Db, _cap: &UserAdmin) -> Result<Vec<User>> {
+    let rows = sqlx::query("SELECT * FROM users ORDER BY email")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(user_from_row(db, r).await?);
+    }
+    Ok(out)
+}
+
+/// Creates a user with roles. `by` is the admin doing it, or `None` from the command line
+/// (`poles admin create-user`), which is audited as such.
+pub async fn create_user(
+    db: &Db,
+    by: Option<&UserAdmin>,
+    ctx: &Context,
+    email: &Email,
+    password: &NewPassword,
+    grants: &[Grant],
+) -> Result<i64> {
+    let hash = hash_password(password).await?;
+    let mut tx = audit::begin_write(db).await?;
+    let exists = sqlx::query("SELECT 1 FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_some() {
+        return Err(FieldError::new("email", "is already used by another account").into());
+    }
+    let now = now_utc();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, created_at, password_changed_at) VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(hash)
+    .bind(now.clone())
+    .fetch_one(&mut *tx)
+    .await?;
+    for g in grants {
+        sqlx::query("INSERT INTO role_grants (user_id, role, scope, granted_at, granted_by) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(g.role.as_str())
+            .bind(g.scope.clone())
+            .bind(now.clone())
+            .bind(by.map(|b| b.user_id))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut ctx = ctx.clone();
+    if by.is_none() && ctx.actor_id.is_none() {
+        ctx.role = Some(Role::Admin);
+    }
+    audit::append(
+        &mut tx,
+        &ctx,
+        Event {
+            action: "user.create",
+            object_kind: "user",
+            object_ref: id.to_string(),
+            changes: serde_json::json!({
+                "grants": {"before": null, "after": grants},
+                "via": if by.is_some() { "web" } else { "command line" },
+            }),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What a login attempt gave.
+#[derive(Debug)]
+pub enum Login {
+    /// A new session: its secret id (for the cookie) and its CSRF token.
+    Session {
+        session_id: String,
+        csrf: String,
+        user_id: i64,
+    },
+    /// The password was right; the second factor is needed.
+    NeedsSecondFactor,
+    /// Wrong e-mail, password or code (never says which).
+    Refused,
+    /// Too many failures: try again after this many seconds.
+    Throttled { retry_after: i64 },
+}
+
+async fn failures(db: &Db, key: &str, since: &str) -> Result<(i64, Option<String>)> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(at) AS first FROM auth_failures WHERE key = $1 AND at >= $2",
+    )
+    .bind(key.to_string())
+    .bind(since.to_string())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((i(&r, "n")?, os(&r, "first")?))
+}
+
+fn parse_ts(ts: &str) -> i64 {
+    // Inverse of fmt_unix for our own timestamps; a malformed one counts as "long ago".
+    let p = |a: usize, b: usize| ts.get(a..b).and_then(|v| v.parse::<i64>().ok());
+    match (p(0, 4), p(5, 7), p(8, 10), p(11, 13), p(14, 16), p(17, 19)) {
+        (Some(y), Some(m), Some(d), Some(h), Some(mi), Some(se)) => {
+            let y = if m <= 2 { y - 1 } else { y };
+            let era = y.div_euclid(400);
+            let yoe = y - era * 400;
+            let mp = (m + 9) % 12;
+            let doy = (153 * mp + 2) / 5 + d - 1;
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            let days = era * 146_097 + doe - 719_468;
+            days * 86_400 + h * 3600 + mi * 60 + se
+        }
+        _ => 0,
+    }
+}
+
+/// Checks a password (and a second-factor code when the account has one enabled) and opens
+/// a new session. Failures are counted per account and per address; past the limits the
+/// answer is `Throttled` until the oldest failure in the window expires.
+#[allow(clippy::too_many_arguments)]
+pub async fn login(
+    db: &Db,
+    policy: &Policy,
+    ctx: &Context,
+    email: &str,
+    password: &str,
+    code: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<Login> {
+    let now = now_unix();
+    let since = fmt_unix(now - policy.failure_window_secs);
+    let email_n = email.trim().to_lowercase();
+    let account_key = format!("account:{email_n}");
+    let address_key = format!("address:{}", ctx.ip.clone().unwrap_or_default());
+    for (key, limit) in [
+        (&account_key, policy.failures_per_account),
+        (&address_key, policy.failures_per_address),
+    ] {
+        let (n, first) = failures(db, key, &since).await?;
+        if n >= limit {
+            let first = first.map(|f| parse_ts(&f)).unwrap_or(now);
+            return Ok(Login::Throttled {
+                retry_after: (first + policy.failure_window_secs - now).max(1),
+            });
+        }
+    }
+    let row = sqlx::query(
+        "SELECT id, password_hash, status, totp_enabled, totp_secret FROM users WHERE email = $1",
+    )
+    .bind(email_n.clone())
+    .fetch_optional(&db.pool)
+    .await?;
+    let (user_id, ok, totp_secret) = match &row {
+        Some(r) => {
+            let active = s(r, "status")? == "active";
+            let ok = verify_password(s(r, "password_hash")?, password.to_string()).await && active;
+            let secret = if i(r, "totp_enabled")? != 0 {
+                os(r, "totp_secret")?
+            } else {
+                None
+            };
+            (Some(i(r, "id")?), ok, secret)
+        }
+        None => {
+            verify_password(DUMMY_HASH.to_string(), password.to_string()).await;
+            (None, false, None)
+        }
+    };
+    let second_ok = match (&totp_secret, code) {
+        (None, _) => true,
+        (Some(secret), Some(code)) => {
+            totp::base32_decode(secret).is_some_and(|k| totp::verify(&k, code, now as u64))
+        }
+        (Some(_), None) => false,
+    };
+    if ok && totp_secret.is_some() && code.is_none() {
+        return Ok(Login::NeedsSecondFactor);
+    }
+    let mut ctx = ctx.clone();
+    ctx.actor_id = user_id;
+    ctx.actor_email = Some(email_n.clone());
+    if !(ok && second_ok) {
+        let mut tx = audit::begin_write(db).await?;
+        for key in [&account_key, &address_key] {
+            sqlx::query("INSERT INTO auth_failures (key, at) VALUES ($1, $2)")
+                .bind(key.clone())
+                .bind(fmt_unix(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM auth_failures WHERE at < $1")
+            .bind(fmt_unix(now - 2 * policy.failure_window_secs))
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            &ctx,
+            Event {
+                action: "login.failed",
+                object_kind: "user",
+                object_ref: user_id
+                    .map(|u| u.to_string())
+                    .unwrap_or_else(|| "unknown".into()),
+                changes: serde_json::json!({"second_factor": totp_secret.is_some()}),
+                reason: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Login::Refused);
+    }
+    let user_id = user_id.expect("a matched password has a user");
+    let (session_id, csrf) = open_session(db, policy, &ctx, user_id, user_agent).await?;
+    Ok(Login::Session {
+        session_id,
+        csrf,
+        user_id,
+    })
+}
+
+/// A new session with fresh random ids (a login always rotates the session).
+async fn open_session(
+    db: &Db,
+    policy: &Policy,
+    ctx: &Context,
+    user_id: i64,
+    user_agent: Option<&str>,
+) -> Result<(String, String)> {
+    let session_id = random_hex(16);
+    let csrf = random_hex(16);
+    let now = now_unix();
+    let mut tx = audit::begin_write(db).await?;
+    sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)")
+        .bind(sha256_hex(&session_id))
+        .bind(user_id)
+        .bind(csrf.clone())
+        .bind(fmt_unix(now))
+        .bind(fmt_unix(now + policy.session_absolute_secs))
+        .bind(ctx.ip.clone())
+        .bind(user_agent.map(|u| u.chars().take(300).collect::<String>()))
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "login",
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: serde_json::json!({}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((session_id, csrf))
+}
+
+async fn actor(db: &Db, user_id: i64, email: String, method: AuthMethod) -> Result<Actor> {
+    Ok(Actor {
+        user_id,
+        email,
+        grants: grants_of(db, user_id).await?,
+        method,
+    })
+}
+
+/// A live session: its user and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub csrf: String,
+    pub id_hash: String,
+}
+
+/// The session behind a cookie, if it is live: not expired, not idle too long, and its user
+/// still active. Touches it at most once a minute.
+pub async fn session(db: &Db, policy: &Policy, session_id: &str) -> Result<Option<Session>> {
+    if session_id.len() != 32 || !session_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let id_hash = sha256_hex(session_id);
+    let Some(r) = sqlx::query(
+        "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.email, u.status \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+    )
+    .bind(id_hash.clone())
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let now = now_unix();
+    let last_seen = parse_ts(&s(&r, "last_seen_at")?);
+    if s(&r, "status")? != "active"
+        || parse_ts(&s(&r, "expires_at")?) <= now
+        || last_seen + policy.session_idle_secs <= now
+    {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&db.pool)
+            .await?;
+        return Ok(None);
+    }
+    if now - last_seen >= 60 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(fmt_unix(now))
+            .bind(id_hash.clone())
+            .execute(&db.pool)
+            .await?;
+    }
+    let user_id = i(&r, "user_id")?;
+    Ok(Some(Session {
+        actor: actor(db, user_id, s(&r, "email")?, AuthMethod::Session).await?,
+        csrf: s(&r, "csrf_token")?,
+        id_hash,
+    }))
+}
+
+pub async fn logout(db: &Db, ctx: &Context, id_hash: &str) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash.to_string())
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "logout",
+            object_kind: "user",
+            object_ref: ctx.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+            changes: serde_json::json!({}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SessionInfo {
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub expires_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub current: bool,
+}
+
+pub async fn sessions_of(
+    db: &Db,
+    me: &SelfService,
+    current_hash: Option<&str>,
+) -> Result<Vec<SessionInfo>> {
+    sqlx::query("SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC")
+        .bind(me.user_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SessionInfo {
+                created_at: s(r, "created_at")?,
+                last_seen_at: s(r, "last_seen_at")?,
+                expires_at: s(r, "expires_at")?,
+                ip: os(r, "ip")?,
+                user_agent: os(r, "user_agent")?,
+                current: Some(s(r, "id_hash")?.as_str()) == current_hash,
+            })
+        })
+        .collect()
+}
+
+/// True when `password` is the user's current password (re-authentication before a
+/// sensitive action).
+pub async fn check_password(db: &Db, me: &SelfService, password: &str) -> Result<bool> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(me.user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(verify_password(hash, password.to_string()).await)
+}
+
+/// Changes one's password after checking the current one; every other session ends.
+pub async fn change_password(
+    db: &Db,
+    me: &SelfService,
+    ctx: &Context,
+    current: &str,
+    new: &NewPassword,
+    keep_session: Option<&str>,
+) -> Result<()> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(me.user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    if !verify_password(hash, current.to_string()).await {
+        return Err(FieldError::new("current_password", "is not your current password").into());
+    }
+    let new_hash = hash_password(new).await?;
+    let mut tx = audit::begin_write(db).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, version = version + 1 WHERE id = $3")
+        .bind(new_hash)
+        .bind(now_utc())
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(me.user_id)
+        .bind(keep_session.unwrap_or("").to_string())
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "password.change",
+            object_kind: "user",
+            object_ref: me.user_id.to_string(),
+            changes: serde_json::json!({"password": "changed"}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts a password reset: a one-time token, valid for an hour, handed to the caller to
+/// deliver (the command line prints it; there is no mail server).
+pub async fn start_reset(
+    db: &Db,
+    policy: &Policy,
+    ctx: &Context,
+    email: &Email,
+) -> Result<Option<String>> {
+    let Some(user_id) =
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1 AND status = 'active'")
+            .bind(email.as_str())
+            .fetch_optional(&db.pool)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let token = random_hex(24);
+    let now = now_unix();
+    let mut tx = audit::begin_write(db).await?;
+    sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(sha256_hex(&token))
+        .bind(user_id)
+        .bind(fmt_unix(now))
+        .bind(fmt_unix(now + policy.reset_token_secs))
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "password.reset_requested",
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: serde_json::json!({}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(token))
+}
+
+/// Finishes a reset with its token: the password changes and every session ends.
+pub async fn finish_reset(db: &Db, ctx: &Context, token: &str, new: &NewPassword) -> Result<()> {
+    let hash = hash_password(new).await?;
+    let mut tx = audit::begin_write(db).await?;
+    let row = sqlx::query(
+        "SELECT user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1",
+    )
+    .bind(sha256_hex(token))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(r) = row else {
+        return Err(FieldError::new("token", "is unknown").into());
+    };
+    if os(&r, "used_at")?.is_some() || parse_ts(&s(&r, "expires_at")?) <= now_unix() {
+        return Err(FieldError::new("token", "has expired or was already used").into());
+    }
+    let user_id = i(&r, "user_id")?;
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
+        .bind(now_utc())
+        .bind(sha256_hex(token))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, version = version + 1 WHERE id = $3")
+        .bind(hash)
+        .bind(now_utc())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut ctx = ctx.clone();
+    ctx.actor_id = Some(user_id);
+    audit::append(
+        &mut tx,
+        &ctx,
+        Event {
+            action: "password.reset",
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: serde_json::json!({"password": "changed"}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An API token as its owner sees it (never the secret, which is shown once at creation).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    /// `read` (no writes) or `write` (the owner's roles).
+    pub scope: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+pub async fn create_token(
+    db: &Db,
+    me: &SelfService,
+    ctx: &Context,
+    name: &str,
+    scope: &str,
+) -> Result<(i64, String)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(FieldError::new("name", "must have 1 to 100 characters").into());
+    }
+    if scope != "read" && scope != "write" {
+        return Err(FieldError::new("scope", "must be read or write").into());
+    }
+    let secret = format!("pol_{}", random_hex(24));
+    let mut tx = audit::begin_write(db).await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, prefix, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(me.user_id)
+        .bind(name.to_string())
+        .bind(sha256_hex(&secret))
+        .bind(secret[..10].to_string())
+        .bind(scope.to_string())
+        .bind(now_utc())
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "token.create",
+            object_kind: "api_token",
+            object_ref: id.to_string(),
+            changes: serde_json::json!({"name": name, "scope": scope}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, secret))
+}
+
+pub async fn tokens_of(db: &Db, me: &SelfService) -> Result<Vec<TokenInfo>> {
+    sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+        .bind(me.user_id)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                id: i(r, "id")?,
+                name: s(r, "name")?,
+                prefix: s(r, "prefix")?,
+                scope: s(r, "scope")?,
+                created_at: s(r, "created_at")?,
+                last_used_at: os(r, "last_used_at")?,
+                revoked_at: os(r, "revoked_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn revoke_token(db: &Db, me: &SelfService, ctx: &Context, id: i64) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+        .bind(now_utc())
+        .bind(id)
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound("token"));
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "token.revoke",
+            object_kind: "api_token",
+            object_ref: id.to_string(),
+            changes: serde_json::json!({}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The actor behind a bearer token, if the token is live and its user active. A `read`
+/// token carries no roles: it can read what its owner can, write nothing.
+pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
+    if !secret.starts_with("pol_") || secret.len() > 100 {
+        return Ok(None);
+    }
+    let Some(r) = sqlx::query(
+        "SELECT t.id, t.user_id, t.scope, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.status = 'active'",
+    )
+    .bind(sha256_hex(secret))
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(now_utc())
+        .bind(i(&r, "id")?)
+        .execute(&db.pool)
+        .await?;
+    let mut a = actor(db, i(&r, "user_id")?, s(&r, "email")?, AuthMethod::Token).await?;
+    if s(&r, "scope")? == "read" {
+        a.grants.clear();
+    }
+    Ok(Some(a))
+}
+
+pub async fn grant_role(
+    db: &Db,
+    cap: &UserAdmin,
+    ctx: &Context,
+    user_id: i64,
+    grant: &Grant,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    if sqlx::query("SELECT 1 FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::NotFound("user"));
+    }
+    let n = sqlx::query("INSERT INTO role_grants (user_id, role, scope, granted_at, granted_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, role, scope) DO NOTHING")
+        .bind(user_id)
+        .bind(grant.role.as_str())
+        .bind(grant.scope.clone())
+        .bind(now_utc())
+        .bind(cap.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n > 0 {
+        audit::append(
+            &mut tx,
+            ctx,
+            Event {
+                action: "role.grant",
+                object_kind: "user",
+                object_ref: user_id.to_string(),
+                changes: serde_json::json!({"grant": {"before": null, "after": grant}}),
+                reason: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn revoke_role(
+    db: &Db,
+    _cap: &UserAdmin,
+    ctx: &Context,
+    user_id: i64,
+    grant: &Grant,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let n = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope = $3")
+        .bind(user_id)
+        .bind(grant.role.as_str())
+        .bind(grant.scope.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound("role grant"));
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "role.revoke",
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: serde_json::json!({"grant": {"before": grant, "after": null}}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Disables or re-enables an account; disabling ends every session of the user at once.
+pub async fn set_disabled(
+    db: &Db,
+    _cap: &UserAdmin,
+    ctx: &Context,
+    user_id: i64,
+    disabled: bool,
+    reason: Option<String>,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let Some(before) = sqlx::query_scalar::<_, String>("SELECT status FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Err(StoreError::NotFound("user"));
+    };
+    if before == "erased" {
+        return Err(FieldError::new("disabled", "an erased account cannot change").into());
+    }
+    let after = if disabled { "disabled" } else { "active" };
+    sqlx::query("UPDATE users SET status = $1, version = version + 1 WHERE id = $2")
+        .bind(after)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: audit::diff(&[("status", before.into(), after.into())]),
+            reason,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Starts enrolling a second factor: a new secret, not yet required until confirmed.
+pub async fn begin_totp(db: &Db, me: &SelfService) -> Result<String> {
+    use rand::RngCore;
+    let mut key = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let secret = totp::base32_encode(&key);
+    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enabled = 0")
+        .bind(secret.clone())
+        .bind(me.user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(secret)
+}
+
+/// Confirms the second factor with a first code; from then on it is required at login.
+pub async fn enable_totp(db: &Db, me: &SelfService, ctx: &Context, code: &str) -> Result<()> {
+    let secret: Option<String> = sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
+        .bind(me.user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let ok = secret
+        .as_deref()
+        .and_then(totp::base32_decode)
+        .is_some_and(|k| totp::verify(&k, code, now_unix() as u64));
+    if !ok {
+        return Err(FieldError::new("code", "does not match the authenticator").into());
+    }
+    let mut tx = audit::begin_write(db).await?;
+    sqlx::query("UPDATE users SET totp_enabled = 1, version = version + 1 WHERE id = $1")
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "totp.enable",
+            object_kind: "user",
+            object_ref: me.user_id.to_string(),
+            changes: serde_json::json!({"totp_enabled": {"before": false, "after": true}}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Everything the platform holds about a user: account, roles, sessions, tokens, and the
+/// audit rows they caused.
+pub async fn personal_data(db: &Db, me: &SelfService) -> Result<serde_json::Value> {
+    let u = user(db, me.user_id)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    let sessions = sessions_of(db, me, None).await?;
+    let tokens = tokens_of(db, me).await?;
+    let events: Vec<serde_json::Value> = sqlx::query(
+        "SELECT a.id, a.at, a.action, a.object_kind, a.object_ref, p.ip FROM audit_log a \
+         LEFT JOIN audit_personal p ON p.audit_id = a.id WHERE a.actor_id = $1 ORDER BY a.id",
+    )
+    .bind(me.user_id)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(serde_json::json!({
+            "id": i(r, "id")?, "at": s(r, "at")?, "action": s(r, "action")?,
+            "object": format!("{} {}", s(r, "object_kind")?, s(r, "object_ref")?),
+            "ip": os(r, "ip")?,
+        }))
+    })
+    .collect::<Result<_>>()?;
+    Ok(serde_json::json!({
+        "account": u, "sessions": sessions, "api_tokens": tokens, "audit_events": events,
+        "exported_at": now_utc(),
+    }))
+}
+
+/// Erases a user's personal data: the account is pseudonymised, sessions and tokens go, and
+/// the personal part of their audit rows is cleared. The chain itself (which holds no
+/// personal data) stays whole and verifiable.
+pub async fn erase(db: &Db, me: &SelfService, ctx: &Context) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let pseudonym = format!("erased-{}@invalid", me.user_id);
+    sqlx::query("UPDATE users SET email = $1, display_name = NULL, password_hash = '!', status = 'erased', totp_secret = NULL, totp_enabled = 0, version = version + 1 WHERE id = $2")
+        .bind(pseudonym)
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM role_grants WHERE user_id = $1")
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE audit_personal SET actor_email = NULL, ip = NULL WHERE audit_id IN (SELECT id FROM audit_log WHERE actor_id = $1)")
+        .bind(me.user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut ctx = ctx.clone();
+    ctx.actor_email = None;
+    ctx.ip = None;
+    audit::append(
+        &mut tx,
+        &ctx,
+        Event {
+            action: "user.erase",
+            object_kind: "user",
+            object_ref: me.user_id.to_string(),
+            changes: serde_json::json!({"personal_data": "erased"}),
+            reason: Some("erasure requested by the user".into()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A random password for demo accounts: 20 characters from an unambiguous alphabet.
+pub fn random_password() -> String {
+    use rand::Rng;
+    const A: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| A[rng.gen_range(0..A.len())] as char)
+        .collect()
+}
+
+/// Looks a user up by e-mail (command line).
+pub async fn user_id_by_email(db: &Db, email: &Email) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_parse_back() {
+        for t in [0i64, 1_700_000_000, 951_782_400, 4_102_444_800] {
+            assert_eq!(super::parse_ts(&crate::util::fmt_unix(t)), t);
+        }
+    }
+}

@@ -1,0 +1,833 @@
+//! Accounts, roles and the audit trail, as users and attackers meet them over HTTP.
+
+use crate::support::{client, connect, spawn, spawn_with, App};
+use poles_core::auth::{Email, Grant, NewPassword};
+use poles_store::{accounts, audit};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+const PASSWORD: &str = "a long enough demo passphrase";
+
+/// One server for the account tests (they write, so not the shared read-only one).
+fn app() -> &'static App {
+    static APP: OnceLock<App> = OnceLock::new();
+    APP.get_or_init(|| spawn(true))
+}
+
+async fn make_user(app: &App, email: &str, role: &str, scope: Option<&str>) -> i64 {
+    let db = connect(&app.db_url).await;
+    let common = poles_web::common_passwords();
+    let grants: Vec<Grant> = match role {
+        "" => vec![],
+        r => vec![Grant::parse(r, scope).unwrap()],
+    };
+    accounts::create_user(
+        &db,
+        None,
+        &audit::Context::default(),
+        &Email::parse("email", email).unwrap(),
+        &NewPassword::parse("password", PASSWORD, &common).unwrap(),
+        &grants,
+    )
+    .await
+    .unwrap()
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+#[derive(Clone)]
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(app: &App, email: &str, password: &str) -> reqwest::Response {
+    client()
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(app: &App, email: &str) -> Browser {
+    let r = login(app, email, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "login of {email}");
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let body: Value = r.json().await.unwrap();
+    Browser {
+        cookie,
+        csrf: body["csrf_token"].as_str().unwrap().to_string(),
+    }
+}
+
+async fn call(
+    app: &App,
+    who: Option<&Browser>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = client().request(method, format!("{}{path}", app.base));
+    if let Some(b) = who {
+        req = req
+            .header("cookie", &b.cookie)
+            .header("x-csrf-token", &b.csrf);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn version(app: &App, path: &str) -> i64 {
+    let (_, v) = call(app, None, Method::GET, path, None).await;
+    v["version"].as_i64().unwrap()
+}
+
+async fn audit_count(app: &App, action: &str, actor: i64) -> i64 {
+    let db = connect(&app.db_url).await;
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND actor_id = $2",
+    )
+    .bind(action)
+    .bind(actor)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+/// Every write endpoint × every role × own object / someone else's object.
+#[tokio::test]
+async fn write_matrix_allows_exactly_the_right_roles() {
+    let app = app();
+    let db = connect(&app.db_url).await;
+    let own_org = poles_store::registry::organisation_id_by_demo_key(&db, "xerox")
+        .await
+        .unwrap()
+        .unwrap();
+    let other_org = poles_store::registry::organisation_id_by_demo_key(&db, "thales")
+        .await
+        .unwrap()
+        .unwrap();
+    let roles: Vec<(&str, &str, Option<String>)> = vec![
+        ("admin", "admin", None),
+        ("officer", "programme_officer", None),
+        ("region", "region_officer", Some("84".into())),
+        ("manager", "cluster_manager", Some("axelera".into())),
+        ("member", "organisation_member", Some(own_org.to_string())),
+        ("reviewer", "reviewer", None),
+    ];
+    let mut browsers = Vec::new();
+    for (name, role, scope) in &roles {
+        let email = format!("matrix-{name}@test.invalid");
+        let id = make_user(app, &email, role, scope.as_deref()).await;
+        browsers.push((*name, id, sign_in(app, &email).await));
+    }
+    // (label, expected allowed roles)
+    type Case = (&'static str, Method, String, Vec<&'static str>);
+    let cases: Vec<Case> = vec![
+        (
+            "own cluster",
+            Method::PATCH,
+            "/api/v1/clusters/axelera".into(),
+            vec!["admin", "officer", "manager"],
+        ),
+        (
+            "other cluster",
+            Method::PATCH,
+            "/api/v1/clusters/vegepolys".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "own cluster member",
+            Method::POST,
+            "/api/v1/clusters/axelera/members".into(),
+            vec!["admin", "officer", "manager"],
+        ),
+        (
+            "other cluster member",
+            Method::POST,
+            "/api/v1/clusters/vegepolys/members".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "own cluster partnership",
+            Method::POST,
+            "/api/v1/clusters/axelera/partnerships".into(),
+            vec!["admin", "officer", "manager"],
+        ),
+        (
+            "other cluster partnership",
+            Method::POST,
+            "/api/v1/clusters/vegepolys/partnerships".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "label history",
+            Method::POST,
+            "/api/v1/clusters/axelera/labels".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "own organisation",
+            Method::PATCH,
+            format!("/api/v1/organisations/{own_org}"),
+            vec!["admin", "member"],
+        ),
+        (
+            "other organisation",
+            Method::PATCH,
+            format!("/api/v1/organisations/{other_org}"),
+            vec!["admin"],
+        ),
+        (
+            "programme figure",
+            Method::PUT,
+            "/api/v1/programme/figures/test_figure".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "news",
+            Method::POST,
+            "/api/v1/news".into(),
+            vec!["admin", "officer", "region"],
+        ),
+        (
+            "event",
+            Method::POST,
+            "/api/v1/events".into(),
+            vec!["admin", "officer", "region"],
+        ),
+        ("users", Method::POST, "/api/v1/users".into(), vec!["admin"]),
+    ];
+    let mut n = 0;
+    for (label, method, path, allowed) in &cases {
+        for (name, user_id, b) in &browsers {
+            n += 1;
+            let body = match *label {
+                l if l.contains("cluster member") => {
+                    json!({"organisation_id": 100 + n, "role": "member"})
+                }
+                l if l.contains("partnership") => {
+                    json!({"partner": format!("foreign:matrix-{n}"), "foreign_name": format!("Matrix {n}"), "foreign_country": "DE"})
+                }
+                "label history" => {
+                    json!({"status": "labelled", "tier": "national", "decision_date": "2019-01-01", "source": "test"})
+                }
+                l if l.contains("cluster") || l.contains("organisation") => {
+                    let v = version(app, path).await;
+                    if l.contains("cluster") {
+                        json!({"version": v, "governance": format!("board {n}")})
+                    } else {
+                        json!({"version": v, "competences": format!("skills {n}")})
+                    }
+                }
+                "programme figure" => {
+                    json!({"key": "x", "label_en": "Test", "label_fr": "Test", "amount_cents": 100, "currency": "EUR", "per": "year", "certainty": "U", "source": "test"})
+                }
+                "news" => json!({"title_fr": "Titre", "title_en": "Title", "source": "test"}),
+                "event" => json!({"name_fr": "Nom", "name_en": "Name", "source": "test"}),
+                "users" => {
+                    json!({"email": format!("created-{n}@test.invalid"), "password": PASSWORD})
+                }
+                _ => unreachable!(),
+            };
+            let denied_before = audit_count(app, "access.denied", *user_id).await;
+            let (status, resp) = call(app, Some(b), method.clone(), path, Some(body)).await;
+            if allowed.contains(name) {
+                assert!(
+                    status.is_success(),
+                    "{label}: {name} should be allowed, got {status} {resp}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{label}: {name} should be denied, got {resp}"
+                );
+                assert_eq!(resp["error"]["code"], "forbidden");
+                assert_eq!(
+                    audit_count(app, "access.denied", *user_id).await,
+                    denied_before + 1,
+                    "{label}: the refusal of {name} is audited"
+                );
+            }
+        }
+        // Without signing in: 401, whatever the endpoint.
+        let (status, _) = call(app, None, method.clone(), path, Some(json!({}))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{label} anonymous");
+    }
+    // Every allowed write left its audit row with the acting user and role.
+    let admin_id = browsers[0].1;
+    for action in [
+        "cluster.update",
+        "partnership.add",
+        "label.add",
+        "organisation.update",
+        "figure.put",
+        "news.create",
+        "event.create",
+        "user.create",
+    ] {
+        assert!(
+            audit_count(app, action, admin_id).await >= 1,
+            "{action} audited for the admin"
+        );
+    }
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT action, role FROM audit_log WHERE actor_id = $1 AND action = 'cluster.update'",
+    )
+    .bind(browsers[3].1)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        rows.iter()
+            .all(|(_, role)| role.as_deref() == Some("cluster_manager")),
+        "{rows:?}"
+    );
+    // The audit log is for officers and admins only.
+    for (name, _, b) in &browsers {
+        let (status, _) = call(
+            app,
+            Some(b),
+            Method::GET,
+            "/api/v1/audit?object_kind=cluster&object_ref=axelera",
+            None,
+        )
+        .await;
+        let expect = if ["admin", "officer", "region"].contains(name) {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, expect, "audit log for {name}");
+    }
+    let (_, log) = call(
+        app,
+        Some(&browsers[0].2),
+        Method::GET,
+        "/api/v1/audit?object_kind=cluster&object_ref=axelera&action=cluster.update",
+        None,
+    )
+    .await;
+    let item = &log["items"][0];
+    assert!(item["changes"]["governance"]["after"]
+        .as_str()
+        .unwrap()
+        .starts_with("board"));
+    assert!(item["changes"]["governance"].get("before").is_some());
+    assert!(item["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_token_and_get_never_writes() {
+    let app = app();
+    make_user(
+        app,
+        "csrf@test.invalid",
+        "cluster_manager",
+        Some("vegepolys"),
+    )
+    .await;
+    let b = sign_in(app, "csrf@test.invalid").await;
+    let v = version(app, "/api/v1/clusters/vegepolys").await;
+    let url = format!("{}/api/v1/clusters/vegepolys", app.base);
+    let r = client()
+        .patch(&url)
+        .header("cookie", &b.cookie)
+        .json(&json!({"version": v, "website": "https://a.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "csrf");
+    let r = client()
+        .patch(&url)
+        .header("cookie", &b.cookie)
+        .header("x-csrf-token", "0".repeat(32))
+        .json(&json!({"version": v}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        version(app, "/api/v1/clusters/vegepolys").await,
+        v,
+        "nothing was written"
+    );
+    // A sign-in posted from another site is refused.
+    let r = client()
+        .post(format!("{}/api/v1/session", app.base))
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": "csrf@test.invalid", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Read endpoints take no write method.
+    let r = client()
+        .post(format!("{}/api/v1/clusters", app.base))
+        .header("cookie", &b.cookie)
+        .header("x-csrf-token", &b.csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn session_cookies_are_locked_down_and_rotate() {
+    let app = app();
+    make_user(app, "cookie@test.invalid", "reviewer", None).await;
+    let r = login(app, "cookie@test.invalid", PASSWORD).await;
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(set.starts_with("poles_session="));
+    for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(set.contains(flag), "{flag} in {set}");
+    }
+    let first = sign_in(app, "cookie@test.invalid").await;
+    let second = sign_in(app, "cookie@test.invalid").await;
+    assert_ne!(
+        first.cookie, second.cookie,
+        "a new session id at every login"
+    );
+    assert_eq!(
+        first.cookie.len(),
+        "poles_session=".len() + 32,
+        "128-bit ids"
+    );
+    let (status, me) = call(app, Some(&second), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["email"], "cookie@test.invalid");
+    let r = client()
+        .get(format!("{}/api/v1/me", app.base))
+        .header("cookie", &second.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("cache-control").unwrap(), "no-store");
+    // Logout ends the session on the server: the old cookie no longer works.
+    let (status, _) = call(app, Some(&second), Method::DELETE, "/api/v1/session", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = call(app, Some(&second), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = call(app, Some(&first), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK, "other sessions live on");
+
+    // Behind TLS: Secure and the __Host- prefix, and HSTS.
+    let tls = spawn_with(false, true);
+    make_user(&tls, "tls@test.invalid", "reviewer", None).await;
+    let r = login(&tls, "tls@test.invalid", PASSWORD).await;
+    let set = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.starts_with("__Host-poles_session=") && set.contains("; Secure"),
+        "{set}"
+    );
+    assert!(r.headers().get("strict-transport-security").is_some());
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled_with_retry_after() {
+    let app = app();
+    make_user(app, "throttle@test.invalid", "reviewer", None).await;
+    for _ in 0..5 {
+        let r = login(app, "throttle@test.invalid", "wrong password here").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "bad_credentials");
+    }
+    let r = login(app, "throttle@test.invalid", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits"
+    );
+    let retry: i64 = r
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&retry), "{retry}");
+    // Failures are recorded in the audit trail; an unknown e-mail answers like a wrong password.
+    let r = login(app, "nobody@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let db = connect(&app.db_url).await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failed'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(n >= 6);
+}
+
+#[tokio::test]
+async fn stale_versions_are_409_with_the_current_version() {
+    let app = app();
+    make_user(
+        app,
+        "stale@test.invalid",
+        "cluster_manager",
+        Some("i-trans"),
+    )
+    .await;
+    let b = sign_in(app, "stale@test.invalid").await;
+    let v = version(app, "/api/v1/clusters/i-trans").await;
+    let (s1, r1) = call(
+        app,
+        Some(&b),
+        Method::PATCH,
+        "/api/v1/clusters/i-trans",
+        Some(json!({"version": v, "description_en": "First edit"})),
+    )
+    .await;
+    assert_eq!(s1, StatusCode::OK);
+    assert_eq!(r1["version"], v + 1);
+    let (s2, r2) = call(
+        app,
+        Some(&b),
+        Method::PATCH,
+        "/api/v1/clusters/i-trans",
+        Some(json!({"version": v, "description_en": "Lost edit"})),
+    )
+    .await;
+    assert_eq!(s2, StatusCode::CONFLICT);
+    assert_eq!(r2["error"]["current_version"], v + 1);
+    let (_, c) = call(app, None, Method::GET, "/api/v1/clusters/i-trans", None).await;
+    assert_eq!(c["description_en"], "First edit");
+    // Bad input names its field and changes nothing.
+    let (s3, r3) = call(
+        app,
+        Some(&b),
+        Method::PATCH,
+        "/api/v1/clusters/i-trans",
+        Some(json!({"version": v + 1, "website": "not a url"})),
+    )
+    .await;
+    assert_eq!(s3, StatusCode::BAD_REQUEST);
+    assert_eq!(r3["error"]["field"], "website");
+    assert_eq!(version(app, "/api/v1/clusters/i-trans").await, v + 1);
+}
+
+#[tokio::test]
+async fn api_tokens_are_scoped_and_revocable() {
+    let app = app();
+    make_user(app, "tokens@test.invalid", "cluster_manager", Some("moveo")).await;
+    let b = sign_in(app, "tokens@test.invalid").await;
+    let (s, read) = call(
+        app,
+        Some(&b),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "reader", "scope": "read"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, write) = call(
+        app,
+        Some(&b),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "writer", "scope": "write"})),
+    )
+    .await;
+    let bearer = |t: &Value| format!("Bearer {}", t["token"].as_str().unwrap());
+    let v = version(app, "/api/v1/clusters/moveo").await;
+    let url = format!("{}/api/v1/clusters/moveo", app.base);
+    let r = client()
+        .patch(&url)
+        .header("authorization", bearer(&read))
+        .json(&json!({"version": v, "website": "https://moveo.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "a read token writes nothing"
+    );
+    let r = client()
+        .patch(&url)
+        .header("authorization", bearer(&write))
+        .json(&json!({"version": v, "website": "https://moveo.example"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "a write token needs no CSRF token"
+    );
+    let (_, list) = call(app, Some(&b), Method::GET, "/api/v1/tokens", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(
+        list.to_string()
+            .find(write["token"].as_str().unwrap())
+            .is_none(),
+        "secrets are never listed"
+    );
+    let (s, _) = call(
+        app,
+        Some(&b),
+        Method::DELETE,
+        &format!("/api/v1/tokens/{}", write["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let r = client()
+        .get(format!("{}/api/v1/me", app.base))
+        .header("authorization", bearer(&write))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let db = connect(&app.db_url).await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM api_tokens")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|h| h.len() == 64 && !h.starts_with("pol_")),
+        "stored hashed"
+    );
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions_at_once() {
+    let app = app();
+    let target = make_user(app, "disable-me@test.invalid", "reviewer", None).await;
+    make_user(app, "disabler@test.invalid", "admin", None).await;
+    let victim = sign_in(app, "disable-me@test.invalid").await;
+    let admin = sign_in(app, "disabler@test.invalid").await;
+    let (s, _) = call(
+        app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{target}/status"),
+        Some(json!({"disabled": true, "reason": "left the programme"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = call(app, Some(&victim), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(app, "disable-me@test.invalid", PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Passwords follow the policy.
+    for (pw, why) in [("short", "at least 12"), ("123qweasdzxc", "common")] {
+        let (s, r) = call(
+            app,
+            Some(&admin),
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"email": "p@test.invalid", "password": pw})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(r["error"]["field"], "password");
+        assert!(r["error"]["message"].as_str().unwrap().contains(why), "{r}");
+    }
+    let (s, r) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        &format!("/api/v1/users/{target}/roles"),
+        Some(json!({"role": "cluster_manager"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(r["error"]["field"], "scope");
+}
+
+#[tokio::test]
+async fn the_second_factor_is_required_once_enabled() {
+    let app = app();
+    make_user(app, "totp@test.invalid", "programme_officer", None).await;
+    let b = sign_in(app, "totp@test.invalid").await;
+    let (_, setup) = call(app, Some(&b), Method::POST, "/api/v1/me/totp", None).await;
+    let secret = poles_core::totp::base32_decode(setup["secret"].as_str().unwrap()).unwrap();
+    assert!(setup["otpauth_uri"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = format!("{:06}", poles_core::totp::hotp(&secret, now / 30));
+    let (s, _) = call(
+        app,
+        Some(&b),
+        Method::POST,
+        "/api/v1/me/totp/confirm",
+        Some(json!({"code": code})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let r = login(app, "totp@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "second_factor_required");
+    let r = client()
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"email": "totp@test.invalid", "password": PASSWORD, "code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn personal_data_can_be_downloaded_and_erased_without_breaking_the_chain() {
+    let app = app();
+    let id = make_user(app, "erase@test.invalid", "reviewer", None).await;
+    let b = sign_in(app, "erase@test.invalid").await;
+    let (s, data) = call(app, Some(&b), Method::GET, "/api/v1/me/data", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(data["account"]["email"], "erase@test.invalid");
+    assert!(data["audit_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "login"));
+    let (s, _) = call(
+        app,
+        Some(&b),
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": "wrong password x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = call(
+        app,
+        Some(&b),
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let db = connect(&app.db_url).await;
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(email, format!("erased-{id}@invalid"));
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_personal p JOIN audit_log a ON a.id = p.audit_id WHERE a.actor_id = $1 AND p.actor_email IS NOT NULL")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(
+        audit::verify(&db).await.unwrap().is_ok(),
+        "the chain is whole after erasure"
+    );
+    assert_eq!(
+        login(app, "erase@test.invalid", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_append_only_and_tampering_is_found() {
+    // Its own server: tampering breaks the chain for good.
+    let app = spawn(false);
+    make_user(&app, "audited@test.invalid", "programme_officer", None).await;
+    let b = sign_in(&app, "audited@test.invalid").await;
+    for n in 0..3 {
+        let (s, _) = call(
+            &app,
+            Some(&b),
+            Method::POST,
+            "/api/v1/news",
+            Some(
+                json!({"title_fr": format!("T{n}"), "title_en": format!("T{n}"), "source": "test"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let db = connect(&app.db_url).await;
+    let rows = audit::verify(&db).await.unwrap().unwrap();
+    assert!(rows >= 5, "user, login, three news: {rows}");
+    // The database refuses updates and deletes of audit rows.
+    assert!(
+        sqlx::query("UPDATE audit_log SET action = 'x' WHERE id = 2")
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
+    assert!(sqlx::query("DELETE FROM audit_log WHERE id = 2")
+        .execute(&db.pool)
+        .await
+        .is_err());
+    // Someone with the keys of the database goes around the triggers …
+    match db.backend {
+        poles_store::Backend::Sqlite => {
+            sqlx::query("DROP TRIGGER audit_log_no_update")
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+        poles_store::Backend::Postgres => {
+            sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+    }
+    let third: i64 = sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 2")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET object_ref = 'forged' WHERE id = $1")
+        .bind(third)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    // … and `poles audit verify` names the row.
+    let broken = audit::verify(&db).await.unwrap().unwrap_err();
+    assert_eq!(broken.id, third);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
+        .args(["--database-url", &app.db_url, "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("row {third}")), "{stderr}");
+}
