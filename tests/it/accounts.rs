@@ -7,15 +7,15 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
-const PASSWORD: &str = "a long enough demo passphrase";
+pub const PASSWORD: &str = "a long enough demo passphrase";
 
 /// One server for the account tests (they write, so not the shared read-only one).
-fn app() -> &'static App {
+pub fn app() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| spawn(true))
 }
 
-async fn make_user(app: &App, email: &str, role: &str, scope: Option<&str>) -> i64 {
+pub async fn make_user(app: &App, email: &str, role: &str, scope: Option<&str>) -> i64 {
     let db = connect(&app.db_url).await;
     let common = poles_web::common_passwords();
     let grants: Vec<Grant> = match role {

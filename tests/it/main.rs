@@ -1,6 +1,7 @@
 //! The one integration-test binary: real servers on port 0 over real databases (SQLite, and
 //! PostgreSQL when `POLES_TEST_DATABASE_URL` is set), driven over HTTP like users drive them.
 
+mod account_pages;
 mod accounts;
 mod api;
 mod browser;

@@ -176,6 +176,12 @@ impl IntoResponse for PageError {
                 detail.field.unwrap_or_default(),
                 detail.message
             ),
+            StatusCode::FORBIDDEN if fr => format!("Accès refusé ({}).", detail.message),
+            StatusCode::UNAUTHORIZED if fr => "Connectez-vous d'abord.".to_string(),
+            StatusCode::CONFLICT if fr => {
+                "La fiche a changé depuis votre lecture : rechargez-la.".to_string()
+            }
+            s if s.is_client_error() => detail.message,
             _ if fr => "Erreur interne ; elle a été journalisée.".to_string(),
             _ => "Internal error; it has been logged.".to_string(),
         };

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account_api;
+pub mod account_pages;
 pub mod api;
 pub mod auth;
 pub mod edit_api;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .merge(pages::router())
+        .merge(account_pages::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route(

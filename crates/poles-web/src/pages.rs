@@ -38,10 +38,42 @@ pub struct Chrome {
     pub t: Tr,
     pub switch_href: String,
     pub q: String,
+    /// The signed-in user's e-mail, for the header.
+    pub user: Option<String>,
+    /// The session's CSRF token, put in every form.
+    pub csrf: String,
+    pub actor: Option<poles_core::auth::Actor>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Chrome {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let PageLang(lang) = PageLang::from_request_parts(parts, state).await?;
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|u| u.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        let mut c = Chrome::new(lang, &uri);
+        if let Some(r) = parts.extensions.get::<crate::auth::Resolved>() {
+            c.user = Some(r.actor.email.clone());
+            c.csrf = r
+                .session
+                .as_ref()
+                .map(|s| s.csrf.clone())
+                .unwrap_or_default();
+            c.actor = Some(r.actor.clone());
+        }
+        Ok(c)
+    }
 }
 
 impl Chrome {
-    fn new(lang: Lang, uri: &axum::http::Uri) -> Chrome {
+    pub fn new(lang: Lang, uri: &axum::http::Uri) -> Chrome {
         let t = Tr { lang };
         let mut pairs: Vec<String> = uri
             .query()
@@ -55,6 +87,9 @@ impl Chrome {
             t,
             switch_href: format!("{}?{}", uri.path(), pairs.join("&")),
             q: String::new(),
+            user: None,
+            csrf: String::new(),
+            actor: None,
         }
     }
 
@@ -108,6 +143,21 @@ impl Chrome {
         v.as_deref().unwrap_or("—")
     }
 
+    /// Whether the signed-in user may edit this cluster (to show the edit form).
+    pub fn can_edit_cluster(&self, slug: &str) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.cluster_write(slug).is_ok())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.user_admin().is_ok())
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        self.actor.as_ref().is_some_and(|a| a.audit_read().is_ok())
+    }
+
     pub fn is_url(&self, s: &str) -> bool {
         s.starts_with("https://") || s.starts_with("http://")
     }
@@ -159,12 +209,8 @@ struct HomePage {
     facts: ProgrammeFacts,
 }
 
-async fn home(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn home(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let lang = c.t.lang;
     let all = registry::all_clusters(&st.db).await.in_lang(lang)?;
     let sectors = registry::sectors(&st.db)
         .await
@@ -209,11 +255,10 @@ struct ClustersPage {
 
 async fn clusters(
     State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
+    mut c: Chrome,
     Query(p): Query<Params>,
 ) -> PageResult {
-    let mut c = Chrome::new(lang, &uri);
+    let lang = c.t.lang;
     let filter = params::cluster_filter(&st.db, &p).await.in_lang(lang)?;
     let mut page = params::page(&p).in_lang(lang)?;
     page.limit = page.limit.max(200);
@@ -289,13 +334,8 @@ fn country_name(
     }
 }
 
-async fn cluster(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-    Path(slug): Path<String>,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn cluster(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>) -> PageResult {
+    let lang = c.t.lang;
     let k = registry::cluster(&st.db, &slug)
         .await
         .in_lang(lang)?
@@ -355,11 +395,10 @@ struct OrganisationsPage {
 
 async fn organisations(
     State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
+    mut c: Chrome,
     Query(p): Query<Params>,
 ) -> PageResult {
-    let mut c = Chrome::new(lang, &uri);
+    let lang = c.t.lang;
     let filter = params::organisation_filter(&p).in_lang(lang)?;
     let page = params::page(&p).in_lang(lang)?;
     let list = registry::list_organisations(&st.db, &filter, page)
@@ -403,13 +442,8 @@ struct OrganisationPage {
     country: String,
 }
 
-async fn organisation(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn organisation(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
+    let lang = c.t.lang;
     let id = params::path_id(&id, "organisation").in_lang(lang)?;
     let o = registry::organisation(&st.db, id)
         .await
@@ -457,11 +491,10 @@ pub fn urlencode(s: &str) -> String {
 
 async fn projects(
     State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
+    mut c: Chrome,
     Query(p): Query<Params>,
 ) -> PageResult {
-    let mut c = Chrome::new(lang, &uri);
+    let lang = c.t.lang;
     let filter = params::project_filter(&st.db, &p).await.in_lang(lang)?;
     let page = params::page(&p).in_lang(lang)?;
     let list = registry::list_projects(&st.db, &filter, page)
@@ -483,13 +516,8 @@ struct ProjectPage {
     p: ProjectDetail,
 }
 
-async fn project(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-    Path(id): Path<String>,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn project(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
+    let lang = c.t.lang;
     let id = params::path_id(&id, "project").in_lang(lang)?;
     let p = registry::project(&st.db, id)
         .await
@@ -506,12 +534,8 @@ struct RegionsPage {
     map: String,
 }
 
-async fn regions(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn regions(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let lang = c.t.lang;
     let all = registry::all_clusters(&st.db).await.in_lang(lang)?;
     let map = map::france(
         &st.maps,
@@ -537,13 +561,8 @@ struct RegionPage {
     map: String,
 }
 
-async fn region(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-    Path(code): Path<String>,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn region(State(st): State<AppState>, c: Chrome, Path(code): Path<String>) -> PageResult {
+    let lang = c.t.lang;
     let r = registry::regions(&st.db)
         .await
         .in_lang(lang)?
@@ -580,12 +599,8 @@ struct SectorsPage {
     sectors: Vec<(Sector, Vec<ClusterSummary>)>,
 }
 
-async fn sectors(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn sectors(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let lang = c.t.lang;
     let all = registry::all_clusters(&st.db).await.in_lang(lang)?;
     let sectors = registry::sectors(&st.db)
         .await
@@ -612,13 +627,8 @@ struct SectorPage {
     map: String,
 }
 
-async fn sector(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-    Path(code): Path<String>,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn sector(State(st): State<AppState>, c: Chrome, Path(code): Path<String>) -> PageResult {
+    let lang = c.t.lang;
     let s = registry::sectors(&st.db)
         .await
         .in_lang(lang)?
@@ -656,12 +666,8 @@ struct PartnershipsPage {
     picture: String,
 }
 
-async fn partnerships(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn partnerships(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let lang = c.t.lang;
     let all = registry::all_clusters(&st.db).await.in_lang(lang)?;
     let list = registry::partnerships(&st.db, None).await.in_lang(lang)?;
     let countries = registry::countries(&st.db).await.in_lang(lang)?;
@@ -685,12 +691,8 @@ struct NewsPage {
     events: Vec<Event>,
 }
 
-async fn news(
-    State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
-) -> PageResult {
-    let c = Chrome::new(lang, &uri);
+async fn news(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let lang = c.t.lang;
     render(NewsPage {
         news: registry::news(&st.db, None).await.in_lang(lang)?,
         events: registry::events(&st.db).await.in_lang(lang)?,
@@ -718,11 +720,10 @@ impl SearchPage {
 
 async fn search_page(
     State(st): State<AppState>,
-    PageLang(lang): PageLang,
-    OriginalUri(uri): OriginalUri,
+    mut c: Chrome,
     Query(p): Query<Params>,
 ) -> PageResult {
-    let mut c = Chrome::new(lang, &uri);
+    let lang = c.t.lang;
     let q = params::q(&p).in_lang(lang)?.unwrap_or_default();
     let page = params::page(&p).in_lang(lang)?;
     let results = search::search(&st.db, &q, None, page).await.in_lang(lang)?;
