@@ -434,7 +434,7 @@ async fn session_cookies_are_locked_down_and_rotate() {
     assert_eq!(status, StatusCode::OK, "other sessions live on");
 
     // Behind TLS: Secure and the __Host- prefix, and HSTS.
-    let tls = spawn_with(false, true);
+    let tls = spawn_with(false, true, 600);
     make_user(&tls, "tls@test.invalid", "reviewer", None).await;
     let r = login(&tls, "tls@test.invalid", PASSWORD).await;
     let set = r
@@ -830,4 +830,93 @@ async fn the_audit_trail_is_append_only_and_tampering_is_found() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(&format!("row {third}")), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_reset_token_works_once() {
+    let app = app();
+    make_user(app, "reset@test.invalid", "reviewer", None).await;
+    let db = connect(&app.db_url).await;
+    let token = accounts::start_reset(
+        &db,
+        &accounts::Policy::default(),
+        &audit::Context::default(),
+        &Email::parse("e", "reset@test.invalid").unwrap(),
+    )
+    .await
+    .unwrap()
+    .expect("a token for an active account");
+    let new = "another long passphrase here";
+    let post = |pw: &'static str| {
+        let token = token.clone();
+        async move {
+            client()
+                .post(format!("{}/reset?lang=en", app.base))
+                .form(&[("token", token.as_str()), ("new_password", pw)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post("password").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "the policy applies");
+    let r = post(new).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        login(app, "reset@test.invalid", new).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        login(app, "reset@test.invalid", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = post("yet another long passphrase").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a token works once");
+    assert!(accounts::start_reset(
+        &db,
+        &accounts::Policy::default(),
+        &audit::Context::default(),
+        &Email::parse("e", "nobody@test.invalid").unwrap()
+    )
+    .await
+    .unwrap()
+    .is_none());
+}
+
+#[tokio::test]
+async fn search_has_a_generous_limit_shared_through_the_database() {
+    let app = spawn_with(false, false, 3);
+    for _ in 0..3 {
+        let r = client()
+            .get(format!("{}/api/v1/search?q=lyon", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = client()
+        .get(format!("{}/api/v1/search?q=lyon", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = r
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let r = client()
+        .get(format!("{}/search?q=lyon", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the page shares the counter"
+    );
 }

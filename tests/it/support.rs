@@ -83,11 +83,11 @@ pub async fn connect(url: &str) -> Db {
 /// Starts a server on 127.0.0.1:0 over a fresh database (with the demo data if `demo`), on
 /// a thread and runtime of its own, so that it outlives the test that started it.
 pub fn spawn(demo: bool) -> App {
-    spawn_with(demo, false)
+    spawn_with(demo, false, 600)
 }
 
-/// [`spawn`], choosing whether cookies are `Secure` (as behind TLS).
-pub fn spawn_with(demo: bool, secure_cookies: bool) -> App {
+/// [`spawn`], choosing whether cookies are `Secure` (as behind TLS) and the search limit.
+pub fn spawn_with(demo: bool, secure_cookies: bool, search_per_minute: i64) -> App {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -112,7 +112,9 @@ pub fn spawn_with(demo: bool, secure_cookies: bool) -> App {
                 secure_cookies,
                 ..Default::default()
             };
-            let app = poles_web::router(poles_web::AppState::with_auth(db, auth));
+            let mut state = poles_web::AppState::with_auth(db, auth);
+            state.search_per_minute = search_per_minute;
+            let app = poles_web::router(state);
             axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

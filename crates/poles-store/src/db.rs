@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0002_accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "rate_limits",
+        sqlite: include_str!("../migrations/sqlite/0003_rate_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0003_rate_limits.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

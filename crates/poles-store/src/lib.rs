@@ -12,6 +12,7 @@ pub mod edits;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod rate;
 pub mod registry;
 pub mod search;
 mod util;

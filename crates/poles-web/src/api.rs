@@ -205,11 +205,13 @@ async fn list_regions(State(st): State<AppState>) -> ApiResult<Vec<RegionSummary
         ("kind" = Option<String>, Query, description = "`cluster`, `organisation` or `project`"),
         ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query),
     ),
-    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn search_all(
     State(st): State<AppState>,
+    caller: crate::auth::Caller,
     Query(p): Query<Params>,
 ) -> ApiResult<SearchResults> {
+    limit_search(&st, &caller).await?;
     let q = params::q(&p)?.ok_or_else(|| poles_core::FieldError::new("q", "is required"))?;
     let kind = match p.get("kind").map(String::as_str).filter(|k| !k.is_empty()) {
         None => None,
@@ -253,6 +255,18 @@ async fn list_news(State(st): State<AppState>) -> ApiResult<Vec<NewsItem>> {
     responses((status = 200, body = Vec<Event>)))]
 async fn list_events(State(st): State<AppState>) -> ApiResult<Vec<Event>> {
     Ok(Json(registry::events(&st.db).await?))
+}
+
+/// Generous per-client limit on searches (429 with Retry-After past it).
+pub async fn limit_search(st: &AppState, caller: &crate::auth::Caller) -> Result<(), ApiError> {
+    let key = format!(
+        "search:{}",
+        caller.origin.ip.as_deref().unwrap_or("unknown")
+    );
+    match poles_store::rate::hit(&st.db, &key, st.search_per_minute, 60).await? {
+        Some(retry_after) => Err(ApiError::TooManyRequests { retry_after }),
+        None => Ok(()),
+    }
 }
 
 #[derive(OpenApi)]

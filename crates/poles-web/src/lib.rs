@@ -34,6 +34,8 @@ pub struct AppState {
     pub db: Db,
     pub maps: Arc<map::Maps>,
     pub auth: Arc<auth::AuthConfig>,
+    /// Searches a client may make per minute (generous; shared by every app server).
+    pub search_per_minute: i64,
     pub common_passwords: Arc<CommonPasswords>,
 }
 
@@ -49,6 +51,7 @@ impl AppState {
             db,
             maps: Arc::new(map::Maps::load()),
             auth: Arc::new(auth),
+            search_per_minute: 600,
             common_passwords: Arc::new(common_passwords()),
         }
     }

@@ -721,9 +721,11 @@ impl SearchPage {
 async fn search_page(
     State(st): State<AppState>,
     mut c: Chrome,
+    caller: crate::auth::Caller,
     Query(p): Query<Params>,
 ) -> PageResult {
     let lang = c.t.lang;
+    crate::api::limit_search(&st, &caller).await.in_lang(lang)?;
     let q = params::q(&p).in_lang(lang)?.unwrap_or_default();
     let page = params::page(&p).in_lang(lang)?;
     let results = search::search(&st.db, &q, None, page).await.in_lang(lang)?;
