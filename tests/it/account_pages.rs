@@ -196,3 +196,245 @@ async fn officers_read_the_audit_log_with_filters() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+async fn form_session(base: &str, email: &str) -> (String, String) {
+    let r = form_login(base, email, PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = client()
+        .get(format!("{base}/account"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (cookie.clone(), csrf_of(&html))
+}
+
+async fn post_form(
+    base: &str,
+    path: &str,
+    session: &(String, String),
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = vec![("csrf", session.1.as_str())];
+    form.extend_from_slice(fields);
+    client()
+        .post(format!("{base}{path}"))
+        .header("cookie", &session.0)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_registry_write_has_its_form() {
+    let app = app();
+    let db = crate::support::connect(&app.db_url).await;
+    let org = poles_store::registry::organisation_id_by_demo_key(&db, "ibm")
+        .await
+        .unwrap()
+        .expect("IBM is in the press kit");
+    make_user(
+        app,
+        "form-manager@test.invalid",
+        "cluster_manager",
+        Some("moveo"),
+    )
+    .await;
+    make_user(app, "form-officer@test.invalid", "programme_officer", None).await;
+    make_user(
+        app,
+        "form-member@test.invalid",
+        "organisation_member",
+        Some(&org.to_string()),
+    )
+    .await;
+    let manager = form_session(&app.base, "form-manager@test.invalid").await;
+    let officer = form_session(&app.base, "form-officer@test.invalid").await;
+    let member = form_session(&app.base, "form-member@test.invalid").await;
+
+    let page = |s: &(String, String), path: String| {
+        let cookie = s.0.clone();
+        async move {
+            client()
+                .get(path)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(&manager, format!("{}/clusters/moveo?lang=en", app.base)).await;
+    assert!(html.contains("Add a member") && html.contains("Add a partnership"));
+    assert!(
+        !html.contains("Add a label decision"),
+        "labels are for officers"
+    );
+    let org_s = org.to_string();
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/members",
+        &manager,
+        &[
+            ("organisation_id", org_s.as_str()),
+            ("role", "member"),
+            ("since", "2006-03-06"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, c) = crate::support::get_json(&format!("{}/api/v1/clusters/moveo", app.base)).await;
+    assert!(c["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["organisation_id"] == org));
+    let r = post_form(
+        &app.base,
+        &format!("/clusters/moveo/members/{org}/remove"),
+        &manager,
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/partnerships",
+        &manager,
+        &[
+            ("partner", "foreign:bayern-innovativ"),
+            ("foreign_name", "Bayern Innovativ"),
+            ("foreign_country", "DE"),
+            ("start_date", "2008-01-01"),
+            ("source", "test"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/partnerships",
+        &manager,
+        &[("partner", "foreign:x"), ("start_date", "not a date")],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "bad input names its field"
+    );
+    assert!(r.text().await.unwrap().contains("start_date"));
+
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/labels",
+        &officer,
+        &[
+            ("tier", "national"),
+            ("status", "labelled"),
+            ("decision_date", "2019-02-05"),
+            ("valid_from", "2019-01-01"),
+            ("valid_until", "2022-12-31"),
+            ("source", "Phase IV decision"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/labels",
+        &manager,
+        &[("status", "labelled"), ("source", "x")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post_form(
+        &app.base,
+        "/news/new",
+        &officer,
+        &[
+            ("title_fr", "Appel ouvert"),
+            ("title_en", "Call open"),
+            ("source", "test"),
+            ("cluster", "moveo"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(
+        &app.base,
+        "/events/new",
+        &officer,
+        &[
+            ("name_fr", "Journée"),
+            ("name_en", "Day"),
+            ("starts_on", "2026-12-01"),
+            ("source", "test"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let html = page(&member, format!("{}/organisations/{org}?lang=en", app.base)).await;
+    assert!(html.contains("Edit the organisation"));
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = post_form(
+        &app.base,
+        &format!("/organisations/{org}/edit"),
+        &member,
+        &[
+            ("version", version.as_str()),
+            ("name", "IBM"),
+            ("short_name", ""),
+            ("website", "https://www.ibm.com"),
+            ("competences", "Semiconductors, software"),
+            ("siren", ""),
+            ("naf_code", "62.01Z"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, o) =
+        crate::support::get_json(&format!("{}/api/v1/organisations/{org}", app.base)).await;
+    assert_eq!(o["naf_code"], "62.01Z");
+    assert_eq!(o["website"], "https://www.ibm.com");
+    let r = post_form(
+        &app.base,
+        &format!("/organisations/{org}/edit"),
+        &member,
+        &[
+            ("version", version.as_str()),
+            ("name", "IBM"),
+            ("short_name", ""),
+            ("website", ""),
+            ("competences", ""),
+            ("siren", ""),
+            ("naf_code", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "a stale form is refused");
+}

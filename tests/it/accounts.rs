@@ -1,6 +1,6 @@
 //! Accounts, roles and the audit trail, as users and attackers meet them over HTTP.
 
-use crate::support::{client, connect, spawn, spawn_with, App};
+use crate::support::{client, connect, spawn, spawn_full, spawn_with, App};
 use poles_core::auth::{Email, Grant, NewPassword};
 use poles_store::{accounts, audit};
 use reqwest::{Method, StatusCode};
@@ -210,12 +210,69 @@ async fn write_matrix_allows_exactly_the_right_roles() {
             vec!["admin", "officer", "region"],
         ),
         ("users", Method::POST, "/api/v1/users".into(), vec!["admin"]),
+        (
+            "grant role",
+            Method::POST,
+            "/api/v1/users/{reviewer}/roles".into(),
+            vec!["admin"],
+        ),
+        (
+            "revoke role",
+            Method::DELETE,
+            "/api/v1/users/{reviewer}/roles".into(),
+            vec!["admin"],
+        ),
+        (
+            "user status",
+            Method::PUT,
+            "/api/v1/users/{reviewer}/status".into(),
+            vec!["admin"],
+        ),
+        (
+            "own cluster remove member",
+            Method::DELETE,
+            "/api/v1/clusters/axelera/members/{member}".into(),
+            vec!["admin", "officer", "manager"],
+        ),
+        (
+            "other cluster remove member",
+            Method::DELETE,
+            "/api/v1/clusters/vegepolys/members/{member}".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "own cluster remove partnership",
+            Method::DELETE,
+            "/api/v1/clusters/axelera/partnerships/{partnership}".into(),
+            vec!["admin", "officer", "manager"],
+        ),
+        (
+            "other cluster remove partnership",
+            Method::DELETE,
+            "/api/v1/clusters/vegepolys/partnerships/{partnership}".into(),
+            vec!["admin", "officer"],
+        ),
+        (
+            "news removal",
+            Method::DELETE,
+            "/api/v1/news/{news}".into(),
+            vec!["admin", "officer", "region"],
+        ),
     ];
+    // A user that admins act on in the role and status cases (not the reviewer who signs in).
+    let reviewer_id = make_user(app, "matrix-target@test.invalid", "reviewer", None).await;
     let mut n = 0;
     for (label, method, path, allowed) in &cases {
         for (name, user_id, b) in &browsers {
             n += 1;
             let body = match *label {
+                l if l.contains("remove")
+                    || l.contains("removal")
+                    || l.contains("role")
+                    || l == "user status" =>
+                {
+                    json!({})
+                }
                 l if l.contains("cluster member") => {
                     json!({"organisation_id": 100 + n, "role": "member"})
                 }
@@ -243,6 +300,61 @@ async fn write_matrix_allows_exactly_the_right_roles() {
                 }
                 _ => unreachable!(),
             };
+            // Objects to remove are made fresh for each attempt, by the admin.
+            let admin = &browsers[0].2;
+            let cluster = if path.contains("/vegepolys/") {
+                "vegepolys"
+            } else {
+                "axelera"
+            };
+            let path = if path.contains("{member}") {
+                let org = 5000 + n;
+                let (s, _) = call(
+                    app,
+                    Some(admin),
+                    Method::POST,
+                    &format!("/api/v1/clusters/{cluster}/members"),
+                    Some(json!({"organisation_id": org})),
+                )
+                .await;
+                assert!(s.is_success());
+                path.replace("{member}", &org.to_string())
+            } else if path.contains("{partnership}") {
+                let (_, c) = call(
+                    app,
+                    Some(admin),
+                    Method::POST,
+                    &format!("/api/v1/clusters/{cluster}/partnerships"),
+                    Some(
+                        json!({"partner": format!("foreign:rm-{n}"), "foreign_name": "To remove"}),
+                    ),
+                )
+                .await;
+                path.replace("{partnership}", &c["id"].to_string())
+            } else if path.contains("{news}") {
+                let (_, c) = call(app, Some(admin), Method::POST, "/api/v1/news", Some(json!({"title_fr": "À retirer", "title_en": "To withdraw", "source": "test"}))).await;
+                path.replace("{news}", &c["id"].to_string())
+            } else {
+                path.replace("{reviewer}", &reviewer_id.to_string())
+            };
+            let path = path.as_str();
+            let body = match *label {
+                "grant role" => json!({"role": "cluster_manager", "scope": format!("matrix-{n}")}),
+                "revoke role" => {
+                    let (s, _) = call(
+                        app,
+                        Some(admin),
+                        Method::POST,
+                        &format!("/api/v1/users/{reviewer_id}/roles"),
+                        Some(json!({"role": "funder_officer", "scope": format!("fund-{n}")})),
+                    )
+                    .await;
+                    assert!(s.is_success());
+                    json!({"role": "funder_officer", "scope": format!("fund-{n}")})
+                }
+                "user status" => json!({"disabled": false}),
+                _ => body,
+            };
             let denied_before = audit_count(app, "access.denied", *user_id).await;
             let (status, resp) = call(app, Some(b), method.clone(), path, Some(body)).await;
             if allowed.contains(name) {
@@ -265,7 +377,12 @@ async fn write_matrix_allows_exactly_the_right_roles() {
             }
         }
         // Without signing in: 401, whatever the endpoint.
-        let (status, _) = call(app, None, method.clone(), path, Some(json!({}))).await;
+        let path = path
+            .replace("{reviewer}", "1")
+            .replace("{member}", "1")
+            .replace("{partnership}", "1")
+            .replace("{news}", "1");
+        let (status, _) = call(app, None, method.clone(), &path, Some(json!({}))).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{label} anonymous");
     }
     // Every allowed write left its audit row with the acting user and role.
@@ -919,4 +1036,60 @@ async fn search_has_a_generous_limit_shared_through_the_database() {
         StatusCode::TOO_MANY_REQUESTS,
         "the page shares the counter"
     );
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_or_too_old() {
+    let policy = accounts::Policy {
+        session_idle_secs: 2,
+        session_absolute_secs: 4,
+        ..Default::default()
+    };
+    let app = spawn_full(false, false, 600, policy);
+    make_user(&app, "idle@test.invalid", "reviewer", None).await;
+    let idle = sign_in(&app, "idle@test.invalid").await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let (s, _) = call(&app, Some(&idle), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "idle too long");
+    let busy = sign_in(&app, "idle@test.invalid").await;
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        let (s, _) = call(&app, Some(&busy), Method::GET, "/api/v1/me", None).await;
+        if s == StatusCode::UNAUTHORIZED {
+            return;
+        }
+    }
+    panic!("a session past its absolute lifetime still works");
+}
+
+#[tokio::test]
+async fn nobody_reaches_another_users_token() {
+    let app = app();
+    make_user(app, "owner@test.invalid", "reviewer", None).await;
+    make_user(app, "intruder@test.invalid", "reviewer", None).await;
+    let owner = sign_in(app, "owner@test.invalid").await;
+    let intruder = sign_in(app, "intruder@test.invalid").await;
+    let (_, t) = call(
+        app,
+        Some(&owner),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "mine"})),
+    )
+    .await;
+    let (s, _) = call(
+        app,
+        Some(&intruder),
+        Method::DELETE,
+        &format!("/api/v1/tokens/{}", t["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "someone else's token is not even seen"
+    );
+    let (_, list) = call(app, Some(&intruder), Method::GET, "/api/v1/tokens", None).await;
+    assert!(list.as_array().unwrap().is_empty());
 }

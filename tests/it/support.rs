@@ -88,6 +88,16 @@ pub fn spawn(demo: bool) -> App {
 
 /// [`spawn`], choosing whether cookies are `Secure` (as behind TLS) and the search limit.
 pub fn spawn_with(demo: bool, secure_cookies: bool, search_per_minute: i64) -> App {
+    spawn_full(demo, secure_cookies, search_per_minute, Default::default())
+}
+
+/// [`spawn`] with every setting.
+pub fn spawn_full(
+    demo: bool,
+    secure_cookies: bool,
+    search_per_minute: i64,
+    policy: poles_store::accounts::Policy,
+) -> App {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -110,7 +120,7 @@ pub fn spawn_with(demo: bool, secure_cookies: bool, search_per_minute: i64) -> A
             tx.send((base, url)).expect("send addr");
             let auth = poles_web::auth::AuthConfig {
                 secure_cookies,
-                ..Default::default()
+                policy,
             };
             let mut state = poles_web::AppState::with_auth(db, auth);
             state.search_per_minute = search_per_minute;

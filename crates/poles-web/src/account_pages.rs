@@ -36,7 +36,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/roles/revoke", post(user_revoke))
         .route("/admin/users/{id}/status", post(user_status))
         .route("/audit", get(audit_page))
-        .route("/clusters/{slug}/edit", post(cluster_edit))
 }
 
 type PageResult = Result<Response, PageError>;
@@ -51,7 +50,7 @@ fn page(t: impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn err(c: &Chrome, e: impl Into<ApiError>) -> PageError {
+pub(crate) fn err(c: &Chrome, e: impl Into<ApiError>) -> PageError {
     PageError {
         lang: c.t.lang,
         inner: e.into(),
@@ -59,7 +58,7 @@ fn err(c: &Chrome, e: impl Into<ApiError>) -> PageError {
 }
 
 /// The signed-in caller, or `None` (the page then sends to the sign-in page).
-fn signed_in(caller: Caller) -> Option<Authed> {
+pub(crate) fn signed_in(caller: Caller) -> Option<Authed> {
     caller.resolved.map(|r| Authed {
         actor: r.actor,
         session: r.session,
@@ -67,11 +66,12 @@ fn signed_in(caller: Caller) -> Option<Authed> {
     })
 }
 
+#[macro_export]
 macro_rules! signed_in {
     ($c:expr, $caller:expr) => {
-        match signed_in($caller) {
+        match $crate::account_pages::signed_in($caller) {
             Some(a) => a,
-            None => return Ok(Redirect::to(&$c.href("/login")).into_response()),
+            None => return Ok(axum::response::Redirect::to(&$c.href("/login")).into_response()),
         }
     };
 }
@@ -712,39 +712,4 @@ async fn audit_page(
         .await
         .map_err(|e| err(&c, e))?;
     Ok(page(AuditPage { c, rows, f: p }, StatusCode::OK))
-}
-
-#[derive(Deserialize)]
-struct ClusterEditForm {
-    version: i64,
-    description_fr: String,
-    description_en: String,
-    website: String,
-    governance: String,
-}
-
-async fn cluster_edit(
-    State(st): State<AppState>,
-    c: Chrome,
-    caller: Caller,
-    Path(slug): Path<String>,
-    Form(f): Form<ClusterEditForm>,
-) -> PageResult {
-    let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.cluster_write(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
-    let some = |s: String| Some(Some(s).filter(|s| !s.trim().is_empty()));
-    let patch = poles_store::edits::ClusterPatch {
-        version: f.version,
-        description_fr: some(f.description_fr),
-        description_en: some(f.description_en),
-        website: some(f.website),
-        governance: some(f.governance),
-    };
-    poles_store::edits::update_cluster(&st.db, &cap, &me.ctx(cap.role), &patch)
-        .await
-        .map_err(|e| err(&c, e))?;
-    Ok(Redirect::to(&c.href(&format!("/clusters/{slug}"))).into_response())
 }

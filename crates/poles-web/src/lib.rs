@@ -7,6 +7,7 @@ pub mod account_pages;
 pub mod api;
 pub mod auth;
 pub mod edit_api;
+pub mod edit_pages;
 pub mod error;
 pub mod i18n;
 pub mod map;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(account_pages::router())
+        .merge(edit_pages::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route(

@@ -150,6 +150,24 @@ impl Chrome {
             .is_some_and(|a| a.cluster_write(slug).is_ok())
     }
 
+    pub fn can_edit_organisation(&self, id: &i64) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.organisation_write(*id).is_ok())
+    }
+
+    pub fn can_edit_programme(&self) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.programme_write().is_ok())
+    }
+
+    pub fn can_publish(&self) -> bool {
+        self.actor
+            .as_ref()
+            .is_some_and(|a| a.content_write().is_ok())
+    }
+
     pub fn is_admin(&self) -> bool {
         self.actor.as_ref().is_some_and(|a| a.user_admin().is_ok())
     }

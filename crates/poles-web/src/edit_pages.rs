@@ -1,0 +1,366 @@
+//! HTML forms for the registry's writes, shown on the pages to the people allowed to use
+//! them. Each handler checks the capability (403 and an audit row otherwise), writes through
+//! the store, and goes back to the page it came from.
+
+use crate::account_pages::err;
+use crate::auth::Caller;
+use crate::error::PageError;
+use crate::pages::Chrome;
+use crate::signed_in;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use poles_store::edits::{
+    self, ClusterPatch, EventInput, LabelInput, MemberInput, NewsInput, OrganisationPatch,
+    PartnershipInput,
+};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clusters/{slug}/edit", post(cluster_edit))
+        .route("/clusters/{slug}/members", post(member_add))
+        .route("/clusters/{slug}/members/{org}/remove", post(member_remove))
+        .route("/clusters/{slug}/partnerships", post(partnership_add))
+        .route(
+            "/clusters/{slug}/partnerships/{id}/remove",
+            post(partnership_remove),
+        )
+        .route("/clusters/{slug}/labels", post(label_add))
+        .route("/organisations/{id}/edit", post(organisation_edit))
+        .route("/news/new", post(news_add))
+        .route("/news/{id}/remove", post(news_remove))
+        .route("/events/new", post(event_add))
+}
+
+type PageResult = Result<Response, PageError>;
+
+/// Empty form fields mean "none".
+fn opt(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+fn back(c: &Chrome, path: &str) -> PageResult {
+    Ok(Redirect::to(&c.href(path)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ClusterEditForm {
+    version: i64,
+    description_fr: String,
+    description_en: String,
+    website: String,
+    governance: String,
+}
+
+async fn cluster_edit(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(f): Form<ClusterEditForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.cluster_write(&slug))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let some = |s: String| Some(opt(Some(s)));
+    let patch = ClusterPatch {
+        version: f.version,
+        description_fr: some(f.description_fr),
+        description_en: some(f.description_en),
+        website: some(f.website),
+        governance: some(f.governance),
+    };
+    edits::update_cluster(&st.db, &cap, &me.ctx(cap.role), &patch)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    organisation_id: i64,
+    role: String,
+    since: Option<String>,
+    source: Option<String>,
+}
+
+async fn member_add(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.cluster_write(&slug))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let m = MemberInput {
+        organisation_id: f.organisation_id,
+        role: f.role,
+        since: opt(f.since),
+        source: opt(f.source),
+    };
+    edits::add_member(&st.db, &cap, &me.ctx(cap.role), &m)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+async fn member_remove(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path((slug, org)): Path<(String, String)>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.cluster_write(&slug))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let org = crate::params::path_id(&org, "membership").map_err(|e| err(&c, e))?;
+    edits::remove_member(&st.db, &cap, &me.ctx(cap.role), org)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+#[derive(Deserialize)]
+struct PartnershipForm {
+    partner: String,
+    foreign_name: Option<String>,
+    foreign_country: Option<String>,
+    kind: Option<String>,
+    start_date: Option<String>,
+    scope: Option<String>,
+    source: Option<String>,
+}
+
+async fn partnership_add(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(f): Form<PartnershipForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.cluster_write(&slug))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let p = PartnershipInput {
+        partner: f.partner.trim().to_string(),
+        foreign_name: opt(f.foreign_name),
+        foreign_country: opt(f.foreign_country),
+        kind: opt(f.kind).unwrap_or_else(|| "partnership".into()),
+        start_date: opt(f.start_date),
+        scope: opt(f.scope),
+        source: opt(f.source),
+    };
+    edits::add_partnership(&st.db, &cap, &me.ctx(cap.role), &p)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+async fn partnership_remove(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.cluster_write(&slug))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let id = crate::params::path_id(&id, "partnership").map_err(|e| err(&c, e))?;
+    edits::remove_partnership(&st.db, &cap, &me.ctx(cap.role), id)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+#[derive(Deserialize)]
+struct LabelForm {
+    tier: Option<String>,
+    status: String,
+    decision_date: Option<String>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    legal_act: Option<String>,
+    note: Option<String>,
+    source: String,
+}
+
+async fn label_add(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(f): Form<LabelForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.programme_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let l = LabelInput {
+        tier: opt(f.tier),
+        status: f.status,
+        decision_date: opt(f.decision_date),
+        valid_from: opt(f.valid_from),
+        valid_until: opt(f.valid_until),
+        legal_act: opt(f.legal_act),
+        note: opt(f.note),
+        source: f.source,
+    };
+    edits::add_label(&st.db, &cap, &me.ctx(cap.role), &slug, &l)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+#[derive(Deserialize)]
+struct OrganisationForm {
+    version: i64,
+    name: String,
+    short_name: String,
+    website: String,
+    competences: String,
+    siren: String,
+    naf_code: String,
+}
+
+async fn organisation_edit(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(f): Form<OrganisationForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let id = crate::params::path_id(&id, "organisation").map_err(|e| err(&c, e))?;
+    let cap = me
+        .allowed(&st, me.actor.organisation_write(id))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let some = |s: String| Some(opt(Some(s)));
+    let p = OrganisationPatch {
+        version: f.version,
+        name: Some(Some(f.name)),
+        short_name: some(f.short_name),
+        website: some(f.website),
+        competences: some(f.competences),
+        siren: some(f.siren),
+        naf_code: some(f.naf_code),
+    };
+    edits::update_organisation(&st.db, &cap, &me.ctx(cap.role), &p)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, &format!("/organisations/{id}"))
+}
+
+#[derive(Deserialize)]
+struct NewsForm {
+    cluster: Option<String>,
+    published_on: Option<String>,
+    title_fr: String,
+    title_en: String,
+    body_fr: Option<String>,
+    body_en: Option<String>,
+    source: String,
+}
+
+async fn news_add(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Form(f): Form<NewsForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.content_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let n = NewsInput {
+        cluster: opt(f.cluster),
+        published_on: opt(f.published_on),
+        title_fr: f.title_fr,
+        title_en: f.title_en,
+        body_fr: opt(f.body_fr),
+        body_en: opt(f.body_en),
+        source: f.source,
+    };
+    edits::create_news(&st.db, &cap, &me.ctx(cap.role), &n)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, "/news")
+}
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    reason: Option<String>,
+}
+
+async fn news_remove(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.content_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let id = crate::params::path_id(&id, "news item").map_err(|e| err(&c, e))?;
+    edits::delete_news(&st.db, &cap, &me.ctx(cap.role), id, opt(f.reason))
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, "/news")
+}
+
+#[derive(Deserialize)]
+struct EventForm {
+    name_fr: String,
+    name_en: String,
+    starts_on: Option<String>,
+    place: Option<String>,
+    description_fr: Option<String>,
+    description_en: Option<String>,
+    source: String,
+}
+
+async fn event_add(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Form(f): Form<EventForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.content_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let e = EventInput {
+        name_fr: f.name_fr,
+        name_en: f.name_en,
+        starts_on: opt(f.starts_on),
+        place: opt(f.place),
+        description_fr: opt(f.description_fr),
+        description_en: opt(f.description_en),
+        source: f.source,
+    };
+    edits::create_event(&st.db, &cap, &me.ctx(cap.role), &e)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, "/news")
+}
