@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use poles_store::edits::{
-    self, ClusterPatch, EventInput, LabelInput, MemberInput, NewsInput, OrganisationPatch,
-    PartnershipInput,
+    self, ClusterPatch, EventInput, FigureInput, LabelInput, MemberInput, NewsInput,
+    OrganisationPatch, PartnershipInput,
 };
 use serde::Deserialize;
 
@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/news/new", post(news_add))
         .route("/news/{id}/remove", post(news_remove))
         .route("/events/new", post(event_add))
+        .route("/programme/figures", post(figure_put))
 }
 
 type PageResult = Result<Response, PageError>;
@@ -363,4 +364,63 @@ async fn event_add(
         .await
         .map_err(|e| err(&c, e))?;
     back(&c, "/news")
+}
+
+#[derive(Deserialize)]
+struct FigureForm {
+    key: String,
+    label_fr: String,
+    label_en: String,
+    /// In whole currency units, as people write amounts.
+    amount: String,
+    currency: String,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    per: String,
+    funder: Option<String>,
+    certainty: String,
+    source: String,
+}
+
+async fn figure_put(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Form(f): Form<FigureForm>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.programme_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let amount_cents =
+        poles_core::cordis::parse_amount_cents(&f.amount.replace(['\u{202f}', ' '], ""))
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                err(
+                    &c,
+                    poles_core::FieldError::new(
+                        "amount",
+                        "must be an amount such as 1500000 or 1500000,50",
+                    ),
+                )
+            })?;
+    let input = FigureInput {
+        key: f.key.trim().to_string(),
+        label_en: f.label_en,
+        label_fr: f.label_fr,
+        amount_cents,
+        currency: f.currency,
+        period_start: opt(f.period_start),
+        period_end: opt(f.period_end),
+        per: f.per,
+        funder: opt(f.funder),
+        certainty: f.certainty,
+        source: f.source,
+    };
+    edits::put_figure(&st.db, &cap, &me.ctx(cap.role), &input)
+        .await
+        .map_err(|e| err(&c, e))?;
+    back(&c, "/")
 }
