@@ -5,6 +5,7 @@ mod account_pages;
 mod accounts;
 mod api;
 mod browser;
+mod calls;
 mod import;
 mod pages;
 mod store;

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod calls;
 pub mod cordis;
 pub mod geo;
 pub mod model;

@@ -339,3 +339,38 @@ pub struct Commune {
     pub department: String,
     pub region: String,
 }
+
+/// A funder of a call and its envelope, when known.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallFunder {
+    pub funder: String,
+    pub envelope: Option<Money>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Criterion {
+    pub position: i64,
+    pub name_fr: String,
+    pub name_en: String,
+    pub weight_bp: i64,
+}
+
+/// A call for projects with its rule set.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Call {
+    pub slug: String,
+    pub name_fr: String,
+    pub name_en: String,
+    pub programme: String,
+    pub opens_on: Option<String>,
+    /// Filing deadline, which is also the labelling deadline.
+    pub deadline: Option<String>,
+    pub decision_on: Option<String>,
+    pub rule_set: crate::calls::RuleSet,
+    /// True once a submitted project was checked against the rule set: it can no longer change.
+    pub rule_set_frozen: bool,
+    pub funders: Vec<CallFunder>,
+    pub criteria: Vec<Criterion>,
+    pub source: String,
+}

@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_rate_limits.sql"),
         postgres: include_str!("../migrations/postgres/0003_rate_limits.sql"),
     },
+    Migration {
+        version: 4,
+        name: "calls",
+        sqlite: include_str!("../migrations/sqlite/0004_calls.sql"),
+        postgres: include_str!("../migrations/postgres/0004_calls.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

@@ -106,6 +106,7 @@ pub async fn load_if_empty(
     }
     progress.stage("programme", 1);
     report.clusters = load_programme(&mut tx).await?;
+    crate::calls::load_shipped(&mut tx).await?;
     crate::search::rebuild(&mut tx).await?;
     progress.inc(1);
     tx.commit().await?;

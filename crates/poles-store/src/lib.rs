@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calls;
 pub mod db;
 pub mod demo;
 pub mod edits;

@@ -37,7 +37,7 @@ pub struct Me {
 pub async fn login(
     State(st): State<AppState>,
     caller: Caller,
-    Json(body): Json<LoginRequest>,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let ctx = audit::Context {
         ip: caller.origin.ip.clone(),
@@ -120,7 +120,7 @@ pub struct PasswordChange {
 pub async fn change_password(
     State(st): State<AppState>,
     me: Authed,
-    Json(b): Json<PasswordChange>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let new = NewPassword::parse("new_password", &b.new_password, &st.common_passwords)?;
     let cap = me.actor.self_service();
@@ -164,7 +164,7 @@ pub struct ErasureRequest {
 pub async fn erase_me(
     State(st): State<AppState>,
     me: Authed,
-    Json(b): Json<ErasureRequest>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<ErasureRequest>,
 ) -> Result<Response, ApiError> {
     let cap = me.actor.self_service();
     if !accounts::check_password(&st.db, &cap, &b.password).await? {
@@ -209,7 +209,7 @@ pub struct TotpConfirm {
 pub async fn totp_confirm(
     State(st): State<AppState>,
     me: Authed,
-    Json(b): Json<TotpConfirm>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<TotpConfirm>,
 ) -> Result<StatusCode, ApiError> {
     let cap = me.actor.self_service();
     accounts::enable_totp(&st.db, &cap, &me.ctx(cap.role), &b.code).await?;
@@ -241,7 +241,7 @@ pub struct NewToken {
 pub async fn create_token(
     State(st): State<AppState>,
     me: Authed,
-    Json(b): Json<TokenRequest>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     let cap = me.actor.self_service();
     let (id, token) =
@@ -311,7 +311,7 @@ impl GrantInput {
 pub async fn create_user(
     State(st): State<AppState>,
     me: Authed,
-    Json(b): Json<NewUser>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let cap = me.allowed(&st, me.actor.user_admin()).await?;
     let email = Email::parse("email", &b.email)?;
@@ -343,7 +343,7 @@ pub async fn grant_role(
     State(st): State<AppState>,
     me: Authed,
     Path(id): Path<String>,
-    Json(g): Json<GrantInput>,
+    crate::extract::ApiJson(g): crate::extract::ApiJson<GrantInput>,
 ) -> Result<StatusCode, ApiError> {
     let cap = me.allowed(&st, me.actor.user_admin()).await?;
     let id = params::path_id(&id, "user")?;
@@ -358,7 +358,7 @@ pub async fn revoke_role(
     State(st): State<AppState>,
     me: Authed,
     Path(id): Path<String>,
-    Json(g): Json<GrantInput>,
+    crate::extract::ApiJson(g): crate::extract::ApiJson<GrantInput>,
 ) -> Result<StatusCode, ApiError> {
     let cap = me.allowed(&st, me.actor.user_admin()).await?;
     let id = params::path_id(&id, "user")?;
@@ -379,7 +379,7 @@ pub async fn set_status(
     State(st): State<AppState>,
     me: Authed,
     Path(id): Path<String>,
-    Json(b): Json<StatusChange>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<StatusChange>,
 ) -> Result<StatusCode, ApiError> {
     let cap = me.allowed(&st, me.actor.user_admin()).await?;
     let id = params::path_id(&id, "user")?;

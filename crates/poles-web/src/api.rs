@@ -56,6 +56,9 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(acc::grant_role, acc::revoke_role))
         .routes(routes!(acc::set_status))
         .routes(routes!(acc::audit_log))
+        .routes(routes!(crate::calls_api::list_calls))
+        .routes(routes!(crate::calls_api::get_call))
+        .routes(routes!(crate::calls_api::check))
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(

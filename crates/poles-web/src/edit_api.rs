@@ -41,7 +41,7 @@ pub async fn update_cluster(
     State(st): State<AppState>,
     me: Authed,
     Path(s): Path<String>,
-    Json(p): Json<ClusterPatch>,
+    crate::extract::ApiJson(p): crate::extract::ApiJson<ClusterPatch>,
 ) -> Result<Json<Written>, ApiError> {
     let s = slug(&s)?;
     let cap = me.allowed(&st, me.actor.cluster_write(&s)).await?;
@@ -56,7 +56,7 @@ pub async fn add_member(
     State(st): State<AppState>,
     me: Authed,
     Path(s): Path<String>,
-    Json(m): Json<MemberInput>,
+    crate::extract::ApiJson(m): crate::extract::ApiJson<MemberInput>,
 ) -> Result<StatusCode, ApiError> {
     let s = slug(&s)?;
     let cap = me.allowed(&st, me.actor.cluster_write(&s)).await?;
@@ -87,7 +87,7 @@ pub async fn add_partnership(
     State(st): State<AppState>,
     me: Authed,
     Path(s): Path<String>,
-    Json(p): Json<PartnershipInput>,
+    crate::extract::ApiJson(p): crate::extract::ApiJson<PartnershipInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let s = slug(&s)?;
     let cap = me.allowed(&st, me.actor.cluster_write(&s)).await?;
@@ -118,7 +118,7 @@ pub async fn add_label(
     State(st): State<AppState>,
     me: Authed,
     Path(s): Path<String>,
-    Json(l): Json<LabelInput>,
+    crate::extract::ApiJson(l): crate::extract::ApiJson<LabelInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let s = slug(&s)?;
     let cap = me.allowed(&st, me.actor.programme_write()).await?;
@@ -133,7 +133,7 @@ pub async fn update_organisation(
     State(st): State<AppState>,
     me: Authed,
     Path(id): Path<String>,
-    Json(p): Json<OrganisationPatch>,
+    crate::extract::ApiJson(p): crate::extract::ApiJson<OrganisationPatch>,
 ) -> Result<Json<Written>, ApiError> {
     let id = params::path_id(&id, "organisation")?;
     let cap = me.allowed(&st, me.actor.organisation_write(id)).await?;
@@ -148,7 +148,7 @@ pub async fn put_figure(
     State(st): State<AppState>,
     me: Authed,
     Path(key): Path<String>,
-    Json(mut f): Json<FigureInput>,
+    crate::extract::ApiJson(mut f): crate::extract::ApiJson<FigureInput>,
 ) -> Result<StatusCode, ApiError> {
     let cap = me.allowed(&st, me.actor.programme_write()).await?;
     f.key = key;
@@ -162,7 +162,7 @@ pub async fn put_figure(
 pub async fn create_news(
     State(st): State<AppState>,
     me: Authed,
-    Json(n): Json<NewsInput>,
+    crate::extract::ApiJson(n): crate::extract::ApiJson<NewsInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let cap = me.allowed(&st, me.actor.content_write()).await?;
     let id = edits::create_news(&st.db, &cap, &me.ctx(cap.role), &n).await?;
@@ -194,7 +194,7 @@ pub async fn delete_news(
 pub async fn create_event(
     State(st): State<AppState>,
     me: Authed,
-    Json(e): Json<EventInput>,
+    crate::extract::ApiJson(e): crate::extract::ApiJson<EventInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let cap = me.allowed(&st, me.actor.content_write()).await?;
     let id = edits::create_event(&st.db, &cap, &me.ctx(cap.role), &e).await?;
