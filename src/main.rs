@@ -243,6 +243,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Verify) => match audit::verify(&db).await? {
             Ok(n) => {
                 println!("audit trail intact: {n} rows verified");
+                if let Some((id, hash)) = audit::head(&db).await? {
+                    println!("head: row {id}, hash {hash} (keep it outside the database to detect rows cut from the end)");
+                }
                 Ok(())
             }
             Err(broken) => {

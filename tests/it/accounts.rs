@@ -953,6 +953,15 @@ async fn the_audit_trail_is_append_only_and_tampering_is_found() {
 async fn a_reset_token_works_once() {
     let app = app();
     make_user(app, "reset@test.invalid", "reviewer", None).await;
+    let before = sign_in(app, "reset@test.invalid").await;
+    let (_, old_token) = call(
+        app,
+        Some(&before),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "old"})),
+    )
+    .await;
     let db = connect(&app.db_url).await;
     let token = accounts::start_reset(
         &db,
@@ -989,6 +998,22 @@ async fn a_reset_token_works_once() {
     );
     let r = post("yet another long passphrase").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a token works once");
+    let r = client()
+        .get(format!("{}/api/v1/me", app.base))
+        .header(
+            "authorization",
+            format!("Bearer {}", old_token["token"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::UNAUTHORIZED,
+        "a recovered account's tokens stop working"
+    );
+    let (s, _) = call(app, Some(&before), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "and its sessions end");
     assert!(accounts::start_reset(
         &db,
         &accounts::Policy::default(),
@@ -1092,4 +1117,173 @@ async fn nobody_reaches_another_users_token() {
     );
     let (_, list) = call(app, Some(&intruder), Method::GET, "/api/v1/tokens", None).await;
     assert!(list.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_api_token_cannot_change_its_owners_account() {
+    let app = app();
+    make_user(app, "token-owner@test.invalid", "admin", None).await;
+    let b = sign_in(app, "token-owner@test.invalid").await;
+    let (_, t) = call(
+        app,
+        Some(&b),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "ro", "scope": "read"})),
+    )
+    .await;
+    let (_, w) = call(
+        app,
+        Some(&b),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "rw", "scope": "write"})),
+    )
+    .await;
+    for token in [&t, &w] {
+        let bearer = format!("Bearer {}", token["token"].as_str().unwrap());
+        for (method, path, body) in [
+            (
+                Method::POST,
+                "/api/v1/tokens",
+                json!({"name": "escalate", "scope": "write"}),
+            ),
+            (Method::POST, "/api/v1/me/totp", json!({})),
+            (
+                Method::PUT,
+                "/api/v1/me/password",
+                json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+            ),
+            (Method::DELETE, "/api/v1/me", json!({"password": PASSWORD})),
+        ] {
+            let r = client()
+                .request(method, format!("{}{path}", app.base))
+                .header("authorization", &bearer)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} with a token");
+        }
+        let r = client()
+            .get(format!("{}/api/v1/me", app.base))
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "reading one's account with a token is fine"
+        );
+    }
+}
+
+#[tokio::test]
+async fn strangers_cannot_lock_a_user_out_and_parallel_guesses_are_counted() {
+    let app = app();
+    make_user(app, "target@test.invalid", "reviewer", None).await;
+    let db = connect(&app.db_url).await;
+    let policy = accounts::Policy::default();
+    let from = |ip: &str| audit::Context {
+        ip: Some(ip.to_string()),
+        ..Default::default()
+    };
+    // An attacker guesses from one address until throttled …
+    for _ in 0..policy.failures_per_account_and_address {
+        let r = accounts::login(
+            &db,
+            &policy,
+            &from("203.0.113.7"),
+            "target@test.invalid",
+            "guess guess guess",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(r, accounts::Login::Refused));
+    }
+    let r = accounts::login(
+        &db,
+        &policy,
+        &from("203.0.113.7"),
+        "target@test.invalid",
+        PASSWORD,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(r, accounts::Login::Throttled { .. }));
+    // … while the user, elsewhere, still signs in.
+    let r = accounts::login(
+        &db,
+        &policy,
+        &from("198.51.100.20"),
+        "target@test.invalid",
+        PASSWORD,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(r, accounts::Login::Session { .. }));
+
+    // Twenty guesses at once from a new address: only the allowed number are even tried.
+    let attempts = (0..20).map(|_| {
+        let db = db.clone();
+        async move {
+            accounts::login(
+                &db,
+                &policy,
+                &from("192.0.2.99"),
+                "target@test.invalid",
+                "parallel guess x",
+                None,
+                None,
+            )
+            .await
+            .unwrap()
+        }
+    });
+    let results = futures_join_all(attempts).await;
+    let tried = results
+        .iter()
+        .filter(|r| matches!(r, accounts::Login::Refused))
+        .count() as i64;
+    assert_eq!(
+        tried, policy.failures_per_account_and_address,
+        "the rest were throttled"
+    );
+}
+
+/// Runs futures concurrently on this task (no extra dependency for a join-all).
+async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let handles: Vec<_> = fs.map(|f| Box::pin(f)).collect();
+    let mut out = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (k, slot) in pending.iter_mut().enumerate() {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        results[k] = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out.extend(results.into_iter().map(|r| r.expect("finished")));
+    out
 }

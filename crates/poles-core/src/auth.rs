@@ -419,7 +419,21 @@ impl Actor {
             })
     }
 
-    /// Everyone signed in may act on their own account.
+    /// Changes to one's own account (password, second factor, tokens, erasure) need a
+    /// browser session: an API token, even a read one, must not mint tokens or lock its
+    /// owner out.
+    pub fn account_write(&self) -> Result<SelfService, Denied> {
+        if self.method == AuthMethod::Session {
+            Ok(self.self_service())
+        } else {
+            Err(Denied {
+                action: "change",
+                object: "the account with an API token".into(),
+            })
+        }
+    }
+
+    /// Everyone signed in may read their own account.
     pub fn self_service(&self) -> SelfService {
         SelfService {
             user_id: self.user_id,

@@ -20,6 +20,9 @@ use utoipa::ToSchema;
 pub struct Policy {
     pub session_idle_secs: i64,
     pub session_absolute_secs: i64,
+    /// Failures for one account from one address.
+    pub failures_per_account_and_address: i64,
+    /// Failures for one account from anywhere: high, so that strangers cannot lock a user out.
     pub failures_per_account: i64,
     pub failures_per_address: i64,
     /// Failures older than this are forgotten: an attacker cannot lock a real user out for
@@ -33,7 +36,8 @@ impl Default for Policy {
         Policy {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
-            failures_per_account: 5,
+            failures_per_account_and_address: 5,
+            failures_per_account: 50,
             failures_per_address: 30,
             failure_window_secs: 15 * 60,
             reset_token_secs: 3600,
@@ -211,17 +215,6 @@ pub enum Login {
     Throttled { retry_after: i64 },
 }
 
-async fn failures(db: &Db, key: &str, since: &str) -> Result<(i64, Option<String>)> {
-    let r = sqlx::query(
-        "SELECT COUNT(*) AS n, MIN(at) AS first FROM auth_failures WHERE key = $1 AND at >= $2",
-    )
-    .bind(key.to_string())
-    .bind(since.to_string())
-    .fetch_one(&db.pool)
-    .await?;
-    Ok((i(&r, "n")?, os(&r, "first")?))
-}
-
 fn parse_ts(ts: &str) -> i64 {
     // Inverse of fmt_unix for our own timestamps; a malformed one counts as "long ago".
     let p = |a: usize, b: usize| ts.get(a..b).and_then(|v| v.parse::<i64>().ok());
@@ -253,23 +246,15 @@ pub async fn login(
     code: Option<&str>,
     user_agent: Option<&str>,
 ) -> Result<Login> {
-    let now = now_unix();
-    let since = fmt_unix(now - policy.failure_window_secs);
     let email_n = email.trim().to_lowercase();
-    let account_key = format!("account:{email_n}");
-    let address_key = format!("address:{}", ctx.ip.clone().unwrap_or_default());
-    for (key, limit) in [
-        (&account_key, policy.failures_per_account),
-        (&address_key, policy.failures_per_address),
-    ] {
-        let (n, first) = failures(db, key, &since).await?;
-        if n >= limit {
-            let first = first.map(|f| parse_ts(&f)).unwrap_or(now);
-            return Ok(Login::Throttled {
-                retry_after: (first + policy.failure_window_secs - now).max(1),
-            });
-        }
-    }
+    let keys = throttle_keys(&email_n, ctx);
+    // The attempt is counted before the password is checked, inside the write lock, so that
+    // parallel guesses cannot all slip under the limit.
+    let pending = match reserve_attempt(db, policy, &keys).await? {
+        Ok(ids) => ids,
+        Err(retry_after) => return Ok(Login::Throttled { retry_after }),
+    };
+    let now = now_unix();
     let row = sqlx::query(
         "SELECT id, password_hash, status, totp_enabled, totp_secret FROM users WHERE email = $1",
     )
@@ -300,26 +285,16 @@ pub async fn login(
         (Some(_), None) => false,
     };
     if ok && totp_secret.is_some() && code.is_none() {
+        release_attempt(db, &pending).await?;
         return Ok(Login::NeedsSecondFactor);
     }
     let mut ctx = ctx.clone();
     ctx.actor_id = user_id;
-    ctx.actor_email = Some(email_n.clone());
+    ctx.actor_email = user_id.map(|_| email_n.clone());
     if !(ok && second_ok) {
-        let mut tx = audit::begin_write(db).await?;
-        for key in [&account_key, &address_key] {
-            sqlx::query("INSERT INTO auth_failures (key, at) VALUES ($1, $2)")
-                .bind(key.clone())
-                .bind(fmt_unix(now))
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM auth_failures WHERE at < $1")
-            .bind(fmt_unix(now - 2 * policy.failure_window_secs))
-            .execute(&mut *tx)
-            .await?;
-        audit::append(
-            &mut tx,
+        // The reserved attempt stays counted as a failure.
+        audit::record(
+            db,
             &ctx,
             Event {
                 action: "login.failed",
@@ -332,9 +307,9 @@ pub async fn login(
             },
         )
         .await?;
-        tx.commit().await?;
         return Ok(Login::Refused);
     }
+    release_attempt(db, &pending).await?;
     let user_id = user_id.expect("a matched password has a user");
     let (session_id, csrf) = open_session(db, policy, &ctx, user_id, user_agent).await?;
     Ok(Login::Session {
@@ -342,6 +317,108 @@ pub async fn login(
         csrf,
         user_id,
     })
+}
+
+/// The throttling keys of an attempt with their limits' names.
+fn throttle_keys(email: &str, ctx: &Context) -> [(String, &'static str); 3] {
+    let ip = ctx.ip.clone().unwrap_or_default();
+    [
+        (format!("account+address:{email}|{ip}"), "pair"),
+        (format!("account:{email}"), "account"),
+        (format!("address:{ip}"), "address"),
+    ]
+}
+
+/// Counts an attempt under every key, unless one of them is over its limit: then the
+/// seconds to wait. Returns the ids of the rows written, to release on success.
+async fn reserve_attempt(
+    db: &Db,
+    policy: &Policy,
+    keys: &[(String, &'static str)],
+) -> Result<std::result::Result<Vec<i64>, i64>> {
+    let now = now_unix();
+    let since = fmt_unix(now - policy.failure_window_secs);
+    let mut tx = audit::begin_write(db).await?;
+    for (key, kind) in keys {
+        let limit = match *kind {
+            "pair" => policy.failures_per_account_and_address,
+            "account" => policy.failures_per_account,
+            _ => policy.failures_per_address,
+        };
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(at) AS first FROM auth_failures WHERE key = $1 AND at >= $2",
+        )
+        .bind(key.clone())
+        .bind(since.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        if i(&r, "n")? >= limit {
+            let first = os(&r, "first")?.map(|f| parse_ts(&f)).unwrap_or(now);
+            tx.rollback().await?;
+            return Ok(Err((first + policy.failure_window_secs - now).max(1)));
+        }
+    }
+    let mut ids = Vec::new();
+    for (key, _) in keys {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO auth_failures (key, at) VALUES ($1, $2) RETURNING id")
+                .bind(key.clone())
+                .bind(fmt_unix(now))
+                .fetch_one(&mut *tx)
+                .await?;
+        ids.push(id);
+    }
+    sqlx::query("DELETE FROM auth_failures WHERE at < $1")
+        .bind(fmt_unix(now - 2 * policy.failure_window_secs))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Ok(ids))
+}
+
+/// Forgets a reserved attempt that succeeded.
+async fn release_attempt(db: &Db, ids: &[i64]) -> Result<()> {
+    for id in ids {
+        sqlx::query("DELETE FROM auth_failures WHERE id = $1")
+            .bind(*id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Checks a password again before a sensitive action, throttled like a login.
+async fn reauthenticate(
+    db: &Db,
+    policy: &Policy,
+    me: &SelfService,
+    ctx: &Context,
+    password: &str,
+) -> Result<bool> {
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(me.user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let keys = throttle_keys(&email, ctx);
+    let pending = match reserve_attempt(db, policy, &keys).await? {
+        Ok(ids) => ids,
+        Err(retry_after) => {
+            return Err(FieldError::new(
+                "password",
+                format!("too many failures; retry in {retry_after} s"),
+            )
+            .into())
+        }
+    };
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(me.user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let ok = verify_password(hash, password.to_string()).await;
+    if ok {
+        release_attempt(db, &pending).await?;
+    }
+    Ok(ok)
 }
 
 /// A new session with fresh random ids (a login always rotates the session).
@@ -428,7 +505,7 @@ pub async fn session(db: &Db, policy: &Policy, session_id: &str) -> Result<Optio
             .await?;
         return Ok(None);
     }
-    if now - last_seen >= 60 {
+    if now - last_seen >= (policy.session_idle_secs / 2).clamp(1, 60) {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
             .bind(fmt_unix(now))
             .bind(id_hash.clone())
@@ -499,29 +576,29 @@ pub async fn sessions_of(
 }
 
 /// True when `password` is the user's current password (re-authentication before a
-/// sensitive action).
-pub async fn check_password(db: &Db, me: &SelfService, password: &str) -> Result<bool> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(me.user_id)
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(verify_password(hash, password.to_string()).await)
+/// sensitive action), throttled like a login.
+pub async fn check_password(
+    db: &Db,
+    policy: &Policy,
+    me: &SelfService,
+    ctx: &Context,
+    password: &str,
+) -> Result<bool> {
+    reauthenticate(db, policy, me, ctx, password).await
 }
 
 /// Changes one's password after checking the current one; every other session ends.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_password(
     db: &Db,
+    policy: &Policy,
     me: &SelfService,
     ctx: &Context,
     current: &str,
     new: &NewPassword,
     keep_session: Option<&str>,
 ) -> Result<()> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(me.user_id)
-        .fetch_one(&db.pool)
-        .await?;
-    if !verify_password(hash, current.to_string()).await {
+    if !reauthenticate(db, policy, me, ctx, current).await? {
         return Err(FieldError::new("current_password", "is not your current password").into());
     }
     let new_hash = hash_password(new).await?;
@@ -624,6 +701,12 @@ pub async fn finish_reset(db: &Db, ctx: &Context, token: &str, new: &NewPassword
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    // A recovered account starts clean: tokens someone else may hold stop working.
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now_utc())
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -755,7 +838,7 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
         return Ok(None);
     }
     let Some(r) = sqlx::query(
-        "SELECT t.id, t.user_id, t.scope, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id \
+        "SELECT t.id, t.user_id, t.scope, t.last_used_at, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.status = 'active'",
     )
     .bind(sha256_hex(secret))
@@ -764,11 +847,15 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
     else {
         return Ok(None);
     };
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-        .bind(now_utc())
-        .bind(i(&r, "id")?)
-        .execute(&db.pool)
-        .await?;
+    // Touched at most once a minute, and never failing the request: it is a hint.
+    let stale = os(&r, "last_used_at")?.is_none_or(|t| now_unix() - parse_ts(&t) >= 60);
+    if stale {
+        let _ = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now_utc())
+            .bind(i(&r, "id")?)
+            .execute(&db.pool)
+            .await;
+    }
     let mut a = actor(db, i(&r, "user_id")?, s(&r, "email")?, AuthMethod::Token).await?;
     if s(&r, "scope")? == "read" {
         a.grants.clear();
@@ -911,11 +998,15 @@ pub async fn begin_totp(db: &Db, me: &SelfService) -> Result<String> {
     let mut key = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut key);
     let secret = totp::base32_encode(&key);
-    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enabled = 0")
+    let n = sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enabled = 0")
         .bind(secret.clone())
         .bind(me.user_id)
         .execute(&db.pool)
-        .await?;
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(FieldError::new("totp", "a second factor is already enabled").into());
+    }
     Ok(secret)
 }
 

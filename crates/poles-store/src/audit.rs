@@ -67,22 +67,27 @@ fn digest(
     changes: &str,
     request_id: Option<&str>,
 ) -> String {
-    let fields = [
-        prev.to_string(),
-        at.to_string(),
-        actor.map(|a| a.to_string()).unwrap_or_default(),
-        role.unwrap_or("").to_string(),
-        e.action.to_string(),
-        e.object_kind.to_string(),
-        e.object_ref.clone(),
-        changes.to_string(),
-        e.reason.clone().unwrap_or_default(),
-        request_id.unwrap_or("").to_string(),
+    let actor = actor.map(|a| a.to_string());
+    let fields: [Option<&str>; 10] = [
+        Some(prev),
+        Some(at),
+        actor.as_deref(),
+        role,
+        Some(e.action),
+        Some(e.object_kind),
+        Some(&e.object_ref),
+        Some(changes),
+        e.reason.as_deref(),
+        request_id,
     ];
-    // Lengths first, so that no two different rows can hash the same text.
+    // Length-prefixed, and absent distinct from empty, so that no two different rows hash
+    // the same text.
     let canon: String = fields
         .iter()
-        .map(|f| format!("{}:{f}\n", f.len()))
+        .map(|f| match f {
+            Some(v) => format!("{}:{v}\n", v.len()),
+            None => "~\n".to_string(),
+        })
         .collect();
     sha256_hex(&canon)
 }
@@ -153,6 +158,8 @@ pub struct Broken {
 }
 
 /// Recomputes the whole chain. `Ok(n)` with the number of rows checked, or the first broken row.
+/// The chain proves rows were not changed or removed in the middle; to detect rows cut from
+/// the end, keep the head (see [`head`]) somewhere outside the database.
 pub async fn verify(db: &Db) -> Result<std::result::Result<u64, Broken>> {
     let rows = sqlx::query("SELECT id, at, actor_id, role, action, object_kind, object_ref, changes, reason, request_id, prev_hash, hash FROM audit_log ORDER BY id")
         .fetch_all(&db.pool)
@@ -315,4 +322,12 @@ impl From<Broken> for StoreError {
     fn from(b: Broken) -> Self {
         StoreError::Data(b.to_string())
     }
+}
+
+/// The id and hash of the last row, to record outside the database (anchoring).
+pub async fn head(db: &Db) -> Result<Option<(i64, String)>> {
+    let r = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&db.pool)
+        .await?;
+    r.map(|r| Ok((i(&r, "id")?, s(&r, "hash")?))).transpose()
 }

@@ -294,9 +294,12 @@ pub async fn add_partnership(
     {
         None => {
             poles_core::Slug::parse("partner", &p.partner)?;
-            let id = cluster_id(&mut tx, &p.partner)
-                .await
-                .map_err(|_| FieldError::new("partner", "no such cluster"))?;
+            let id = match cluster_id(&mut tx, &p.partner).await {
+                Err(StoreError::NotFound(_)) => {
+                    return Err(FieldError::new("partner", "no such cluster").into())
+                }
+                other => other?,
+            };
             if id == cid {
                 return Err(FieldError::new("partner", "a cluster cannot partner itself").into());
             }
@@ -696,11 +699,12 @@ pub async fn create_news(db: &Db, cap: &ContentWrite, ctx: &Context, n: &NewsInp
         .ok_or_else(|| FieldError::new("source", "is required"))?;
     let mut tx = audit::begin_write(db).await?;
     let cluster = match n.cluster.as_deref().filter(|c| !c.is_empty()) {
-        Some(slug) => Some(
-            cluster_id(&mut tx, slug)
-                .await
-                .map_err(|_| FieldError::new("cluster", "no such cluster"))?,
-        ),
+        Some(slug) => match cluster_id(&mut tx, slug).await {
+            Err(StoreError::NotFound(_)) => {
+                return Err(FieldError::new("cluster", "no such cluster").into())
+            }
+            other => Some(other?),
+        },
         None => None,
     };
     let id: i64 = sqlx::query_scalar("INSERT INTO news (cluster_id, published_on, title_en, title_fr, body_en, body_fr, source) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")

@@ -192,9 +192,27 @@ pub async fn import_cordis(
     data: &CordisData,
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {
-    let mut tx = db.pool.begin().await?;
+    // Under the write lock: an import changes records that people edit, and is audited.
+    let mut tx = crate::audit::begin_write(db).await?;
     let summary = import_cordis_tx(&mut tx, data, progress).await?;
     crate::search::rebuild(&mut tx).await?;
+    crate::audit::append(
+        &mut tx,
+        &crate::audit::Context::default(),
+        crate::audit::Event {
+            action: "import.cordis",
+            object_kind: "registry",
+            object_ref: "cordis".into(),
+            changes: serde_json::json!({
+                "organisations": summary.organisations,
+                "projects": summary.projects,
+                "partners": summary.partners,
+                "rejected": summary.rejected.len(),
+            }),
+            reason: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(summary)
 }

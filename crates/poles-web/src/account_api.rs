@@ -123,10 +123,19 @@ pub async fn change_password(
     crate::extract::ApiJson(b): crate::extract::ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let new = NewPassword::parse("new_password", &b.new_password, &st.common_passwords)?;
-    let cap = me.actor.self_service();
+    let cap = me.allowed(&st, me.actor.account_write()).await?;
     let ctx = me.ctx(cap.role);
     let keep = me.session.as_ref().map(|s| s.id_hash.as_str());
-    accounts::change_password(&st.db, &cap, &ctx, &b.current_password, &new, keep).await?;
+    accounts::change_password(
+        &st.db,
+        &st.auth.policy,
+        &cap,
+        &ctx,
+        &b.current_password,
+        &new,
+        keep,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -166,8 +175,16 @@ pub async fn erase_me(
     me: Authed,
     crate::extract::ApiJson(b): crate::extract::ApiJson<ErasureRequest>,
 ) -> Result<Response, ApiError> {
-    let cap = me.actor.self_service();
-    if !accounts::check_password(&st.db, &cap, &b.password).await? {
+    let cap = me.allowed(&st, me.actor.account_write()).await?;
+    if !accounts::check_password(
+        &st.db,
+        &st.auth.policy,
+        &cap,
+        &me.ctx(cap.role),
+        &b.password,
+    )
+    .await?
+    {
         return Err(FieldError::new("password", "is not your current password").into());
     }
     accounts::erase(&st.db, &cap, &me.ctx(cap.role)).await?;
@@ -191,7 +208,8 @@ pub async fn totp_begin(
     State(st): State<AppState>,
     me: Authed,
 ) -> Result<Json<TotpSetup>, ApiError> {
-    let secret = accounts::begin_totp(&st.db, &me.actor.self_service()).await?;
+    let secret =
+        accounts::begin_totp(&st.db, &me.allowed(&st, me.actor.account_write()).await?).await?;
     Ok(Json(TotpSetup {
         otpauth_uri: poles_core::totp::provisioning_uri(&secret, &me.actor.email),
         secret,
@@ -211,7 +229,7 @@ pub async fn totp_confirm(
     me: Authed,
     crate::extract::ApiJson(b): crate::extract::ApiJson<TotpConfirm>,
 ) -> Result<StatusCode, ApiError> {
-    let cap = me.actor.self_service();
+    let cap = me.allowed(&st, me.actor.account_write()).await?;
     accounts::enable_totp(&st.db, &cap, &me.ctx(cap.role), &b.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -243,7 +261,7 @@ pub async fn create_token(
     me: Authed,
     crate::extract::ApiJson(b): crate::extract::ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
-    let cap = me.actor.self_service();
+    let cap = me.allowed(&st, me.actor.account_write()).await?;
     let (id, token) =
         accounts::create_token(&st.db, &cap, &me.ctx(cap.role), &b.name, &b.scope).await?;
     Ok((StatusCode::CREATED, Json(NewToken { id, token })))
@@ -269,7 +287,7 @@ pub async fn revoke_token(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = params::path_id(&id, "token")?;
-    let cap = me.actor.self_service();
+    let cap = me.allowed(&st, me.actor.account_write()).await?;
     accounts::revoke_token(&st.db, &cap, &me.ctx(cap.role), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -420,7 +438,8 @@ pub fn audit_filter(p: &Params) -> Result<audit::Filter, ApiError> {
             None => Ok(None),
             Some(v)
                 if (v.len() == 10 || v.len() == 20)
-                    && poles_core::cordis::parse_date(&v[..10]).is_ok() =>
+                    && v.get(..10)
+                        .is_some_and(|d| poles_core::cordis::parse_date(d).is_ok()) =>
             {
                 Ok(Some(v))
             }

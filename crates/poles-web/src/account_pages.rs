@@ -129,6 +129,14 @@ async fn login_submit(
     .map_err(|e| err(&c, e))?;
     let (status, error, need_code) = match outcome {
         Login::Session { session_id, .. } => {
+            if let Some(r) = &caller.resolved {
+                if let Some(old) = &r.session {
+                    let ctx = crate::auth::context(&r.actor, &caller.origin);
+                    accounts::logout(&st.db, &ctx, &old.id_hash)
+                        .await
+                        .map_err(|e| err(&c, e))?;
+                }
+            }
             let cookie = st
                 .auth
                 .session_cookie(&session_id, st.auth.policy.session_absolute_secs);
@@ -307,10 +315,14 @@ async fn change_password(
     let r = match NewPassword::parse("new_password", &f.new_password, &st.common_passwords) {
         Err(e) => Err(e.into()),
         Ok(new) => {
-            let cap = me.actor.self_service();
+            let cap = me
+                .allowed(&st, me.actor.account_write())
+                .await
+                .map_err(|e| err(&c, e))?;
             let keep = me.session.as_ref().map(|s| s.id_hash.clone());
             accounts::change_password(
                 &st.db,
+                &st.auth.policy,
                 &cap,
                 &me.ctx(cap.role),
                 &f.current_password,
@@ -354,7 +366,10 @@ async fn totp_confirm(
     Form(f): Form<CodeForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me.actor.self_service();
+    let cap = me
+        .allowed(&st, me.actor.account_write())
+        .await
+        .map_err(|e| err(&c, e))?;
     let r = accounts::enable_totp(&st.db, &cap, &me.ctx(cap.role), &f.code).await;
     account_result(&st, c, &me, r, "totp").await
 }
@@ -372,7 +387,10 @@ async fn token_create(
     Form(f): Form<TokenForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me.actor.self_service();
+    let cap = me
+        .allowed(&st, me.actor.account_write())
+        .await
+        .map_err(|e| err(&c, e))?;
     match accounts::create_token(&st.db, &cap, &me.ctx(cap.role), &f.name, &f.scope).await {
         Ok((_, token)) => {
             account_page(
@@ -399,7 +417,10 @@ async fn token_revoke(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = crate::params::path_id(&id, "token").map_err(|e| err(&c, e))?;
-    let cap = me.actor.self_service();
+    let cap = me
+        .allowed(&st, me.actor.account_write())
+        .await
+        .map_err(|e| err(&c, e))?;
     let r = accounts::revoke_token(&st.db, &cap, &me.ctx(cap.role), id).await;
     account_result(&st, c, &me, r, "revoked").await
 }
@@ -416,10 +437,19 @@ async fn erase(
     Form(f): Form<EraseForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me.actor.self_service();
-    if !accounts::check_password(&st.db, &cap, &f.password)
+    let cap = me
+        .allowed(&st, me.actor.account_write())
         .await
-        .map_err(|e| err(&c, e))?
+        .map_err(|e| err(&c, e))?;
+    if !accounts::check_password(
+        &st.db,
+        &st.auth.policy,
+        &cap,
+        &me.ctx(cap.role),
+        &f.password,
+    )
+    .await
+    .map_err(|e| err(&c, e))?
     {
         let e = poles_core::FieldError::new("password", c.t.t("account.wrong_password"));
         return account_result(&st, c, &me, Err(e.into()), "").await;
