@@ -318,6 +318,19 @@ capability!(
     /// Acts on one's own account (password, tokens, sessions, personal data).
     SelfService {}
 );
+capability!(
+    /// Acts for an organisation in calls: drafts and submits as lead, or as a partner
+    /// accepts an invitation and enters its own budget.
+    ApplicantFor { organisation_id: i64 }
+);
+capability!(
+    /// Records a cluster's labelling decisions.
+    LabellingDecision { cluster: String }
+);
+capability!(
+    /// Reads an application: its consortium, the clusters asked to label it, officers.
+    ApplicationRead {}
+);
 
 impl Actor {
     fn first(&self, ok: impl Fn(&Grant) -> bool) -> Option<Role> {
@@ -417,6 +430,58 @@ impl Actor {
                 action: "read",
                 object: "the audit trail".into(),
             })
+    }
+
+    pub fn applicant_for(&self, organisation_id: i64) -> Result<ApplicantFor, Denied> {
+        let scope = organisation_id.to_string();
+        self.first(|g| g.role == Role::OrganisationMember && g.scope == scope)
+            .map(|role| ApplicantFor {
+                user_id: self.user_id,
+                role,
+                organisation_id,
+            })
+            .ok_or(Denied {
+                action: "apply for",
+                object: format!("organisation {organisation_id}"),
+            })
+    }
+
+    pub fn labelling_decision(&self, cluster: &str) -> Result<LabellingDecision, Denied> {
+        self.first(|g| {
+            g.role == Role::Admin || (g.role == Role::ClusterManager && g.scope == cluster)
+        })
+        .map(|role| LabellingDecision {
+            user_id: self.user_id,
+            role,
+            cluster: cluster.to_string(),
+        })
+        .ok_or(Denied {
+            action: "label projects for",
+            object: format!("cluster {cluster}"),
+        })
+    }
+
+    /// Reading an application: members of its organisations, managers of the clusters asked
+    /// to label it, officers and admins.
+    pub fn application_read(
+        &self,
+        organisations: &[i64],
+        clusters: &[String],
+    ) -> Result<ApplicationRead, Denied> {
+        self.first(|g| {
+            g.role.is_privileged()
+                || (g.role == Role::OrganisationMember
+                    && organisations.iter().any(|o| o.to_string() == g.scope))
+                || (g.role == Role::ClusterManager && clusters.contains(&g.scope))
+        })
+        .map(|role| ApplicationRead {
+            user_id: self.user_id,
+            role,
+        })
+        .ok_or(Denied {
+            action: "read",
+            object: "this application".into(),
+        })
     }
 
     /// Changes to one's own account (password, second factor, tokens, erasure) need a

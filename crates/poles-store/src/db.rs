@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_calls.sql"),
         postgres: include_str!("../migrations/postgres/0004_calls.sql"),
     },
+    Migration {
+        version: 5,
+        name: "applications",
+        sqlite: include_str!("../migrations/sqlite/0005_applications.sql"),
+        postgres: include_str!("../migrations/postgres/0005_applications.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

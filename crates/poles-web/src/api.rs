@@ -59,6 +59,15 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(crate::calls_api::list_calls))
         .routes(routes!(crate::calls_api::get_call))
         .routes(routes!(crate::calls_api::check))
+        .routes(routes!(crate::applications_api::create))
+        .routes(routes!(crate::applications_api::get))
+        .routes(routes!(crate::applications_api::invite))
+        .routes(routes!(crate::applications_api::answer))
+        .routes(routes!(crate::applications_api::budget))
+        .routes(routes!(crate::applications_api::request_label))
+        .routes(routes!(crate::applications_api::decide))
+        .routes(routes!(crate::applications_api::cluster_requests))
+        .routes(routes!(crate::applications_api::submit))
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(

@@ -5,6 +5,7 @@
 pub mod account_api;
 pub mod account_pages;
 pub mod api;
+pub mod applications_api;
 pub mod auth;
 pub mod calls_api;
 pub mod edit_api;
