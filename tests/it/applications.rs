@@ -6,12 +6,12 @@ use crate::support::{client, connect, get_json};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-struct Who {
+pub struct Who {
     cookie: String,
     csrf: String,
 }
 
-async fn who(base: &str, email: &str) -> Who {
+pub async fn who(base: &str, email: &str) -> Who {
     let r = client()
         .post(format!("{base}/api/v1/session"))
         .json(&json!({"email": email, "password": PASSWORD}))
@@ -36,7 +36,7 @@ async fn who(base: &str, email: &str) -> Who {
     }
 }
 
-async fn call(
+pub async fn call(
     base: &str,
     w: &Who,
     method: Method,
@@ -58,7 +58,7 @@ async fn call(
     )
 }
 
-fn budget(euros: i64, inside: bool, lead_zone: bool) -> Value {
+pub fn budget(euros: i64, inside: bool, lead_zone: bool) -> Value {
     json!({"costs": {"staff": euros * 80, "equipment": euros * 20, "subcontracting": 0, "overheads": 0},
            "rd_commune": "38185", "in_labelling_territory": inside, "in_lead_territory": lead_zone})
 }
@@ -325,4 +325,87 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
     .await
     .unwrap();
     assert!(n >= 15, "every step is audited: {n}");
+}
+
+/// Builds a submitted, eligible FUI-25 application with its own users (`prefix` keeps them apart).
+pub async fn submitted_application(prefix: &str) -> i64 {
+    let app = app();
+    let base = app.base.as_str();
+    let db = connect(&app.db_url).await;
+    let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE cordis_id IS NOT NULL AND country = 'FR' ORDER BY id LIMIT 4")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let kinds = ["sme", "large_company", "mid_size", "public_research"];
+    let mut people = Vec::new();
+    for (k, org) in orgs.iter().enumerate() {
+        let email = format!("{prefix}-p{k}@test.invalid");
+        make_user(app, &email, "organisation_member", Some(&org.to_string())).await;
+        people.push(who(base, &email).await);
+    }
+    let lead = &people[0];
+    let (s, c) = call(base, lead, Method::POST, "/api/v1/calls/fui-25/applications", Some(json!({"lead_organisation_id": orgs[0], "acronym": prefix.to_uppercase(), "title": format!("Project {prefix}")}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    for org in &orgs[1..] {
+        call(
+            base,
+            lead,
+            Method::POST,
+            &format!("/api/v1/applications/{id}/partners"),
+            Some(json!({"organisation_id": org})),
+        )
+        .await;
+    }
+    for (k, org) in orgs.iter().enumerate() {
+        let (s, r) = call(
+            base,
+            &people[k],
+            Method::POST,
+            &format!("/api/v1/applications/{id}/partners/{org}/answer"),
+            Some(json!({"accept": true, "declared_kind": kinds[k]})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+        let (s, r) = call(
+            base,
+            lead,
+            Method::PUT,
+            &format!("/api/v1/applications/{id}/partners/{org}/budget"),
+            Some(budget(500_000, true, true)),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    }
+    call(
+        base,
+        lead,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/labelling"),
+        Some(json!({"cluster": "aerospace-valley", "lead": true})),
+    )
+    .await;
+    let manager = format!("{prefix}-av@test.invalid");
+    make_user(app, &manager, "cluster_manager", Some("aerospace-valley")).await;
+    let m = who(base, &manager).await;
+    let (s, _) = call(
+        base,
+        &m,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/labelling/aerospace-valley"),
+        Some(json!({"labelled": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, e) = call(
+        base,
+        lead,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(e["eligible"], true, "{e}");
+    id
 }

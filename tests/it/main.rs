@@ -9,5 +9,6 @@ mod browser;
 mod calls;
 mod import;
 mod pages;
+mod selection;
 mod store;
 mod support;

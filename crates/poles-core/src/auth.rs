@@ -331,6 +331,14 @@ capability!(
     /// Reads an application: its consortium, the clusters asked to label it, officers.
     ApplicationRead {}
 );
+capability!(
+    /// Runs a call's review and selection: assigns reviewers, proposes and approves funding.
+    SelectionOfficer {}
+);
+capability!(
+    /// Reviews: scores the applications one is assigned (checked against the assignment).
+    Reviewing {}
+);
 
 impl Actor {
     fn first(&self, ok: impl Fn(&Grant) -> bool) -> Option<Role> {
@@ -482,6 +490,39 @@ impl Actor {
             action: "read",
             object: "this application".into(),
         })
+    }
+
+    pub fn selection_officer(&self) -> Result<SelectionOfficer, Denied> {
+        self.first(|g| matches!(g.role, Role::Admin | Role::ProgrammeOfficer))
+            .map(|role| SelectionOfficer {
+                user_id: self.user_id,
+                role,
+            })
+            .ok_or(Denied {
+                action: "run",
+                object: "the selection".into(),
+            })
+    }
+
+    pub fn reviewing(&self) -> Result<Reviewing, Denied> {
+        self.first(|g| g.role == Role::Reviewer)
+            .map(|role| Reviewing {
+                user_id: self.user_id,
+                role,
+            })
+            .ok_or(Denied {
+                action: "review",
+                object: "applications".into(),
+            })
+    }
+
+    /// The organisations the actor belongs to (for conflicts of interest).
+    pub fn organisations(&self) -> Vec<i64> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == Role::OrganisationMember)
+            .filter_map(|g| g.scope.parse().ok())
+            .collect()
     }
 
     /// Changes to one's own account (password, second factor, tokens, erasure) need a

@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_applications.sql"),
         postgres: include_str!("../migrations/postgres/0005_applications.sql"),
     },
+    Migration {
+        version: 6,
+        name: "review_selection",
+        sqlite: include_str!("../migrations/sqlite/0006_review_selection.sql"),
+        postgres: include_str!("../migrations/postgres/0006_review_selection.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

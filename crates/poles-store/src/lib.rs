@@ -17,6 +17,7 @@ pub mod import;
 pub mod rate;
 pub mod registry;
 pub mod search;
+pub mod selection;
 mod util;
 
 pub use db::{Backend, Db};

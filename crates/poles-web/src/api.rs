@@ -68,6 +68,17 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(crate::applications_api::decide))
         .routes(routes!(crate::applications_api::cluster_requests))
         .routes(routes!(crate::applications_api::submit))
+        .routes(routes!(crate::selection_api::assign))
+        .routes(routes!(
+            crate::selection_api::my_review,
+            crate::selection_api::submit_review
+        ))
+        .routes(routes!(crate::selection_api::declare_conflict))
+        .routes(routes!(crate::selection_api::ranking))
+        .routes(routes!(crate::selection_api::settings))
+        .routes(routes!(crate::selection_api::envelopes))
+        .routes(routes!(crate::selection_api::propose))
+        .routes(routes!(crate::selection_api::approve))
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod map;
 pub mod pages;
 pub mod params;
+pub mod selection_api;
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};

@@ -1,0 +1,666 @@
+//! Review and selection: officers assign reviewers (conflicts refused), reviewers score blind,
+//! a ranking per call, funding proposals approved under four eyes (two approvers above the
+//! call's threshold) and never beyond a funder's envelope — approvals run one at a time
+//! under the write lock, so racing approvals cannot overspend.
+
+use crate::audit::{self, Context, Event};
+use crate::error::{Result, StoreError};
+use crate::util::{i, now_utc, oi, os, s};
+use crate::Db;
+use poles_core::auth::{Reviewing, SelectionOfficer};
+use poles_core::FieldError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+fn today() -> String {
+    now_utc()[..10].to_string()
+}
+
+pub async fn assign_reviewer(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    application_id: i64,
+    reviewer_id: i64,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let status: String = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
+        .bind(application_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("application"))?;
+    if status != "submitted" {
+        return Err(
+            FieldError::new("application", "only submitted applications are reviewed").into(),
+        );
+    }
+    let grants: Vec<(String, String)> =
+        sqlx::query_as("SELECT role, scope FROM role_grants WHERE user_id = $1")
+            .bind(reviewer_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if !grants.iter().any(|(r, _)| r == "reviewer") {
+        return Err(FieldError::new("reviewer_id", "is not a reviewer").into());
+    }
+    let partners: Vec<i64> = sqlx::query_scalar(
+        "SELECT organisation_id FROM application_partners WHERE application_id = $1",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    if grants
+        .iter()
+        .filter(|(r, _)| r == "organisation_member")
+        .any(|(_, scope)| partners.iter().any(|p| p.to_string() == *scope))
+    {
+        return Err(FieldError::new(
+            "reviewer_id",
+            "belongs to a partner organisation of this project",
+        )
+        .into());
+    }
+    let n = sqlx::query("INSERT INTO review_assignments (application_id, reviewer_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4) ON CONFLICT (application_id, reviewer_id) DO NOTHING")
+        .bind(application_id)
+        .bind(reviewer_id)
+        .bind(cap.user_id)
+        .bind(now_utc())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(FieldError::new("reviewer_id", "is already assigned").into());
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "review.assign",
+            object_kind: "application",
+            object_ref: application_id.to_string(),
+            changes: json!({"reviewer": reviewer_id}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The reviewer's assignment, checked: it exists and no conflict was declared.
+async fn assignment(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    cap: &Reviewing,
+    application_id: i64,
+) -> Result<Option<String>> {
+    let r = sqlx::query("SELECT conflict_declared, submitted_at FROM review_assignments WHERE application_id = $1 AND reviewer_id = $2")
+        .bind(application_id)
+        .bind(cap.user_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound("review assignment"))?;
+    if i(&r, "conflict_declared")? != 0 {
+        return Err(
+            FieldError::new("application", "you declared a conflict of interest on it").into(),
+        );
+    }
+    os(&r, "submitted_at")
+}
+
+pub async fn declare_conflict(
+    db: &Db,
+    cap: &Reviewing,
+    ctx: &Context,
+    application_id: i64,
+    reason: &str,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let n = sqlx::query("UPDATE review_assignments SET conflict_declared = 1, conflict_reason = $1 WHERE application_id = $2 AND reviewer_id = $3 AND submitted_at IS NULL")
+        .bind(reason.chars().take(2000).collect::<String>())
+        .bind(application_id)
+        .bind(cap.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound("open review assignment"));
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "review.conflict",
+            object_kind: "application",
+            object_ref: application_id.to_string(),
+            changes: json!({}),
+            reason: Some(reason.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Score {
+    /// The criterion's position in the call (1 when the call lists none: an overall mark).
+    pub criterion: i64,
+    /// 0 to 10.
+    pub score: i64,
+    pub comment: Option<String>,
+}
+
+/// The criteria positions a call expects (1 when it lists none).
+async fn criteria_of(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    application_id: i64,
+) -> Result<Vec<(i64, i64)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT k.position, k.weight_bp FROM call_criteria k JOIN applications a ON a.call_id = k.call_id WHERE a.id = $1 ORDER BY k.position")
+        .bind(application_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(if rows.is_empty() {
+        vec![(1, 10_000)]
+    } else {
+        rows
+    })
+}
+
+/// Submits one's scores, once, for every criterion of the call.
+pub async fn submit_review(
+    db: &Db,
+    cap: &Reviewing,
+    ctx: &Context,
+    application_id: i64,
+    scores: &[Score],
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    if assignment(&mut tx, cap, application_id).await?.is_some() {
+        return Err(FieldError::new("scores", "your review was already submitted").into());
+    }
+    let criteria = criteria_of(&mut tx, application_id).await?;
+    for (pos, _) in &criteria {
+        let Some(sc) = scores.iter().find(|x| x.criterion == *pos) else {
+            return Err(FieldError::new("scores", format!("criterion {pos} has no score")).into());
+        };
+        if !(0..=10).contains(&sc.score) {
+            return Err(FieldError::new(format!("scores[{pos}].score"), "must be 0 to 10").into());
+        }
+        sqlx::query("INSERT INTO review_scores (application_id, reviewer_id, criterion, score, comment) VALUES ($1, $2, $3, $4, $5)")
+            .bind(application_id)
+            .bind(cap.user_id)
+            .bind(*pos)
+            .bind(sc.score)
+            .bind(sc.comment.as_ref().map(|c| c.chars().take(5000).collect::<String>()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    if scores
+        .iter()
+        .any(|x| !criteria.iter().any(|(p, _)| *p == x.criterion))
+    {
+        return Err(FieldError::new("scores", "names a criterion the call does not have").into());
+    }
+    sqlx::query("UPDATE review_assignments SET submitted_at = $1 WHERE application_id = $2 AND reviewer_id = $3")
+        .bind(now_utc())
+        .bind(application_id)
+        .bind(cap.user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "review.submit",
+            object_kind: "application",
+            object_ref: application_id.to_string(),
+            changes: json!({"scores": scores.len()}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One reviewer's scores, named only by their order of submission.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OtherReview {
+    pub reviewer: String,
+    pub scores: Vec<Score>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub submitted: bool,
+    pub mine: Vec<Score>,
+    /// The other reviewers' scores: shown only once one's own are submitted.
+    pub others: Option<Vec<OtherReview>>,
+}
+
+pub async fn review_view(db: &Db, cap: &Reviewing, application_id: i64) -> Result<ReviewView> {
+    let mut tx = db.pool.begin().await?;
+    let submitted = assignment(&mut tx, cap, application_id).await?.is_some();
+    let rows = sqlx::query("SELECT s.reviewer_id, s.criterion, s.score, s.comment, a.submitted_at FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id WHERE s.application_id = $1 ORDER BY a.submitted_at, s.reviewer_id, s.criterion")
+        .bind(application_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut mine = Vec::new();
+    let mut others: Vec<(i64, OtherReview)> = Vec::new();
+    for r in &rows {
+        let score = Score {
+            criterion: i(r, "criterion")?,
+            score: i(r, "score")?,
+            comment: os(r, "comment")?,
+        };
+        let who = i(r, "reviewer_id")?;
+        if who == cap.user_id {
+            mine.push(score);
+        } else {
+            match others.iter_mut().find(|(id, _)| *id == who) {
+                Some((_, o)) => o.scores.push(score),
+                None => {
+                    let n = others.len() + 1;
+                    others.push((
+                        who,
+                        OtherReview {
+                            reviewer: format!("reviewer {n}"),
+                            scores: vec![score],
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    Ok(ReviewView {
+        submitted,
+        mine,
+        others: submitted.then(|| others.into_iter().map(|(_, o)| o).collect()),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CriterionAverage {
+    pub criterion: i64,
+    /// In hundredths of a point.
+    pub average: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RankingRow {
+    pub rank: i64,
+    pub application_id: i64,
+    pub acronym: String,
+    pub reviews: i64,
+    pub averages: Vec<CriterionAverage>,
+    /// Weighted total by the call's criteria weights, in hundredths of a point (out of 1000).
+    pub weighted_total: i64,
+    pub eligible_at_submission: bool,
+}
+
+/// Submitted applications of a call ranked by weighted average score.
+pub async fn ranking(db: &Db, _cap: &SelectionOfficer, call: &str) -> Result<Vec<RankingRow>> {
+    let call_id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
+        .bind(call.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound("call"))?;
+    let mut criteria: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT position, weight_bp FROM call_criteria WHERE call_id = $1 ORDER BY position",
+    )
+    .bind(call_id)
+    .fetch_all(&db.pool)
+    .await?;
+    if criteria.is_empty() {
+        criteria = vec![(1, 10_000)];
+    }
+    let weight_sum: i64 = criteria.iter().map(|c| c.1).sum::<i64>().max(1);
+    let apps = sqlx::query("SELECT id, acronym, eligibility_at_submission FROM applications WHERE call_id = $1 AND status IN ('submitted', 'selected', 'finalised', 'lapsed')")
+        .bind(call_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let scores = sqlx::query("SELECT s.application_id, s.criterion, CAST(SUM(s.score) AS BIGINT) AS total, COUNT(*) AS n FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id JOIN applications p ON p.id = s.application_id WHERE p.call_id = $1 AND a.submitted_at IS NOT NULL GROUP BY s.application_id, s.criterion")
+        .bind(call_id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut rows = Vec::new();
+    for a in &apps {
+        let id = i(a, "id")?;
+        let mut averages = Vec::new();
+        let mut weighted = 0i64;
+        let mut reviews = 0i64;
+        for (pos, w) in &criteria {
+            let found = scores.iter().find(|r| {
+                i(r, "application_id").ok() == Some(id) && i(r, "criterion").ok() == Some(*pos)
+            });
+            let avg = match found {
+                Some(r) => {
+                    let n = i(r, "n")?;
+                    reviews = reviews.max(n);
+                    i(r, "total")? * 100 / n.max(1)
+                }
+                None => 0,
+            };
+            averages.push(CriterionAverage {
+                criterion: *pos,
+                average: avg,
+            });
+            weighted += avg * w;
+        }
+        let eligible = os(a, "eligibility_at_submission")?
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
+            .and_then(|v| v["eligible"].as_bool())
+            .unwrap_or(false);
+        rows.push(RankingRow {
+            rank: 0,
+            application_id: id,
+            acronym: s(a, "acronym")?,
+            reviews,
+            averages,
+            weighted_total: weighted * 100 / weight_sum / 10,
+            eligible_at_submission: eligible,
+        });
+    }
+    rows.retain(|r| r.reviews > 0);
+    rows.sort_by(|x, y| {
+        y.eligible_at_submission
+            .cmp(&x.eligible_at_submission)
+            .then(y.weighted_total.cmp(&x.weighted_total))
+            .then(x.application_id.cmp(&y.application_id))
+    });
+    for (k, r) in rows.iter_mut().enumerate() {
+        r.rank = k as i64 + 1;
+    }
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Envelope {
+    pub funder: String,
+    pub envelope_cents: Option<i64>,
+    /// Approved for the call (read only).
+    #[serde(default)]
+    pub committed_cents: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SelectionSettings {
+    pub envelopes: Vec<Envelope>,
+    /// Proposals above this total need two approvers (besides the proposer).
+    pub two_approvals_above_cents: Option<i64>,
+}
+
+pub async fn set_settings(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    call: &str,
+    st: &SelectionSettings,
+) -> Result<()> {
+    let _ = cap;
+    let mut tx = audit::begin_write(db).await?;
+    let call_id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
+        .bind(call.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("call"))?;
+    for e in &st.envelopes {
+        if e.envelope_cents.is_some_and(|c| c < 0) {
+            return Err(FieldError::new("envelopes", "must not be negative").into());
+        }
+        let n = sqlx::query(
+            "UPDATE call_funders SET envelope_cents = $1 WHERE call_id = $2 AND funder = $3",
+        )
+        .bind(e.envelope_cents)
+        .bind(call_id)
+        .bind(e.funder.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(FieldError::new(
+                "envelopes",
+                format!("{} is not a funder of this call", e.funder),
+            )
+            .into());
+        }
+    }
+    sqlx::query("UPDATE calls SET two_approvals_above_cents = $1 WHERE id = $2")
+        .bind(st.two_approvals_above_cents)
+        .bind(call_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(&mut tx, ctx, Event { action: "call.selection_settings", object_kind: "call", object_ref: call.to_string(), changes: json!({"envelopes": st.envelopes, "two_approvals_above_cents": st.two_approvals_above_cents}), reason: None }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Each funder's envelope and what approved proposals commit of it.
+pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<Envelope>> {
+    sqlx::query(
+        "SELECT f.funder, f.envelope_cents, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
+           JOIN applications a ON a.id = p.application_id WHERE a.call_id = c.id AND p.status = 'approved' AND l.funder = f.funder), 0) AS BIGINT) AS committed \
+         FROM call_funders f JOIN calls c ON c.id = f.call_id WHERE c.slug = $1 ORDER BY f.funder DESC",
+    )
+    .bind(call.to_string())
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| Ok(Envelope { funder: s(r, "funder")?, envelope_cents: oi(r, "envelope_cents")?, committed_cents: i(r, "committed")? }))
+    .collect()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FundingLine {
+    pub funder: String,
+    pub amount_cents: i64,
+}
+
+/// Proposes funding for a submitted, eligible application.
+pub async fn propose(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    application_id: i64,
+    lines: &[FundingLine],
+) -> Result<i64> {
+    if lines.is_empty() || lines.iter().any(|l| l.amount_cents < 0) {
+        return Err(
+            FieldError::new("lines", "must list the amounts per funder, none negative").into(),
+        );
+    }
+    let mut tx = audit::begin_write(db).await?;
+    let a = sqlx::query(
+        "SELECT call_id, status, eligibility_at_submission FROM applications WHERE id = $1",
+    )
+    .bind(application_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("application"))?;
+    if s(&a, "status")? != "submitted" {
+        return Err(
+            FieldError::new("application", "only submitted applications can be proposed").into(),
+        );
+    }
+    let eligible = os(&a, "eligibility_at_submission")?
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
+        .and_then(|v| v["eligible"].as_bool())
+        .unwrap_or(false);
+    if !eligible {
+        return Err(FieldError::new("application", "was not eligible at submission").into());
+    }
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM funding_proposals WHERE application_id = $1 AND status = 'proposed'",
+    )
+    .bind(application_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if open > 0 {
+        return Err(FieldError::new("application", "already has an open proposal").into());
+    }
+    let call_id = i(&a, "call_id")?;
+    let funders: Vec<String> =
+        sqlx::query_scalar("SELECT funder FROM call_funders WHERE call_id = $1")
+            .bind(call_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if let Some(l) = lines.iter().find(|l| !funders.contains(&l.funder)) {
+        return Err(FieldError::new(
+            "lines",
+            format!("{} is not a funder of this call", l.funder),
+        )
+        .into());
+    }
+    let threshold: Option<i64> =
+        sqlx::query_scalar("SELECT two_approvals_above_cents FROM calls WHERE id = $1")
+            .bind(call_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let total: i64 = lines.iter().map(|l| l.amount_cents).sum();
+    let needed = if threshold.is_some_and(|t| total > t) {
+        2
+    } else {
+        1
+    };
+    let id: i64 = sqlx::query_scalar("INSERT INTO funding_proposals (application_id, proposed_by, proposed_at, approvals_needed) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(application_id)
+        .bind(cap.user_id)
+        .bind(now_utc())
+        .bind(needed)
+        .fetch_one(&mut *tx)
+        .await?;
+    for l in lines {
+        sqlx::query(
+            "INSERT INTO funding_lines (proposal_id, funder, amount_cents) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(l.funder.clone())
+        .bind(l.amount_cents)
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "funding.propose",
+            object_kind: "application",
+            object_ref: application_id.to_string(),
+            changes: json!({"proposal": id, "lines": lines, "approvals_needed": needed}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApprovalOutcome {
+    /// `proposed` (more approvals needed) or `approved`.
+    pub status: String,
+    pub approvals: i64,
+    pub approvals_needed: i64,
+    /// The approval date of the decision: the project's validation date.
+    pub validation_date: Option<String>,
+}
+
+/// Approves a proposal. Never the proposer's own; the last needed approval checks every
+/// funder's envelope and decides, all under the write lock.
+pub async fn approve(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    proposal_id: i64,
+) -> Result<ApprovalOutcome> {
+    let mut tx = audit::begin_write(db).await?;
+    let p = sqlx::query("SELECT p.application_id, p.proposed_by, p.status, p.approvals_needed, a.call_id FROM funding_proposals p JOIN applications a ON a.id = p.application_id WHERE p.id = $1")
+        .bind(proposal_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("proposal"))?;
+    if s(&p, "status")? != "proposed" {
+        return Err(FieldError::new("proposal", "is no longer open").into());
+    }
+    if i(&p, "proposed_by")? == cap.user_id {
+        return Err(
+            FieldError::new("proposal", "a proposer never approves their own proposal").into(),
+        );
+    }
+    let n = sqlx::query("INSERT INTO funding_approvals (proposal_id, approver_id, approved_at) VALUES ($1, $2, $3) ON CONFLICT (proposal_id, approver_id) DO NOTHING")
+        .bind(proposal_id)
+        .bind(cap.user_id)
+        .bind(now_utc())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(FieldError::new("proposal", "you already approved it").into());
+    }
+    let approvals: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM funding_approvals WHERE proposal_id = $1")
+            .bind(proposal_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let needed = i(&p, "approvals_needed")?;
+    let application_id = i(&p, "application_id")?;
+    let mut validation_date = None;
+    if approvals >= needed {
+        let call_id = i(&p, "call_id")?;
+        let lines: Vec<(String, i64)> =
+            sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1")
+                .bind(proposal_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (funder, amount) in &lines {
+            let r = sqlx::query(
+                "SELECT f.envelope_cents, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
+                   JOIN applications a ON a.id = p.application_id WHERE a.call_id = $1 AND p.status = 'approved' AND l.funder = $2), 0) AS BIGINT) AS committed \
+                 FROM call_funders f WHERE f.call_id = $1 AND f.funder = $2",
+            )
+            .bind(call_id)
+            .bind(funder.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+            let Some(envelope) = oi(&r, "envelope_cents")? else {
+                return Err(FieldError::new(
+                    "envelope",
+                    format!("the {funder} envelope of this call is not set"),
+                )
+                .into());
+            };
+            let committed = i(&r, "committed")?;
+            if committed + amount > envelope {
+                return Err(FieldError::new("envelope", format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope)).into());
+            }
+        }
+        let date = today();
+        sqlx::query(
+            "UPDATE funding_proposals SET status = 'approved', validation_date = $1 WHERE id = $2",
+        )
+        .bind(date.clone())
+        .bind(proposal_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE applications SET status = 'selected', version = version + 1 WHERE id = $1",
+        )
+        .bind(application_id)
+        .execute(&mut *tx)
+        .await?;
+        validation_date = Some(date);
+    }
+    audit::append(&mut tx, ctx, Event { action: if validation_date.is_some() { "funding.decide" } else { "funding.approve" }, object_kind: "application", object_ref: application_id.to_string(), changes: json!({"proposal": proposal_id, "approvals": approvals, "needed": needed, "validation_date": validation_date}), reason: None }).await?;
+    tx.commit().await?;
+    Ok(ApprovalOutcome {
+        status: if validation_date.is_some() {
+            "approved".into()
+        } else {
+            "proposed".into()
+        },
+        approvals,
+        approvals_needed: needed,
+        validation_date,
+    })
+}
