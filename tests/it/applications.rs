@@ -329,6 +329,11 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
 
 /// Builds a submitted, eligible FUI-25 application with its own users (`prefix` keeps them apart).
 pub async fn submitted_application(prefix: &str) -> i64 {
+    submitted_to("fui-25", prefix).await
+}
+
+/// [`submitted_application`] to a given call.
+pub async fn submitted_to(call_slug: &str, prefix: &str) -> i64 {
     let app = app();
     let base = app.base.as_str();
     let db = connect(&app.db_url).await;
@@ -344,7 +349,7 @@ pub async fn submitted_application(prefix: &str) -> i64 {
         people.push(who(base, &email).await);
     }
     let lead = &people[0];
-    let (s, c) = call(base, lead, Method::POST, "/api/v1/calls/fui-25/applications", Some(json!({"lead_organisation_id": orgs[0], "acronym": prefix.to_uppercase(), "title": format!("Project {prefix}")}))).await;
+    let (s, c) = call(base, lead, Method::POST, &format!("/api/v1/calls/{call_slug}/applications"), Some(json!({"lead_organisation_id": orgs[0], "acronym": prefix.to_uppercase(), "title": format!("Project {prefix}")}))).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
     let id = c["id"].as_i64().unwrap();
     for org in &orgs[1..] {

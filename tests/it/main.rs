@@ -7,6 +7,7 @@ mod api;
 mod applications;
 mod browser;
 mod calls;
+mod followup;
 mod import;
 mod pages;
 mod selection;

@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_review_selection.sql"),
         postgres: include_str!("../migrations/postgres/0006_review_selection.sql"),
     },
+    Migration {
+        version: 7,
+        name: "payments",
+        sqlite: include_str!("../migrations/sqlite/0007_payments.sql"),
+        postgres: include_str!("../migrations/postgres/0007_payments.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod edits;
 pub mod error;
 pub mod export;
+pub mod followup;
 pub mod import;
 pub mod rate;
 pub mod registry;

@@ -316,7 +316,7 @@ pub async fn ranking(db: &Db, _cap: &SelectionOfficer, call: &str) -> Result<Vec
         criteria = vec![(1, 10_000)];
     }
     let weight_sum: i64 = criteria.iter().map(|c| c.1).sum::<i64>().max(1);
-    let apps = sqlx::query("SELECT id, acronym, eligibility_at_submission FROM applications WHERE call_id = $1 AND status IN ('submitted', 'selected', 'finalised', 'lapsed')")
+    let apps = sqlx::query("SELECT id, acronym, eligibility_at_submission FROM applications WHERE call_id = $1 AND status IN ('submitted', 'selected', 'lapsed', 'running', 'closed', 'abandoned')")
         .bind(call_id)
         .fetch_all(&db.pool)
         .await?;

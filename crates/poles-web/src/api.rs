@@ -79,6 +79,16 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(crate::selection_api::envelopes))
         .routes(routes!(crate::selection_api::propose))
         .routes(routes!(crate::selection_api::approve))
+        .routes(routes!(crate::followup_api::agreement))
+        .routes(routes!(crate::followup_api::finalise))
+        .routes(routes!(crate::followup_api::lapse))
+        .routes(routes!(crate::followup_api::schedule))
+        .routes(routes!(crate::followup_api::claim))
+        .routes(routes!(crate::followup_api::decide_claim))
+        .routes(routes!(crate::followup_api::milestone))
+        .routes(routes!(crate::followup_api::status))
+        .routes(routes!(crate::followup_api::funding))
+        .routes(routes!(crate::followup_api::funded))
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(

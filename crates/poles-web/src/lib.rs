@@ -12,6 +12,7 @@ pub mod edit_api;
 pub mod edit_pages;
 pub mod error;
 pub mod extract;
+pub mod followup_api;
 pub mod i18n;
 pub mod map;
 pub mod pages;

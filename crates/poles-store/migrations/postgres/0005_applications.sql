@@ -11,7 +11,7 @@ CREATE TABLE applications (
     duration_months BIGINT,
     lead_organisation_id BIGINT NOT NULL REFERENCES organisations(id),
     status TEXT NOT NULL DEFAULT 'draft'
-        CHECK (status IN ('draft', 'submitted', 'withdrawn', 'selected', 'rejected', 'finalised', 'lapsed')),
+        CHECK (status IN ('draft', 'submitted', 'withdrawn', 'selected', 'rejected', 'lapsed', 'running', 'closed', 'abandoned')),
     consortium_agreement TEXT NOT NULL DEFAULT 'none'
         CHECK (consortium_agreement IN ('none', 'negotiating', 'signed')),
     created_by BIGINT REFERENCES users(id) ON DELETE SET NULL,

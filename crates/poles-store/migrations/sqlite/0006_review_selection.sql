@@ -28,7 +28,7 @@ CREATE TABLE funding_proposals (
     application_id BIGINT NOT NULL REFERENCES applications(id),
     proposed_by BIGINT NOT NULL REFERENCES users(id),
     proposed_at TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'approved', 'rejected')),
+    status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'approved', 'rejected', 'lapsed')),
     approvals_needed BIGINT NOT NULL,
     validation_date TEXT
 );

@@ -1,0 +1,737 @@
+//! After the decision: finalisation within the call's window (or the selection lapses),
+//! the payment schedule per partner and funder, claims with expense statements, payments
+//! never beyond what was decided, milestones, and the project's status.
+
+use crate::audit::{self, Context, Event};
+use crate::error::{Result, StoreError};
+use crate::selection::FundingLine;
+use crate::util::{i, now_utc, os, s};
+use crate::Db;
+use poles_core::auth::{ApplicantFor, ApplicationRead, Denied, SelectionOfficer};
+use poles_core::calls::RuleSet;
+use poles_core::FieldError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+use utoipa::ToSchema;
+
+fn today() -> String {
+    now_utc()[..10].to_string()
+}
+
+/// `YYYY-MM-DD` plus whole months, the day clamped to the month's length.
+pub fn add_months(date: &str, months: i64) -> Option<String> {
+    let y: i64 = date.get(0..4)?.parse().ok()?;
+    let m: i64 = date.get(5..7)?.parse().ok()?;
+    let d: i64 = date.get(8..10)?.parse().ok()?;
+    let total = y * 12 + (m - 1) + months;
+    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    let leap = (ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0;
+    let len = match nm {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    Some(format!("{ny:04}-{nm:02}-{:02}", d.min(len)))
+}
+
+/// The approved proposal of an application: its id, validation date and lines.
+async fn decision(
+    tx: &mut Transaction<'static, Any>,
+    id: i64,
+) -> Result<Option<(i64, String, Vec<FundingLine>)>> {
+    let Some(r) = sqlx::query("SELECT id, validation_date FROM funding_proposals WHERE application_id = $1 AND status = 'approved'")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let pid = i(&r, "id")?;
+    let lines: Vec<(String, i64)> = sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC")
+        .bind(pid)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(Some((
+        pid,
+        os(&r, "validation_date")?.unwrap_or_default(),
+        lines
+            .into_iter()
+            .map(|(funder, amount_cents)| FundingLine {
+                funder,
+                amount_cents,
+            })
+            .collect(),
+    )))
+}
+
+async fn finalisation_months(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
+    let body: String = sqlx::query_scalar("SELECT r.body FROM applications a JOIN calls c ON c.id = a.call_id JOIN rule_sets r ON r.id = c.rule_set_id WHERE a.id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let rules: RuleSet =
+        serde_json::from_str(&body).map_err(|e| StoreError::Data(e.to_string()))?;
+    Ok(rules.finalisation_months.value)
+}
+
+async fn status_of(tx: &mut Transaction<'static, Any>, id: i64) -> Result<(String, i64, String)> {
+    let r = sqlx::query(
+        "SELECT status, lead_organisation_id, consortium_agreement FROM applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound("application"))?;
+    Ok((
+        s(&r, "status")?,
+        i(&r, "lead_organisation_id")?,
+        s(&r, "consortium_agreement")?,
+    ))
+}
+
+/// The lead records where the consortium agreement stands.
+pub async fn set_agreement(
+    db: &Db,
+    cap: &ApplicantFor,
+    ctx: &Context,
+    id: i64,
+    status: &str,
+) -> Result<()> {
+    if !["none", "negotiating", "signed"].contains(&status) {
+        return Err(FieldError::new("status", "must be none, negotiating or signed").into());
+    }
+    let mut tx = audit::begin_write(db).await?;
+    let (app_status, lead, before) = status_of(&mut tx, id).await?;
+    if lead != cap.organisation_id {
+        return Err(Denied {
+            action: "lead",
+            object: format!("application {id}"),
+        }
+        .into());
+    }
+    if ["closed", "abandoned", "lapsed", "withdrawn", "rejected"].contains(&app_status.as_str()) {
+        return Err(FieldError::new("status", "the project is over").into());
+    }
+    sqlx::query(
+        "UPDATE applications SET consortium_agreement = $1, version = version + 1 WHERE id = $2",
+    )
+    .bind(status)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "application.agreement",
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: audit::diff(&[("consortium_agreement", before.into(), status.into())]),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Finalises a selected project (its agreement signed) within the call's window after the
+/// validation date; past the window the selection lapses instead.
+pub async fn finalise(db: &Db, cap: &SelectionOfficer, ctx: &Context, id: i64) -> Result<String> {
+    let _ = cap;
+    let mut tx = audit::begin_write(db).await?;
+    let (status, _, agreement) = status_of(&mut tx, id).await?;
+    if status != "selected" {
+        return Err(FieldError::new("status", "only a selected project is finalised").into());
+    }
+    let (_, validation, _) = decision(&mut tx, id)
+        .await?
+        .ok_or(StoreError::NotFound("decision"))?;
+    let months = finalisation_months(&mut tx, id).await?;
+    let deadline = add_months(&validation, months)
+        .ok_or_else(|| StoreError::Data("bad validation date".into()))?;
+    if today() > deadline {
+        return Err(FieldError::new(
+            "status",
+            format!("the finalisation deadline passed on {deadline}; the selection lapses"),
+        )
+        .into());
+    }
+    if agreement != "signed" {
+        return Err(
+            FieldError::new("consortium_agreement", "must be signed before finalisation").into(),
+        );
+    }
+    let now = today();
+    sqlx::query("UPDATE applications SET status = 'running', finalised_at = $1, version = version + 1 WHERE id = $2").bind(now.clone()).bind(id).execute(&mut *tx).await?;
+    audit::append(&mut tx, ctx, Event { action: "application.finalise", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "selected", "after": "running"}, "deadline": deadline}), reason: None }).await?;
+    tx.commit().await?;
+    Ok(now)
+}
+
+/// Lapses the selected projects of a call not finalised in time (`as_of` defaults to today):
+/// their decision no longer commits the envelopes.
+pub async fn lapse_overdue(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    call: &str,
+    as_of: Option<&str>,
+) -> Result<Vec<i64>> {
+    let _ = cap;
+    let as_of = as_of.map(str::to_string).unwrap_or_else(today);
+    let mut tx = audit::begin_write(db).await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT a.id FROM applications a JOIN calls c ON c.id = a.call_id WHERE c.slug = $1 AND a.status = 'selected'")
+        .bind(call.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut lapsed = Vec::new();
+    for id in ids {
+        let Some((pid, validation, _)) = decision(&mut tx, id).await? else {
+            continue;
+        };
+        let months = finalisation_months(&mut tx, id).await?;
+        let Some(deadline) = add_months(&validation, months) else {
+            continue;
+        };
+        if as_of > deadline {
+            sqlx::query(
+                "UPDATE applications SET status = 'lapsed', version = version + 1 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE funding_proposals SET status = 'lapsed' WHERE id = $1")
+                .bind(pid)
+                .execute(&mut *tx)
+                .await?;
+            audit::append(&mut tx, ctx, Event { action: "application.lapse", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "selected", "after": "lapsed"}, "deadline": deadline}), reason: Some(format!("not finalised within {months} months of {validation}")) }).await?;
+            lapsed.push(id);
+        }
+    }
+    tx.commit().await?;
+    Ok(lapsed)
+}
+
+fn kind_ok(kind: &str) -> Result<()> {
+    if ["advance", "interim", "final"].contains(&kind) {
+        Ok(())
+    } else {
+        Err(FieldError::new("kind", "must be advance, interim or final").into())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ScheduleLine {
+    pub organisation_id: i64,
+    pub funder: String,
+    /// `advance`, `interim` or `final`.
+    pub kind: String,
+    pub due_on: String,
+    pub amount_cents: i64,
+}
+
+/// Replaces the payment schedule; per funder it never exceeds what was decided.
+pub async fn set_schedule(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    id: i64,
+    lines: &[ScheduleLine],
+) -> Result<()> {
+    let _ = cap;
+    let mut tx = audit::begin_write(db).await?;
+    let (status, _, _) = status_of(&mut tx, id).await?;
+    if !["selected", "running"].contains(&status.as_str()) {
+        return Err(FieldError::new(
+            "status",
+            "only a selected or running project has a schedule",
+        )
+        .into());
+    }
+    let (_, _, decided) = decision(&mut tx, id)
+        .await?
+        .ok_or(StoreError::NotFound("decision"))?;
+    let partners: Vec<i64> = sqlx::query_scalar("SELECT organisation_id FROM application_partners WHERE application_id = $1 AND invitation = 'accepted'").bind(id).fetch_all(&mut *tx).await?;
+    for (k, l) in lines.iter().enumerate() {
+        kind_ok(&l.kind)?;
+        poles_core::cordis::parse_date(&l.due_on)
+            .map_err(|e| FieldError::new(format!("lines[{k}].due_on"), e))?;
+        if l.amount_cents < 0 {
+            return Err(FieldError::new(
+                format!("lines[{k}].amount_cents"),
+                "must not be negative",
+            )
+            .into());
+        }
+        if !partners.contains(&l.organisation_id) {
+            return Err(FieldError::new(
+                format!("lines[{k}].organisation_id"),
+                "is not a partner of the project",
+            )
+            .into());
+        }
+    }
+    for d in &decided {
+        let planned: i64 = lines
+            .iter()
+            .filter(|l| l.funder == d.funder)
+            .map(|l| l.amount_cents)
+            .sum();
+        if planned > d.amount_cents {
+            return Err(FieldError::new(
+                "lines",
+                format!(
+                    "{} schedules {planned} cents, more than the {} decided",
+                    d.funder, d.amount_cents
+                ),
+            )
+            .into());
+        }
+    }
+    if let Some(l) = lines
+        .iter()
+        .find(|l| !decided.iter().any(|d| d.funder == l.funder))
+    {
+        return Err(FieldError::new(
+            "lines",
+            format!("{} decided nothing for this project", l.funder),
+        )
+        .into());
+    }
+    sqlx::query("DELETE FROM payment_schedule WHERE application_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for l in lines {
+        sqlx::query("INSERT INTO payment_schedule (application_id, organisation_id, funder, kind, due_on, amount_cents) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id).bind(l.organisation_id).bind(l.funder.clone()).bind(l.kind.clone()).bind(l.due_on.clone()).bind(l.amount_cents)
+            .execute(&mut *tx).await?;
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "payment.schedule",
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: json!({"lines": lines}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimInput {
+    pub funder: String,
+    pub kind: String,
+    pub amount_cents: i64,
+    /// Expenses incurred, as the statement shows.
+    pub expenses_cents: i64,
+    pub statement: String,
+}
+
+/// A partner claims a payment for its running project, with its expense statement.
+pub async fn claim(
+    db: &Db,
+    cap: &ApplicantFor,
+    ctx: &Context,
+    id: i64,
+    c: &ClaimInput,
+) -> Result<i64> {
+    kind_ok(&c.kind)?;
+    if c.amount_cents < 0 || c.expenses_cents < 0 {
+        return Err(FieldError::new("amount_cents", "must not be negative").into());
+    }
+    let statement = c.statement.trim();
+    if statement.is_empty() || statement.chars().count() > 20_000 {
+        return Err(FieldError::new("statement", "must have 1 to 20000 characters").into());
+    }
+    let mut tx = audit::begin_write(db).await?;
+    let (status, _, _) = status_of(&mut tx, id).await?;
+    if status != "running" {
+        return Err(FieldError::new("status", "payments are claimed for running projects").into());
+    }
+    let is_partner = sqlx::query("SELECT 1 FROM application_partners WHERE application_id = $1 AND organisation_id = $2 AND invitation = 'accepted'")
+        .bind(id).bind(cap.organisation_id).fetch_optional(&mut *tx).await?.is_some();
+    if !is_partner {
+        return Err(Denied {
+            action: "claim for",
+            object: format!("application {id}"),
+        }
+        .into());
+    }
+    let cid: i64 = sqlx::query_scalar("INSERT INTO payment_claims (application_id, organisation_id, funder, kind, amount_cents, expenses_cents, statement, claimed_by, claimed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(id).bind(cap.organisation_id).bind(c.funder.clone()).bind(c.kind.clone()).bind(c.amount_cents).bind(c.expenses_cents).bind(statement.to_string()).bind(cap.user_id).bind(now_utc())
+        .fetch_one(&mut *tx).await?;
+    audit::append(&mut tx, ctx, Event { action: "payment.claim", object_kind: "application", object_ref: id.to_string(), changes: json!({"claim": cid, "funder": c.funder, "kind": c.kind, "amount_cents": c.amount_cents, "expenses_cents": c.expenses_cents}), reason: None }).await?;
+    tx.commit().await?;
+    Ok(cid)
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ClaimDecision {
+    pub pay: bool,
+    pub paid_on: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Pays or refuses a claim; what is paid per funder never exceeds what was decided.
+pub async fn decide_claim(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    claim_id: i64,
+    d: &ClaimDecision,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let c = sqlx::query(
+        "SELECT application_id, funder, amount_cents, status FROM payment_claims WHERE id = $1",
+    )
+    .bind(claim_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("claim"))?;
+    if s(&c, "status")? != "claimed" {
+        return Err(FieldError::new("claim", "was already decided").into());
+    }
+    let id = i(&c, "application_id")?;
+    let funder = s(&c, "funder")?;
+    let amount = i(&c, "amount_cents")?;
+    if d.pay {
+        let (_, _, decided) = decision(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("decision"))?;
+        let limit = decided
+            .iter()
+            .find(|l| l.funder == funder)
+            .map(|l| l.amount_cents)
+            .unwrap_or(0);
+        let paid: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM payment_claims WHERE application_id = $1 AND funder = $2 AND status = 'paid'")
+            .bind(id).bind(funder.clone()).fetch_one(&mut *tx).await?;
+        if paid + amount > limit {
+            return Err(FieldError::new(
+                "pay",
+                format!(
+                    "{funder} would pay {} cents, more than the {limit} decided",
+                    paid + amount
+                ),
+            )
+            .into());
+        }
+    }
+    let paid_on = match d.paid_on.as_deref().filter(|x| !x.is_empty()) {
+        Some(x) => poles_core::cordis::parse_date(x).map_err(|e| FieldError::new("paid_on", e))?,
+        None => Some(today()),
+    };
+    sqlx::query("UPDATE payment_claims SET status = $1, decided_by = $2, paid_on = $3, reason = $4 WHERE id = $5")
+        .bind(if d.pay { "paid" } else { "refused" })
+        .bind(cap.user_id)
+        .bind(if d.pay { paid_on } else { None })
+        .bind(d.reason.clone())
+        .bind(claim_id)
+        .execute(&mut *tx).await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: if d.pay {
+                "payment.pay"
+            } else {
+                "payment.refuse"
+            },
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: json!({"claim": claim_id, "funder": funder, "amount_cents": amount}),
+            reason: d.reason.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MilestoneInput {
+    pub title: String,
+    pub due_on: String,
+}
+
+/// The lead plans a milestone of its running or selected project.
+pub async fn add_milestone(
+    db: &Db,
+    cap: &ApplicantFor,
+    ctx: &Context,
+    id: i64,
+    m: &MilestoneInput,
+) -> Result<i64> {
+    let title = m.title.trim();
+    if title.is_empty() || title.chars().count() > 300 {
+        return Err(FieldError::new("title", "must have 1 to 300 characters").into());
+    }
+    poles_core::cordis::parse_date(&m.due_on).map_err(|e| FieldError::new("due_on", e))?;
+    let mut tx = audit::begin_write(db).await?;
+    let (status, lead, _) = status_of(&mut tx, id).await?;
+    if lead != cap.organisation_id {
+        return Err(Denied {
+            action: "lead",
+            object: format!("application {id}"),
+        }
+        .into());
+    }
+    if !["selected", "running"].contains(&status.as_str()) {
+        return Err(FieldError::new(
+            "status",
+            "milestones belong to selected or running projects",
+        )
+        .into());
+    }
+    let mid: i64 = sqlx::query_scalar(
+        "INSERT INTO milestones (application_id, title, due_on) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(id)
+    .bind(title.to_string())
+    .bind(m.due_on.clone())
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "milestone.add",
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: json!({"milestone": mid, "title": title, "due_on": m.due_on}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(mid)
+}
+
+/// Closes or abandons a running project.
+pub async fn set_project_status(
+    db: &Db,
+    cap: &SelectionOfficer,
+    ctx: &Context,
+    id: i64,
+    status: &str,
+    reason: Option<String>,
+) -> Result<()> {
+    let _ = cap;
+    if !["closed", "abandoned"].contains(&status) {
+        return Err(FieldError::new("status", "must be closed or abandoned").into());
+    }
+    let mut tx = audit::begin_write(db).await?;
+    let (before, _, _) = status_of(&mut tx, id).await?;
+    if before != "running" {
+        return Err(
+            FieldError::new("status", "only a running project is closed or abandoned").into(),
+        );
+    }
+    sqlx::query("UPDATE applications SET status = $1, version = version + 1 WHERE id = $2")
+        .bind(status)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "application.status",
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: audit::diff(&[("status", before.into(), status.into())]),
+            reason,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FunderPosition {
+    pub funder: String,
+    pub decided_cents: i64,
+    pub scheduled_cents: i64,
+    pub paid_cents: i64,
+    pub remaining_cents: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClaimRow {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub funder: String,
+    pub kind: String,
+    pub amount_cents: i64,
+    pub expenses_cents: i64,
+    pub status: String,
+    pub claimed_at: String,
+    pub paid_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Milestone {
+    pub id: i64,
+    pub title: String,
+    pub due_on: String,
+    pub done_on: Option<String>,
+}
+
+/// Decided, scheduled and paid, per funder; claims; milestones.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Funding {
+    pub status: String,
+    pub validation_date: Option<String>,
+    pub finalisation_deadline: Option<String>,
+    pub finalised_at: Option<String>,
+    pub by_funder: Vec<FunderPosition>,
+    pub schedule: Vec<ScheduleLine>,
+    pub claims: Vec<ClaimRow>,
+    pub milestones: Vec<Milestone>,
+}
+
+pub async fn funding(db: &Db, _cap: &ApplicationRead, id: i64) -> Result<Funding> {
+    let mut tx = db.pool.begin().await?;
+    let r = sqlx::query("SELECT status, finalised_at FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("application"))?;
+    let decided = decision(&mut tx, id).await?;
+    let months = finalisation_months(&mut tx, id).await?;
+    let schedule: Vec<ScheduleLine> = sqlx::query("SELECT organisation_id, funder, kind, due_on, amount_cents FROM payment_schedule WHERE application_id = $1 ORDER BY due_on, id")
+        .bind(id).fetch_all(&mut *tx).await?.iter()
+        .map(|x| Ok(ScheduleLine { organisation_id: i(x, "organisation_id")?, funder: s(x, "funder")?, kind: s(x, "kind")?, due_on: s(x, "due_on")?, amount_cents: i(x, "amount_cents")? }))
+        .collect::<Result<_>>()?;
+    let claims: Vec<ClaimRow> =
+        sqlx::query("SELECT * FROM payment_claims WHERE application_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|x| {
+                Ok(ClaimRow {
+                    id: i(x, "id")?,
+                    organisation_id: i(x, "organisation_id")?,
+                    funder: s(x, "funder")?,
+                    kind: s(x, "kind")?,
+                    amount_cents: i(x, "amount_cents")?,
+                    expenses_cents: i(x, "expenses_cents")?,
+                    status: s(x, "status")?,
+                    claimed_at: s(x, "claimed_at")?,
+                    paid_on: os(x, "paid_on")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+    let milestones: Vec<Milestone> = sqlx::query("SELECT id, title, due_on, done_on FROM milestones WHERE application_id = $1 ORDER BY due_on, id")
+        .bind(id).fetch_all(&mut *tx).await?.iter()
+        .map(|x| Ok(Milestone { id: i(x, "id")?, title: s(x, "title")?, due_on: s(x, "due_on")?, done_on: os(x, "done_on")? }))
+        .collect::<Result<_>>()?;
+    tx.commit().await?;
+    let by_funder = decided
+        .as_ref()
+        .map(|(_, _, lines)| {
+            lines
+                .iter()
+                .map(|l| {
+                    let scheduled = schedule
+                        .iter()
+                        .filter(|x| x.funder == l.funder)
+                        .map(|x| x.amount_cents)
+                        .sum();
+                    let paid: i64 = claims
+                        .iter()
+                        .filter(|c| c.funder == l.funder && c.status == "paid")
+                        .map(|c| c.amount_cents)
+                        .sum();
+                    FunderPosition {
+                        funder: l.funder.clone(),
+                        decided_cents: l.amount_cents,
+                        scheduled_cents: scheduled,
+                        paid_cents: paid,
+                        remaining_cents: l.amount_cents - paid,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let validation = decided.as_ref().map(|d| d.1.clone());
+    Ok(Funding {
+        status: s(&r, "status")?,
+        finalisation_deadline: validation.as_deref().and_then(|v| add_months(v, months)),
+        validation_date: validation,
+        finalised_at: os(&r, "finalised_at")?,
+        by_funder,
+        schedule,
+        claims,
+        milestones,
+    })
+}
+
+/// A funded project as the public atlas shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundedProject {
+    pub application_id: i64,
+    pub call: String,
+    pub acronym: String,
+    pub title: String,
+    pub lead: String,
+    pub status: String,
+    pub validation_date: Option<String>,
+    pub funding: Vec<FundingLine>,
+}
+
+/// Selected, running and closed projects with their decided funding.
+pub async fn funded_projects(db: &Db) -> Result<Vec<FundedProject>> {
+    let rows = sqlx::query(
+        "SELECT a.id, c.slug, a.acronym, a.title, o.name AS lead, a.status, p.id AS pid, p.validation_date \
+         FROM applications a JOIN calls c ON c.id = a.call_id JOIN organisations o ON o.id = a.lead_organisation_id \
+         JOIN funding_proposals p ON p.application_id = a.id AND p.status = 'approved' \
+         WHERE a.status IN ('selected', 'running', 'closed') ORDER BY p.validation_date DESC, a.id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let lines: Vec<(String, i64)> = sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC")
+            .bind(i(r, "pid")?)
+            .fetch_all(&db.pool)
+            .await?;
+        out.push(FundedProject {
+            application_id: i(r, "id")?,
+            call: s(r, "slug")?,
+            acronym: s(r, "acronym")?,
+            title: s(r, "title")?,
+            lead: s(r, "lead")?,
+            status: s(r, "status")?,
+            validation_date: os(r, "validation_date")?,
+            funding: lines
+                .into_iter()
+                .map(|(funder, amount_cents)| FundingLine {
+                    funder,
+                    amount_cents,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn months_are_added_with_the_day_clamped() {
+        assert_eq!(super::add_months("2018-01-31", 1).unwrap(), "2018-02-28");
+        assert_eq!(super::add_months("2018-08-15", 6).unwrap(), "2019-02-15");
+        assert_eq!(super::add_months("2019-08-31", 6).unwrap(), "2020-02-29");
+    }
+}

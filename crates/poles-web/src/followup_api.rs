@@ -1,0 +1,215 @@
+//! After the decision, through the API: finalisation, lapse, schedule, claims, payments,
+//! milestones, status; and the public list of funded projects.
+
+use crate::auth::Authed;
+use crate::edit_api::Created;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::ApiJson;
+use crate::params;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use poles_store::applications as apps;
+use poles_store::followup::{
+    self as store, ClaimDecision, ClaimInput, FundedProject, Funding, MilestoneInput, ScheduleLine,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+async fn lead_cap(
+    st: &AppState,
+    me: &Authed,
+    id: i64,
+) -> Result<poles_core::auth::ApplicantFor, ApiError> {
+    let lead = apps::lead_of(&st.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("application"))?;
+    me.allowed(st, me.actor.applicant_for(lead)).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Agreement {
+    /// `none`, `negotiating` or `signed`.
+    pub status: String,
+}
+
+/// The lead records the consortium agreement's status.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/agreement", tag = "follow-up", params(("id" = i64, Path)),
+    request_body = Agreement, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn agreement(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<Agreement>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let cap = lead_cap(&st, &me, id).await?;
+    store::set_agreement(&st.db, &cap, &me.ctx(cap.role), id, &b.status).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Finalised {
+    pub finalised_on: String,
+}
+
+/// Finalises a selected project within the call's window (programme officers).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/finalise", tag = "follow-up", params(("id" = i64, Path)),
+    responses((status = 200, body = Finalised), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn finalise(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Finalised>, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    Ok(Json(Finalised {
+        finalised_on: store::finalise(&st.db, &cap, &me.ctx(cap.role), id).await?,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LapseRequest {
+    /// The date to judge at (`YYYY-MM-DD`), today when absent.
+    pub as_of: Option<String>,
+}
+
+/// Lapses the selected projects of a call not finalised in time (programme officers).
+#[utoipa::path(post, path = "/api/v1/calls/{slug}/lapse", tag = "follow-up", params(("slug" = String, Path)),
+    request_body = LapseRequest, responses((status = 200, body = Vec<i64>), (status = 403, body = ErrorBody)))]
+pub async fn lapse(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<LapseRequest>,
+) -> Result<Json<Vec<i64>>, ApiError> {
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    if let Some(d) = &b.as_of {
+        poles_core::cordis::parse_date(d).map_err(|e| poles_core::FieldError::new("as_of", e))?;
+    }
+    Ok(Json(
+        store::lapse_overdue(&st.db, &cap, &me.ctx(cap.role), &slug, b.as_of.as_deref()).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Schedule {
+    pub lines: Vec<ScheduleLine>,
+}
+
+/// Sets the payment schedule per partner and funder (programme officers).
+#[utoipa::path(put, path = "/api/v1/applications/{id}/schedule", tag = "follow-up", params(("id" = i64, Path)),
+    request_body = Schedule, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn schedule(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<Schedule>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    store::set_schedule(&st.db, &cap, &me.ctx(cap.role), id, &b.lines).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewClaim {
+    /// The partner claiming (the caller must be one of its members).
+    pub organisation_id: i64,
+    #[serde(flatten)]
+    pub claim: ClaimInput,
+}
+
+/// A partner claims a payment with its expense statement.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/claims", tag = "follow-up", params(("id" = i64, Path)),
+    request_body = NewClaim, responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn claim(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<NewClaim>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let cap = me
+        .allowed(&st, me.actor.applicant_for(b.organisation_id))
+        .await?;
+    let cid = store::claim(&st.db, &cap, &me.ctx(cap.role), id, &b.claim).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: cid })))
+}
+
+/// Pays or refuses a claim (programme officers).
+#[utoipa::path(post, path = "/api/v1/claims/{id}/decision", tag = "follow-up", params(("id" = i64, Path)),
+    request_body = ClaimDecision, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn decide_claim(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ClaimDecision>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "claim")?;
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    store::decide_claim(&st.db, &cap, &me.ctx(cap.role), id, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The lead plans a milestone.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/milestones", tag = "follow-up", params(("id" = i64, Path)),
+    request_body = MilestoneInput, responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn milestone(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<MilestoneInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let cap = lead_cap(&st, &me, id).await?;
+    let mid = store::add_milestone(&st.db, &cap, &me.ctx(cap.role), id, &b).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: mid })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProjectStatus {
+    /// `closed` or `abandoned`.
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// Closes or abandons a running project (programme officers).
+#[utoipa::path(put, path = "/api/v1/applications/{id}/status", tag = "follow-up", params(("id" = i64, Path)),
+    request_body = ProjectStatus, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn status(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ProjectStatus>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    store::set_project_status(&st.db, &cap, &me.ctx(cap.role), id, &b.status, b.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Decided, scheduled and paid per funder, claims and milestones.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/funding", tag = "follow-up", params(("id" = i64, Path)),
+    responses((status = 200, body = Funding), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn funding(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<Funding>, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let (orgs, clusters) = apps::participants(&st.db, id)
+        .await?
+        .ok_or(ApiError::NotFound("application"))?;
+    let cap = me
+        .allowed(&st, me.actor.application_read(&orgs, &clusters))
+        .await?;
+    Ok(Json(store::funding(&st.db, &cap, id).await?))
+}
+
+/// Funded projects (selected, running, closed) with their decided funding: public.
+#[utoipa::path(get, path = "/api/v1/funded-projects", tag = "follow-up", responses((status = 200, body = Vec<FundedProject>)))]
+pub async fn funded(State(st): State<AppState>) -> Result<Json<Vec<FundedProject>>, ApiError> {
+    Ok(Json(store::funded_projects(&st.db).await?))
+}
