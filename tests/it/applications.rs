@@ -279,6 +279,28 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
     let (s, _) = call(base, &outsider, Method::GET, &path(""), None).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
+    let (_, notes) = call(base, &lead, Method::GET, "/api/v1/inbox", None).await;
+    assert_eq!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "labelling_decision")
+            .count(),
+        2,
+        "the lead hears of both decisions"
+    );
+    let xw = who(base, "app-xerox@test.invalid").await;
+    let (_, notes) = call(base, &xw, Method::GET, "/api/v1/inbox", None).await;
+    assert!(
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "invitation"),
+        "invited partners are told"
+    );
+
     // Live eligibility and aid with the FUI-25 rules.
     let (_, a) = call(base, &lead, Method::GET, &path(""), None).await;
     assert_eq!(a["eligibility"]["eligible"], true, "{}", a["eligibility"]);

@@ -157,3 +157,114 @@ async fn bad_projects_are_refused_naming_the_field() {
     let (status, _) = post("/api/v1/calls/nope/check", &project()).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn officers_open_a_call_from_an_earlier_rule_set_which_freezes_at_submission() {
+    use crate::accounts::{app, make_user};
+    use crate::applications::{call as acall, who};
+    use reqwest::Method;
+    let app = app();
+    let base = app.base.as_str();
+    make_user(app, "calls-officer@test.invalid", "programme_officer", None).await;
+    let o = who(base, "calls-officer@test.invalid").await;
+    let (s, c) = acall(base, &o, Method::POST, "/api/v1/calls", Some(json!({
+        "slug": "fui-26", "name_fr": "26e appel FUI", "name_en": "26th FUI call", "programme": "FUI",
+        "opens_on": "2026-01-01", "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+    assert_eq!(s.as_u16(), 201, "{c}");
+    assert_eq!(c["rule_set"]["id"], "fui-26-v1");
+    assert_eq!(c["rule_set_frozen"], false);
+    let mut rules = c["rule_set"].clone();
+    for r in rules["aid_rates"].as_array_mut().unwrap() {
+        if r["kind"] == "sme" && r["zone"] == "inside" {
+            r["rate_bp"] = json!(5500);
+        }
+    }
+    let (s, r) = acall(
+        base,
+        &o,
+        Method::PUT,
+        "/api/v1/calls/fui-26/rule-set",
+        Some(rules.clone()),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 204, "{r}");
+    let (_, checked) = post("/api/v1/calls/fui-25/check", &project()).await;
+    assert_eq!(
+        checked["aid"]["lines"][0]["aid"].as_i64().unwrap() / 100,
+        500_000,
+        "the earlier call keeps its rules"
+    );
+    let r = client()
+        .post(format!("{base}/api/v1/calls/fui-26/check"))
+        .json(&project())
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["aid"]["lines"][0]["aid"].as_i64().unwrap() / 100, 550_000);
+    let (s, _) = acall(
+        base,
+        &o,
+        Method::PUT,
+        "/api/v1/calls/fui-26/criteria",
+        Some(json!([
+        {"name_fr": "Innovation", "name_en": "Innovation", "weight_bp": 6000},
+        {"name_fr": "Retombées", "name_en": "Impact", "weight_bp": 4000}])),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 204);
+    let mut bad = rules.clone();
+    bad["cofunding"][0]["share_bp"] = json!(9000);
+    let (s, r) = acall(
+        base,
+        &o,
+        Method::PUT,
+        "/api/v1/calls/fui-26/rule-set",
+        Some(bad),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 400);
+    assert_eq!(r["error"]["field"], "cofunding");
+
+    // A submission freezes the rule set.
+    crate::applications::submitted_to("fui-26", "calls-x").await;
+    let (_, c) = get_json(&format!("{base}/api/v1/calls/fui-26")).await;
+    assert_eq!(c["rule_set_frozen"], true);
+    let (s, r) = acall(
+        base,
+        &o,
+        Method::PUT,
+        "/api/v1/calls/fui-26/rule-set",
+        Some(rules),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 400);
+    assert_eq!(r["error"]["field"], "rule_set");
+
+    // A closed call takes no new application.
+    let (s, _) = acall(base, &o, Method::POST, "/api/v1/calls", Some(json!({
+        "slug": "closed-call", "name_fr": "Appel clos", "name_en": "Closed call", "programme": "FUI",
+        "deadline": "2020-01-31", "from_call": "fui-25", "source": "test"}))).await;
+    assert_eq!(s.as_u16(), 201);
+    make_user(
+        app,
+        "calls-late@test.invalid",
+        "organisation_member",
+        Some("1"),
+    )
+    .await;
+    let late = who(base, "calls-late@test.invalid").await;
+    let (s, r) = acall(
+        base,
+        &late,
+        Method::POST,
+        "/api/v1/calls/closed-call/applications",
+        Some(json!({"lead_organisation_id": 1, "acronym": "LATE", "title": "Too late"})),
+    )
+    .await;
+    assert_eq!(s.as_u16(), 400);
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("closed on 2020-01-31"));
+}

@@ -348,8 +348,9 @@ pub struct CallFunder {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct Criterion {
+    #[serde(default)]
     pub position: i64,
     pub name_fr: String,
     pub name_en: String,

@@ -5,6 +5,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
+use crate::inbox::{notify, To};
 use crate::util::{i, now_utc, oi, os, s};
 use crate::Db;
 use poles_core::auth::{ApplicantFor, Denied, LabellingDecision};
@@ -401,6 +402,15 @@ pub async fn invite(
         return Err(FieldError::new("organisation_id", "is already in the consortium").into());
     }
     bump(&mut tx, id).await?;
+    notify(
+        &mut tx,
+        To::Organisation(organisation_id),
+        "invitation",
+        format!("Votre organisation est invitée dans le consortium du projet n° {id}."),
+        format!("Your organisation is invited into the consortium of project #{id}."),
+        Some(format!("/api/v1/applications/{id}")),
+    )
+    .await?;
     audit::append(
         &mut tx,
         ctx,
@@ -588,6 +598,21 @@ pub async fn request_labelling(
         return Err(FieldError::new("cluster", "was already asked").into());
     }
     bump(&mut tx, id).await?;
+    notify(
+        &mut tx,
+        To::Cluster(cluster),
+        "labelling_request",
+        format!(
+            "Demande de label pour le projet n° {id}{}.",
+            if lead { " (pôle chef de file)" } else { "" }
+        ),
+        format!(
+            "Labelling request for project #{id}{}.",
+            if lead { " (lead cluster)" } else { "" }
+        ),
+        Some(format!("/api/v1/applications/{id}")),
+    )
+    .await?;
     audit::append(
         &mut tx,
         ctx,
@@ -658,6 +683,36 @@ pub async fn decide_labelling(
         .execute(&mut *tx)
         .await?;
     bump(&mut tx, id).await?;
+    let lead_org: i64 =
+        sqlx::query_scalar("SELECT lead_organisation_id FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    notify(
+        &mut tx,
+        To::Organisation(lead_org),
+        "labelling_decision",
+        format!(
+            "Le pôle {} a {} le projet n° {id}.",
+            cap.cluster,
+            if d.labelled {
+                "labellisé"
+            } else {
+                "refusé de labelliser"
+            }
+        ),
+        format!(
+            "Cluster {} {} project #{id}.",
+            cap.cluster,
+            if d.labelled {
+                "labelled"
+            } else {
+                "declined to label"
+            }
+        ),
+        Some(format!("/api/v1/applications/{id}")),
+    )
+    .await?;
     audit::append(
         &mut tx,
         ctx,

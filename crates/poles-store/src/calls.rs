@@ -193,3 +193,222 @@ pub async fn get(db: &Db, slug: &str) -> Result<Option<Call>> {
         None => Ok(None),
     }
 }
+
+/// A new call, its rule set copied from an earlier call (then edited with `put_rule_set`).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct NewCall {
+    pub slug: String,
+    pub name_fr: String,
+    pub name_en: String,
+    pub programme: String,
+    pub opens_on: Option<String>,
+    pub deadline: Option<String>,
+    pub decision_on: Option<String>,
+    /// The earlier call whose rule set, funders and criteria are copied.
+    pub from_call: String,
+    pub source: String,
+}
+
+fn date(field: &str, v: &Option<String>) -> Result<Option<String>> {
+    match v.as_deref().filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => poles_core::cordis::parse_date(d)
+            .map_err(|e| poles_core::FieldError::new(field, e).into()),
+    }
+}
+
+pub async fn create(
+    db: &Db,
+    cap: &poles_core::auth::SelectionOfficer,
+    ctx: &crate::audit::Context,
+    c: &NewCall,
+) -> Result<()> {
+    let _ = cap;
+    poles_core::Slug::parse("slug", &c.slug)?;
+    let (opens, deadline, decision) = (
+        date("opens_on", &c.opens_on)?,
+        date("deadline", &c.deadline)?,
+        date("decision_on", &c.decision_on)?,
+    );
+    if let (Some(o), Some(d)) = (&opens, &deadline) {
+        if d < o {
+            return Err(poles_core::FieldError::new("deadline", "is before the opening").into());
+        }
+    }
+    for (f, v) in [
+        ("name_fr", &c.name_fr),
+        ("name_en", &c.name_en),
+        ("programme", &c.programme),
+        ("source", &c.source),
+    ] {
+        if v.trim().is_empty() || v.chars().count() > 300 {
+            return Err(poles_core::FieldError::new(f, "must have 1 to 300 characters").into());
+        }
+    }
+    let mut tx = crate::audit::begin_write(db).await?;
+    let from = sqlx::query("SELECT c.id, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
+        .bind(c.from_call.clone())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| poles_core::FieldError::new("from_call", "no such call"))?;
+    if sqlx::query("SELECT 1 FROM calls WHERE slug = $1")
+        .bind(c.slug.clone())
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(poles_core::FieldError::new("slug", "is already used").into());
+    }
+    let mut rules: RuleSet =
+        serde_json::from_str(&s(&from, "body")?).map_err(|e| StoreError::Data(e.to_string()))?;
+    rules.id = format!("{}-v1", c.slug);
+    rules.version = 1;
+    rules.name = c.name_en.clone();
+    let body = serde_json::to_string(&rules).map_err(|e| StoreError::Data(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO rule_sets (id, version, name, body, created_at) VALUES ($1, 1, $2, $3, $4)",
+    )
+    .bind(rules.id.clone())
+    .bind(rules.name.clone())
+    .bind(body)
+    .bind(now_utc())
+    .execute(&mut *tx)
+    .await?;
+    let id: i64 = sqlx::query_scalar("INSERT INTO calls (slug, name_fr, name_en, programme, opens_on, deadline, decision_on, rule_set_id, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(c.slug.clone()).bind(c.name_fr.clone()).bind(c.name_en.clone()).bind(c.programme.clone())
+        .bind(opens).bind(deadline.clone()).bind(decision).bind(rules.id.clone()).bind(c.source.clone())
+        .fetch_one(&mut *tx).await?;
+    let from_id = i(&from, "id")?;
+    sqlx::query("INSERT INTO call_funders (call_id, funder, envelope_cents, currency, source) SELECT $1, funder, NULL, currency, source FROM call_funders WHERE call_id = $2")
+        .bind(id).bind(from_id).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO call_criteria (call_id, position, name_fr, name_en, weight_bp) SELECT $1, position, name_fr, name_en, weight_bp FROM call_criteria WHERE call_id = $2")
+        .bind(id).bind(from_id).execute(&mut *tx).await?;
+    crate::audit::append(&mut tx, ctx, crate::audit::Event {
+        action: "call.create",
+        object_kind: "call",
+        object_ref: c.slug.clone(),
+        changes: serde_json::json!({"from_call": c.from_call, "rule_set": rules.id, "deadline": deadline}),
+        reason: None,
+    }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces a call's rule set while no submitted project was checked against it; after
+/// that it never changes.
+pub async fn put_rule_set(
+    db: &Db,
+    cap: &poles_core::auth::SelectionOfficer,
+    ctx: &crate::audit::Context,
+    call: &str,
+    rules: &RuleSet,
+) -> Result<()> {
+    let _ = cap;
+    let total: i64 = rules.cofunding.iter().map(|f| f.share_bp).sum();
+    if total != 10_000 {
+        return Err(poles_core::FieldError::new(
+            "cofunding",
+            "shares must add up to 10000 basis points",
+        )
+        .into());
+    }
+    if rules
+        .aid_rates
+        .iter()
+        .any(|r| !(0..=10_000).contains(&r.rate_bp))
+    {
+        return Err(
+            poles_core::FieldError::new("aid_rates", "rates are 0 to 10000 basis points").into(),
+        );
+    }
+    let mut tx = crate::audit::begin_write(db).await?;
+    let r = sqlx::query("SELECT r.id, r.frozen, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
+        .bind(call.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("call"))?;
+    if i(&r, "frozen")? != 0 {
+        return Err(poles_core::FieldError::new(
+            "rule_set",
+            "a project was checked against it: it can no longer change",
+        )
+        .into());
+    }
+    let id = s(&r, "id")?;
+    let mut stored = rules.clone();
+    stored.id = id.clone();
+    let body = serde_json::to_string(&stored).map_err(|e| StoreError::Data(e.to_string()))?;
+    sqlx::query("UPDATE rule_sets SET body = $1, name = $2 WHERE id = $3")
+        .bind(body.clone())
+        .bind(stored.name.clone())
+        .bind(id.clone())
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::append(&mut tx, ctx, crate::audit::Event {
+        action: "call.rule_set",
+        object_kind: "call",
+        object_ref: call.to_string(),
+        changes: serde_json::json!({"rule_set": {"before": serde_json::from_str::<serde_json::Value>(&s(&r, "body")?).unwrap_or_default(), "after": stored}}),
+        reason: None,
+    }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces a call's review criteria and their weights.
+pub async fn put_criteria(
+    db: &Db,
+    cap: &poles_core::auth::SelectionOfficer,
+    ctx: &crate::audit::Context,
+    call: &str,
+    criteria: &[Criterion],
+) -> Result<()> {
+    let _ = cap;
+    if criteria
+        .iter()
+        .any(|c| c.weight_bp <= 0 || c.name_fr.trim().is_empty() || c.name_en.trim().is_empty())
+    {
+        return Err(poles_core::FieldError::new(
+            "criteria",
+            "need names in French and English and positive weights",
+        )
+        .into());
+    }
+    let mut tx = crate::audit::begin_write(db).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
+        .bind(call.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("call"))?;
+    let reviewed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_scores s JOIN applications a ON a.id = s.application_id WHERE a.call_id = $1").bind(id).fetch_one(&mut *tx).await?;
+    if reviewed > 0 {
+        return Err(poles_core::FieldError::new(
+            "criteria",
+            "reviews were already scored against them",
+        )
+        .into());
+    }
+    sqlx::query("DELETE FROM call_criteria WHERE call_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for (k, c) in criteria.iter().enumerate() {
+        sqlx::query("INSERT INTO call_criteria (call_id, position, name_fr, name_en, weight_bp) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id).bind(k as i64 + 1).bind(c.name_fr.clone()).bind(c.name_en.clone()).bind(c.weight_bp)
+            .execute(&mut *tx).await?;
+    }
+    crate::audit::append(
+        &mut tx,
+        ctx,
+        crate::audit::Event {
+            action: "call.criteria",
+            object_kind: "call",
+            object_ref: call.to_string(),
+            changes: serde_json::json!({"criteria": criteria}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

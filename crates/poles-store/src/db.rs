@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_payments.sql"),
         postgres: include_str!("../migrations/postgres/0007_payments.sql"),
     },
+    Migration {
+        version: 8,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0008_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0008_notifications.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod followup;
 pub mod import;
+pub mod inbox;
 pub mod rate;
 pub mod registry;
 pub mod search;

@@ -5,6 +5,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
+use crate::inbox::{notify, To};
 use crate::util::{i, now_utc, oi, os, s};
 use crate::Db;
 use poles_core::auth::{Reviewing, SelectionOfficer};
@@ -71,6 +72,15 @@ pub async fn assign_reviewer(
     if n == 0 {
         return Err(FieldError::new("reviewer_id", "is already assigned").into());
     }
+    notify(
+        &mut tx,
+        To::User(reviewer_id),
+        "review_assignment",
+        format!("Le projet n° {application_id} vous est confié pour évaluation."),
+        format!("Project #{application_id} is assigned to you for review."),
+        Some(format!("/api/v1/applications/{application_id}/review")),
+    )
+    .await?;
     audit::append(
         &mut tx,
         ctx,
@@ -648,6 +658,20 @@ pub async fn approve(
         )
         .bind(application_id)
         .execute(&mut *tx)
+        .await?;
+        let lead_org: i64 =
+            sqlx::query_scalar("SELECT lead_organisation_id FROM applications WHERE id = $1")
+                .bind(application_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        notify(
+            &mut tx,
+            To::Organisation(lead_org),
+            "funding_decision",
+            format!("Le projet n° {application_id} est retenu (date de validation : {date})."),
+            format!("Project #{application_id} is selected (validation date: {date})."),
+            Some(format!("/api/v1/applications/{application_id}/funding")),
+        )
         .await?;
         validation_date = Some(date);
     }

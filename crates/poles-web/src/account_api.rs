@@ -460,3 +460,28 @@ pub fn audit_filter(p: &Params) -> Result<audit::Filter, ApiError> {
         to: time("to")?,
     })
 }
+
+/// One's inbox: what the platform has to tell (there is no mail server).
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "accounts",
+    responses((status = 200, body = Vec<poles_store::inbox::Notification>)))]
+pub async fn inbox(
+    State(st): State<AppState>,
+    me: Authed,
+) -> Result<Json<Vec<poles_store::inbox::Notification>>, ApiError> {
+    Ok(Json(
+        poles_store::inbox::inbox(&st.db, &me.actor.self_service()).await?,
+    ))
+}
+
+/// Marks a notification read.
+#[utoipa::path(post, path = "/api/v1/inbox/{id}/read", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn inbox_read(
+    State(st): State<AppState>,
+    me: Authed,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "notification")?;
+    poles_store::inbox::mark_read(&st.db, &me.actor.self_service(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -56,7 +56,14 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(acc::grant_role, acc::revoke_role))
         .routes(routes!(acc::set_status))
         .routes(routes!(acc::audit_log))
-        .routes(routes!(crate::calls_api::list_calls))
+        .routes(routes!(acc::inbox))
+        .routes(routes!(acc::inbox_read))
+        .routes(routes!(
+            crate::calls_api::list_calls,
+            crate::calls_api::create_call
+        ))
+        .routes(routes!(crate::calls_api::put_rule_set))
+        .routes(routes!(crate::calls_api::put_criteria))
         .routes(routes!(crate::calls_api::get_call))
         .routes(routes!(crate::calls_api::check))
         .routes(routes!(crate::applications_api::create))

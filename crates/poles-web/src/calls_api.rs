@@ -100,3 +100,47 @@ pub async fn check(
         call: call.slug,
     }))
 }
+
+/// Creates a call from an earlier call's rule set, funders and criteria (programme officers).
+#[utoipa::path(post, path = "/api/v1/calls", tag = "calls", request_body = poles_store::calls::NewCall,
+    responses((status = 201, body = Call), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn create_call(
+    State(st): State<AppState>,
+    me: crate::auth::Authed,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<poles_store::calls::NewCall>,
+) -> Result<(axum::http::StatusCode, Json<Call>), ApiError> {
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    store::create(&st.db, &cap, &me.ctx(cap.role), &b).await?;
+    let call = store::get(&st.db, &b.slug)
+        .await?
+        .ok_or(ApiError::NotFound("call"))?;
+    Ok((axum::http::StatusCode::CREATED, Json(call)))
+}
+
+/// Replaces a call's rule set until a submitted project was checked against it.
+#[utoipa::path(put, path = "/api/v1/calls/{slug}/rule-set", tag = "calls", params(("slug" = String, Path)),
+    request_body = calls::RuleSet, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn put_rule_set(
+    State(st): State<AppState>,
+    me: crate::auth::Authed,
+    Path(slug): Path<String>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<calls::RuleSet>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    store::put_rule_set(&st.db, &cap, &me.ctx(cap.role), &slug, &b).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Sets a call's review criteria and weights (before any review is scored).
+#[utoipa::path(put, path = "/api/v1/calls/{slug}/criteria", tag = "calls", params(("slug" = String, Path)),
+    request_body = Vec<poles_core::model::Criterion>, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn put_criteria(
+    State(st): State<AppState>,
+    me: crate::auth::Authed,
+    Path(slug): Path<String>,
+    crate::extract::ApiJson(b): crate::extract::ApiJson<Vec<poles_core::model::Criterion>>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let cap = me.allowed(&st, me.actor.selection_officer()).await?;
+    store::put_criteria(&st.db, &cap, &me.ctx(cap.role), &slug, &b).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
