@@ -7,8 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 pub struct Who {
-    cookie: String,
-    csrf: String,
+    pub cookie: String,
+    pub csrf: String,
 }
 
 pub async fn who(base: &str, email: &str) -> Who {
@@ -314,6 +314,54 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
     // Motorola large 30 % of 700,000; Xerox large 30 % of 800,000.
     assert_eq!(aid, vec![500_000, 200_000, 210_000, 240_000]);
     assert_eq!(a["partners"][0]["rd_region"], "84", "commune → region");
+
+    // The pages: the application with its rules explained, and the printable label letter.
+    let html = client()
+        .get(format!("{base}/applications/{id}?lang=en"))
+        .header("cookie", &lead.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("NANOSENS") && html.contains("class=\"check pass\""));
+    assert!(
+        html.contains("Largest share"),
+        "each rule explained with its numbers"
+    );
+    let letter = client()
+        .get(format!(
+            "{base}/applications/{id}/label-letter/minalogic?lang=fr"
+        ))
+        .header("cookie", &capd.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(letter.status(), StatusCode::OK);
+    let letter = letter.text().await.unwrap();
+    assert!(
+        letter.contains("Lettre de labellisation")
+            && letter.contains("NANOSENS")
+            && letter.contains("pôle chef de file")
+    );
+    let r = client()
+        .get(format!("{base}/applications/{id}?lang=en"))
+        .header("cookie", &outsider.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let inbox = client()
+        .get(format!("{base}/inbox?lang=en"))
+        .header("cookie", &lead.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains("labelled project"));
 
     // Submission checks, keeps the result and freezes the rule set.
     let (s, e) = call(base, &lead, Method::POST, &path("/submit"), None).await;

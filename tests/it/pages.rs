@@ -72,6 +72,9 @@ async fn every_page_renders_in_both_languages() {
         "/partnerships",
         "/news",
         "/search?q=lyon",
+        "/calls",
+        "/calls/fui-25",
+        "/calls/fui-2007",
     ] {
         for lang in ["fr", "en"] {
             let sep = if path.contains('?') { '&' } else { '?' };

@@ -7,6 +7,7 @@ pub mod account_pages;
 pub mod api;
 pub mod applications_api;
 pub mod auth;
+pub mod call_pages;
 pub mod calls_api;
 pub mod edit_api;
 pub mod edit_pages;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(account_pages::router())
         .merge(edit_pages::router())
+        .merge(call_pages::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route(
