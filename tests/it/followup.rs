@@ -179,21 +179,33 @@ async fn a_decided_project_is_finalised_paid_and_closed() {
 async fn a_selection_not_finalised_in_time_lapses_and_frees_the_envelope() {
     let app = app();
     let base = app.base.as_str();
-    let id = submitted_to("fui-2007", "fu-b").await;
     make_user(app, "fu-b-o1@test.invalid", "programme_officer", None).await;
     make_user(app, "fu-b-o2@test.invalid", "programme_officer", None).await;
     let (o1, o2) = (
         who(base, "fu-b-o1@test.invalid").await,
         who(base, "fu-b-o2@test.invalid").await,
     );
-    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/fui-2007/selection", Some(json!({"envelopes": [{"funder": "state", "envelope_cents": 1_000_000_000}, {"funder": "region", "envelope_cents": 1_000_000_000}]}))).await;
+    // A call of its own, so that lapsing touches no other test's projects.
+    let (s, r) = call(
+        base,
+        &o1,
+        Method::POST,
+        "/api/v1/calls",
+        Some(json!({
+        "slug": "lapse-test", "name_fr": "Appel test", "name_en": "Test call", "programme": "FUI",
+        "from_call": "fui-2007", "source": "test"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = submitted_to("lapse-test", "fu-b").await;
+    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/lapse-test/selection", Some(json!({"envelopes": [{"funder": "state", "envelope_cents": 1_000_000_000}, {"funder": "region", "envelope_cents": 1_000_000_000}]}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     decided(base, &o1, &o2, id, 1_000_000, 500_000).await;
     let (s, none) = call(
         base,
         &o1,
         Method::POST,
-        "/api/v1/calls/fui-2007/lapse",
+        "/api/v1/calls/lapse-test/lapse",
         Some(json!({})),
     )
     .await;
@@ -208,7 +220,7 @@ async fn a_selection_not_finalised_in_time_lapses_and_frees_the_envelope() {
         base,
         &o1,
         Method::POST,
-        "/api/v1/calls/fui-2007/lapse",
+        "/api/v1/calls/lapse-test/lapse",
         Some(json!({"as_of": later})),
     )
     .await;

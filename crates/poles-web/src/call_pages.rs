@@ -47,11 +47,21 @@ fn page(t: impl Template) -> PageResult {
 struct CallsPage {
     c: Chrome,
     calls: Vec<Call>,
+    funded: Vec<poles_store::followup::FundedProject>,
+}
+
+impl CallsPage {
+    fn euros<T: std::borrow::Borrow<i64>>(&self, cents: T) -> String {
+        poles_core::format_amount(*cents.borrow(), poles_core::Currency::Eur, self.c.t.lang)
+    }
 }
 
 async fn calls(State(st): State<AppState>, c: Chrome) -> PageResult {
     let calls = calls_store::list(&st.db).await.map_err(|e| err(&c, e))?;
-    page(CallsPage { c, calls })
+    let funded = poles_store::followup::funded_projects(&st.db)
+        .await
+        .map_err(|e| err(&c, e))?;
+    page(CallsPage { c, calls, funded })
 }
 
 #[derive(Template)]
