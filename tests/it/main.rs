@@ -13,3 +13,4 @@ mod pages;
 mod selection;
 mod store;
 mod support;
+mod workflow_pages;

@@ -470,17 +470,19 @@ impl Actor {
     }
 
     /// Reading an application: members of its organisations, managers of the clusters asked
-    /// to label it, officers and admins.
+    /// to label it, its assigned reviewers, officers and admins.
     pub fn application_read(
         &self,
         organisations: &[i64],
         clusters: &[String],
+        reviewers: &[i64],
     ) -> Result<ApplicationRead, Denied> {
         self.first(|g| {
             g.role.is_privileged()
                 || (g.role == Role::OrganisationMember
                     && organisations.iter().any(|o| o.to_string() == g.scope))
                 || (g.role == Role::ClusterManager && clusters.contains(&g.scope))
+                || (g.role == Role::Reviewer && reviewers.contains(&self.user_id))
         })
         .map(|role| ApplicationRead {
             user_id: self.user_id,

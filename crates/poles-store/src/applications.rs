@@ -183,8 +183,15 @@ pub async fn lead_of(db: &Db, id: i64) -> Result<Option<i64>> {
     )
 }
 
-/// The organisations and clusters involved in an application, to decide who may read it.
-pub async fn participants(db: &Db, id: i64) -> Result<Option<(Vec<i64>, Vec<String>)>> {
+/// Who is involved in an application, to decide who may read it: its organisations, the
+/// clusters asked to label it, its assigned reviewers.
+pub struct Participants {
+    pub organisations: Vec<i64>,
+    pub clusters: Vec<String>,
+    pub reviewers: Vec<i64>,
+}
+
+pub async fn participants(db: &Db, id: i64) -> Result<Option<Participants>> {
     if sqlx::query("SELECT 1 FROM applications WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
@@ -203,7 +210,57 @@ pub async fn participants(db: &Db, id: i64) -> Result<Option<(Vec<i64>, Vec<Stri
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
-    Ok(Some((orgs, clusters)))
+    let reviewers: Vec<i64> =
+        sqlx::query_scalar("SELECT reviewer_id FROM review_assignments WHERE application_id = $1")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(Some(Participants {
+        organisations: orgs,
+        clusters,
+        reviewers,
+    }))
+}
+
+/// The funding proposals of an application, newest first: id, status, approvals, lines.
+pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
+    let rows = sqlx::query("SELECT p.id, p.status, p.approvals_needed, p.proposed_by, (SELECT COUNT(*) FROM funding_approvals a WHERE a.proposal_id = p.id) AS approvals FROM funding_proposals p WHERE p.application_id = $1 ORDER BY p.id DESC")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let pid = i(r, "id")?;
+        let lines: Vec<(String, i64)> = sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC")
+            .bind(pid)
+            .fetch_all(&db.pool)
+            .await?;
+        out.push(Proposal {
+            id: pid,
+            status: s(r, "status")?,
+            approvals: i(r, "approvals")?,
+            approvals_needed: i(r, "approvals_needed")?,
+            proposed_by: i(r, "proposed_by")?,
+            lines: lines
+                .into_iter()
+                .map(|(funder, amount_cents)| crate::selection::FundingLine {
+                    funder,
+                    amount_cents,
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Proposal {
+    pub id: i64,
+    pub status: String,
+    pub approvals: i64,
+    pub approvals_needed: i64,
+    pub proposed_by: i64,
+    pub lines: Vec<crate::selection::FundingLine>,
 }
 
 async fn rule_set_of(db: &Db, call_id: i64) -> Result<(RuleSet, String, Option<String>)> {

@@ -49,11 +49,15 @@ async fn read_cap(
     me: &Authed,
     id: i64,
 ) -> Result<poles_core::auth::ApplicationRead, ApiError> {
-    let (orgs, clusters) = store::participants(&st.db, id)
+    let parts = store::participants(&st.db, id)
         .await?
         .ok_or(ApiError::NotFound("application"))?;
-    me.allowed(st, me.actor.application_read(&orgs, &clusters))
-        .await
+    me.allowed(
+        st,
+        me.actor
+            .application_read(&parts.organisations, &parts.clusters, &parts.reviewers),
+    )
+    .await
 }
 
 /// An application with its consortium, labels, and its eligibility and aid computed now.

@@ -72,6 +72,15 @@ struct CallPage {
 }
 
 impl CallPage {
+    /// The organisations the signed-in user may apply for.
+    fn my_orgs(&self) -> Vec<i64> {
+        self.c
+            .actor
+            .as_ref()
+            .map(|a| a.organisations())
+            .unwrap_or_default()
+    }
+
     fn pct<T: std::borrow::Borrow<i64>>(&self, bp: T) -> String {
         poles_core::calls::pct(*bp.borrow(), self.c.t.lang)
     }
@@ -90,9 +99,80 @@ async fn call(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>) -
 struct ApplicationPage {
     c: Chrome,
     a: Application,
+    proposals: Vec<apps::Proposal>,
+    reviewers: Vec<i64>,
+    review: Option<poles_store::selection::ReviewView>,
+    criteria: Vec<poles_core::model::Criterion>,
+    funders: Vec<String>,
+    kinds: Vec<(&'static str, String)>,
 }
 
 impl ApplicationPage {
+    fn actor(&self) -> Option<&poles_core::auth::Actor> {
+        self.c.actor.as_ref()
+    }
+
+    fn draft(&self) -> bool {
+        self.a.status == "draft"
+    }
+
+    fn is_lead(&self) -> bool {
+        self.actor()
+            .is_some_and(|a| a.applicant_for(self.a.lead_organisation_id).is_ok())
+    }
+
+    fn can_answer(&self, p: &poles_store::applications::ApplicationPartner) -> bool {
+        self.draft()
+            && p.invitation != "declined"
+            && self
+                .actor()
+                .is_some_and(|a| a.applicant_for(p.organisation_id).is_ok())
+    }
+
+    fn can_budget(&self, p: &poles_store::applications::ApplicationPartner) -> bool {
+        self.draft()
+            && (self.is_lead()
+                || self
+                    .actor()
+                    .is_some_and(|a| a.applicant_for(p.organisation_id).is_ok()))
+    }
+
+    fn can_decide(&self, l: &poles_store::applications::LabellingRequest) -> bool {
+        l.status == "requested"
+            && self
+                .actor()
+                .is_some_and(|a| a.labelling_decision(&l.cluster).is_ok())
+    }
+
+    fn is_officer(&self) -> bool {
+        self.actor().is_some_and(|a| a.selection_officer().is_ok())
+    }
+
+    fn is_reviewer(&self) -> bool {
+        self.actor()
+            .is_some_and(|a| a.reviewing().is_ok() && self.reviewers.contains(&a.user_id))
+    }
+
+    fn criteria_or_overall(&self) -> Vec<(i64, String)> {
+        if self.criteria.is_empty() {
+            vec![(1, self.c.t.t("review.overall").to_string())]
+        } else {
+            self.criteria
+                .iter()
+                .map(|k| {
+                    (
+                        k.position,
+                        self.c.t.pick2(&k.name_fr, &k.name_en).to_string(),
+                    )
+                })
+                .collect()
+        }
+    }
+
+    fn cents_as_euros(&self, cents: &i64) -> String {
+        format!("{}", cents / 100)
+    }
+
     fn euros<T: std::borrow::Borrow<i64>>(&self, cents: T) -> String {
         poles_core::format_amount(*cents.borrow(), poles_core::Currency::Eur, self.c.t.lang)
     }
@@ -119,19 +199,49 @@ async fn application(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = crate::params::path_id(&id, "application").map_err(|e| err(&c, e))?;
-    let (orgs, clusters) = apps::participants(&st.db, id)
+    let parts = apps::participants(&st.db, id)
         .await
         .map_err(|e| err(&c, e))?
         .ok_or_else(|| err(&c, ApiError::NotFound("application")))?;
     let cap = me
-        .allowed(&st, me.actor.application_read(&orgs, &clusters))
+        .allowed(
+            &st,
+            me.actor
+                .application_read(&parts.organisations, &parts.clusters, &parts.reviewers),
+        )
         .await
         .map_err(|e| err(&c, e))?;
     let a = apps::get(&st.db, &cap, id)
         .await
         .map_err(|e| err(&c, e))?
         .ok_or_else(|| err(&c, ApiError::NotFound("application")))?;
-    page(ApplicationPage { c, a })
+    let proposals = apps::proposals(&st.db, id).await.map_err(|e| err(&c, e))?;
+    let review = match me.actor.reviewing() {
+        Ok(r) if parts.reviewers.contains(&me.actor.user_id) => Some(
+            poles_store::selection::review_view(&st.db, &r, id)
+                .await
+                .map_err(|e| err(&c, e))?,
+        ),
+        _ => None,
+    };
+    let call = calls_store::get(&st.db, &a.call)
+        .await
+        .map_err(|e| err(&c, e))?
+        .ok_or_else(|| err(&c, ApiError::NotFound("call")))?;
+    let kinds = poles_core::OrgKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), c.kind(k)))
+        .collect();
+    page(ApplicationPage {
+        proposals,
+        reviewers: parts.reviewers,
+        review,
+        criteria: call.criteria,
+        funders: call.funders.into_iter().map(|f| f.funder).collect(),
+        kinds,
+        c,
+        a,
+    })
 }
 
 #[derive(Template)]
@@ -154,12 +264,16 @@ async fn label_letter(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = crate::params::path_id(&id, "application").map_err(|e| err(&c, e))?;
-    let (orgs, clusters) = apps::participants(&st.db, id)
+    let parts = apps::participants(&st.db, id)
         .await
         .map_err(|e| err(&c, e))?
         .ok_or_else(|| err(&c, ApiError::NotFound("application")))?;
     let cap = me
-        .allowed(&st, me.actor.application_read(&orgs, &clusters))
+        .allowed(
+            &st,
+            me.actor
+                .application_read(&parts.organisations, &parts.clusters, &parts.reviewers),
+        )
         .await
         .map_err(|e| err(&c, e))?;
     let a = apps::get(&st.db, &cap, id)

@@ -199,11 +199,15 @@ pub async fn funding(
     Path(id): Path<String>,
 ) -> Result<Json<Funding>, ApiError> {
     let id = params::path_id(&id, "application")?;
-    let (orgs, clusters) = apps::participants(&st.db, id)
+    let parts = apps::participants(&st.db, id)
         .await?
         .ok_or(ApiError::NotFound("application"))?;
     let cap = me
-        .allowed(&st, me.actor.application_read(&orgs, &clusters))
+        .allowed(
+            &st,
+            me.actor
+                .application_read(&parts.organisations, &parts.clusters, &parts.reviewers),
+        )
         .await?;
     Ok(Json(store::funding(&st.db, &cap, id).await?))
 }

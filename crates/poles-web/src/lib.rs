@@ -19,6 +19,7 @@ pub mod map;
 pub mod pages;
 pub mod params;
 pub mod selection_api;
+pub mod workflow_pages;
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account_pages::router())
         .merge(edit_pages::router())
         .merge(call_pages::router())
+        .merge(workflow_pages::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route(
