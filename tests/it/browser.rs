@@ -86,3 +86,101 @@ fn home_and_cluster_pages_as_a_person_sees_them() {
         "a line per partnership"
     );
 }
+
+/// The main journey of a call in Chromium, driven by playwright-core (`tests/browser/journey.mjs`):
+/// an applicant builds a consortium and submits, two clusters label, a reviewer scores, an
+/// officer proposes and another approves — every step a click in a real page.
+#[tokio::test]
+async fn the_main_journey_in_chromium() {
+    if skip() {
+        eprintln!("browser journey skipped: POLES_SKIP_BROWSER=1");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/browser/journey.mjs");
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core")
+            .exists(),
+        "run `npm ci` in tests/browser first (or set POLES_SKIP_BROWSER=1)"
+    );
+    let app = crate::accounts::app();
+    let base = app.base.as_str();
+    let db = crate::support::connect(&app.db_url).await;
+    let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE cordis_id IS NOT NULL AND country = 'FR' ORDER BY id LIMIT 4 OFFSET 20")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let kinds = ["sme", "large_company", "mid_size", "public_research"];
+    let mut partners = Vec::new();
+    for (k, org) in orgs.iter().enumerate() {
+        let email = format!("br-p{k}@test.invalid");
+        crate::accounts::make_user(app, &email, "organisation_member", Some(&org.to_string()))
+            .await;
+        partners.push(serde_json::json!({"email": email, "organisation": org, "kind": kinds[k]}));
+    }
+    crate::accounts::make_user(
+        app,
+        "br-m1@test.invalid",
+        "cluster_manager",
+        Some("images-et-reseaux"),
+    )
+    .await;
+    crate::accounts::make_user(
+        app,
+        "br-m2@test.invalid",
+        "cluster_manager",
+        Some("cap-digital"),
+    )
+    .await;
+    let reviewer = crate::accounts::make_user(app, "br-r@test.invalid", "reviewer", None).await;
+    crate::accounts::make_user(app, "br-o1@test.invalid", "programme_officer", None).await;
+    crate::accounts::make_user(app, "br-o2@test.invalid", "programme_officer", None).await;
+    // A call of its own, with envelopes, opened by an officer through the API.
+    let o = crate::applications::who(base, "br-o1@test.invalid").await;
+    for (method, path, body) in [
+        (
+            reqwest::Method::POST,
+            "/api/v1/calls",
+            serde_json::json!({"slug": "browser-call", "name_fr": "Appel navigateur", "name_en": "Browser call", "programme": "FUI", "from_call": "fui-25", "deadline": "2035-12-31", "source": "test"}),
+        ),
+        (
+            reqwest::Method::PUT,
+            "/api/v1/calls/browser-call/selection",
+            serde_json::json!({"envelopes": [{"funder": "state", "envelope_cents": 100_000_000}, {"funder": "region", "envelope_cents": 100_000_000}]}),
+        ),
+    ] {
+        let (status, body) = crate::applications::call(base, &o, method, path, Some(body)).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+    }
+    let shot = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    let cfg = serde_json::json!({
+        "base": base,
+        "chromium": chromium().expect("Chromium is needed (apt-get install chromium, or POLES_SKIP_BROWSER=1)"),
+        "password": crate::accounts::PASSWORD,
+        "call": "browser-call",
+        "partners": partners,
+        "clusters": [{"slug": "images-et-reseaux", "manager": "br-m1@test.invalid"}, {"slug": "cap-digital", "manager": "br-m2@test.invalid"}],
+        "reviewer": {"id": reviewer, "email": "br-r@test.invalid"},
+        "officers": ["br-o1@test.invalid", "br-o2@test.invalid"],
+        "screenshot": shot.path(),
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .env("POLES_JOURNEY", cfg.to_string())
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("selected"), "{stdout}");
+    let status: String = sqlx::query_scalar("SELECT a.status FROM applications a JOIN calls c ON c.id = a.call_id WHERE c.slug = 'browser-call' AND a.acronym = 'BROWSER'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "selected");
+    assert!(
+        std::fs::metadata(shot.path()).unwrap().len() > 10_000,
+        "a screenshot of the decided application"
+    );
+}
