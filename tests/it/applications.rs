@@ -285,7 +285,8 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|n| n["kind"] == "labelling_decision")
+            .filter(|n| n["kind"] == "labelling_decision"
+                && n["text_en"].as_str().unwrap().contains(&format!("#{id}.")))
             .count(),
         2,
         "the lead hears of both decisions"

@@ -268,3 +268,173 @@ fn chrono_today() -> String {
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
 }
+
+/// A whole call through the API, from its opening to payments.
+#[tokio::test]
+async fn a_whole_call_from_opening_to_payments() {
+    let app = app();
+    let base = app.base.as_str();
+    make_user(app, "whole-o1@test.invalid", "programme_officer", None).await;
+    make_user(app, "whole-o2@test.invalid", "programme_officer", None).await;
+    let reviewer = make_user(app, "whole-r@test.invalid", "reviewer", None).await;
+    let (o1, o2) = (
+        who(base, "whole-o1@test.invalid").await,
+        who(base, "whole-o2@test.invalid").await,
+    );
+    // Opening: a call from an earlier one, its criteria, envelopes and threshold.
+    let (s, r) = call(base, &o1, Method::POST, "/api/v1/calls", Some(json!({
+        "slug": "whole-call", "name_fr": "Appel complet", "name_en": "Whole call", "programme": "FUI",
+        "opens_on": "2026-01-01", "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, _) = call(
+        base,
+        &o1,
+        Method::PUT,
+        "/api/v1/calls/whole-call/criteria",
+        Some(json!([
+        {"name_fr": "Innovation", "name_en": "Innovation", "weight_bp": 6000},
+        {"name_fr": "Retombées", "name_en": "Impact", "weight_bp": 4000}])),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/whole-call/selection", Some(json!({
+        "envelopes": [{"funder": "state", "envelope_cents": 200_000_000}, {"funder": "region", "envelope_cents": 200_000_000}],
+        "two_approvals_above_cents": 500_000_000}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Consortium, budgets, labelling, submission.
+    let id = submitted_to("whole-call", "whole").await;
+    // Review on both criteria, ranking.
+    let (s, _) = call(
+        base,
+        &o1,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/reviewers"),
+        Some(json!({"reviewer_id": reviewer})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let rv = who(base, "whole-r@test.invalid").await;
+    let (s, r) = call(
+        base,
+        &rv,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/review"),
+        Some(json!({"scores": [{"criterion": 1, "score": 8}, {"criterion": 2, "score": 6}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    let (_, ranking) = call(
+        base,
+        &o1,
+        Method::GET,
+        "/api/v1/calls/whole-call/ranking",
+        None,
+    )
+    .await;
+    // 8 × 60 % + 6 × 40 % = 7.2 → 720 hundredths.
+    assert_eq!(ranking[0]["weighted_total"], 720);
+    // Decision, finalisation, payments.
+    decided(base, &o1, &o2, id, 40_000_000, 20_000_000).await;
+    let lead = who(base, "whole-p0@test.invalid").await;
+    let (s, _) = call(
+        base,
+        &lead,
+        Method::PUT,
+        &format!("/api/v1/applications/{id}/agreement"),
+        Some(json!({"status": "signed"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = call(
+        base,
+        &o1,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/finalise"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let db = connect(&app.db_url).await;
+    let lead_org: i64 =
+        sqlx::query_scalar("SELECT lead_organisation_id FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let (s, r) = call(base, &o1, Method::PUT, &format!("/api/v1/applications/{id}/schedule"), Some(json!({"lines": [
+        {"organisation_id": lead_org, "funder": "state", "kind": "advance", "due_on": "2027-01-15", "amount_cents": 40_000_000},
+        {"organisation_id": lead_org, "funder": "region", "kind": "final", "due_on": "2029-01-15", "amount_cents": 20_000_000}]}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    let (s, c) = call(base, &lead, Method::POST, &format!("/api/v1/applications/{id}/claims"), Some(json!({
+        "organisation_id": lead_org, "funder": "state", "kind": "advance", "amount_cents": 40_000_000, "expenses_cents": 0, "statement": "Advance on signature"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let (s, _) = call(
+        base,
+        &o2,
+        Method::POST,
+        &format!("/api/v1/claims/{}/decision", c["id"]),
+        Some(json!({"pay": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, m) = call(
+        base,
+        &lead,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/milestones"),
+        Some(json!({"title": "Demonstrator", "due_on": "2028-06-30"})),
+    )
+    .await;
+    let (s, _) = call(
+        base,
+        &lead,
+        Method::POST,
+        &format!("/api/v1/applications/{id}/milestones/{}/done", m["id"]),
+        Some(json!({"done_on": "2028-06-15", "evidence": "Demo report"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, f) = call(
+        base,
+        &lead,
+        Method::GET,
+        &format!("/api/v1/applications/{id}/funding"),
+        None,
+    )
+    .await;
+    let state = f["by_funder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["funder"] == "state")
+        .unwrap();
+    assert_eq!(
+        (
+            state["paid_cents"].as_i64(),
+            state["remaining_cents"].as_i64()
+        ),
+        (Some(40_000_000), Some(0))
+    );
+    assert_eq!(f["milestones"][0]["done_on"], "2028-06-15");
+    let (_, env) = call(
+        base,
+        &o1,
+        Method::GET,
+        "/api/v1/calls/whole-call/envelopes",
+        None,
+    )
+    .await;
+    assert!(env
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["funder"] == "state" && e["committed_cents"] == 40_000_000));
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE object_kind = 'application' AND object_ref = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(n >= 20, "every step of the call is in the audit trail: {n}");
+}

@@ -515,6 +515,64 @@ pub async fn add_milestone(
     Ok(mid)
 }
 
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MilestoneDone {
+    pub done_on: String,
+    pub evidence: Option<String>,
+}
+
+/// The lead records that a milestone was reached.
+pub async fn milestone_done(
+    db: &Db,
+    cap: &ApplicantFor,
+    ctx: &Context,
+    id: i64,
+    milestone: i64,
+    m: &MilestoneDone,
+) -> Result<()> {
+    poles_core::cordis::parse_date(&m.done_on).map_err(|e| FieldError::new("done_on", e))?;
+    let mut tx = audit::begin_write(db).await?;
+    let (_, lead, _) = status_of(&mut tx, id).await?;
+    if lead != cap.organisation_id {
+        return Err(Denied {
+            action: "lead",
+            object: format!("application {id}"),
+        }
+        .into());
+    }
+    let n = sqlx::query(
+        "UPDATE milestones SET done_on = $1, evidence = $2 WHERE id = $3 AND application_id = $4",
+    )
+    .bind(m.done_on.clone())
+    .bind(
+        m.evidence
+            .as_ref()
+            .map(|e| e.chars().take(5000).collect::<String>()),
+    )
+    .bind(milestone)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound("milestone"));
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "milestone.done",
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: json!({"milestone": milestone, "done_on": m.done_on}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Closes or abandons a running project.
 pub async fn set_project_status(
     db: &Db,

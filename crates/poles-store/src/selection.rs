@@ -304,7 +304,7 @@ pub struct RankingRow {
     pub acronym: String,
     pub reviews: i64,
     pub averages: Vec<CriterionAverage>,
-    /// Weighted total by the call's criteria weights, in hundredths of a point (out of 1000).
+    /// Average weighted by the call's criteria weights, in hundredths of a point (10 points = 1000).
     pub weighted_total: i64,
     pub eligible_at_submission: bool,
 }
@@ -368,7 +368,7 @@ pub async fn ranking(db: &Db, _cap: &SelectionOfficer, call: &str) -> Result<Vec
             acronym: s(a, "acronym")?,
             reviews,
             averages,
-            weighted_total: weighted * 100 / weight_sum / 10,
+            weighted_total: weighted / weight_sum,
             eligible_at_submission: eligible,
         });
     }

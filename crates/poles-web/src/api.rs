@@ -93,6 +93,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(crate::followup_api::claim))
         .routes(routes!(crate::followup_api::decide_claim))
         .routes(routes!(crate::followup_api::milestone))
+        .routes(routes!(crate::followup_api::milestone_done))
         .routes(routes!(crate::followup_api::status))
         .routes(routes!(crate::followup_api::funding))
         .routes(routes!(crate::followup_api::funded))

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
             get(label_letter),
         )
         .route("/inbox", get(inbox_page))
+        .route("/clusters/{slug}/labelling-requests", get(cluster_requests))
 }
 
 type PageResult = Result<Response, PageError>;
@@ -309,4 +310,34 @@ async fn inbox_page(State(st): State<AppState>, c: Chrome, caller: Caller) -> Pa
         .await
         .map_err(|e| err(&c, e))?;
     page(InboxPage { c, items })
+}
+
+#[derive(Template)]
+#[template(path = "labelling_requests.html")]
+struct RequestsPage {
+    c: Chrome,
+    cluster: String,
+    items: Vec<poles_store::applications::LabellingRequest>,
+}
+
+/// A cluster's labelling requests, for its managers.
+async fn cluster_requests(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let me = signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.labelling_decision(&slug))
+        .await
+        .map_err(|e| err(&c, e))?;
+    let items = apps::requests_of_cluster(&st.db, &cap)
+        .await
+        .map_err(|e| err(&c, e))?;
+    page(RequestsPage {
+        c,
+        cluster: slug,
+        items,
+    })
 }

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use poles_store::applications as apps;
 use poles_store::followup::{
-    self as store, ClaimDecision, ClaimInput, FundedProject, Funding, MilestoneInput, ScheduleLine,
+    self as store, ClaimDecision, ClaimInput, FundedProject, Funding, MilestoneDone,
+    MilestoneInput, ScheduleLine,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -166,6 +167,23 @@ pub async fn milestone(
     let cap = lead_cap(&st, &me, id).await?;
     let mid = store::add_milestone(&st.db, &cap, &me.ctx(cap.role), id, &b).await?;
     Ok((StatusCode::CREATED, Json(Created { id: mid })))
+}
+
+/// The lead records that a milestone was reached.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/milestones/{milestone}/done", tag = "follow-up",
+    params(("id" = i64, Path), ("milestone" = i64, Path)),
+    request_body = MilestoneDone, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn milestone_done(
+    State(st): State<AppState>,
+    me: Authed,
+    Path((id, m)): Path<(String, String)>,
+    ApiJson(b): ApiJson<MilestoneDone>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let m = params::path_id(&m, "milestone")?;
+    let cap = lead_cap(&st, &me, id).await?;
+    store::milestone_done(&st.db, &cap, &me.ctx(cap.role), id, m, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]
