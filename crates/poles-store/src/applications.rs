@@ -6,7 +6,7 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{i, now_utc, oi, os, s};
+use crate::util::{i, now_utc, oi, os, s, text, today};
 use crate::Db;
 use poles_core::auth::{ApplicantFor, Denied, LabellingDecision};
 use poles_core::calls::{self, Aid, Costs, Eligibility, Labelling, Partner, ProjectFacts, RuleSet};
@@ -81,20 +81,6 @@ pub struct Application {
     /// As checked at submission, kept unchanged.
     pub eligibility_at_submission: Option<serde_json::Value>,
     pub version: i64,
-}
-
-fn text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) if t.chars().count() > max => {
-            Err(FieldError::new(field, format!("must have at most {max} characters")).into())
-        }
-        Some(t) => Ok(Some(t.to_string())),
-    }
-}
-
-fn today() -> String {
-    now_utc()[..10].to_string()
 }
 
 /// The call of an application and whether it is still open today.

@@ -1,7 +1,7 @@
 //! Calls for projects and their rule sets.
 
 use crate::error::{Result, StoreError};
-use crate::util::{i, now_utc, oi, os, s, Cell};
+use crate::util::{date, i, now_utc, oi, os, s, Cell};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::{Call, CallFunder, Criterion};
@@ -207,14 +207,6 @@ pub struct NewCall {
     /// The earlier call whose rule set, funders and criteria are copied.
     pub from_call: String,
     pub source: String,
-}
-
-fn date(field: &str, v: &Option<String>) -> Result<Option<String>> {
-    match v.as_deref().filter(|d| !d.is_empty()) {
-        None => Ok(None),
-        Some(d) => poles_core::cordis::parse_date(d)
-            .map_err(|e| poles_core::FieldError::new(field, e).into()),
-    }
 }
 
 pub async fn create(

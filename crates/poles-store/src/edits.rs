@@ -4,7 +4,7 @@
 
 use crate::audit::{self, diff, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{i, os, s};
+use crate::util::{date, i, os, s, text};
 use crate::Db;
 use poles_core::auth::{ClusterWrite, ContentWrite, OrganisationWrite, ProgrammeWrite};
 use poles_core::{FieldError, LabelStatus, Tier};
@@ -25,16 +25,6 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) if t.chars().count() > max => {
-            Err(FieldError::new(field, format!("must have at most {max} characters")).into())
-        }
-        Some(t) => Ok(Some(t.to_string())),
-    }
-}
-
 fn url(field: &str, v: &Option<String>) -> Result<Option<String>> {
     let v = text(field, v, 300)?;
     if let Some(u) = &v {
@@ -45,13 +35,6 @@ fn url(field: &str, v: &Option<String>) -> Result<Option<String>> {
         }
     }
     Ok(v)
-}
-
-fn date(field: &str, v: &Option<String>) -> Result<Option<String>> {
-    match v.as_deref().filter(|d| !d.is_empty()) {
-        None => Ok(None),
-        Some(d) => poles_core::cordis::parse_date(d).map_err(|e| FieldError::new(field, e).into()),
-    }
 }
 
 /// Checks the caller's version against the stored one.

@@ -5,7 +5,7 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::selection::FundingLine;
-use crate::util::{i, now_utc, os, s};
+use crate::util::{i, now_utc, os, s, today};
 use crate::Db;
 use poles_core::auth::{ApplicantFor, ApplicationRead, Denied, SelectionOfficer};
 use poles_core::calls::RuleSet;
@@ -14,10 +14,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
-
-fn today() -> String {
-    now_utc()[..10].to_string()
-}
 
 /// `YYYY-MM-DD` plus whole months, the day clamped to the month's length.
 pub fn add_months(date: &str, months: i64) -> Option<String> {

@@ -6,17 +6,13 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{i, now_utc, oi, os, s};
+use crate::util::{i, now_utc, oi, os, s, today};
 use crate::Db;
 use poles_core::auth::{Reviewing, SelectionOfficer};
 use poles_core::FieldError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-
-fn today() -> String {
-    now_utc()[..10].to_string()
-}
 
 pub async fn assign_reviewer(
     db: &Db,

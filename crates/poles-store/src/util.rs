@@ -137,6 +137,33 @@ pub(crate) fn fmt_unix(secs: i64) -> String {
     )
 }
 
+/// Today's UTC date, `YYYY-MM-DD`.
+pub(crate) fn today() -> String {
+    now_utc()[..10].to_string()
+}
+
+/// An optional text field of a form: trimmed, empty as `None`, at most `max` characters.
+pub(crate) fn text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() > max => Err(poles_core::FieldError::new(
+            field,
+            format!("must have at most {max} characters"),
+        )
+        .into()),
+        Some(t) => Ok(Some(t.to_string())),
+    }
+}
+
+/// An optional `YYYY-MM-DD` field of a form, empty as `None`.
+pub(crate) fn date(field: &str, v: &Option<String>) -> Result<Option<String>> {
+    match v.as_deref().filter(|d| !d.is_empty()) {
+        None => Ok(None),
+        Some(d) => poles_core::cordis::parse_date(d)
+            .map_err(|e| poles_core::FieldError::new(field, e).into()),
+    }
+}
+
 /// SHA-256 of a text, in lower-case hex.
 pub(crate) fn sha256_hex(s: &str) -> String {
     use sha2::Digest;

@@ -91,16 +91,21 @@ pub async fn invite(
     ApiJson(b): ApiJson<Invitation>,
 ) -> Result<StatusCode, ApiError> {
     let id = params::path_id(&id, "application")?;
-    let lead = lead_of(&st, id).await?;
-    let cap = me.allowed(&st, me.actor.applicant_for(lead)).await?;
+    let cap = lead_cap(&st, &me, id).await?;
     store::invite(&st.db, &cap, &me.ctx(cap.role), id, b.organisation_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn lead_of(st: &AppState, id: i64) -> Result<i64, ApiError> {
-    store::lead_of(&st.db, id)
+/// The capability to act as the lead organisation of an application (403, audited, otherwise).
+pub async fn lead_cap(
+    st: &AppState,
+    me: &Authed,
+    id: i64,
+) -> Result<poles_core::auth::ApplicantFor, ApiError> {
+    let lead = store::lead_of(&st.db, id)
         .await?
-        .ok_or(ApiError::NotFound("application"))
+        .ok_or(ApiError::NotFound("application"))?;
+    me.allowed(st, me.actor.applicant_for(lead)).await
 }
 
 /// A partner answers its invitation and declares its size or nature.
@@ -135,10 +140,7 @@ pub async fn budget(
     // The partner acts for itself; otherwise the caller must act for the lead.
     let cap = match me.actor.applicant_for(org) {
         Ok(cap) => cap,
-        Err(_) => {
-            let lead = lead_of(&st, id).await?;
-            me.allowed(&st, me.actor.applicant_for(lead)).await?
-        }
+        Err(_) => lead_cap(&st, &me, id).await?,
     };
     store::set_budget(&st.db, &cap, &me.ctx(cap.role), id, org, &b).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -161,8 +163,7 @@ pub async fn request_label(
     ApiJson(b): ApiJson<LabelRequest>,
 ) -> Result<StatusCode, ApiError> {
     let id = params::path_id(&id, "application")?;
-    let lead = lead_of(&st, id).await?;
-    let cap = me.allowed(&st, me.actor.applicant_for(lead)).await?;
+    let cap = lead_cap(&st, &me, id).await?;
     store::request_labelling(&st.db, &cap, &me.ctx(cap.role), id, &b.cluster, b.lead).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -206,8 +207,7 @@ pub async fn submit(
     Path(id): Path<String>,
 ) -> Result<Json<Eligibility>, ApiError> {
     let id = params::path_id(&id, "application")?;
-    let lead = lead_of(&st, id).await?;
-    let cap = me.allowed(&st, me.actor.applicant_for(lead)).await?;
+    let cap = lead_cap(&st, &me, id).await?;
     let read = read_cap(&st, &me, id).await?;
     Ok(Json(
         store::submit(&st.db, &cap, &read, &me.ctx(cap.role), id).await?,

@@ -1,6 +1,7 @@
 //! After the decision, through the API: finalisation, lapse, schedule, claims, payments,
 //! milestones, status; and the public list of funded projects.
 
+use crate::applications_api::lead_cap;
 use crate::auth::Authed;
 use crate::edit_api::Created;
 use crate::error::{ApiError, ErrorBody};
@@ -17,17 +18,6 @@ use poles_store::followup::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-async fn lead_cap(
-    st: &AppState,
-    me: &Authed,
-    id: i64,
-) -> Result<poles_core::auth::ApplicantFor, ApiError> {
-    let lead = apps::lead_of(&st.db, id)
-        .await?
-        .ok_or(ApiError::NotFound("application"))?;
-    me.allowed(st, me.actor.applicant_for(lead)).await
-}
 
 #[derive(Deserialize, ToSchema)]
 pub struct Agreement {

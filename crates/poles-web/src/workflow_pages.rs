@@ -71,11 +71,7 @@ async fn lead_cap(
     me: &Authed,
     id: i64,
 ) -> Result<poles_core::auth::ApplicantFor, PageError> {
-    let lead = apps::lead_of(&st.db, id)
-        .await
-        .map_err(|e| err(c, e))?
-        .ok_or_else(|| err(c, ApiError::NotFound("application")))?;
-    me.allowed(st, me.actor.applicant_for(lead))
+    crate::applications_api::lead_cap(st, me, id)
         .await
         .map_err(|e| err(c, e))
 }
