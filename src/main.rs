@@ -263,6 +263,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    poles_store::funding::ensure_rules(&db).await?;
     if !args.no_demo {
         let bar = Bar::new();
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {

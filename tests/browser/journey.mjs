@@ -112,6 +112,38 @@ try {
   await expectText(o2, "selected", "after the approval");
   await o2.screenshot({ path: cfg.screenshot, fullPage: true });
   console.log(`journey ok: application ${appId} selected`);
+
+  // The officer sees budgets and caps, and records relief for the lead company: a record
+  // above its de minimis is refused with the reason.
+  await o1.goto(`${base}/budgets?lang=en&year=2015`);
+  await expectText(o1, "Programme budgets and relief caps", "budgets page");
+  if ((await o1.locator("svg.chart").count()) < 4) fail("budget charts missing");
+  const relief = async (amount) => {
+    await o1.goto(`${base}/budgets?lang=en&year=2015`);
+    await o1.fill('input[name="organisation_id"]', String(cfg.partners[0].organisation));
+    await o1.selectOption('select[name="scheme"]', "rd_zone_tax");
+    await o1.fill('input[name="granted_on"]', "2015-03-01");
+    await o1.fill('input[name="amount"]', amount);
+    await submit(o1, o1.getByRole("button", { name: "Record (refused if a cap would be broken)", exact: true }));
+  };
+  await relief("150000");
+  await expectText(o1, "Recorded:", "relief recorded");
+  await relief("60000");
+  await expectText(o1, "De minimis cap per company", "relief refused by the de minimis cap");
+
+  // A company tries the simulator: open the day before the R&D-zone relief closed, closed
+  // the day it closed.
+  const visitor = await (await browser.newContext({ locale: "fr-FR" })).newPage();
+  await visitor.goto(`${base}/simulator?lang=en`);
+  await visitor.fill('input[name="postcode"]', "38000");
+  await visitor.fill('input[name="start"]', "2009-11-16");
+  await submit(visitor, visitor.getByRole("button", { name: "Simulate", exact: true }));
+  await expectText(visitor, "Company of the R&D zone taking part in an approved project", "zone relief open");
+  if ((await visitor.locator("svg.chart rect").count()) < 3) fail("simulator chart missing");
+  await visitor.fill('input[name="start"]', "2009-11-17");
+  await submit(visitor, visitor.getByRole("button", { name: "Simulate", exact: true }));
+  await expectText(visitor, "Closed to new entrants since 2009-11-17", "zone relief closed");
+  console.log("journey ok: budgets, relief caps and simulator");
 } catch (e) {
   fail(String(e && e.stack || e));
 } finally {

@@ -6,6 +6,7 @@ use crate::support::{client, connect, get_json};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+#[derive(Clone)]
 pub struct Who {
     pub cookie: String,
     pub csrf: String,
@@ -405,6 +406,11 @@ pub async fn submitted_application(prefix: &str) -> i64 {
 
 /// [`submitted_application`] to a given call.
 pub async fn submitted_to(call_slug: &str, prefix: &str) -> i64 {
+    submitted_scaled(call_slug, prefix, 500_000).await
+}
+
+/// [`submitted_to`], each of the four partners budgeting `euros` of costs.
+pub async fn submitted_scaled(call_slug: &str, prefix: &str, euros: i64) -> i64 {
     let app = app();
     let base = app.base.as_str();
     let db = connect(&app.db_url).await;
@@ -448,7 +454,7 @@ pub async fn submitted_to(call_slug: &str, prefix: &str) -> i64 {
             lead,
             Method::PUT,
             &format!("/api/v1/applications/{id}/partners/{org}/budget"),
-            Some(budget(500_000, true, true)),
+            Some(budget(euros, true, true)),
         )
         .await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{r}");

@@ -174,6 +174,10 @@ async fn the_main_journey_in_chromium() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("selected"), "{stdout}");
+    assert!(
+        stdout.contains("budgets, relief caps and simulator"),
+        "{stdout}"
+    );
     let status: String = sqlx::query_scalar("SELECT a.status FROM applications a JOIN calls c ON c.id = a.call_id WHERE c.slug = 'browser-call' AND a.acronym = 'BROWSER'")
         .fetch_one(&db.pool)
         .await

@@ -8,6 +8,7 @@ mod applications;
 mod browser;
 mod calls;
 mod followup;
+mod funding;
 mod import;
 mod pages;
 mod selection;

@@ -7,6 +7,8 @@ pub mod calls;
 pub mod cordis;
 pub mod geo;
 pub mod model;
+pub mod optimise;
+pub mod relief;
 pub mod text;
 pub mod totp;
 pub mod types;

@@ -346,6 +346,8 @@ pub struct CallFunder {
     pub funder: String,
     pub envelope: Option<Money>,
     pub source: String,
+    /// The programme budget line the envelope draws on.
+    pub budget: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]

@@ -318,6 +318,11 @@ pub async fn get(
     _cap: &poles_core::auth::ApplicationRead,
     id: i64,
 ) -> Result<Option<Application>> {
+    load(db, id).await
+}
+
+/// The application, for store code whose caller holds a capability that covers it.
+pub(crate) async fn load(db: &Db, id: i64) -> Result<Option<Application>> {
     let Some(r) = sqlx::query("SELECT a.*, c.slug AS call_slug FROM applications a JOIN calls c ON c.id = a.call_id WHERE a.id = $1")
         .bind(id)
         .fetch_optional(&db.pool)

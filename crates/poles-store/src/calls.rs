@@ -125,7 +125,7 @@ async fn build(db: &Db, r: &sqlx::any::AnyRow) -> Result<Call> {
     let id = i(r, "id")?;
     let rule_set: RuleSet = serde_json::from_str(&s(r, "body")?)
         .map_err(|e| StoreError::Data(format!("stored rule set: {e}")))?;
-    let funders = sqlx::query("SELECT funder, envelope_cents, currency, source FROM call_funders WHERE call_id = $1 ORDER BY funder DESC")
+    let funders = sqlx::query("SELECT funder, envelope_cents, currency, source, budget_code FROM call_funders WHERE call_id = $1 ORDER BY funder DESC")
         .bind(id)
         .fetch_all(&db.pool)
         .await?
@@ -136,6 +136,7 @@ async fn build(db: &Db, r: &sqlx::any::AnyRow) -> Result<Call> {
                 funder: s(f, "funder")?,
                 envelope: oi(f, "envelope_cents")?.map(|cents| Money { cents, currency }),
                 source: s(f, "source")?,
+                budget: os(f, "budget_code")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0008_notifications.sql"),
     },
+    Migration {
+        version: 9,
+        name: "funding",
+        sqlite: include_str!("../migrations/sqlite/0009_funding.sql"),
+        postgres: include_str!("../migrations/postgres/0009_funding.sql"),
+    },
 ];
 
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.

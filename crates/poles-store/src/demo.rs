@@ -107,9 +107,11 @@ pub async fn load_if_empty(
     progress.stage("programme", 1);
     report.clusters = load_programme(&mut tx).await?;
     crate::calls::load_shipped(&mut tx).await?;
+    crate::funding::load_shipped(&mut tx).await?;
     crate::search::rebuild(&mut tx).await?;
     progress.inc(1);
     tx.commit().await?;
+    crate::funding::ensure_rules(db).await?;
     Ok(Some(report))
 }
 

@@ -14,6 +14,7 @@ pub mod edits;
 pub mod error;
 pub mod export;
 pub mod followup;
+pub mod funding;
 pub mod import;
 pub mod inbox;
 pub mod rate;

@@ -388,6 +388,10 @@ pub struct Envelope {
     /// Approved for the call (read only).
     #[serde(default)]
     pub committed_cents: i64,
+    /// The budget line (programme budget) this envelope draws on; approvals are checked
+    /// against it too.
+    #[serde(default)]
+    pub budget: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -415,12 +419,23 @@ pub async fn set_settings(
         if e.envelope_cents.is_some_and(|c| c < 0) {
             return Err(FieldError::new("envelopes", "must not be negative").into());
         }
+        if let Some(code) = &e.budget {
+            let currency: Option<String> = sqlx::query_scalar(
+                "SELECT currency FROM call_funders WHERE call_id = $1 AND funder = $2",
+            )
+            .bind(call_id)
+            .bind(e.funder.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+            crate::funding::check_link(&mut tx, code, currency.as_deref().unwrap_or("EUR")).await?;
+        }
         let n = sqlx::query(
-            "UPDATE call_funders SET envelope_cents = $1 WHERE call_id = $2 AND funder = $3",
+            "UPDATE call_funders SET envelope_cents = $1, budget_code = $4 WHERE call_id = $2 AND funder = $3",
         )
         .bind(e.envelope_cents)
         .bind(call_id)
         .bind(e.funder.clone())
+        .bind(e.budget.clone())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -445,7 +460,7 @@ pub async fn set_settings(
 /// Each funder's envelope and what approved proposals commit of it.
 pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<Envelope>> {
     sqlx::query(
-        "SELECT f.funder, f.envelope_cents, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
+        "SELECT f.funder, f.envelope_cents, f.budget_code, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
            JOIN applications a ON a.id = p.application_id WHERE a.call_id = c.id AND p.status = 'approved' AND l.funder = f.funder), 0) AS BIGINT) AS committed \
          FROM call_funders f JOIN calls c ON c.id = f.call_id WHERE c.slug = $1 ORDER BY f.funder DESC",
     )
@@ -453,7 +468,7 @@ pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<Envelope>> {
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|r| Ok(Envelope { funder: s(r, "funder")?, envelope_cents: oi(r, "envelope_cents")?, committed_cents: i(r, "committed")? }))
+    .map(|r| Ok(Envelope { funder: s(r, "funder")?, envelope_cents: oi(r, "envelope_cents")?, committed_cents: i(r, "committed")?, budget: os(r, "budget_code")? }))
     .collect()
 }
 
@@ -621,7 +636,7 @@ pub async fn approve(
                 .await?;
         for (funder, amount) in &lines {
             let r = sqlx::query(
-                "SELECT f.envelope_cents, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
+                "SELECT f.envelope_cents, f.budget_code, f.currency, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
                    JOIN applications a ON a.id = p.application_id WHERE a.call_id = $1 AND p.status = 'approved' AND l.funder = $2), 0) AS BIGINT) AS committed \
                  FROM call_funders f WHERE f.call_id = $1 AND f.funder = $2",
             )
@@ -639,6 +654,9 @@ pub async fn approve(
             let committed = i(&r, "committed")?;
             if committed + amount > envelope {
                 return Err(FieldError::new("envelope", format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope)).into());
+            }
+            if let Some(code) = os(&r, "budget_code")? {
+                crate::funding::check_budget(&mut tx, &code, &s(&r, "currency")?, *amount).await?;
             }
         }
         let date = today();

@@ -97,6 +97,17 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(crate::followup_api::status))
         .routes(routes!(crate::followup_api::funding))
         .routes(routes!(crate::followup_api::funded))
+        .routes(routes!(crate::funding_api::budgets))
+        .routes(routes!(crate::funding_api::rules))
+        .routes(routes!(crate::funding_api::zones))
+        .routes(routes!(crate::funding_api::cluster_zone))
+        .routes(routes!(crate::funding_api::simulate))
+        .routes(routes!(crate::funding_api::caps))
+        .routes(routes!(
+            crate::funding_api::records,
+            crate::funding_api::record
+        ))
+        .routes(routes!(crate::funding_api::optimise))
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(

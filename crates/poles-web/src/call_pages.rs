@@ -85,6 +85,10 @@ impl CallPage {
     fn pct<T: std::borrow::Borrow<i64>>(&self, bp: T) -> String {
         poles_core::calls::pct(*bp.borrow(), self.c.t.lang)
     }
+
+    fn optimise_href(&self) -> String {
+        self.c.href(&format!("/calls/{}/optimise", self.k.slug))
+    }
 }
 
 async fn call(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>) -> PageResult {

@@ -9,11 +9,14 @@ pub mod applications_api;
 pub mod auth;
 pub mod call_pages;
 pub mod calls_api;
+pub mod charts;
 pub mod edit_api;
 pub mod edit_pages;
 pub mod error;
 pub mod extract;
 pub mod followup_api;
+pub mod funding_api;
+pub mod funding_pages;
 pub mod i18n;
 pub mod map;
 pub mod pages;
@@ -87,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(edit_pages::router())
         .merge(call_pages::router())
         .merge(workflow_pages::router())
+        .merge(funding_pages::router())
         .merge(api::router())
         .route("/healthz", get(healthz))
         .route(

@@ -321,9 +321,14 @@ struct ClusterPage {
     partners_by_country: Vec<(String, Vec<Partnership>)>,
     projects: Paged<ProjectSummary>,
     countries: std::collections::HashMap<String, (String, String)>,
+    zone: Vec<poles_store::funding::ZoneHit>,
 }
 
 impl ClusterPage {
+    fn zone_illustrative(&self) -> bool {
+        self.zone.iter().any(|z| z.illustrative)
+    }
+
     fn country(&self, code: &Option<String>) -> String {
         country_name(&self.countries, code, self.c.t.lang)
     }
@@ -390,7 +395,11 @@ async fn cluster(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>
     )
     .await
     .in_lang(lang)?;
+    let zone = poles_store::funding::cluster_zone(&st.db, &k.slug)
+        .await
+        .in_lang(lang)?;
     render(ClusterPage {
+        zone,
         members_by_kind: groups.into_iter().collect(),
         partners_by_country: by_country.into_iter().collect(),
         projects,

@@ -1,0 +1,961 @@
+//! The programme's money: budget lines per funder with what is committed, paid and left;
+//! the R&D zones; relief rules, relief records and the caps they are checked against; and
+//! the optimiser's input built from a call's ranked projects.
+
+use crate::audit::{self, Context, Event};
+use crate::error::{Result, StoreError};
+use crate::util::{i, now_utc, oi, os, s, Cell};
+use crate::Db;
+use poles_core::auth::{ProgrammeWrite, SelectionOfficer};
+use poles_core::optimise::{Candidate, Envelope};
+use poles_core::relief::{self, CapScope, ReliefRules};
+use poles_core::FieldError;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+const BUDGETS: &str = include_str!("../../../data/funding/budgets.json");
+const RELIEF_RULES: &str = include_str!("../../../data/relief/rules.json");
+const RD_ZONES: &str = include_str!("../../../data/demo/rd_zones.csv");
+
+#[derive(Deserialize)]
+struct BudgetsIn {
+    lines: Vec<LineIn>,
+    movements: Vec<MovementIn>,
+    calls: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+struct LineIn {
+    code: String,
+    funder: String,
+    funder_kind: String,
+    name_fr: String,
+    name_en: String,
+    programme: String,
+    period_start: String,
+    period_end: String,
+    amount_cents: i64,
+    currency: String,
+    certainty: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+struct MovementIn {
+    budget: String,
+    year: i64,
+    kind: String,
+    amount_cents: i64,
+    certainty: String,
+    source: String,
+}
+
+/// The shipped relief rules, parsed and checked (they are compiled in, so a bad file fails
+/// the tests, not a user).
+pub fn shipped_rules() -> Result<ReliefRules> {
+    let r: ReliefRules = serde_json::from_str(RELIEF_RULES)
+        .map_err(|e| StoreError::Data(format!("relief rules: {e}")))?;
+    r.validate().map_err(StoreError::Data)?;
+    Ok(r)
+}
+
+/// Stores the shipped relief rules' version when the database does not have it yet; run at
+/// every start, so an upgraded database gets new versions without a reload.
+pub async fn ensure_rules(db: &Db) -> Result<()> {
+    let r = shipped_rules()?;
+    sqlx::query("INSERT INTO relief_rules (id, version, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id, version) DO NOTHING")
+        .bind(r.id.clone())
+        .bind(r.version)
+        .bind(RELIEF_RULES.to_string())
+        .bind(now_utc())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Loads the shipped budgets, their historical movements, the calls' budget links and the
+/// illustrative R&D zones, inside the demo load's transaction.
+pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<()> {
+    let b: BudgetsIn = serde_json::from_str(BUDGETS)
+        .map_err(|e| StoreError::Data(format!("budgets.json: {e}")))?;
+    let rows = b
+        .lines
+        .into_iter()
+        .map(|l| {
+            vec![
+                Cell::from(l.code),
+                l.funder.into(),
+                l.funder_kind.into(),
+                l.name_fr.into(),
+                l.name_en.into(),
+                l.programme.into(),
+                l.period_start.into(),
+                l.period_end.into(),
+                l.amount_cents.into(),
+                l.currency.into(),
+                l.certainty.into(),
+                l.source.into(),
+            ]
+        })
+        .collect();
+    crate::util::insert_batched(
+        tx,
+        "budget_lines",
+        &[
+            "code",
+            "funder",
+            "funder_kind",
+            "name_fr",
+            "name_en",
+            "programme",
+            "period_start",
+            "period_end",
+            "amount_cents",
+            "currency",
+            "certainty",
+            "source",
+        ],
+        rows,
+        "",
+    )
+    .await?;
+    let rows = b
+        .movements
+        .into_iter()
+        .map(|m| {
+            vec![
+                Cell::from(m.budget),
+                m.year.into(),
+                m.kind.into(),
+                m.amount_cents.into(),
+                m.certainty.into(),
+                m.source.into(),
+            ]
+        })
+        .collect();
+    crate::util::insert_batched(
+        tx,
+        "budget_movements",
+        &[
+            "budget_code",
+            "year",
+            "kind",
+            "amount_cents",
+            "certainty",
+            "source",
+        ],
+        rows,
+        "",
+    )
+    .await?;
+    for (call, funders) in b.calls {
+        for (funder, code) in funders {
+            sqlx::query("UPDATE call_funders SET budget_code = $1 WHERE funder = $2 AND call_id = (SELECT id FROM calls WHERE slug = $3)")
+                .bind(code)
+                .bind(funder)
+                .bind(call.clone())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    let mut rdr = csv::Reader::from_reader(RD_ZONES.as_bytes());
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| StoreError::Data(format!("rd_zones.csv: {e}")))?;
+        sqlx::query("INSERT INTO rd_zones (cluster_id, commune_code, illustrative, source) SELECT c.id, $1, $2, $3 FROM clusters c WHERE c.slug = $4 ON CONFLICT DO NOTHING")
+            .bind(rec[1].to_string())
+            .bind(rec[3].parse::<i64>().unwrap_or(1))
+            .bind(rec[4].to_string())
+            .bind(rec[0].to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The current calendar year (UTC).
+pub fn current_year() -> i64 {
+    crate::util::today()[..4].parse().unwrap_or(2026)
+}
+
+/// The latest relief rules stored.
+pub async fn rules(db: &Db) -> Result<ReliefRules> {
+    let body: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM relief_rules WHERE id = 'relief' ORDER BY version DESC LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await?;
+    match body {
+        Some(b) => serde_json::from_str(&b)
+            .map_err(|e| StoreError::Data(format!("stored relief rules: {e}"))),
+        None => Err(StoreError::NotFound("relief rules")),
+    }
+}
+
+// ---------------------------------------------------------------- R&D zones
+
+/// A pôle whose R&D zone holds a commune.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ZoneHit {
+    pub commune: String,
+    pub commune_name: String,
+    pub cluster: String,
+    pub cluster_name: String,
+    /// True when the list is demo data, not the decree's.
+    pub illustrative: bool,
+    pub source: String,
+}
+
+/// The zones holding a commune (`commune`) or any commune of a postcode (`postcode`).
+pub async fn zones(db: &Db, commune: Option<&str>, postcode: Option<&str>) -> Result<Vec<ZoneHit>> {
+    let (filter, value) = match (commune, postcode) {
+        (Some(c), _) => ("z.commune_code = $1", c.trim().to_string()),
+        (None, Some(p)) => (
+            "z.commune_code IN (SELECT commune_code FROM postcodes WHERE postcode = $1)",
+            p.trim().to_string(),
+        ),
+        (None, None) => {
+            return Err(FieldError::new("commune", "give a commune code or a postcode").into())
+        }
+    };
+    if value.is_empty() || value.len() > 10 || !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(FieldError::new(
+            if commune.is_some() {
+                "commune"
+            } else {
+                "postcode"
+            },
+            "must be a code of up to 10 letters or digits",
+        )
+        .into());
+    }
+    sqlx::query(&format!(
+        "SELECT z.commune_code, m.name AS commune_name, c.slug, c.name, z.illustrative, z.source \
+         FROM rd_zones z JOIN clusters c ON c.id = z.cluster_id JOIN communes m ON m.code = z.commune_code \
+         WHERE {filter} ORDER BY c.name, m.name"
+    ))
+    .bind(value)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ZoneHit {
+            commune: s(r, "commune_code")?,
+            commune_name: s(r, "commune_name")?,
+            cluster: s(r, "slug")?,
+            cluster_name: s(r, "name")?,
+            illustrative: i(r, "illustrative")? != 0,
+            source: s(r, "source")?,
+        })
+    })
+    .collect()
+}
+
+/// The communes of one pôle's R&D zone.
+pub async fn cluster_zone(db: &Db, slug: &str) -> Result<Vec<ZoneHit>> {
+    sqlx::query(
+        "SELECT z.commune_code, m.name AS commune_name, c.slug, c.name, z.illustrative, z.source \
+         FROM rd_zones z JOIN clusters c ON c.id = z.cluster_id JOIN communes m ON m.code = z.commune_code \
+         WHERE c.slug = $1 ORDER BY m.name",
+    )
+    .bind(slug.to_string())
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ZoneHit {
+            commune: s(r, "commune_code")?,
+            commune_name: s(r, "commune_name")?,
+            cluster: s(r, "slug")?,
+            cluster_name: s(r, "name")?,
+            illustrative: i(r, "illustrative")? != 0,
+            source: s(r, "source")?,
+        })
+    })
+    .collect()
+}
+
+// ---------------------------------------------------------------- budgets
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct YearAmounts {
+    pub year: i64,
+    pub committed_cents: i64,
+    pub paid_cents: i64,
+}
+
+/// One budget line: an envelope of one funder over a period, in its own currency.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetLine {
+    pub code: String,
+    pub funder: String,
+    /// `ministry`, `agency`, `region`, `eu` or `other`.
+    pub funder_kind: String,
+    pub name_fr: String,
+    pub name_en: String,
+    pub programme: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub certainty: String,
+    pub source: String,
+    /// From funding decisions made here and from the sources' recorded movements.
+    pub committed_cents: i64,
+    pub paid_cents: i64,
+    pub available_cents: i64,
+    pub by_year: Vec<YearAmounts>,
+}
+
+/// Committed amounts grouped by a key (cluster, region, sector).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Breakdown {
+    pub key: String,
+    pub label: String,
+    pub currency: String,
+    pub committed_cents: i64,
+    pub paid_cents: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FunderTotal {
+    pub funder: String,
+    pub currency: String,
+    pub amount_cents: i64,
+    pub committed_cents: i64,
+    pub paid_cents: i64,
+    pub available_cents: i64,
+}
+
+/// One funder's envelope in one call, with what decisions made here committed and paid.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallEnvelope {
+    pub call: String,
+    pub call_name_fr: String,
+    pub call_name_en: String,
+    pub funder: String,
+    pub currency: String,
+    /// `None` while the officers have not set it.
+    pub envelope_cents: Option<i64>,
+    pub committed_cents: i64,
+    pub paid_cents: i64,
+    pub available_cents: Option<i64>,
+    pub budget: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetOverview {
+    pub lines: Vec<BudgetLine>,
+    /// Per call and funder.
+    pub by_call: Vec<CallEnvelope>,
+    /// Per funder and currency (amounts in different currencies are never added).
+    pub by_funder: Vec<FunderTotal>,
+    /// Decisions made here, by the lead labelling cluster of the project.
+    pub by_cluster: Vec<Breakdown>,
+    /// Decisions made here, by the region of the lead labelling cluster.
+    pub by_region: Vec<Breakdown>,
+    /// Decisions made here, by the sectors of the lead labelling cluster.
+    pub by_sector: Vec<Breakdown>,
+}
+
+/// Live commitments (approved proposals) and payments (paid claims), each with its budget
+/// line, year and lead cluster.
+const LIVE: &str = "SELECT f.budget_code, f.funder, 'committed' AS kind, CAST(SUBSTR(p.validation_date, 1, 4) AS BIGINT) AS year, l.amount_cents, a.id AS application_id \
+     FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id JOIN applications a ON a.id = p.application_id \
+     JOIN call_funders f ON f.call_id = a.call_id AND f.funder = l.funder WHERE p.status = 'approved' \
+     UNION ALL \
+     SELECT f.budget_code, f.funder, 'paid' AS kind, CAST(SUBSTR(c.paid_on, 1, 4) AS BIGINT) AS year, c.amount_cents, a.id AS application_id \
+     FROM payment_claims c JOIN applications a ON a.id = c.application_id \
+     JOIN call_funders f ON f.call_id = a.call_id AND f.funder = c.funder WHERE c.status = 'paid'";
+
+pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
+    let lines = sqlx::query("SELECT * FROM budget_lines ORDER BY period_start, funder, code")
+        .fetch_all(&db.pool)
+        .await?;
+    let moves = sqlx::query(&format!(
+        "SELECT budget_code, kind, year, amount_cents FROM budget_movements \
+         UNION ALL SELECT budget_code, kind, year, amount_cents FROM ({LIVE}) live WHERE budget_code IS NOT NULL"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut per: BTreeMap<String, BTreeMap<i64, YearAmounts>> = BTreeMap::new();
+    for m in &moves {
+        let code = s(m, "budget_code")?;
+        let year = i(m, "year")?;
+        let e = per
+            .entry(code)
+            .or_default()
+            .entry(year)
+            .or_insert(YearAmounts {
+                year,
+                ..Default::default()
+            });
+        if s(m, "kind")? == "paid" {
+            e.paid_cents += i(m, "amount_cents")?;
+        } else {
+            e.committed_cents += i(m, "amount_cents")?;
+        }
+    }
+    let mut out = Vec::new();
+    for l in &lines {
+        let code = s(l, "code")?;
+        let by_year: Vec<YearAmounts> = per
+            .remove(&code)
+            .unwrap_or_default()
+            .into_values()
+            .collect();
+        let committed: i64 = by_year.iter().map(|y| y.committed_cents).sum();
+        let paid: i64 = by_year.iter().map(|y| y.paid_cents).sum();
+        let amount = i(l, "amount_cents")?;
+        out.push(BudgetLine {
+            code,
+            funder: s(l, "funder")?,
+            funder_kind: s(l, "funder_kind")?,
+            name_fr: s(l, "name_fr")?,
+            name_en: s(l, "name_en")?,
+            programme: s(l, "programme")?,
+            period_start: s(l, "period_start")?,
+            period_end: s(l, "period_end")?,
+            amount_cents: amount,
+            currency: s(l, "currency")?,
+            certainty: s(l, "certainty")?,
+            source: s(l, "source")?,
+            committed_cents: committed,
+            paid_cents: paid,
+            available_cents: amount - committed,
+            by_year,
+        });
+    }
+    let mut funders: BTreeMap<(String, String), FunderTotal> = BTreeMap::new();
+    for l in &out {
+        let f = funders
+            .entry((l.funder.clone(), l.currency.clone()))
+            .or_insert(FunderTotal {
+                funder: l.funder.clone(),
+                currency: l.currency.clone(),
+                amount_cents: 0,
+                committed_cents: 0,
+                paid_cents: 0,
+                available_cents: 0,
+            });
+        f.amount_cents += l.amount_cents;
+        f.committed_cents += l.committed_cents;
+        f.paid_cents += l.paid_cents;
+        f.available_cents += l.available_cents;
+    }
+    let breakdown = |sql: String| async move {
+        sqlx::query(&sql)
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Breakdown {
+                    key: s(r, "key")?,
+                    label: s(r, "label")?,
+                    currency: "EUR".into(),
+                    committed_cents: i(r, "committed")?,
+                    paid_cents: i(r, "paid")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let lead = "JOIN labelling_requests lr ON lr.application_id = live.application_id AND lr.lead = 1 JOIN clusters c ON c.id = lr.cluster_id";
+    let sums = "CAST(SUM(CASE WHEN live.kind = 'committed' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS committed, \
+                CAST(SUM(CASE WHEN live.kind = 'paid' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS paid";
+    let by_cluster = breakdown(format!(
+        "SELECT c.slug AS key, CAST(c.name AS TEXT) AS label, {sums} FROM ({LIVE}) live {lead} GROUP BY c.slug, c.name ORDER BY committed DESC"
+    ))
+    .await?;
+    let by_region = breakdown(format!(
+        "SELECT g.code AS key, CAST(g.name AS TEXT) AS label, {sums} FROM ({LIVE}) live {lead} \
+         JOIN cluster_regions cr ON cr.cluster_id = c.id JOIN regions g ON g.code = cr.region_code GROUP BY g.code, g.name ORDER BY committed DESC"
+    ))
+    .await?;
+    let by_sector = breakdown(format!(
+        "SELECT t.code AS key, CAST(t.name_en AS TEXT) AS label, {sums} FROM ({LIVE}) live {lead} \
+         JOIN cluster_sectors cs ON cs.cluster_id = c.id JOIN sectors t ON t.code = cs.sector_code GROUP BY t.code, t.name_en ORDER BY committed DESC"
+    ))
+    .await?;
+    let by_call = sqlx::query(&format!(
+        "SELECT c.slug, c.name_fr, c.name_en, f.funder, f.currency, f.envelope_cents, f.budget_code, \
+           CAST(COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live JOIN applications a ON a.id = live.application_id \
+             WHERE a.call_id = c.id AND live.funder = f.funder AND live.kind = 'committed'), 0) AS BIGINT) AS committed, \
+           CAST(COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live JOIN applications a ON a.id = live.application_id \
+             WHERE a.call_id = c.id AND live.funder = f.funder AND live.kind = 'paid'), 0) AS BIGINT) AS paid \
+         FROM call_funders f JOIN calls c ON c.id = f.call_id ORDER BY c.slug, f.funder DESC"
+    ))
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        let envelope = oi(r, "envelope_cents")?;
+        let committed = i(r, "committed")?;
+        Ok(CallEnvelope {
+            call: s(r, "slug")?,
+            call_name_fr: s(r, "name_fr")?,
+            call_name_en: s(r, "name_en")?,
+            funder: s(r, "funder")?,
+            currency: s(r, "currency")?,
+            envelope_cents: envelope,
+            committed_cents: committed,
+            paid_cents: i(r, "paid")?,
+            available_cents: envelope.map(|e| e - committed),
+            budget: os(r, "budget_code")?,
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    Ok(BudgetOverview {
+        lines: out,
+        by_call,
+        by_funder: funders.into_values().collect(),
+        by_cluster,
+        by_region,
+        by_sector,
+    })
+}
+
+/// Refuses a commitment that would overspend the budget line a call's funder draws on.
+/// Runs inside the approval's write transaction, so two approvals cannot both pass.
+pub(crate) async fn check_budget(
+    tx: &mut Transaction<'static, Any>,
+    code: &str,
+    currency: &str,
+    amount: i64,
+) -> Result<()> {
+    let r = sqlx::query(&format!(
+        "SELECT b.amount_cents, b.currency, \
+           CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
+              + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS committed \
+         FROM budget_lines b WHERE b.code = $1"
+    ))
+    .bind(code.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound("budget line"))?;
+    let line_currency = s(&r, "currency")?;
+    if line_currency != currency {
+        return Err(FieldError::new(
+            "budget",
+            format!("the budget line {code} is in {line_currency}, the call's envelope in {currency}: amounts are never converted"),
+        )
+        .into());
+    }
+    let (total, committed) = (i(&r, "amount_cents")?, i(&r, "committed")?);
+    if committed + amount > total {
+        return Err(FieldError::new(
+            "budget",
+            format!("the budget line {code} would be overspent: {committed} committed + {amount} proposed > {total} (cents)"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks a budget line exists and has the currency of the call's envelope.
+pub(crate) async fn check_link(
+    tx: &mut Transaction<'static, Any>,
+    code: &str,
+    currency: &str,
+) -> Result<()> {
+    let c: Option<String> = sqlx::query_scalar("SELECT currency FROM budget_lines WHERE code = $1")
+        .bind(code.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match c {
+        None => Err(FieldError::new("budget", format!("no budget line {code}")).into()),
+        Some(c) if c != currency => Err(FieldError::new(
+            "budget",
+            format!("the budget line {code} is in {c}, the envelope in {currency}"),
+        )
+        .into()),
+        Some(_) => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------- relief records and caps
+
+/// Relief granted to a company, to be recorded against the caps.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewRelief {
+    pub organisation_id: i64,
+    /// A scheme code of the relief rules (`rd_zone_tax`, `pole_social`, `jei`).
+    pub scheme: String,
+    /// `YYYY-MM-DD`; its year is the year the relief counts in.
+    pub granted_on: String,
+    pub amount_cents: i64,
+    pub application_id: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReliefRecord {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub organisation: String,
+    pub scheme: String,
+    pub family: String,
+    pub year: i64,
+    pub granted_on: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub application_id: Option<i64>,
+    pub note: Option<String>,
+    pub recorded_at: String,
+}
+
+/// How much of a cap is used in one window.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CapUse {
+    pub cap: String,
+    pub name_fr: String,
+    pub name_en: String,
+    pub scope: CapScope,
+    /// For company caps: whose consumption this is.
+    pub organisation_id: Option<i64>,
+    pub organisation: Option<String>,
+    pub from_year: i64,
+    pub to_year: i64,
+    /// The cap as stated, in its own currency.
+    pub stated_cents: i64,
+    pub stated_currency: String,
+    /// What records (EUR) are checked against, and why when it differs from the stated cap.
+    pub limit_eur_cents: Option<i64>,
+    pub enforced_basis: Option<String>,
+    pub used_cents: i64,
+    pub left_cents: Option<i64>,
+    pub certainty: String,
+    pub source: String,
+}
+
+/// Sum of the records a cap counts in a window, for everyone or one company.
+async fn used(
+    tx: &mut Transaction<'static, Any>,
+    rules: &ReliefRules,
+    cap: &relief::Cap,
+    from: i64,
+    to: i64,
+    organisation: Option<i64>,
+) -> Result<i64> {
+    let schemes: Vec<String> = rules
+        .schemes
+        .iter()
+        .filter(|s| cap.counts_scheme(s))
+        .map(|s| s.code.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if schemes.is_empty() {
+        return Ok(0);
+    }
+    let placeholders: Vec<String> = (0..schemes.len()).map(|k| format!("${}", k + 4)).collect();
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(amount_cents), 0) AS BIGINT) FROM relief_records WHERE year BETWEEN $1 AND $2 \
+         AND ($3 < 0 OR organisation_id = $3) AND scheme IN ({})",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql)
+        .bind(from)
+        .bind(to)
+        .bind(organisation.unwrap_or(-1));
+    for sc in schemes {
+        q = q.bind(sc);
+    }
+    Ok(q.fetch_one(&mut **tx).await?)
+}
+
+/// Records relief granted to a company, refusing it when it would break a cap: every cap
+/// of the rules that counts the scheme, programme-wide and the company's own. The check and
+/// the insert run under the write lock, so concurrent records cannot both slip under a cap.
+pub async fn record_relief(
+    db: &Db,
+    cap: &ProgrammeWrite,
+    ctx: &Context,
+    r: &NewRelief,
+) -> Result<ReliefRecord> {
+    let _ = cap;
+    let Some((year, _, _)) = relief::parse_date(&r.granted_on) else {
+        return Err(FieldError::new("granted_on", "must be a date YYYY-MM-DD").into());
+    };
+    if r.amount_cents <= 0 || r.amount_cents > 1_000_000_000_000 {
+        return Err(FieldError::new("amount_cents", "must be positive and plausible").into());
+    }
+    let note = crate::util::text("note", &r.note, 500)?;
+    let rules = rules(db).await?;
+    let Some(scheme) = rules
+        .scheme_on(&r.scheme, &r.granted_on)
+        .or_else(|| rules.latest(&r.scheme))
+    else {
+        return Err(FieldError::new("scheme", "no such relief scheme").into());
+    };
+    let family = scheme.family.clone();
+    let mut tx = audit::begin_write(db).await?;
+    let org = sqlx::query("SELECT name, kind FROM organisations WHERE id = $1")
+        .bind(r.organisation_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| FieldError::new("organisation_id", "no such organisation"))?;
+    if let Some(app) = r.application_id {
+        let ok = sqlx::query(
+            "SELECT 1 FROM application_partners WHERE application_id = $1 AND organisation_id = $2",
+        )
+        .bind(app)
+        .bind(r.organisation_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if ok.is_none() {
+            return Err(FieldError::new(
+                "application_id",
+                "the organisation is not a partner of this project",
+            )
+            .into());
+        }
+    }
+    for c in rules.caps.iter().filter(|c| c.counts_scheme(scheme)) {
+        let Some((from, to)) = c.window_years(year) else {
+            continue;
+        };
+        let org_filter = (c.scope == CapScope::Company).then_some(r.organisation_id);
+        let u = used(&mut tx, &rules, c, from, to, org_filter).await?;
+        if let Err(breach) = relief::check_cap(c, &r.granted_on, u, r.amount_cents) {
+            return Err(FieldError::new("amount_cents", breach.message).into());
+        }
+    }
+    let at = now_utc();
+    let id: i64 = sqlx::query_scalar("INSERT INTO relief_records (organisation_id, scheme, family, year, granted_on, amount_cents, currency, application_id, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, 'EUR', $7, $8, $9, $10) RETURNING id")
+        .bind(r.organisation_id)
+        .bind(r.scheme.clone())
+        .bind(family.clone())
+        .bind(year)
+        .bind(r.granted_on.clone())
+        .bind(r.amount_cents)
+        .bind(r.application_id)
+        .bind(note.clone())
+        .bind(ctx.actor_id)
+        .bind(at.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "relief.record",
+            object_kind: "organisation",
+            object_ref: r.organisation_id.to_string(),
+            changes: json!({"record": id, "scheme": r.scheme, "granted_on": r.granted_on, "amount_cents": r.amount_cents, "application_id": r.application_id}),
+            reason: note.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ReliefRecord {
+        id,
+        organisation_id: r.organisation_id,
+        organisation: s(&org, "name")?,
+        scheme: r.scheme.clone(),
+        family,
+        year,
+        granted_on: r.granted_on.clone(),
+        amount_cents: r.amount_cents,
+        currency: "EUR".into(),
+        application_id: r.application_id,
+        note,
+        recorded_at: at,
+    })
+}
+
+/// Relief records, newest first, for one company or all.
+pub async fn records(db: &Db, organisation: Option<i64>, limit: i64) -> Result<Vec<ReliefRecord>> {
+    sqlx::query(
+        "SELECT r.*, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id \
+         WHERE ($1 < 0 OR r.organisation_id = $1) ORDER BY r.id DESC LIMIT $2",
+    )
+    .bind(organisation.unwrap_or(-1))
+    .bind(limit.clamp(1, 1000))
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ReliefRecord {
+            id: i(r, "id")?,
+            organisation_id: i(r, "organisation_id")?,
+            organisation: s(r, "name")?,
+            scheme: s(r, "scheme")?,
+            family: s(r, "family")?,
+            year: i(r, "year")?,
+            granted_on: s(r, "granted_on")?,
+            amount_cents: i(r, "amount_cents")?,
+            currency: s(r, "currency")?,
+            application_id: oi(r, "application_id")?,
+            note: os(r, "note")?,
+            recorded_at: s(r, "recorded_at")?,
+        })
+    })
+    .collect()
+}
+
+/// What each cap has used and has left for records of `year`: programme caps, then the
+/// company caps of every company with records in the window (or of one company).
+pub async fn caps(db: &Db, year: i64, organisation: Option<i64>) -> Result<Vec<CapUse>> {
+    let rules = rules(db).await?;
+    let mut tx = db.pool.begin().await?;
+    let date = format!("{year}-12-31");
+    let mut out = Vec::new();
+    for c in &rules.caps {
+        let (Some((from, to)), Some(amount)) = (c.window_years(year), c.amount_on(&date)) else {
+            continue;
+        };
+        let orgs: Vec<(Option<i64>, Option<String>)> = match (c.scope, organisation) {
+            (CapScope::Programme, _) => vec![(None, None)],
+            (CapScope::Company, Some(o)) => {
+                let name: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1").bind(o).fetch_optional(&mut *tx).await?;
+                vec![(Some(o), name)]
+            }
+            (CapScope::Company, None) => sqlx::query("SELECT DISTINCT r.organisation_id, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id WHERE r.year BETWEEN $1 AND $2 ORDER BY o.name LIMIT 200")
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((Some(i(r, "organisation_id")?), Some(s(r, "name")?))))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        for (org, name) in orgs {
+            let u = used(&mut tx, &rules, c, from, to, org).await?;
+            if c.scope == CapScope::Company && u == 0 && organisation.is_none() {
+                continue;
+            }
+            let limit = amount.limit_eur();
+            out.push(CapUse {
+                cap: c.code.clone(),
+                name_fr: c.name_fr.clone(),
+                name_en: c.name_en.clone(),
+                scope: c.scope,
+                organisation_id: org,
+                organisation: name,
+                from_year: from,
+                to_year: to,
+                stated_cents: amount.cents,
+                stated_currency: amount.currency.clone(),
+                limit_eur_cents: limit,
+                enforced_basis: amount.enforced_basis.clone(),
+                used_cents: u,
+                left_cents: limit.map(|l| l - u),
+                certainty: amount.certainty.clone(),
+                source: amount.source.clone(),
+            });
+        }
+    }
+    tx.rollback().await?;
+    Ok(out)
+}
+
+/// Relief recorded per scheme and year (for the chart).
+pub async fn relief_by_scheme_year(db: &Db) -> Result<Vec<(String, i64, i64)>> {
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT scheme, year, CAST(SUM(amount_cents) AS BIGINT) FROM relief_records GROUP BY scheme, year ORDER BY year, scheme",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows)
+}
+
+// ---------------------------------------------------------------- optimiser input
+
+/// An envelope the officer wants to try, overriding what the call has left.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EnvelopeIn {
+    /// A funder of the call (`state`, `region`), or `region:<code>` for one region's share
+    /// (the region part of the partners whose R&D is in that region).
+    pub funder: String,
+    pub available_cents: i64,
+}
+
+/// The call's submitted, eligible, reviewed projects in rank order with what each asks of
+/// each envelope, and the envelopes: what each funder has left, or the officer's figures.
+pub async fn optimiser_input(
+    db: &Db,
+    cap: &SelectionOfficer,
+    call: &str,
+    overrides: Option<&[EnvelopeIn]>,
+) -> Result<(Vec<Candidate>, Vec<Envelope>)> {
+    let ranking = crate::selection::ranking(db, cap, call).await?;
+    let envs: Vec<Envelope> = match overrides {
+        Some(o) if !o.is_empty() => {
+            let mut seen = std::collections::BTreeSet::new();
+            o.iter()
+                .map(|e| {
+                    if e.available_cents < 0 {
+                        return Err(FieldError::new("envelopes", "must not be negative").into());
+                    }
+                    if !seen.insert(e.funder.clone()) {
+                        return Err(FieldError::new(
+                            "envelopes",
+                            format!("{} is given twice", e.funder),
+                        )
+                        .into());
+                    }
+                    Ok(Envelope {
+                        funder: e.funder.clone(),
+                        available_cents: e.available_cents,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+        _ => crate::selection::envelopes(db, call)
+            .await?
+            .into_iter()
+            .map(|e| {
+                e.envelope_cents
+                    .map(|v| Envelope {
+                        funder: e.funder.clone(),
+                        available_cents: (v - e.committed_cents).max(0),
+                    })
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "envelopes",
+                            format!("the {} envelope of this call is not set", e.funder),
+                        )
+                        .into()
+                    })
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    let mut cands = Vec::new();
+    for row in ranking.iter().filter(|r| r.eligible_at_submission) {
+        let Some(app) = crate::applications::load(db, row.application_id).await? else {
+            continue;
+        };
+        if app.status != "submitted" {
+            continue;
+        }
+        let demand = envs
+            .iter()
+            .map(|e| {
+                let region = e.funder.strip_prefix("region:");
+                app.aid
+                    .lines
+                    .iter()
+                    .zip(app.partners.iter().filter(|p| p.invitation != "declined"))
+                    .flat_map(|(line, partner)| {
+                        line.by_funder.iter().filter(move |fa| match region {
+                            Some(code) => {
+                                fa.funder == "region" && partner.rd_region.as_deref() == Some(code)
+                            }
+                            None => fa.funder == e.funder,
+                        })
+                    })
+                    .map(|fa| fa.cents)
+                    .sum()
+            })
+            .collect();
+        cands.push(Candidate {
+            id: row.application_id,
+            label: row.acronym.clone(),
+            score: row.weighted_total,
+            demand,
+        });
+    }
+    Ok((cands, envs))
+}

@@ -1,0 +1,703 @@
+//! Pages of the programme's money: the public benefits simulator, the budgets and relief
+//! caps at a glance (caps of companies and the relief records for officers), and the
+//! allocation optimiser of a call (selection officers).
+
+use crate::account_pages::err;
+use crate::auth::Caller;
+use crate::charts::{stacked_bars, Row};
+use crate::error::{ApiError, PageError};
+use crate::funding_api::{
+    run_optimiser, run_simulation, OptimiseRequest, SimulationRequest, SimulationResponse,
+};
+use crate::pages::Chrome;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poles_core::calls::Costs;
+use poles_core::optimise::Comparison;
+use poles_core::relief::{exact_eur, Profile, Size};
+use poles_core::{FieldError, Lang};
+use poles_store::funding::{
+    self as store, BudgetOverview, CapUse, EnvelopeIn, NewRelief, ReliefRecord,
+};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/simulator", get(simulator))
+        .route("/budgets", get(budgets))
+        .route("/budgets/relief", post(record_relief))
+        .route("/calls/{slug}/optimise", get(optimiser))
+}
+
+type PageResult = Result<Response, PageError>;
+
+fn page(t: impl Template) -> PageResult {
+    match t.render() {
+        Ok(html) => Ok((StatusCode::OK, Html(html)).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+fn money(cents: i64, lang: Lang) -> String {
+    exact_eur(cents, lang)
+}
+
+/// An amount in cents however deeply templates reference it.
+trait Cents {
+    fn cents(&self) -> i64;
+}
+
+impl Cents for i64 {
+    fn cents(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Cents + ?Sized> Cents for &T {
+    fn cents(&self) -> i64 {
+        (**self).cents()
+    }
+}
+
+/// A whole amount in a currency, for budget lines ("$297,000,000", "297 000 000 $").
+fn amount(cents: i64, currency: &str, lang: Lang) -> String {
+    let eur = exact_eur(cents, lang);
+    if currency == "EUR" {
+        eur
+    } else {
+        match lang {
+            Lang::En => eur.replacen('€', if currency == "USD" { "$" } else { currency }, 1),
+            Lang::Fr => eur.replace('€', if currency == "USD" { "$" } else { currency }),
+        }
+    }
+}
+
+/// Euros typed by a person ("1 234,50", "1234.5") → cents, naming the field when wrong.
+fn euros(field: &str, raw: &str) -> Result<i64, FieldError> {
+    let t: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '€')
+        .collect::<String>()
+        .replace(',', ".");
+    if t.is_empty() {
+        return Ok(0);
+    }
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.to_string()),
+        None => (false, t),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+        || frac.len() > 2
+        || whole.len() > 13
+    {
+        return Err(FieldError::new(
+            field,
+            "must be an amount in euros, e.g. 125000 or 125000,50",
+        ));
+    }
+    let cents =
+        whole.parse::<i64>().unwrap_or(0) * 100 + format!("{frac:0<2}").parse::<i64>().unwrap_or(0);
+    Ok(if neg { -cents } else { cents })
+}
+
+fn int(field: &str, raw: &str) -> Result<i64, FieldError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| FieldError::new(field, "must be a whole number"))
+}
+
+/// Percent typed by a person ("15", "15,5") → basis points.
+fn percent(field: &str, raw: &str) -> Result<i64, FieldError> {
+    let cents = euros(field, raw)
+        .map_err(|_| FieldError::new(field, "must be a percentage, e.g. 15 or 15,5"))?;
+    Ok(cents)
+}
+
+/// The simulator form, with a worked example filled in on first visit.
+fn defaults() -> BTreeMap<&'static str, String> {
+    [
+        ("size", "sme"),
+        ("staff", "40"),
+        ("turnover", "6000000"),
+        ("balance_sheet", "4000000"),
+        ("founded_on", "2003-05-01"),
+        ("independent", "on"),
+        ("rd_share", "25"),
+        ("postcode", "38000"),
+        ("rd_staff", "12"),
+        ("rd_wages", "540000"),
+        ("contributions", ""),
+        ("project_costs", "1200000"),
+        ("profits", "-100000, 250000, 400000"),
+        ("flat_tax", "3750"),
+        ("local_taxes", "25000"),
+        ("local_voted", "on"),
+        ("other_de_minimis", "0"),
+        ("start", "2007-03-15"),
+        ("years", "8"),
+        ("call", "fui-2007"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_string()))
+    .collect()
+}
+
+fn request(f: &HashMap<String, String>) -> Result<SimulationRequest, FieldError> {
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let size = match get("size") {
+        "sme" => Size::Sme,
+        "mid_size" => Size::MidSize,
+        "large" => Size::Large,
+        _ => return Err(FieldError::new("size", "choose SME, mid-size or large")),
+    };
+    let profits = get("profits")
+        .split([';', '\n'])
+        .flat_map(|chunk| {
+            // "1 000, 2 000" and "1000,50; 2000": commas separate values unless followed by
+            // exactly two digits at the end of a value.
+            chunk.split(", ").map(str::to_string).collect::<Vec<_>>()
+        })
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| euros("profits", &s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let contributions = get("contributions");
+    Ok(SimulationRequest {
+        profile: Profile {
+            size,
+            staff: int("staff", get("staff"))?,
+            turnover_cents: euros("turnover", get("turnover"))?,
+            balance_sheet_cents: euros("balance_sheet", get("balance_sheet"))?,
+            founded_on: get("founded_on").trim().to_string(),
+            independent: get("independent") == "on",
+            rd_share_bp: percent("rd_share", get("rd_share"))?,
+            in_rd_zone: false,
+            rd_staff: int("rd_staff", get("rd_staff"))?,
+            rd_wages_cents: euros("rd_wages", get("rd_wages"))?,
+            employer_contributions_cents: if contributions.trim().is_empty() {
+                None
+            } else {
+                Some(euros("contributions", contributions)?)
+            },
+            project_costs: Costs {
+                staff: euros("project_costs", get("project_costs"))?,
+                ..Costs::default()
+            },
+            profits_cents: profits,
+            flat_tax_cents: euros("flat_tax", get("flat_tax"))?,
+            local_taxes_cents: euros("local_taxes", get("local_taxes"))?,
+            local_exemption_voted: get("local_voted") == "on",
+            other_de_minimis_cents: euros("other_de_minimis", get("other_de_minimis"))?,
+            start: get("start").trim().to_string(),
+            years: Some(int("years", get("years"))?),
+        },
+        commune: Some(get("commune").to_string()).filter(|s| !s.trim().is_empty()),
+        postcode: Some(get("postcode").to_string()).filter(|s| !s.trim().is_empty()),
+        call: Some(get("call").to_string()).filter(|s| !s.is_empty()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "simulator.html")]
+struct SimulatorPage {
+    c: Chrome,
+    form: BTreeMap<String, String>,
+    calls: Vec<(String, String)>,
+    error: Option<FieldError>,
+    result: Option<SimulationResponse>,
+    chart: String,
+}
+
+impl SimulatorPage {
+    fn v(&self, k: &str) -> &str {
+        self.form.get(k).map(String::as_str).unwrap_or("")
+    }
+
+    fn checked(&self, k: &str) -> bool {
+        self.v(k) == "on"
+    }
+
+    fn money(&self, cents: impl Cents) -> String {
+        money(cents.cents(), self.c.t.lang)
+    }
+}
+
+async fn simulator(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let run = q.contains_key("start");
+    let mut form: BTreeMap<String, String> = defaults()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    if run {
+        // Unticked checkboxes are absent from the query.
+        form.insert("independent".into(), String::new());
+        form.insert("local_voted".into(), String::new());
+        for (k, v) in &q {
+            form.insert(k.clone(), v.clone());
+        }
+    }
+    let calls = poles_store::calls::list(&st.db)
+        .await
+        .map_err(|e| err(&c, e))?
+        .into_iter()
+        .map(|k| {
+            (
+                k.slug.clone(),
+                c.t.pick2(&k.name_fr, &k.name_en).to_string(),
+            )
+        })
+        .collect();
+    let mut error = None;
+    let mut result = None;
+    let mut chart = String::new();
+    let source: HashMap<String, String> = form.clone().into_iter().collect();
+    match request(&source) {
+        Err(e) => error = Some(e),
+        Ok(req) => match run_simulation(&st, req).await {
+            Ok(r) => {
+                chart = simulation_chart(&r, c.t.lang, c.t.t("simulator.chart"));
+                result = Some(r);
+            }
+            Err(ApiError::BadRequest(e))
+            | Err(ApiError::Store(poles_store::StoreError::Invalid(e))) => error = Some(e),
+            Err(e) => return Err(err(&c, e)),
+        },
+    }
+    page(SimulatorPage {
+        c,
+        form,
+        calls,
+        error,
+        result,
+        chart,
+    })
+}
+
+fn simulation_chart(r: &SimulationResponse, lang: Lang, title: &str) -> String {
+    let mut schemes: Vec<String> = Vec::new();
+    for y in &r.simulation.years {
+        for l in y.lines.iter().filter(|l| l.counted) {
+            let name = l.scheme.clone();
+            if !schemes.contains(&name) {
+                schemes.push(name);
+            }
+        }
+    }
+    let rows: Vec<Row> = r
+        .simulation
+        .years
+        .iter()
+        .map(|y| Row {
+            label: y.year.to_string(),
+            values: schemes
+                .iter()
+                .map(|s| {
+                    y.lines
+                        .iter()
+                        .filter(|l| l.counted && &l.scheme == s)
+                        .map(|l| l.cents)
+                        .sum()
+                })
+                .collect(),
+        })
+        .collect();
+    let names: Vec<String> = schemes
+        .iter()
+        .map(|s| {
+            r.simulation
+                .schemes
+                .iter()
+                .find(|x| &x.scheme == s)
+                .map(|x| {
+                    if lang == Lang::Fr {
+                        x.name_fr.clone()
+                    } else {
+                        x.name_en.clone()
+                    }
+                })
+                .unwrap_or_else(|| {
+                    s.replace(
+                        "call:",
+                        if lang == Lang::Fr {
+                            "subvention "
+                        } else {
+                            "grant "
+                        },
+                    )
+                })
+        })
+        .collect();
+    stacked_bars(title, &names, &rows, |v| money(v, lang))
+}
+
+#[derive(Template)]
+#[template(path = "budgets.html")]
+struct BudgetsPage {
+    c: Chrome,
+    b: BudgetOverview,
+    officer: bool,
+    caps: Vec<CapUse>,
+    records: Vec<ReliefRecord>,
+    year: i64,
+    notice: Option<String>,
+    consumption: String,
+    over_time: String,
+    regions: String,
+    sectors: String,
+    relief: String,
+}
+
+impl BudgetsPage {
+    fn amount(&self, cents: &i64, currency: &str) -> String {
+        amount(*cents, currency, self.c.t.lang)
+    }
+
+    fn money(&self, cents: impl Cents) -> String {
+        money(cents.cents(), self.c.t.lang)
+    }
+
+    fn left(&self, cap: &CapUse) -> String {
+        cap.left_cents
+            .map(|l| self.money(l))
+            .unwrap_or_else(|| "—".into())
+    }
+
+    fn pct_used(&self, cap: &CapUse) -> i64 {
+        match cap.limit_eur_cents {
+            Some(l) if l > 0 => (cap.used_cents * 100 / l).clamp(0, 100),
+            _ => 0,
+        }
+    }
+}
+
+async fn budgets(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let b = store::budgets(&st.db).await.map_err(|e| err(&c, e))?;
+    let officer = c
+        .actor
+        .as_ref()
+        .is_some_and(|a| a.programme_write().is_ok());
+    let year = q
+        .get("year")
+        .and_then(|y| y.parse::<i64>().ok())
+        .filter(|y| (1990..=2100).contains(y))
+        .unwrap_or(2007);
+    let lang = c.t.lang;
+    let all_caps = store::caps(&st.db, year, None)
+        .await
+        .map_err(|e| err(&c, e))?;
+    let caps: Vec<CapUse> = all_caps
+        .into_iter()
+        .filter(|cu| officer || cu.scope == poles_core::relief::CapScope::Programme)
+        .collect();
+    let records = if officer {
+        store::records(&st.db, None, 50)
+            .await
+            .map_err(|e| err(&c, e))?
+    } else {
+        vec![]
+    };
+    let series = vec![
+        c.t.t("budgets.paid").to_string(),
+        c.t.t("budgets.committed_unpaid").to_string(),
+        c.t.t("budgets.available").to_string(),
+    ];
+    // Only euro lines share a scale; dollar figures of the press kit are never converted.
+    let consumption = stacked_bars(
+        c.t.t("budgets.chart_consumption"),
+        &series,
+        &b.lines
+            .iter()
+            .filter(|l| l.currency == "EUR")
+            .map(|l| Row {
+                label: c.t.pick2(&l.name_fr, &l.name_en).to_string(),
+                values: vec![
+                    l.paid_cents,
+                    l.committed_cents - l.paid_cents,
+                    l.available_cents,
+                ],
+            })
+            .collect::<Vec<_>>(),
+        |v| money(v, lang),
+    );
+    let mut years: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+    for l in b.lines.iter().filter(|l| l.currency == "EUR") {
+        for y in &l.by_year {
+            let e = years.entry(y.year).or_default();
+            e.0 += y.committed_cents;
+            e.1 += y.paid_cents;
+        }
+    }
+    let over_time = stacked_bars(
+        c.t.t("budgets.chart_time"),
+        &[
+            c.t.t("budgets.paid").to_string(),
+            c.t.t("budgets.committed_unpaid").to_string(),
+        ],
+        &years
+            .iter()
+            .map(|(y, (com, paid))| Row {
+                label: y.to_string(),
+                values: vec![*paid, com - paid],
+            })
+            .collect::<Vec<_>>(),
+        |v| money(v, lang),
+    );
+    let breakdown = |title: &str, rows: &[store::Breakdown]| {
+        stacked_bars(
+            title,
+            &[
+                c.t.t("budgets.paid").to_string(),
+                c.t.t("budgets.committed_unpaid").to_string(),
+            ],
+            &rows
+                .iter()
+                .map(|r| Row {
+                    label: r.label.clone(),
+                    values: vec![r.paid_cents, r.committed_cents - r.paid_cents],
+                })
+                .collect::<Vec<_>>(),
+            |v| money(v, lang),
+        )
+    };
+    let regions = breakdown(c.t.t("budgets.chart_regions"), &b.by_region);
+    let sectors = breakdown(c.t.t("budgets.chart_sectors"), &b.by_sector);
+    let by_scheme = store::relief_by_scheme_year(&st.db)
+        .await
+        .map_err(|e| err(&c, e))?;
+    let schemes: Vec<String> = by_scheme
+        .iter()
+        .map(|r| r.0.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut per_year: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for (scheme, y, cents) in &by_scheme {
+        let k = schemes.iter().position(|s| s == scheme).unwrap_or(0);
+        per_year.entry(*y).or_insert_with(|| vec![0; schemes.len()])[k] += cents;
+    }
+    let relief = stacked_bars(
+        c.t.t("budgets.chart_relief"),
+        &schemes,
+        &per_year
+            .into_iter()
+            .map(|(y, values)| Row {
+                label: y.to_string(),
+                values,
+            })
+            .collect::<Vec<_>>(),
+        |v| money(v, lang),
+    );
+    let notice = q.get("recorded").map(|id| format!("#{id}"));
+    page(BudgetsPage {
+        c,
+        b,
+        officer,
+        caps,
+        records,
+        year,
+        notice,
+        consumption,
+        over_time,
+        regions,
+        sectors,
+        relief,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct ReliefForm {
+    organisation_id: String,
+    scheme: String,
+    granted_on: String,
+    amount: String,
+    note: Option<String>,
+}
+
+async fn record_relief(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Form(f): Form<ReliefForm>,
+) -> PageResult {
+    let me = crate::signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.programme_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let input = (|| -> Result<NewRelief, FieldError> {
+        Ok(NewRelief {
+            organisation_id: int("organisation_id", &f.organisation_id)?,
+            scheme: f.scheme.trim().to_string(),
+            granted_on: f.granted_on.trim().to_string(),
+            amount_cents: euros("amount", &f.amount)?,
+            application_id: None,
+            note: f.note.clone(),
+        })
+    })()
+    .map_err(|e| err(&c, e))?;
+    let r = store::record_relief(&st.db, &cap, &me.ctx(cap.role), &input)
+        .await
+        .map_err(|e| err(&c, e))?;
+    let year = &input.granted_on[..4];
+    Ok(Redirect::to(&format!(
+        "{}&year={year}&recorded={}",
+        c.href("/budgets"),
+        r.id
+    ))
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "optimise.html")]
+struct OptimisePage {
+    c: Chrome,
+    call: poles_core::model::Call,
+    envelopes: Vec<(String, String)>,
+    error: Option<String>,
+    result: Option<Comparison>,
+    labels: BTreeMap<i64, String>,
+}
+
+impl OptimisePage {
+    fn money(&self, cents: impl Cents) -> String {
+        money(cents.cents(), self.c.t.lang)
+    }
+
+    fn points(&self, hundredths: &i64) -> String {
+        let s = format!("{}.{:02}", hundredths / 100, hundredths % 100);
+        if self.c.t.lang == Lang::Fr {
+            s.replace('.', ",")
+        } else {
+            s
+        }
+    }
+
+    fn label(&self, id: &i64) -> String {
+        self.labels
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// Per envelope: funder, available, spent by the optimiser, spent in rank order.
+    fn env_rows(&self) -> Vec<(String, i64, i64, i64)> {
+        let Some(r) = &self.result else {
+            return vec![];
+        };
+        r.envelopes
+            .iter()
+            .enumerate()
+            .map(|(k, e)| {
+                (
+                    e.funder.clone(),
+                    e.available_cents,
+                    r.optimiser.spent.get(k).copied().unwrap_or(0),
+                    r.rank_order.spent.get(k).copied().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
+    fn gap(&self, bp: &i64) -> String {
+        poles_core::calls::pct(*bp, self.c.t.lang)
+    }
+}
+
+async fn optimiser(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let me = crate::signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.selection_officer())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let call = poles_store::calls::get(&st.db, &slug)
+        .await
+        .map_err(|e| err(&c, e))?
+        .ok_or_else(|| err(&c, ApiError::NotFound("call")))?;
+    let left = poles_store::selection::envelopes(&st.db, &slug)
+        .await
+        .map_err(|e| err(&c, e))?;
+    let mut envelopes: Vec<(String, String)> = left
+        .iter()
+        .map(|e| {
+            let v = e
+                .envelope_cents
+                .map(|v| ((v - e.committed_cents).max(0) / 100).to_string())
+                .unwrap_or_default();
+            (
+                e.funder.clone(),
+                q.get(&format!("env_{}", e.funder)).cloned().unwrap_or(v),
+            )
+        })
+        .collect();
+    for (k, v) in q.iter().filter(|(k, _)| k.starts_with("env_region:")) {
+        envelopes.push((k.trim_start_matches("env_").to_string(), v.clone()));
+    }
+    let (mut error, mut result) = (None, None);
+    if q.contains_key("run") {
+        let parsed: Result<Vec<EnvelopeIn>, FieldError> = envelopes
+            .iter()
+            .map(|(f, v)| {
+                Ok(EnvelopeIn {
+                    funder: f.clone(),
+                    available_cents: euros("envelopes", v)?,
+                })
+            })
+            .collect();
+        match parsed {
+            Err(e) => error = Some(e.reason.clone()),
+            Ok(envs) => {
+                let req = OptimiseRequest {
+                    envelopes: envs,
+                    time_limit_ms: Some(5000),
+                };
+                match run_optimiser(&st, &cap, &slug, &req).await {
+                    Ok(r) => result = Some(r),
+                    Err(ApiError::BadRequest(e))
+                    | Err(ApiError::Store(poles_store::StoreError::Invalid(e))) => {
+                        error = Some(format!("{}: {}", e.field, e.reason))
+                    }
+                    Err(e) => return Err(err(&c, e)),
+                }
+            }
+        }
+    }
+    let labels = poles_store::selection::ranking(&st.db, &cap, &slug)
+        .await
+        .map_err(|e| err(&c, e))?
+        .into_iter()
+        .map(|r| (r.application_id, r.acronym))
+        .collect();
+    page(OptimisePage {
+        c,
+        call,
+        envelopes,
+        error,
+        result,
+        labels,
+    })
+}
