@@ -535,25 +535,52 @@ async fn approvals_never_overspend_the_budget_line_a_call_draws_on() {
     let (s, r) = call(base, &o1, Method::POST, "/api/v1/calls", Some(json!({"slug": "budget-call", "name_fr": "Appel budget", "name_en": "Budget call", "programme": "FUI", "from_call": "fui-25", "deadline": "2035-12-31", "source": "test"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     // A dollar line cannot back a euro envelope; an unknown line is refused.
-    for (line, why) in [("pk-ministries-2007", "USD"), ("no-such-line", "no budget line")] {
-        let (s, e) = call(base, &o1, Method::PUT, "/api/v1/calls/budget-call/selection", Some(json!({
-            "envelopes": [{"funder": "state", "envelope_cents": 100_000_000, "budget": line}]}))).await;
+    for (line, why) in [
+        ("pk-ministries-2007", "USD"),
+        ("no-such-line", "no budget line"),
+    ] {
+        let (s, e) = call(
+            base,
+            &o1,
+            Method::PUT,
+            "/api/v1/calls/budget-call/selection",
+            Some(json!({
+            "envelopes": [{"funder": "state", "envelope_cents": 100_000_000, "budget": line}]})),
+        )
+        .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert_eq!(e["error"]["field"], "budget");
         assert!(e["error"]["message"].as_str().unwrap().contains(why), "{e}");
     }
     // The FUI-23 State line is fully committed (€38M of €38M, per the sources).
-    let (s, r) = call(base, &o1, Method::PUT, "/api/v1/calls/budget-call/selection", Some(json!({
+    let (s, r) = call(
+        base,
+        &o1,
+        Method::PUT,
+        "/api/v1/calls/budget-call/selection",
+        Some(json!({
         "envelopes": [{"funder": "state", "envelope_cents": 100_000_000, "budget": "fui23-state"},
-                      {"funder": "region", "envelope_cents": 100_000_000}]}))).await;
+                      {"funder": "region", "envelope_cents": 100_000_000}]})),
+    )
+    .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
     let id = submitted_scaled("budget-call", "bl", 100_000).await;
     let (s, p) = call(base, &o1, Method::POST, &format!("/api/v1/applications/{id}/proposals"), Some(json!({"lines": [{"funder": "state", "amount_cents": 1_000_000}, {"funder": "region", "amount_cents": 1_000_000}]}))).await;
     assert_eq!(s, StatusCode::CREATED, "{p}");
-    let (s, e) = call(base, &o2, Method::POST, &format!("/api/v1/proposals/{}/approve", p["id"]), None).await;
+    let (s, e) = call(
+        base,
+        &o2,
+        Method::POST,
+        &format!("/api/v1/proposals/{}/approve", p["id"]),
+        None,
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["field"], "budget");
-    assert!(e["error"]["message"].as_str().unwrap().contains("fui23-state would be overspent"));
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("fui23-state would be overspent"));
     let (_, b) = get(base, "/api/v1/budgets").await;
     let row = b["by_call"]
         .as_array()

@@ -65,6 +65,9 @@ async fn exports_hold_every_public_table_and_mark_every_column() {
     export::export_json(&db, &mut out).await.unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(doc["clusters"].as_array().unwrap().len(), 64);
+    // The programme's budget lines and the (illustrative) R&D zones are open data too.
+    assert_eq!(doc["rd_zones"].as_array().unwrap().len(), 64);
+    assert!(doc["budget_lines"].as_array().unwrap().len() >= 10);
     assert!(
         doc["organisations"][0].get("demo_key").is_none(),
         "private columns stay out"

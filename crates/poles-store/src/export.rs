@@ -140,6 +140,39 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "source",
         ],
     ),
+    (
+        "budget_lines",
+        &[
+            "code",
+            "funder",
+            "funder_kind",
+            "name_fr",
+            "name_en",
+            "programme",
+            "period_start",
+            "period_end",
+            "amount_cents",
+            "currency",
+            "certainty",
+            "source",
+        ],
+    ),
+    (
+        "budget_movements",
+        &[
+            "id",
+            "budget_code",
+            "year",
+            "kind",
+            "amount_cents",
+            "certainty",
+            "source",
+        ],
+    ),
+    (
+        "rd_zones",
+        &["cluster_id", "commune_code", "illustrative", "source"],
+    ),
 ];
 
 /// Columns deliberately kept out of exports (internal bookkeeping).
