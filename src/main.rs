@@ -264,6 +264,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     poles_store::funding::ensure_rules(&db).await?;
+    if poles_store::funding::load_if_missing(&db).await? {
+        tracing::info!("budgets and R&D zones loaded into an existing demo");
+    }
     if !args.no_demo {
         let bar = Bar::new();
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {

@@ -34,7 +34,8 @@ async fn a_decided_project_is_finalised_paid_and_closed() {
         who(base, "fu-o1@test.invalid").await,
         who(base, "fu-o2@test.invalid").await,
     );
-    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/fui-2007/selection", Some(json!({"envelopes": [{"funder": "state", "envelope_cents": 1_000_000_000}, {"funder": "region", "envelope_cents": 1_000_000_000}]}))).await;
+    // Decided today in the 2007 call: its State envelope must not draw on the 2006-2008 line.
+    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/fui-2007/selection", Some(json!({"envelopes": [{"funder": "state", "envelope_cents": 1_000_000_000, "budget": ""}, {"funder": "region", "envelope_cents": 1_000_000_000}]}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     decided(base, &o1, &o2, id, 30_000_000, 15_000_000).await;
     let lead = who(base, "fu-a-p0@test.invalid").await;

@@ -283,6 +283,19 @@ async fn a_company_de_minimis_holds_under_concurrent_records() {
     // 2016: window 2014-2016, empty.
     let (s, _) = record(base, &o, org, "rd_zone_tax", "2016-01-02", 100).await;
     assert_eq!(s, StatusCode::CREATED);
+    // A back-dated record must fit in every window it falls in: €150k in 2018, then €150k
+    // dated 2017 would make 2016-2018 hold €300k.
+    let (s, _) = record(base, &o, org, "rd_zone_tax", "2018-05-01", 15_000_000).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, e) = record(base, &o, org, "rd_zone_tax", "2017-05-01", 15_000_000).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("window 2016-2018"),
+        "{e}"
+    );
     let (s, caps) = call(
         base,
         &o,
@@ -457,7 +470,8 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     }
     // State €800,000: rank order funds A (775,000) and stops at B; B + C (620,000) score more.
     let (s, r) = call(base, &o, Method::POST, "/api/v1/calls/opt-call/optimise", Some(json!({
-        "envelopes": [{"funder": "state", "available_cents": 80_000_000}, {"funder": "region:84", "available_cents": 1_000_000_000}]}))).await;
+        "envelopes": [{"funder": "state", "available_cents": 80_000_000}, {"funder": "region", "available_cents": 1_000_000_000},
+                      {"funder": "region:84", "available_cents": 1_000_000_000}]}))).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["status"], "optimal");
     assert_eq!(r["rank_order"]["selected"], json!([a]));
@@ -466,8 +480,8 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     assert_eq!(r["optimiser"]["objective"], 1500);
     assert_eq!(
         r["optimiser"]["spent"],
-        json!([62_000_000, 62_000_000]),
-        "region 84's share of B and C"
+        json!([62_000_000, 62_000_000, 62_000_000]),
+        "State, regions, and region 84's share of B and C"
     );
     assert_eq!(r["rank_order_stopped_at"], json!([2, "state"]));
     assert_eq!(r["changes"].as_array().unwrap().len(), 3);
@@ -484,7 +498,7 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     {
         assert!(spent.as_i64().unwrap() <= r["envelopes"][k]["available_cents"].as_i64().unwrap());
     }
-    // Without overrides it uses the call's envelopes, which must be set.
+    // Without figures it uses the call's envelopes, which must be set; an unknown funder is refused.
     let (s, e) = call(
         base,
         &o,
@@ -497,6 +511,45 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
         (s, e["error"]["field"].clone()),
         (StatusCode::BAD_REQUEST, json!("envelopes"))
     );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("not set"),
+        "{e}"
+    );
+    let (s, e) = call(
+        base,
+        &o,
+        Method::POST,
+        "/api/v1/calls/opt-call/optimise",
+        Some(json!({"envelopes": [{"funder": "anr", "available_cents": 1}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a funder"),
+        "{e}"
+    );
+    // Figures given only for some funders keep the call's envelopes for the others.
+    let (s, _) = call(base, &o, Method::PUT, "/api/v1/calls/opt-call/selection", Some(json!({
+        "envelopes": [{"funder": "state", "envelope_cents": 80_000_000}, {"funder": "region", "envelope_cents": 1_000_000_000}]}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, r) = call(
+        base,
+        &o,
+        Method::POST,
+        "/api/v1/calls/opt-call/optimise",
+        Some(json!({"envelopes": [{"funder": "region:84", "available_cents": 70_000_000}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["envelopes"][0]["available_cents"], 80_000_000,
+        "the State's envelope still holds"
+    );
+    // Region 84 has €700,000: B and C (620,000) fit, A (775,000) never could.
+    assert_eq!(r["optimiser"]["selected"], json!([b, c]));
     // Applicants may not run it.
     let (s, _) = call(
         base,
@@ -552,7 +605,7 @@ async fn approvals_never_overspend_the_budget_line_a_call_draws_on() {
         assert_eq!(e["error"]["field"], "budget");
         assert!(e["error"]["message"].as_str().unwrap().contains(why), "{e}");
     }
-    // The FUI-23 State line is fully committed (€38M of €38M, per the sources).
+    // A line of the sources: FUI-23, 2017. A decision today cannot draw on it.
     let (s, r) = call(
         base,
         &o1,
@@ -577,10 +630,42 @@ async fn approvals_never_overspend_the_budget_line_a_call_draws_on() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["field"], "budget");
-    assert!(e["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("fui23-state would be overspent"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("covers 2017-01-01 to 2017-12-31"),
+        "{e}"
+    );
+    // A line of this year with €15,000 left, drawn on by both funders: €10,000 + €10,000 do not fit.
+    let db = connect(&app.db_url).await;
+    let year = poles_store::funding::current_year().to_string();
+    sqlx::query("INSERT INTO budget_lines (code, funder, funder_kind, name_fr, name_en, programme, period_start, period_end, amount_cents, currency, certainty, source) VALUES ('test-line', 'state', 'ministry', 'Ligne de test', 'Test line', 'FUI', $1, $2, 1500000, 'EUR', 'U', 'test')")
+        .bind(format!("{year}-01-01"))
+        .bind(format!("{year}-12-31"))
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let (s, r) = call(base, &o1, Method::PUT, "/api/v1/calls/budget-call/selection", Some(json!({
+        "envelopes": [{"funder": "state", "envelope_cents": 100_000_000, "budget": "test-line"},
+                      {"funder": "region", "envelope_cents": 100_000_000, "budget": "test-line"}]}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    let (s, e) = call(
+        base,
+        &o2,
+        Method::POST,
+        &format!("/api/v1/proposals/{}/approve", p["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("test-line would be overspent: 0 committed + 2000000 proposed > 1500000"),
+        "{e}"
+    );
     let (_, b) = get(base, "/api/v1/budgets").await;
     let row = b["by_call"]
         .as_array()
@@ -588,7 +673,7 @@ async fn approvals_never_overspend_the_budget_line_a_call_draws_on() {
         .iter()
         .find(|r| r["call"] == "budget-call" && r["funder"] == "state")
         .unwrap();
-    assert_eq!(row["budget"], "fui23-state");
+    assert_eq!(row["budget"], "test-line");
     assert_eq!(row["envelope_cents"], 100_000_000);
     assert_eq!(row["committed_cents"], 0);
 }

@@ -91,3 +91,48 @@ fn the_shipped_cordis_extract_parses_whole() {
         &data.rejected[..data.rejected.len().min(5)]
     );
 }
+
+#[tokio::test]
+async fn an_upgraded_demo_gets_its_budgets_and_zones_once() {
+    let (db, url) = fresh_db().await;
+    // No demo: nothing to complete.
+    assert!(!poles_store::funding::load_if_missing(&db).await.unwrap());
+    demo::load_if_empty(&db, false, &Quiet)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!poles_store::funding::load_if_missing(&db).await.unwrap());
+    // A demo loaded by a version without budgets and zones.
+    for sql in [
+        "UPDATE call_funders SET budget_code = NULL",
+        "DELETE FROM budget_movements",
+        "DELETE FROM budget_lines",
+        "DELETE FROM rd_zones",
+        "DELETE FROM meta WHERE key = 'funding_loaded'",
+    ] {
+        sqlx::query(sql).execute(&db.pool).await.unwrap();
+    }
+    let other = connect(&url).await;
+    let (a, b) = tokio::join!(
+        poles_store::funding::load_if_missing(&db),
+        poles_store::funding::load_if_missing(&other)
+    );
+    assert_eq!(
+        [a.unwrap(), b.unwrap()].iter().filter(|x| **x).count(),
+        1,
+        "loaded once"
+    );
+    let zones: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rd_zones")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(zones, 64);
+    // The shipped relief rules are stored, and a changed file under the same version is refused.
+    poles_store::funding::ensure_rules(&db).await.unwrap();
+    sqlx::query("UPDATE relief_rules SET body = '{}'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let e = poles_store::funding::ensure_rules(&db).await.unwrap_err();
+    assert!(e.to_string().contains("needs a new version"), "{e}");
+}

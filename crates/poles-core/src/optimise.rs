@@ -210,6 +210,26 @@ pub fn optimise(
 ) -> Result<Comparison, OptimiseError> {
     check_shape(cands, envs)?;
     let started = Instant::now();
+    if cands.is_empty() {
+        let none = Allocation {
+            selected: vec![],
+            objective: 0,
+            spent: vec![0; envs.len()],
+        };
+        return Ok(Comparison {
+            envelopes: envs.to_vec(),
+            optimiser: none.clone(),
+            status: "optimal".into(),
+            bound: Some(0),
+            gap_bp: Some(0),
+            rank_order: none,
+            rank_order_stopped_at: None,
+            changes: vec![],
+            start_objective: 0,
+            solver: "none needed: no candidate".into(),
+            elapsed_ms: 0,
+        });
+    }
     let (rank, stop) = rank_order(cands, envs);
 
     // Warm start: the better of "rank order, skipping what does not fit" and "best score per
@@ -360,12 +380,12 @@ fn explain(
             match stop {
                 Some((s, f)) => (
                     format!(
-                        "Financé par l'optimiseur : l'ordre du classement s'arrête au rang {} ({} demande {} à {}, il en reste {}) ; ce projet tient dans ce qui reste.",
+                        "Financé par l'optimiseur : l'ordre du classement ne l'atteint pas, il s'arrête au rang {} ({} demande {} à {}, il en reste {}) ; dans la sélection de l'optimiseur il tient dans toutes les enveloppes.",
                         s + 1, cands[s].label, euros(cands[s].demand[f], crate::Lang::Fr), envs[f].funder,
                         euros(envs[f].available_cents - rank.spent[f], crate::Lang::Fr)
                     ),
                     format!(
-                        "Funded by the optimiser: rank order stops at rank {} ({} asks {} of {}, {} left); this project fits in what is left.",
+                        "Funded by the optimiser: rank order never reaches it, stopping at rank {} ({} asks {} of {}, {} left); in the optimiser's selection it fits within every envelope.",
                         s + 1, cands[s].label, euros(cands[s].demand[f], crate::Lang::En), envs[f].funder,
                         euros(envs[f].available_cents - rank.spent[f], crate::Lang::En)
                     ),
@@ -463,9 +483,7 @@ mod tests {
         assert_eq!(c.status, "optimal");
         assert_eq!(c.changes.len(), 4);
         assert!(c.changes[0].reason_en.starts_with("Left out"));
-        assert!(c.changes[1]
-            .reason_en
-            .contains("rank order stops at rank 2"));
+        assert!(c.changes[1].reason_en.contains("stopping at rank 2"));
     }
 
     #[test]
@@ -475,6 +493,20 @@ mod tests {
         let c = optimise(&cands, &envs, Limits::default()).unwrap();
         assert_eq!(c.optimiser.selected, vec![2]);
         assert_eq!(c.rank_order.selected, Vec::<i64>::new());
+    }
+
+    #[test]
+    fn no_candidate_is_trivially_optimal() {
+        let c = optimise(&[], &env(&[100]), Limits::default()).unwrap();
+        assert_eq!((c.status.as_str(), c.optimiser.objective), ("optimal", 0));
+        // Zero envelopes and zero demands are fine too.
+        let c = optimise(
+            &[cand(1, 5, &[0]), cand(2, 7, &[1])],
+            &env(&[0]),
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(c.optimiser.selected, vec![1]);
     }
 
     #[test]

@@ -195,6 +195,21 @@ impl Cap {
 
     /// The years (inclusive) whose records are summed with a record of `year`, or `None`
     /// when the cap does not cover that year.
+    /// Every window a record of `year` falls in, with the year each window ends: a rolling
+    /// window of n years holds the record in the n windows ending in `year` .. `year + n - 1`,
+    /// so a back-dated record must fit in later windows too.
+    pub fn windows_holding(&self, year: i64) -> Vec<(i64, (i64, i64))> {
+        match &self.window {
+            Window::RollingYears(n) => (year..year + (*n).max(1))
+                .map(|end| (end, (end - (n - 1).max(0), end)))
+                .collect(),
+            _ => self
+                .window_years(year)
+                .map(|w| vec![(year, w)])
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn window_years(&self, year: i64) -> Option<(i64, i64)> {
         match &self.window {
             Window::CalendarYear => Some((year, year)),
@@ -336,6 +351,13 @@ impl ReliefRules {
 pub fn parse_date(s: &str) -> Option<(i64, i64, i64)> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    if !s
+        .bytes()
+        .enumerate()
+        .all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit())
+    {
         return None;
     }
     let y: i64 = s[0..4].parse().ok()?;
@@ -754,10 +776,16 @@ pub fn simulate(
     let (fy, _, _) = parse_date(&p.founded_on).unwrap_or((y0, 1, 1));
     let n = p.years.unwrap_or(8).clamp(1, 12);
     let mut statuses = Vec::new();
-    let mut assumptions = vec![Text {
-        fr: "Le projet est supposé labellisé, retenu et validé à la date de départ ; l'entreprise y consacre tout son personnel de R&D.".into(),
-        en: "The project is assumed labelled, selected and validated on the start date; all the company's R&D staff work on it.".into(),
-    }];
+    let mut assumptions = vec![
+        Text {
+            fr: "Le projet est supposé labellisé, retenu et validé à la date de départ ; l'entreprise y consacre tout son personnel de R&D.".into(),
+            en: "The project is assumed labelled, selected and validated on the start date; all the company's R&D staff work on it.".into(),
+        },
+        Text {
+            fr: "Les exonérations fiscales portent sur des exercices entiers (années civiles), année de départ comprise ; les exonérations sociales sont comptées au mois.".into(),
+            en: "Tax relief applies to whole financial years (calendar years), the start year included; social relief is counted by the month.".into(),
+        },
+    ];
     let mut years: Vec<Year> = (0..n)
         .map(|k| Year {
             year: y0 + k,
@@ -818,6 +846,10 @@ pub fn simulate(
             } else {
                 &r.other_rate
             };
+            assumptions.push(Text {
+                fr: "[U] Un projet validé avant la suppression de l'allègement social garde ses droits pour toute leur durée.".into(),
+                en: "[U] A project validated before the social relief was abolished keeps it for its whole length.".into(),
+            });
             for y in years.iter_mut() {
                 let m = months_in_year(&p.start, r.months.value, y.year);
                 if m == 0 {
@@ -1103,8 +1135,10 @@ fn jei(
     years: &mut [Year],
     statuses: &mut Vec<SchemeStatus>,
 ) {
-    let (sy, ..) = parse_date(&p.start).unwrap_or((founded_year, 1, 1));
-    let age = sy - founded_year;
+    let (sy, sm, sd) = parse_date(&p.start).unwrap_or((founded_year, 1, 1));
+    let (_, fm, fd) = parse_date(&p.founded_on).unwrap_or((founded_year, 1, 1));
+    // Full years of existence on the start date.
+    let age = sy - founded_year - i64::from((sm, sd) < (fm, fd));
     let mut fails: Vec<(String, String)> = Vec::new();
     if p.size != Size::Sme || p.staff >= j.max_staff.value {
         fails.push((
@@ -1173,6 +1207,15 @@ fn jei(
         return;
     }
     let last = founded_year + j.exempt_until_year_after_creation.value;
+    if sy > last {
+        statuses.push(status(
+            s,
+            "not_eligible",
+            format!("L'exonération court jusqu'au 31/12 de la 7e année suivant la création : terminée le 31/12/{last}."),
+            format!("The relief runs until 31 Dec of the 7th year after the creation year: it ended on 31 Dec {last}."),
+        ));
+        return;
+    }
     statuses.push(status(
         s,
         "open",
@@ -1182,8 +1225,16 @@ fn jei(
     if p.rd_staff == 0 {
         return;
     }
+    let mut dropped: Option<(String, i64)> = None;
     for y in years.iter_mut().filter(|y| y.year <= last) {
         let date = format!("{}-12-31", y.year);
+        // The status is assessed every year, against the version in force that year.
+        if let Some(SchemeRules::Jei(v)) = rules.scheme_on("jei", &date).map(|s| &s.rules) {
+            if p.rd_share_bp < v.min_rd_share.value {
+                dropped.get_or_insert((date.clone(), v.min_rd_share.value));
+                continue;
+            }
+        }
         let (Some(smic), Some(pass)) = (
             value_at(&rules.reference.minimum_wage_monthly_cents, &date),
             value_at(&rules.reference.social_security_ceiling_cents, &date),
@@ -1230,6 +1281,20 @@ fn jei(
             source: format!("{}; {}; {}", s.source, smic.source, pass.source),
             certainty: worst(&worst(&s.certainty, &smic.certainty), &pass.certainty),
         });
+    }
+    if let Some((date, min)) = dropped {
+        statuses.push(status(
+            s,
+            "not_eligible",
+            format!(
+                "À partir de l'exercice clos le {date}, le statut demande une R&D ≥ {} des charges : plus d'exonération.",
+                calls::pct(min, crate::Lang::Fr)
+            ),
+            format!(
+                "From the year ending {date} the status needs R&D ≥ {} of charges: no more relief.",
+                calls::pct(min, crate::Lang::En)
+            ),
+        ));
     }
 }
 
@@ -1452,6 +1517,53 @@ mod tests {
     }
 
     #[test]
+    fn jei_age_counts_full_years_and_the_status_is_assessed_every_year() {
+        // Created 2000-12-01: on 2008-03-01 it is 7 years old (not 8), so still young, but
+        // the relief ended with 2007, the 7th year after the creation year.
+        let mut p = profile("2008-03-01");
+        p.founded_on = "2000-12-01".into();
+        p.staff = 10;
+        p.rd_share_bp = 3000;
+        p.rd_staff = 2;
+        p.rd_wages_cents = 100_000 * EUR;
+        let s = simulate(&rules(), &p, None);
+        let jei = s.schemes.iter().find(|x| x.scheme == "jei").unwrap();
+        assert_eq!(jei.status, "not_eligible");
+        assert!(
+            jei.explanation_en.contains("ended on 31 Dec 2007"),
+            "{}",
+            jei.explanation_en
+        );
+        // Created 2001-12-01: 6 full years on 2008-03-01, relief until the end of 2008.
+        let mut p = profile("2008-03-01");
+        p.founded_on = "2001-12-01".into();
+        p.staff = 10;
+        p.rd_share_bp = 3000;
+        p.rd_staff = 2;
+        p.rd_wages_cents = 100_000 * EUR;
+        p.employer_contributions_cents = Some(40_000 * EUR);
+        let s = simulate(&rules(), &p, None);
+        assert_eq!(status_of(&s, "jei"), "open");
+        // 10 months of 2008 (March to December): 40,000 × 10/12 = 33,333.33.
+        assert_eq!(item(&s, 2008, "jei", "social"), 3_333_333);
+        // 18 % of R&D: enough in 2024, not from the year the 20 % threshold is in force.
+        let mut p = profile("2024-01-01");
+        p.founded_on = "2022-01-01".into();
+        p.staff = 10;
+        p.rd_share_bp = 1800;
+        p.rd_staff = 2;
+        p.rd_wages_cents = 100_000 * EUR;
+        p.employer_contributions_cents = Some(40_000 * EUR);
+        let s = simulate(&rules(), &p, None);
+        assert_eq!(item(&s, 2024, "jei", "social"), 40_000 * EUR);
+        assert_eq!(item(&s, 2025, "jei", "social"), 0);
+        assert!(s
+            .schemes
+            .iter()
+            .any(|x| x.status == "not_eligible" && x.explanation_en.contains("2025-12-31")));
+    }
+
+    #[test]
     fn social_reliefs_are_not_added_on_the_same_wages() {
         let mut p = profile("2006-01-01");
         p.founded_on = "2003-01-01".into();
@@ -1507,6 +1619,14 @@ mod tests {
         assert!(check_cap(cap, "2012-01-01", 999_999_999 * EUR, 1).is_ok());
         let dm = r.cap("de_minimis").unwrap();
         assert_eq!(dm.window_years(2009), Some((2007, 2009)));
+        assert_eq!(
+            dm.windows_holding(2009),
+            vec![
+                (2009, (2007, 2009)),
+                (2010, (2008, 2010)),
+                (2011, (2009, 2011))
+            ]
+        );
         assert_eq!(dm.amount_on("2009-06-01").unwrap().cents, 500_000 * EUR);
         assert_eq!(dm.amount_on("2011-06-01").unwrap().cents, 200_000 * EUR);
         let period = r.cap("programme_tax_2006_2008").unwrap();

@@ -108,6 +108,10 @@ pub async fn load_if_empty(
     report.clusters = load_programme(&mut tx).await?;
     crate::calls::load_shipped(&mut tx).await?;
     crate::funding::load_shipped(&mut tx).await?;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('funding_loaded', $1)")
+        .bind(crate::util::now_utc())
+        .execute(&mut *tx)
+        .await?;
     crate::search::rebuild(&mut tx).await?;
     progress.inc(1);
     tx.commit().await?;

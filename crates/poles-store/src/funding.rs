@@ -73,7 +73,46 @@ pub async fn ensure_rules(db: &Db) -> Result<()> {
         .bind(now_utc())
         .execute(&db.pool)
         .await?;
+    let stored: String =
+        sqlx::query_scalar("SELECT body FROM relief_rules WHERE id = $1 AND version = $2")
+            .bind(r.id.clone())
+            .bind(r.version)
+            .fetch_one(&db.pool)
+            .await?;
+    if stored != RELIEF_RULES {
+        return Err(StoreError::Data(format!(
+            "the stored relief rules {} v{} differ from the shipped file: a change of the rules needs a new version",
+            r.id, r.version
+        )));
+    }
     Ok(())
+}
+
+/// Loads the shipped budgets and R&D zones into a database whose demo was loaded by a
+/// version that had none (an upgrade); once, even with several servers starting together.
+pub async fn load_if_missing(db: &Db) -> Result<bool> {
+    let mut tx = db.pool.begin().await?;
+    // Claim first: a write opens SQLite's write lock at once (a read first would fail to
+    // upgrade when two servers race).
+    let claimed = sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('funding_loaded', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(now_utc())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    let demo: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'demo_loaded'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if !claimed || demo.is_none() {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    load_shipped(&mut tx).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Loads the shipped budgets, their historical movements, the calls' budget links and the
@@ -354,19 +393,20 @@ pub struct BudgetOverview {
     pub by_funder: Vec<FunderTotal>,
     /// Decisions made here, by the lead labelling cluster of the project.
     pub by_cluster: Vec<Breakdown>,
-    /// Decisions made here, by the region of the lead labelling cluster.
+    /// Decisions made here, by the regions of the lead labelling cluster (a cluster of several
+    /// regions counts in each, so these do not add up to the total).
     pub by_region: Vec<Breakdown>,
-    /// Decisions made here, by the sectors of the lead labelling cluster.
+    /// Decisions made here, by the sectors of the lead labelling cluster (each of them).
     pub by_sector: Vec<Breakdown>,
 }
 
 /// Live commitments (approved proposals) and payments (paid claims), each with its budget
 /// line, year and lead cluster.
-const LIVE: &str = "SELECT f.budget_code, f.funder, 'committed' AS kind, CAST(SUBSTR(p.validation_date, 1, 4) AS BIGINT) AS year, l.amount_cents, a.id AS application_id \
+const LIVE: &str = "SELECT f.budget_code, f.funder, f.currency, 'committed' AS kind, CAST(SUBSTR(p.validation_date, 1, 4) AS BIGINT) AS year, l.amount_cents, a.id AS application_id \
      FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id JOIN applications a ON a.id = p.application_id \
      JOIN call_funders f ON f.call_id = a.call_id AND f.funder = l.funder WHERE p.status = 'approved' \
      UNION ALL \
-     SELECT f.budget_code, f.funder, 'paid' AS kind, CAST(SUBSTR(c.paid_on, 1, 4) AS BIGINT) AS year, c.amount_cents, a.id AS application_id \
+     SELECT f.budget_code, f.funder, f.currency, 'paid' AS kind, CAST(SUBSTR(c.paid_on, 1, 4) AS BIGINT) AS year, c.amount_cents, a.id AS application_id \
      FROM payment_claims c JOIN applications a ON a.id = c.application_id \
      JOIN call_funders f ON f.call_id = a.call_id AND f.funder = c.funder WHERE c.status = 'paid'";
 
@@ -454,7 +494,7 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
                 Ok(Breakdown {
                     key: s(r, "key")?,
                     label: s(r, "label")?,
-                    currency: "EUR".into(),
+                    currency: s(r, "currency")?,
                     committed_cents: i(r, "committed")?,
                     paid_cents: i(r, "paid")?,
                 })
@@ -465,17 +505,17 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
     let sums = "CAST(SUM(CASE WHEN live.kind = 'committed' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS committed, \
                 CAST(SUM(CASE WHEN live.kind = 'paid' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS paid";
     let by_cluster = breakdown(format!(
-        "SELECT c.slug AS key, CAST(c.name AS TEXT) AS label, {sums} FROM ({LIVE}) live {lead} GROUP BY c.slug, c.name ORDER BY committed DESC"
+        "SELECT c.slug AS key, CAST(c.name AS TEXT) AS label, live.currency, {sums} FROM ({LIVE}) live {lead} GROUP BY c.slug, c.name, live.currency ORDER BY committed DESC"
     ))
     .await?;
     let by_region = breakdown(format!(
-        "SELECT g.code AS key, CAST(g.name AS TEXT) AS label, {sums} FROM ({LIVE}) live {lead} \
-         JOIN cluster_regions cr ON cr.cluster_id = c.id JOIN regions g ON g.code = cr.region_code GROUP BY g.code, g.name ORDER BY committed DESC"
+        "SELECT g.code AS key, CAST(g.name AS TEXT) AS label, live.currency, {sums} FROM ({LIVE}) live {lead} \
+         JOIN cluster_regions cr ON cr.cluster_id = c.id JOIN regions g ON g.code = cr.region_code GROUP BY g.code, g.name, live.currency ORDER BY committed DESC"
     ))
     .await?;
     let by_sector = breakdown(format!(
-        "SELECT t.code AS key, CAST(t.name_en AS TEXT) AS label, {sums} FROM ({LIVE}) live {lead} \
-         JOIN cluster_sectors cs ON cs.cluster_id = c.id JOIN sectors t ON t.code = cs.sector_code GROUP BY t.code, t.name_en ORDER BY committed DESC"
+        "SELECT t.code AS key, CAST(t.name_en AS TEXT) AS label, live.currency, {sums} FROM ({LIVE}) live {lead} \
+         JOIN cluster_sectors cs ON cs.cluster_id = c.id JOIN sectors t ON t.code = cs.sector_code GROUP BY t.code, t.name_en, live.currency ORDER BY committed DESC"
     ))
     .await?;
     let by_call = sqlx::query(&format!(
@@ -523,9 +563,10 @@ pub(crate) async fn check_budget(
     code: &str,
     currency: &str,
     amount: i64,
+    on: &str,
 ) -> Result<()> {
     let r = sqlx::query(&format!(
-        "SELECT b.amount_cents, b.currency, \
+        "SELECT b.amount_cents, b.currency, b.period_start, b.period_end, \
            CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
               + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS committed \
          FROM budget_lines b WHERE b.code = $1"
@@ -542,6 +583,14 @@ pub(crate) async fn check_budget(
         )
         .into());
     }
+    let (start, end) = (s(&r, "period_start")?, s(&r, "period_end")?);
+    if on < start.as_str() || on > end.as_str() {
+        return Err(FieldError::new(
+            "budget",
+            format!("the budget line {code} covers {start} to {end}: a decision of {on} cannot draw on it"),
+        )
+        .into());
+    }
     let (total, committed) = (i(&r, "amount_cents")?, i(&r, "committed")?);
     if committed + amount > total {
         return Err(FieldError::new(
@@ -551,6 +600,20 @@ pub(crate) async fn check_budget(
         .into());
     }
     Ok(())
+}
+
+/// What a budget line has left: its amount less recorded and live commitments.
+async fn line_available(db: &Db, code: &str) -> Result<i64> {
+    let r = sqlx::query(&format!(
+        "SELECT b.amount_cents - CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
+              + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS available \
+         FROM budget_lines b WHERE b.code = $1"
+    ))
+    .bind(code.to_string())
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(StoreError::NotFound("budget line"))?;
+    i(&r, "available")
 }
 
 /// Checks a budget line exists and has the currency of the call's envelope.
@@ -675,20 +738,42 @@ pub async fn record_relief(
     r: &NewRelief,
 ) -> Result<ReliefRecord> {
     let _ = cap;
-    let Some((year, _, _)) = relief::parse_date(&r.granted_on) else {
-        return Err(FieldError::new("granted_on", "must be a date YYYY-MM-DD").into());
+    let Some((year, _, _)) =
+        relief::parse_date(&r.granted_on).filter(|d| (1990..=2100).contains(&d.0))
+    else {
+        return Err(FieldError::new(
+            "granted_on",
+            "must be a date YYYY-MM-DD between 1990 and 2100",
+        )
+        .into());
     };
     if r.amount_cents <= 0 || r.amount_cents > 1_000_000_000_000 {
         return Err(FieldError::new("amount_cents", "must be positive and plausible").into());
     }
     let note = crate::util::text("note", &r.note, 500)?;
     let rules = rules(db).await?;
+    // Relief keeps being granted after a scheme closed to new entrants or was abolished
+    // (those already in keep their rights), but never before it existed.
     let Some(scheme) = rules
         .scheme_on(&r.scheme, &r.granted_on)
         .or_else(|| rules.latest(&r.scheme))
     else {
         return Err(FieldError::new("scheme", "no such relief scheme").into());
     };
+    let first = rules
+        .schemes
+        .iter()
+        .filter(|s| s.code == r.scheme)
+        .map(|s| s.valid_from.as_str())
+        .min()
+        .unwrap_or("");
+    if r.granted_on.as_str() < first {
+        return Err(FieldError::new(
+            "granted_on",
+            format!("the scheme {} starts on {first}", r.scheme),
+        )
+        .into());
+    }
     let family = scheme.family.clone();
     let mut tx = audit::begin_write(db).await?;
     let org = sqlx::query("SELECT name, kind FROM organisations WHERE id = $1")
@@ -713,13 +798,28 @@ pub async fn record_relief(
         }
     }
     for c in rules.caps.iter().filter(|c| c.counts_scheme(scheme)) {
-        let Some((from, to)) = c.window_years(year) else {
-            continue;
-        };
         let org_filter = (c.scope == CapScope::Company).then_some(r.organisation_id);
-        let u = used(&mut tx, &rules, c, from, to, org_filter).await?;
-        if let Err(breach) = relief::check_cap(c, &r.granted_on, u, r.amount_cents) {
-            return Err(FieldError::new("amount_cents", breach.message).into());
+        // Every window holding the record: its own, and for rolling caps the later ones
+        // (a back-dated record must not push a later window over).
+        for (end, (from, to)) in c.windows_holding(year) {
+            let on = if end == year {
+                r.granted_on.clone()
+            } else {
+                format!("{end}-12-31")
+            };
+            let u = used(&mut tx, &rules, c, from, to, org_filter).await?;
+            if let Err(breach) = relief::check_cap(c, &on, u, r.amount_cents) {
+                let window = if from == to {
+                    format!("{from}")
+                } else {
+                    format!("{from}-{to}")
+                };
+                return Err(FieldError::new(
+                    "amount_cents",
+                    format!("{} (window {window})", breach.message),
+                )
+                .into());
+            }
         }
     }
     let at = now_utc();
@@ -797,9 +897,20 @@ pub async fn records(db: &Db, organisation: Option<i64>, limit: i64) -> Result<V
 
 /// What each cap has used and has left for records of `year`: programme caps, then the
 /// company caps of every company with records in the window (or of one company).
-pub async fn caps(db: &Db, year: i64, organisation: Option<i64>) -> Result<Vec<CapUse>> {
+pub async fn caps(
+    db: &Db,
+    year: i64,
+    organisation: Option<i64>,
+    companies: bool,
+) -> Result<Vec<CapUse>> {
     let rules = rules(db).await?;
     let mut tx = db.pool.begin().await?;
+    // One snapshot for all the sums (SQLite's read transaction already is one).
+    if db.backend == crate::Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
     let date = format!("{year}-12-31");
     let mut out = Vec::new();
     for c in &rules.caps {
@@ -808,6 +919,7 @@ pub async fn caps(db: &Db, year: i64, organisation: Option<i64>) -> Result<Vec<C
         };
         let orgs: Vec<(Option<i64>, Option<String>)> = match (c.scope, organisation) {
             (CapScope::Programme, _) => vec![(None, None)],
+            (CapScope::Company, None) if !companies => vec![],
             (CapScope::Company, Some(o)) => {
                 let name: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1").bind(o).fetch_optional(&mut *tx).await?;
                 vec![(Some(o), name)]
@@ -881,47 +993,74 @@ pub async fn optimiser_input(
     overrides: Option<&[EnvelopeIn]>,
 ) -> Result<(Vec<Candidate>, Vec<Envelope>)> {
     let ranking = crate::selection::ranking(db, cap, call).await?;
-    let envs: Vec<Envelope> = match overrides {
-        Some(o) if !o.is_empty() => {
-            let mut seen = std::collections::BTreeSet::new();
-            o.iter()
-                .map(|e| {
-                    if e.available_cents < 0 {
-                        return Err(FieldError::new("envelopes", "must not be negative").into());
-                    }
-                    if !seen.insert(e.funder.clone()) {
-                        return Err(FieldError::new(
-                            "envelopes",
-                            format!("{} is given twice", e.funder),
-                        )
-                        .into());
-                    }
-                    Ok(Envelope {
-                        funder: e.funder.clone(),
-                        available_cents: e.available_cents,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
+    // The call's envelopes, each bounded by what its budget line has left; then the
+    // officer's figures replace or add envelopes (`region:<code>`).
+    let mut envs: Vec<(Envelope, bool)> = Vec::new();
+    for e in crate::selection::envelopes(db, call).await? {
+        let mut left = e.envelope_cents.map(|v| (v - e.committed_cents).max(0));
+        if let (Some(l), Some(code)) = (left, &e.budget) {
+            left = Some(l.min(line_available(db, code).await?.max(0)));
         }
-        _ => crate::selection::envelopes(db, call)
-            .await?
-            .into_iter()
-            .map(|e| {
-                e.envelope_cents
-                    .map(|v| Envelope {
-                        funder: e.funder.clone(),
-                        available_cents: (v - e.committed_cents).max(0),
-                    })
-                    .ok_or_else(|| {
-                        FieldError::new(
-                            "envelopes",
-                            format!("the {} envelope of this call is not set", e.funder),
-                        )
-                        .into()
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?,
-    };
+        envs.push((
+            Envelope {
+                funder: e.funder.clone(),
+                available_cents: left.unwrap_or(0),
+            },
+            left.is_some(),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for o in overrides.unwrap_or(&[]) {
+        if o.available_cents < 0 {
+            return Err(FieldError::new("envelopes", "must not be negative").into());
+        }
+        if !seen.insert(o.funder.clone()) {
+            return Err(
+                FieldError::new("envelopes", format!("{} is given twice", o.funder)).into(),
+            );
+        }
+        let known = o.funder.strip_prefix("region:").is_some()
+            || envs.iter().any(|(e, _)| e.funder == o.funder);
+        if !known {
+            return Err(FieldError::new(
+                "envelopes",
+                format!(
+                    "{} is not a funder of this call (use region:<code> for one region)",
+                    o.funder
+                ),
+            )
+            .into());
+        }
+        match envs.iter_mut().find(|(e, _)| e.funder == o.funder) {
+            Some(slot) => {
+                *slot = (
+                    Envelope {
+                        funder: o.funder.clone(),
+                        available_cents: o.available_cents,
+                    },
+                    true,
+                )
+            }
+            None => envs.push((
+                Envelope {
+                    funder: o.funder.clone(),
+                    available_cents: o.available_cents,
+                },
+                true,
+            )),
+        }
+    }
+    if let Some((e, _)) = envs.iter().find(|(_, set)| !set) {
+        return Err(FieldError::new(
+            "envelopes",
+            format!(
+                "the {} envelope of this call is not set: set it or give a figure",
+                e.funder
+            ),
+        )
+        .into());
+    }
+    let envs: Vec<Envelope> = envs.into_iter().map(|(e, _)| e).collect();
     let mut cands = Vec::new();
     for row in ranking.iter().filter(|r| r.eligible_at_submission) {
         let Some(app) = crate::applications::load(db, row.application_id).await? else {

@@ -389,7 +389,7 @@ pub struct Envelope {
     #[serde(default)]
     pub committed_cents: i64,
     /// The budget line (programme budget) this envelope draws on; approvals are checked
-    /// against it too.
+    /// against it too. Absent: unchanged; `""`: no line.
     #[serde(default)]
     pub budget: Option<String>,
 }
@@ -419,7 +419,7 @@ pub async fn set_settings(
         if e.envelope_cents.is_some_and(|c| c < 0) {
             return Err(FieldError::new("envelopes", "must not be negative").into());
         }
-        if let Some(code) = &e.budget {
+        if let Some(code) = e.budget.as_ref().filter(|c| !c.is_empty()) {
             let currency: Option<String> = sqlx::query_scalar(
                 "SELECT currency FROM call_funders WHERE call_id = $1 AND funder = $2",
             )
@@ -430,7 +430,7 @@ pub async fn set_settings(
             crate::funding::check_link(&mut tx, code, currency.as_deref().unwrap_or("EUR")).await?;
         }
         let n = sqlx::query(
-            "UPDATE call_funders SET envelope_cents = $1, budget_code = $4 WHERE call_id = $2 AND funder = $3",
+            "UPDATE call_funders SET envelope_cents = $1, budget_code = CASE WHEN $4 IS NULL THEN budget_code WHEN $4 = '' THEN NULL ELSE $4 END WHERE call_id = $2 AND funder = $3",
         )
         .bind(e.envelope_cents)
         .bind(call_id)
@@ -634,6 +634,10 @@ pub async fn approve(
                 .bind(proposal_id)
                 .fetch_all(&mut *tx)
                 .await?;
+        // Two funders of one call may draw on one budget line: sum what this approval takes
+        // from each line before checking it.
+        let date = today();
+        let mut per_line: std::collections::BTreeMap<String, (String, i64)> = Default::default();
         for (funder, amount) in &lines {
             let r = sqlx::query(
                 "SELECT f.envelope_cents, f.budget_code, f.currency, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
@@ -656,10 +660,13 @@ pub async fn approve(
                 return Err(FieldError::new("envelope", format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope)).into());
             }
             if let Some(code) = os(&r, "budget_code")? {
-                crate::funding::check_budget(&mut tx, &code, &s(&r, "currency")?, *amount).await?;
+                let e = per_line.entry(code).or_insert((s(&r, "currency")?, 0));
+                e.1 += amount;
             }
         }
-        let date = today();
+        for (code, (currency, amount)) in &per_line {
+            crate::funding::check_budget(&mut tx, code, currency, *amount, &date).await?;
+        }
         sqlx::query(
             "UPDATE funding_proposals SET status = 'approved', validation_date = $1 WHERE id = $2",
         )

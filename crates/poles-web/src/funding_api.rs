@@ -89,22 +89,29 @@ pub async fn run_simulation(
     st: &AppState,
     mut req: SimulationRequest,
 ) -> Result<SimulationResponse, ApiError> {
-    let zones = if req.commune.as_deref().is_some_and(|c| !c.trim().is_empty())
-        || req
-            .postcode
-            .as_deref()
-            .is_some_and(|c| !c.trim().is_empty())
-    {
-        store::zones(
-            &st.db,
-            req.commune.as_deref().filter(|c| !c.trim().is_empty()),
-            req.postcode.as_deref(),
-        )
-        .await?
+    let commune = req.commune.as_deref().filter(|c| !c.trim().is_empty());
+    let postcode = req.postcode.as_deref().filter(|c| !c.trim().is_empty());
+    let mut note = None;
+    // With a place, the zone comes from the lookup; without one, the profile's own flag
+    // stands (a "what if").
+    let zones = if commune.is_some() || postcode.is_some() {
+        let zones = store::zones(&st.db, commune, postcode).await?;
+        req.profile.in_rd_zone = !zones.is_empty();
+        if let (None, Some(pc)) = (commune, postcode) {
+            let all = poles_store::registry::communes_by_postcode(&st.db, pc.trim()).await?;
+            let inside: std::collections::BTreeSet<&str> =
+                zones.iter().map(|z| z.commune.as_str()).collect();
+            if !inside.is_empty() && all.len() > inside.len() {
+                note = Some(relief::Text {
+                    fr: format!("Le code postal {pc} couvre {} communes, dont {} en zone de R&D : indiquez le code de la commune pour en être sûr.", all.len(), inside.len()),
+                    en: format!("Postcode {pc} covers {} communes, {} of them in an R&D zone: give the commune code to be sure.", all.len(), inside.len()),
+                });
+            }
+        }
+        zones
     } else {
         vec![]
     };
-    req.profile.in_rd_zone = !zones.is_empty();
     req.profile.validate()?;
     let rules = store::rules(&st.db).await?;
     let call = match req.call.as_deref().filter(|c| !c.is_empty()) {
@@ -115,12 +122,13 @@ pub async fn run_simulation(
         ),
         None => None,
     };
-    let simulation = relief::simulate(
+    let mut simulation = relief::simulate(
         &rules,
         &req.profile,
         call.as_ref()
             .map(|c| (&c.rule_set, c.name_fr.as_str(), c.name_en.as_str())),
     );
+    simulation.assumptions.extend(note);
     Ok(SimulationResponse { zones, simulation })
 }
 
@@ -157,7 +165,7 @@ pub async fn caps(
     if !(1990..=2100).contains(&year) {
         return Err(FieldError::new("year", "must be between 1990 and 2100").into());
     }
-    Ok(Json(store::caps(&st.db, year, q.organisation).await?))
+    Ok(Json(store::caps(&st.db, year, q.organisation, true).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -228,7 +236,13 @@ pub async fn run_optimiser(
         return Err(FieldError::new("time_limit_ms", "must be between 100 and 30000").into());
     }
     let (cands, envs) = store::optimiser_input(&st.db, cap, slug, Some(&b.envelopes)).await?;
-    // The solver is CPU work: keep it off the async workers.
+    // The solver is CPU work: keep it off the async workers, one solve at a time per server
+    // (a guard of this process's CPU, not shared state).
+    static SOLVES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+    let _permit = SOLVES
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Store(poles_store::StoreError::Data(e.to_string())))?;
     tokio::task::spawn_blocking(move || {
         optimise::optimise(
             &cands,

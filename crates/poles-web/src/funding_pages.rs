@@ -401,7 +401,7 @@ async fn budgets(
         .filter(|y| (1990..=2100).contains(y))
         .unwrap_or(2007);
     let lang = c.t.lang;
-    let all_caps = store::caps(&st.db, year, None)
+    let all_caps = store::caps(&st.db, year, None, officer)
         .await
         .map_err(|e| err(&c, e))?;
     let caps: Vec<CapUse> = all_caps
@@ -470,6 +470,7 @@ async fn budgets(
             ],
             &rows
                 .iter()
+                .filter(|r| r.currency == "EUR")
                 .map(|r| Row {
                     label: r.label.clone(),
                     values: vec![r.paid_cents, r.committed_cents - r.paid_cents],
@@ -646,7 +647,10 @@ async fn optimiser(
         .map(|e| {
             let v = e
                 .envelope_cents
-                .map(|v| ((v - e.committed_cents).max(0) / 100).to_string())
+                .map(|v| {
+                    let left = (v - e.committed_cents).max(0);
+                    format!("{}.{:02}", left / 100, left % 100)
+                })
                 .unwrap_or_default();
             (
                 e.funder.clone(),
