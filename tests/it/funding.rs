@@ -196,6 +196,22 @@ async fn the_simulator_says_when_a_scheme_closed() {
     let (_, e) = post(bad).await;
     assert_eq!(e["error"]["field"], "rd_share_bp");
 
+    // The whole answer for a worked profile, kept as a snapshot (the same on both databases).
+    let mut worked = profile("2007-03-15");
+    worked["founded_on"] = json!("2003-05-01");
+    worked["rd_share_bp"] = json!(2500);
+    worked["rd_staff"] = json!(12);
+    worked["rd_wages_cents"] = json!(54_000_000);
+    worked["profits_cents"] = json!([-10_000_000, 25_000_000, 40_000_000]);
+    worked["local_taxes_cents"] = json!(2_500_000);
+    worked["local_exemption_voted"] = json!(true);
+    worked["call"] = json!("fui-2007");
+    worked["project_costs"] = json!({"staff": 90_000_000, "equipment": 30_000_000, "subcontracting": 0, "overheads": 0});
+    worked["years"] = json!(8);
+    let (s, answer) = post(worked).await;
+    assert_eq!(s, StatusCode::OK);
+    insta::assert_json_snapshot!("simulation_worked_profile", answer);
+
     // The page, in both languages, with its chart, lines and assumptions.
     let q = "start=2007-03-15&size=sme&staff=40&turnover=6000000&balance_sheet=4000000&founded_on=2003-05-01&independent=on&rd_share=25&postcode=38000&rd_staff=12&rd_wages=540000&project_costs=1200000&profits=-100000%2C+250000&flat_tax=3750&local_taxes=25000&local_voted=on&other_de_minimis=0&years=8&call=fui-2007";
     let (s, en) = page(base, &format!("/simulator?lang=en&{q}")).await;
@@ -313,6 +329,19 @@ async fn a_company_de_minimis_holds_under_concurrent_records() {
         .unwrap();
     assert_eq!(dm["used_cents"], 20_000_000);
     assert_eq!(dm["left_cents"], 0);
+    // The organisation's page shows its relief to officers only.
+    let html = client()
+        .get(format!("{base}/organisations/{org}?lang=en"))
+        .header("cookie", &o.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"relief\"") && html.contains("rd_zone_tax"));
+    let (_, public) = page(base, &format!("/organisations/{org}?lang=en")).await;
+    assert!(!public.contains("id=\"relief\""));
     // Only officers see companies' caps and record relief; refusals are audited as usual.
     let anon = client()
         .get(format!("{base}/api/v1/relief/caps"))

@@ -794,14 +794,23 @@ pub fn simulate(
         })
         .collect();
 
-    if let Some((call_rules, name_fr, name)) = call {
-        years[0]
-            .lines
-            .extend(grant_lines(call_rules, name_fr, name, p));
-        assumptions.push(Text {
-            fr: format!("La subvention de l'appel « {name_fr} » est comptée l'année de départ, pour tout le projet."),
-            en: format!("The grant of the call \"{name}\" is counted in the start year, for the whole project."),
-        });
+    match call {
+        Some((_, name_fr, name)) if p.project_costs.total() == 0 => assumptions.push(Text {
+            fr: format!(
+                "Aucun coût de projet indiqué : pas de subvention de l'appel « {name_fr} »."
+            ),
+            en: format!("No project costs given: no grant of the call \"{name}\"."),
+        }),
+        Some((call_rules, name_fr, name)) => {
+            years[0]
+                .lines
+                .extend(grant_lines(call_rules, name_fr, name, p));
+            assumptions.push(Text {
+                fr: format!("La subvention de l'appel « {name_fr} » est comptée l'année de départ, pour tout le projet."),
+                en: format!("The grant of the call \"{name}\" is counted in the start year, for the whole project."),
+            });
+        }
+        None => {}
     }
 
     // R&D-zone tax relief.

@@ -270,36 +270,21 @@ pub async fn zones(db: &Db, commune: Option<&str>, postcode: Option<&str>) -> Re
         )
         .into());
     }
-    sqlx::query(&format!(
-        "SELECT z.commune_code, m.name AS commune_name, c.slug, c.name, z.illustrative, z.source \
-         FROM rd_zones z JOIN clusters c ON c.id = z.cluster_id JOIN communes m ON m.code = z.commune_code \
-         WHERE {filter} ORDER BY c.name, m.name"
-    ))
-    .bind(value)
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ZoneHit {
-            commune: s(r, "commune_code")?,
-            commune_name: s(r, "commune_name")?,
-            cluster: s(r, "slug")?,
-            cluster_name: s(r, "name")?,
-            illustrative: i(r, "illustrative")? != 0,
-            source: s(r, "source")?,
-        })
-    })
-    .collect()
+    zone_rows(db, filter, &value, "c.name, m.name").await
 }
 
 /// The communes of one pôle's R&D zone.
 pub async fn cluster_zone(db: &Db, slug: &str) -> Result<Vec<ZoneHit>> {
-    sqlx::query(
+    zone_rows(db, "c.slug = $1", slug, "m.name").await
+}
+
+async fn zone_rows(db: &Db, filter: &str, value: &str, order: &str) -> Result<Vec<ZoneHit>> {
+    sqlx::query(&format!(
         "SELECT z.commune_code, m.name AS commune_name, c.slug, c.name, z.illustrative, z.source \
          FROM rd_zones z JOIN clusters c ON c.id = z.cluster_id JOIN communes m ON m.code = z.commune_code \
-         WHERE c.slug = $1 ORDER BY m.name",
-    )
-    .bind(slug.to_string())
+         WHERE {filter} ORDER BY {order}"
+    ))
+    .bind(value.to_string())
     .fetch_all(&db.pool)
     .await?
     .iter()
@@ -565,16 +550,7 @@ pub(crate) async fn check_budget(
     amount: i64,
     on: &str,
 ) -> Result<()> {
-    let r = sqlx::query(&format!(
-        "SELECT b.amount_cents, b.currency, b.period_start, b.period_end, \
-           CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
-              + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS committed \
-         FROM budget_lines b WHERE b.code = $1"
-    ))
-    .bind(code.to_string())
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or(StoreError::NotFound("budget line"))?;
+    let r = line_state(&mut **tx, code).await?;
     let line_currency = s(&r, "currency")?;
     if line_currency != currency {
         return Err(FieldError::new(
@@ -604,16 +580,25 @@ pub(crate) async fn check_budget(
 
 /// What a budget line has left: its amount less recorded and live commitments.
 async fn line_available(db: &Db, code: &str) -> Result<i64> {
-    let r = sqlx::query(&format!(
-        "SELECT b.amount_cents - CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
-              + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS available \
+    let r = line_state(&db.pool, code).await?;
+    Ok(i(&r, "amount_cents")? - i(&r, "committed")?)
+}
+
+/// A budget line with what is committed on it: recorded movements and live decisions.
+async fn line_state<'e>(
+    e: impl sqlx::Executor<'e, Database = Any>,
+    code: &str,
+) -> Result<sqlx::any::AnyRow> {
+    sqlx::query(&format!(
+        "SELECT b.amount_cents, b.currency, b.period_start, b.period_end, \
+           CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
+              + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS committed \
          FROM budget_lines b WHERE b.code = $1"
     ))
     .bind(code.to_string())
-    .fetch_optional(&db.pool)
+    .fetch_optional(e)
     .await?
-    .ok_or(StoreError::NotFound("budget line"))?;
-    i(&r, "available")
+    .ok_or(StoreError::NotFound("budget line"))
 }
 
 /// Checks a budget line exists and has the currency of the call's envelope.

@@ -31,9 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/clusters/{slug}/labelling-requests", get(cluster_requests))
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn page(t: impl Template) -> PageResult {
+/// Renders a page; a template failure is logged and answered 500.
+pub(crate) fn page(t: impl Template) -> PageResult {
     match t.render() {
         Ok(html) => Ok((StatusCode::OK, Html(html)).into_response()),
         Err(e) => {

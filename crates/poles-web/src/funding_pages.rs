@@ -5,7 +5,7 @@
 use crate::account_pages::err;
 use crate::auth::Caller;
 use crate::charts::{stacked_bars, Row};
-use crate::error::{ApiError, PageError};
+use crate::error::ApiError;
 use crate::funding_api::{
     run_optimiser, run_simulation, OptimiseRequest, SimulationRequest, SimulationResponse,
 };
@@ -13,8 +13,7 @@ use crate::pages::Chrome;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poles_core::calls::Costs;
@@ -34,24 +33,14 @@ pub fn router() -> Router<AppState> {
         .route("/calls/{slug}/optimise", get(optimiser))
 }
 
-type PageResult = Result<Response, PageError>;
-
-fn page(t: impl Template) -> PageResult {
-    match t.render() {
-        Ok(html) => Ok((StatusCode::OK, Html(html)).into_response()),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            Ok(StatusCode::INTERNAL_SERVER_ERROR.into_response())
-        }
-    }
-}
+use crate::call_pages::{page, PageResult};
 
 fn money(cents: i64, lang: Lang) -> String {
     exact_eur(cents, lang)
 }
 
 /// An amount in cents however deeply templates reference it.
-trait Cents {
+pub(crate) trait Cents {
     fn cents(&self) -> i64;
 }
 

@@ -467,6 +467,17 @@ struct OrganisationPage {
     c: Chrome,
     o: OrganisationDetail,
     country: String,
+    /// For programme officers: the company's de minimis use this year and its relief records.
+    relief: Option<(
+        Vec<poles_store::funding::CapUse>,
+        Vec<poles_store::funding::ReliefRecord>,
+    )>,
+}
+
+impl OrganisationPage {
+    fn euros(&self, cents: impl crate::funding_pages::Cents) -> String {
+        poles_core::relief::exact_eur(cents.cents(), self.c.t.lang)
+    }
 }
 
 async fn organisation(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
@@ -477,7 +488,23 @@ async fn organisation(State(st): State<AppState>, c: Chrome, Path(id): Path<Stri
         .in_lang(lang)?
         .ok_or_else(|| not_found(lang, "organisation"))?;
     let countries = registry::countries(&st.db).await.in_lang(lang)?;
+    let relief = if c.can_edit_programme() {
+        let year = poles_store::funding::current_year();
+        let caps = poles_store::funding::caps(&st.db, year, Some(id), true)
+            .await
+            .in_lang(lang)?
+            .into_iter()
+            .filter(|k| k.organisation_id == Some(id))
+            .collect();
+        let records = poles_store::funding::records(&st.db, Some(id), 50)
+            .await
+            .in_lang(lang)?;
+        Some((caps, records))
+    } else {
+        None
+    };
     render(OrganisationPage {
+        relief,
         country: country_name(&countries, &o.country, lang),
         o,
         c,
