@@ -206,7 +206,8 @@ async fn the_simulator_says_when_a_scheme_closed() {
     worked["local_taxes_cents"] = json!(2_500_000);
     worked["local_exemption_voted"] = json!(true);
     worked["call"] = json!("fui-2007");
-    worked["project_costs"] = json!({"staff": 90_000_000, "equipment": 30_000_000, "subcontracting": 0, "overheads": 0});
+    worked["project_costs"] =
+        json!({"staff": 90_000_000, "equipment": 30_000_000, "subcontracting": 0, "overheads": 0});
     worked["years"] = json!(8);
     let (s, answer) = post(worked).await;
     assert_eq!(s, StatusCode::OK);

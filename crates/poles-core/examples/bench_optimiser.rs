@@ -2,7 +2,7 @@
 //! 25 funders (the State and 24 regions), beside funding in rank order until the money runs
 //! out. Each project asks the State for half its aid and one or two regions for the rest;
 //! every envelope holds 40 % of what is asked of it. Run with `scripts/bench-optimiser.sh
-//! [seconds]` (the solver's time budget, 30 s by default).
+//! [seconds [projects [funders]]]` (the solver's time budget, 30 s by default).
 
 use poles_core::optimise::{optimise, rank_order, Candidate, Envelope, Limits};
 use std::time::{Duration, Instant};
@@ -27,7 +27,14 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let (n, funders) = (1_000usize, 25usize);
+    // Optional: projects and funders (1,000 × 25 by default, the instance).
+    let arg = |k: usize, default: usize| {
+        std::env::args()
+            .nth(k)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let (n, funders) = (arg(2, 1_000), arg(3, 25).max(2));
     let mut rng = Lcg(2007);
     let mut cands: Vec<Candidate> = (0..n)
         .map(|k| {
@@ -35,9 +42,9 @@ fn main() {
             let aid = (100_000 + rng.below(2_000_000) as i64) * 100;
             let mut demand = vec![0i64; funders];
             demand[0] = aid / 2;
-            let r1 = 1 + rng.below(24) as usize;
+            let r1 = 1 + rng.below(funders as u64 - 1) as usize;
             if rng.below(3) == 0 {
-                let r2 = 1 + rng.below(24) as usize;
+                let r2 = 1 + rng.below(funders as u64 - 1) as usize;
                 demand[r1] += aid / 4;
                 demand[r2] += aid - aid / 2 - aid / 4;
             } else {
