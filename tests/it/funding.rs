@@ -605,6 +605,24 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     assert!(html.contains("id=\"objective-optimiser\">15,00"), "{html}");
     assert!(html.contains("id=\"objective-rank\">9,00"));
     assert!(html.contains("Écarté par l&#39;optimiseur"));
+    // Region 84's own envelope, offered because the projects' R&D is done there: €600,000
+    // leaves room for B or C, not both, and never for A (€775,000 from the region).
+    assert!(html.contains("name=\"env_region:84\""));
+    assert!(html.contains("Auvergne-Rhône-Alpes"));
+    let html = client()
+        .get(format!(
+            "{base}/calls/opt-call/optimise?lang=en&run=1&env_state=800000&env_region=10000000&env_region:84=600000"
+        ))
+        .header("cookie", &o.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Rank order stops at A at once; the optimiser funds B, the better of the two that fit.
+    assert!(html.contains("id=\"objective-optimiser\">8.00"), "{html}");
+    assert!(html.contains("id=\"objective-rank\">0.00"));
 }
 
 #[tokio::test]

@@ -969,6 +969,20 @@ pub struct EnvelopeIn {
     pub available_cents: i64,
 }
 
+/// The regions where the R&D of a call's submitted projects is done (code, name): the
+/// regions whose share an officer may want to bound with an envelope of its own.
+pub async fn call_regions(db: &Db, call: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT cm.region_code, CAST(g.name AS TEXT) FROM application_partners p \
+         JOIN applications a ON a.id = p.application_id JOIN calls c ON c.id = a.call_id \
+         JOIN communes cm ON cm.code = p.rd_commune JOIN regions g ON g.code = cm.region_code \
+         WHERE c.slug = $1 AND a.status = 'submitted' ORDER BY cm.region_code",
+    )
+    .bind(call.to_string())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// The call's submitted, eligible, reviewed projects in rank order with what each asks of
 /// each envelope, and the envelopes: what each funder has left, or the officer's figures.
 pub async fn optimiser_input(

@@ -561,7 +561,8 @@ async fn record_relief(
 struct OptimisePage {
     c: Chrome,
     call: poles_core::model::Call,
-    envelopes: Vec<(String, String)>,
+    /// Funder code, label, value typed (euros).
+    envelopes: Vec<(String, String, String)>,
     error: Option<String>,
     result: Option<Comparison>,
     labels: BTreeMap<i64, String>,
@@ -631,7 +632,9 @@ async fn optimiser(
     let left = poles_store::selection::envelopes(&st.db, &slug)
         .await
         .map_err(|e| err(&c, e))?;
-    let mut envelopes: Vec<(String, String)> = left
+    // The call's envelopes (what is left), then one optional envelope per region where the
+    // projects' R&D is done: blank means that region's share is not bounded on its own.
+    let mut envelopes: Vec<(String, String, String)> = left
         .iter()
         .map(|e| {
             let v = e
@@ -643,18 +646,29 @@ async fn optimiser(
                 .unwrap_or_default();
             (
                 e.funder.clone(),
+                e.funder.clone(),
                 q.get(&format!("env_{}", e.funder)).cloned().unwrap_or(v),
             )
         })
         .collect();
-    for (k, v) in q.iter().filter(|(k, _)| k.starts_with("env_region:")) {
-        envelopes.push((k.trim_start_matches("env_").to_string(), v.clone()));
+    for (code, name) in store::call_regions(&st.db, &slug)
+        .await
+        .map_err(|e| err(&c, e))?
+    {
+        let funder = format!("region:{code}");
+        let v = q.get(&format!("env_{funder}")).cloned().unwrap_or_default();
+        envelopes.push((
+            funder,
+            format!("{} {name}", c.t.t("optimise.region_share")),
+            v,
+        ));
     }
     let (mut error, mut result) = (None, None);
     if q.contains_key("run") {
         let parsed: Result<Vec<EnvelopeIn>, FieldError> = envelopes
             .iter()
-            .map(|(f, v)| {
+            .filter(|(f, _, v)| !(f.starts_with("region:") && v.trim().is_empty()))
+            .map(|(f, _, v)| {
                 Ok(EnvelopeIn {
                     funder: f.clone(),
                     available_cents: euros("envelopes", v)?,
