@@ -945,6 +945,8 @@ pub async fn caps(
         }
     }
     tx.rollback().await?;
+    // Programme caps first, then companies'.
+    out.sort_by_key(|c| c.scope == CapScope::Company);
     Ok(out)
 }
 

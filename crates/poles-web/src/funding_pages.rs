@@ -344,6 +344,8 @@ struct BudgetsPage {
     records: Vec<ReliefRecord>,
     year: i64,
     notice: Option<String>,
+    /// Scheme codes and names, for the record form.
+    schemes: Vec<(String, String)>,
     consumption: String,
     over_time: String,
     regions: String,
@@ -484,9 +486,19 @@ async fn budgets(
         let k = schemes.iter().position(|s| s == scheme).unwrap_or(0);
         per_year.entry(*y).or_insert_with(|| vec![0; schemes.len()])[k] += cents;
     }
+    let rules = store::rules(&st.db).await.map_err(|e| err(&c, e))?;
+    let scheme_names: Vec<String> = schemes
+        .iter()
+        .map(|code| {
+            rules
+                .latest(code)
+                .map(|s| c.t.pick2(&s.name_fr, &s.name_en).to_string())
+                .unwrap_or_else(|| code.clone())
+        })
+        .collect();
     let relief = stacked_bars(
         c.t.t("budgets.chart_relief"),
-        &schemes,
+        &scheme_names,
         &per_year
             .into_iter()
             .map(|(y, values)| Row {
@@ -497,6 +509,15 @@ async fn budgets(
         |v| money(v, lang),
     );
     let notice = q.get("recorded").map(|id| format!("#{id}"));
+    let mut schemes: Vec<(String, String)> = Vec::new();
+    for s in &rules.schemes {
+        if !schemes.iter().any(|(code, _)| code == &s.code) {
+            schemes.push((
+                s.code.clone(),
+                c.t.pick2(&s.name_fr, &s.name_en).to_string(),
+            ));
+        }
+    }
     page(BudgetsPage {
         c,
         b,
@@ -505,6 +526,7 @@ async fn budgets(
         records,
         year,
         notice,
+        schemes,
         consumption,
         over_time,
         regions,
