@@ -131,7 +131,7 @@ fn main() {
         c.changes.len()
     );
     println!(
-        "solver     : started from a greedy selection scoring {:.2}; branch and bound added {:.2}",
+        "solver     : started from {:.2} (greedy and LP-rounded selections improved by swaps); branch and bound added {:.2}",
         c.start_objective as f64 / 100.0,
         (c.optimiser.objective - c.start_objective) as f64 / 100.0
     );

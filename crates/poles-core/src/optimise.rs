@@ -68,8 +68,9 @@ pub struct Comparison {
     /// Rank of the project where rank order stopped, and the envelope that ran short.
     pub rank_order_stopped_at: Option<(i64, String)>,
     pub changes: Vec<Change>,
-    /// Total score of the greedy selection the solver started from (the better of rank
-    /// order skipping what does not fit, and best score per share of the envelopes).
+    /// Total score of the selection the solver started from: the best of three greedy
+    /// selections (rank order skipping what does not fit, best score per share of the
+    /// envelopes, the LP relaxation rounded), each improved by local search.
     pub start_objective: i64,
     pub solver: String,
     pub elapsed_ms: u128,
@@ -180,6 +181,85 @@ fn greedy(cands: &[Candidate], envs: &[Envelope], order: &[usize]) -> Vec<bool> 
     chosen
 }
 
+/// The candidates ordered by their value in the LP relaxation (fractional selection allowed),
+/// ties by score: the order a rounding of the relaxation fills the envelopes in.
+fn lp_order(cands: &[Candidate], envs: &[Envelope]) -> Option<Vec<usize>> {
+    let mut p = Problem::new(OptimizationDirection::Maximize);
+    let vars: Vec<_> = cands
+        .iter()
+        .map(|c| p.add_var(c.score as f64, (0.0, 1.0)))
+        .collect();
+    for (f, e) in envs.iter().enumerate() {
+        let scale = e.available_cents.max(1) as f64;
+        let terms: Vec<_> = cands
+            .iter()
+            .zip(&vars)
+            .filter(|(c, _)| c.demand[f] > 0)
+            .map(|(c, v)| (*v, c.demand[f] as f64 / scale))
+            .collect();
+        if !terms.is_empty() {
+            p.add_constraint(terms, ComparisonOp::Le, e.available_cents as f64 / scale);
+        }
+    }
+    let sol = match p.solve().ok()? {
+        SolveOutcome::Solution(sol) => sol,
+        SolveOutcome::Interrupted(_) => return None,
+    };
+    let x: Vec<f64> = vars.iter().map(|v| sol.var_value_raw(*v)).collect();
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by(|&a, &b| {
+        x[b].total_cmp(&x[a])
+            .then(cands[b].score.cmp(&cands[a].score))
+            .then(a.cmp(&b))
+    });
+    Some(order)
+}
+
+/// Local search on a feasible selection: adds what fits, and swaps a chosen project for a
+/// better-scoring one when the envelopes allow, until nothing improves (bounded rounds).
+fn improve(cands: &[Candidate], envs: &[Envelope], mut chosen: Vec<bool>) -> Vec<bool> {
+    let mut left: Vec<i64> = envs.iter().map(|e| e.available_cents).collect();
+    for (c, _) in cands.iter().zip(&chosen).filter(|(_, on)| **on) {
+        for (l, d) in left.iter_mut().zip(&c.demand) {
+            *l -= d;
+        }
+    }
+    let fits = |left: &[i64], add: &Candidate, drop: Option<&Candidate>| {
+        (0..left.len()).all(|f| add.demand[f] <= left[f] + drop.map_or(0, |d| d.demand[f]))
+    };
+    for _ in 0..50 {
+        let mut better = false;
+        for j in 0..cands.len() {
+            if chosen[j] {
+                continue;
+            }
+            if fits(&left, &cands[j], None) {
+                for (l, d) in left.iter_mut().zip(&cands[j].demand) {
+                    *l -= d;
+                }
+                chosen[j] = true;
+                better = true;
+                continue;
+            }
+            let swap = (0..cands.len())
+                .filter(|&i| chosen[i] && cands[i].score < cands[j].score)
+                .find(|&i| fits(&left, &cands[j], Some(&cands[i])));
+            if let Some(i) = swap {
+                for (f, l) in left.iter_mut().enumerate() {
+                    *l += cands[i].demand[f] - cands[j].demand[f];
+                }
+                chosen[i] = false;
+                chosen[j] = true;
+                better = true;
+            }
+        }
+        if !better {
+            break;
+        }
+    }
+    chosen
+}
+
 /// The best selection by exhaustive search: for checking the solver on small instances.
 pub fn exhaustive(cands: &[Candidate], envs: &[Envelope]) -> Allocation {
     assert!(
@@ -258,7 +338,16 @@ pub fn optimise(
             .map(|(c, _)| c.score)
             .sum()
     };
-    let warm = if value(&g2) > value(&g1) { g2 } else { g1 };
+    // And the LP relaxation's solution rounded greedily; each start then improved by swaps.
+    let mut starts = vec![g1, g2];
+    if let Some(order) = lp_order(cands, envs) {
+        starts.push(greedy(cands, envs, &order));
+    }
+    let warm = starts
+        .into_iter()
+        .map(|start| improve(cands, envs, start))
+        .max_by_key(|ch| value(ch))
+        .unwrap_or_else(|| vec![false; cands.len()]);
     let start_objective = value(&warm);
 
     let mut p = Problem::new(OptimizationDirection::Maximize);
