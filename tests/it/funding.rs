@@ -686,14 +686,49 @@ async fn approvals_never_overspend_the_budget_line_a_call_draws_on() {
         "{e}"
     );
     // A line of this year with €15,000 left, drawn on by both funders: €10,000 + €10,000 do not fit.
-    let db = connect(&app.db_url).await;
-    let year = poles_store::funding::current_year().to_string();
-    sqlx::query("INSERT INTO budget_lines (code, funder, funder_kind, name_fr, name_en, programme, period_start, period_end, amount_cents, currency, certainty, source) VALUES ('test-line', 'state', 'ministry', 'Ligne de test', 'Test line', 'FUI', $1, $2, 1500000, 'EUR', 'U', 'test')")
-        .bind(format!("{year}-01-01"))
-        .bind(format!("{year}-12-31"))
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    // Officers add budget lines through the API; the line is checked field by field.
+    let year = poles_store::funding::current_year();
+    let line = json!({"code": "test-line", "funder": "state", "funder_kind": "ministry", "name_fr": "Ligne de test",
+        "name_en": "Test line", "programme": "FUI", "period_start": format!("{year}-01-01"), "period_end": format!("{year}-12-31"),
+        "amount_cents": 1_500_000, "currency": "EUR", "certainty": "U", "source": "test"});
+    let mut bad = line.clone();
+    bad["currency"] = json!("GBP");
+    let (s, e) = call(base, &o1, Method::POST, "/api/v1/budgets", Some(bad)).await;
+    assert_eq!(
+        (s, e["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("currency"))
+    );
+    let (s, r) = call(
+        base,
+        &o1,
+        Method::POST,
+        "/api/v1/budgets",
+        Some(line.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let (s, e) = call(
+        base,
+        &o1,
+        Method::POST,
+        "/api/v1/budgets",
+        Some(line.clone()),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("code"))
+    );
+    make_user(
+        app,
+        "bl-member@test.invalid",
+        "organisation_member",
+        Some("1"),
+    )
+    .await;
+    let member = who(base, "bl-member@test.invalid").await;
+    let (s, _) = call(base, &member, Method::POST, "/api/v1/budgets", Some(line)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, r) = call(base, &o1, Method::PUT, "/api/v1/calls/budget-call/selection", Some(json!({
         "envelopes": [{"funder": "state", "envelope_cents": 100_000_000, "budget": "test-line"},
                       {"funder": "region", "envelope_cents": 100_000_000, "budget": "test-line"}]}))).await;

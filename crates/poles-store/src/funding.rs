@@ -541,6 +541,108 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
     })
 }
 
+/// A new budget line: one funder's envelope over a period, in its currency, with its source.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct NewBudgetLine {
+    /// Lower-case letters, digits and hyphens, e.g. `fui-2027`.
+    pub code: String,
+    /// The funder code the calls' envelopes use: `state`, `region`, `feder`, an agency …
+    pub funder: String,
+    /// `ministry`, `agency`, `region`, `eu` or `other`.
+    pub funder_kind: String,
+    pub name_fr: String,
+    pub name_en: String,
+    pub programme: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub amount_cents: i64,
+    /// `EUR` or `USD`.
+    pub currency: String,
+    /// `C`, `K` or `U`.
+    pub certainty: String,
+    pub source: String,
+}
+
+/// Adds a budget line (programme officers), audited.
+pub async fn add_line(
+    db: &Db,
+    cap: &ProgrammeWrite,
+    ctx: &Context,
+    l: &NewBudgetLine,
+) -> Result<()> {
+    let _ = cap;
+    poles_core::Slug::parse("code", &l.code)?;
+    if !["ministry", "agency", "region", "eu", "other"].contains(&l.funder_kind.as_str()) {
+        return Err(FieldError::new(
+            "funder_kind",
+            "must be ministry, agency, region, eu or other",
+        )
+        .into());
+    }
+    poles_core::Currency::parse("currency", &l.currency)?;
+    if !["C", "K", "U"].contains(&l.certainty.as_str()) {
+        return Err(FieldError::new("certainty", "must be C, K or U").into());
+    }
+    for (field, v) in [
+        ("funder", &l.funder),
+        ("name_fr", &l.name_fr),
+        ("name_en", &l.name_en),
+        ("programme", &l.programme),
+        ("source", &l.source),
+    ] {
+        if v.trim().is_empty() || v.chars().count() > 300 {
+            return Err(FieldError::new(field, "must have 1 to 300 characters").into());
+        }
+    }
+    let (Some(start), Some(end)) = (
+        relief::parse_date(&l.period_start),
+        relief::parse_date(&l.period_end),
+    ) else {
+        return Err(FieldError::new("period_start", "both ends must be dates YYYY-MM-DD").into());
+    };
+    if end < start {
+        return Err(FieldError::new("period_end", "is before the start").into());
+    }
+    if l.amount_cents < 0 || l.amount_cents > 1_000_000_000_000_000 {
+        return Err(FieldError::new("amount_cents", "must be positive and plausible").into());
+    }
+    let mut tx = audit::begin_write(db).await?;
+    let n = sqlx::query("INSERT INTO budget_lines (code, funder, funder_kind, name_fr, name_en, programme, period_start, period_end, amount_cents, currency, certainty, source) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (code) DO NOTHING")
+        .bind(l.code.clone())
+        .bind(l.funder.trim().to_string())
+        .bind(l.funder_kind.clone())
+        .bind(l.name_fr.trim().to_string())
+        .bind(l.name_en.trim().to_string())
+        .bind(l.programme.trim().to_string())
+        .bind(l.period_start.clone())
+        .bind(l.period_end.clone())
+        .bind(l.amount_cents)
+        .bind(l.currency.clone())
+        .bind(l.certainty.clone())
+        .bind(l.source.trim().to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(FieldError::new("code", "is already used").into());
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "budget.line_add",
+            object_kind: "budget_line",
+            object_ref: l.code.clone(),
+            changes: json!({"funder": l.funder, "period": [l.period_start, l.period_end], "amount_cents": l.amount_cents, "currency": l.currency}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Refuses a commitment that would overspend the budget line a call's funder draws on.
 /// Runs inside the approval's write transaction, so two approvals cannot both pass.
 pub(crate) async fn check_budget(

@@ -97,7 +97,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(crate::followup_api::status))
         .routes(routes!(crate::followup_api::funding))
         .routes(routes!(crate::followup_api::funded))
-        .routes(routes!(crate::funding_api::budgets))
+        .routes(routes!(
+            crate::funding_api::budgets,
+            crate::funding_api::add_line
+        ))
         .routes(routes!(crate::funding_api::rules))
         .routes(routes!(crate::funding_api::zones))
         .routes(routes!(crate::funding_api::cluster_zone))

@@ -13,7 +13,8 @@ use poles_core::optimise::{self, Comparison, Limits};
 use poles_core::relief::{self, Profile, ReliefRules, Simulation};
 use poles_core::FieldError;
 use poles_store::funding::{
-    self as store, BudgetOverview, CapUse, EnvelopeIn, NewRelief, ReliefRecord, ZoneHit,
+    self as store, BudgetOverview, CapUse, EnvelopeIn, NewBudgetLine, NewRelief, ReliefRecord,
+    ZoneHit,
 };
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -24,6 +25,20 @@ use utoipa::{IntoParams, ToSchema};
 #[utoipa::path(get, path = "/api/v1/budgets", tag = "funding", responses((status = 200, body = BudgetOverview)))]
 pub async fn budgets(State(st): State<AppState>) -> Result<Json<BudgetOverview>, ApiError> {
     Ok(Json(store::budgets(&st.db).await?))
+}
+
+/// Adds a budget line: one funder's envelope over a period, with its currency and source.
+/// Programme officers; audited.
+#[utoipa::path(post, path = "/api/v1/budgets", tag = "funding", request_body = NewBudgetLine,
+    responses((status = 201), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn add_line(
+    State(st): State<AppState>,
+    me: Authed,
+    ApiJson(b): ApiJson<NewBudgetLine>,
+) -> Result<StatusCode, ApiError> {
+    let cap = me.allowed(&st, me.actor.programme_write()).await?;
+    store::add_line(&st.db, &cap, &me.ctx(cap.role), &b).await?;
+    Ok(StatusCode::CREATED)
 }
 
 /// The relief rules in force: schemes with their versions, caps and reference values, each
