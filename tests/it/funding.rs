@@ -461,6 +461,57 @@ async fn the_programme_annual_cap_holds_under_concurrent_records() {
     assert!(page.contains("/budgets/relief"));
     assert!(page.contains("De minimis cap per company"));
     assert!(page.contains("Relief recorded, per year and scheme"));
+    // An officer adds a budget line through the page's form.
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let (base, o) = (base.to_string(), o.clone());
+        async move {
+            let mut form = vec![("csrf", o.csrf.clone())];
+            form.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
+            client()
+                .post(format!("{base}/budgets/lines?lang=en"))
+                .header("cookie", &o.cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let fields = vec![
+        ("code", "region-84-2027"),
+        ("funder", "region:84"),
+        ("funder_kind", "region"),
+        ("name_fr", "Région Auvergne-Rhône-Alpes, 2027"),
+        ("name_en", "Auvergne-Rhône-Alpes region, 2027"),
+        ("programme", "FUI"),
+        ("period_start", "2027-01-01"),
+        ("period_end", "2027-12-31"),
+        ("amount", "12 500 000"),
+        ("currency", "EUR"),
+        ("certainty", "U"),
+        ("source", "officer entry"),
+    ];
+    let r = post(fields.clone()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .ends_with("#line-region-84-2027"));
+    let (_, b) = get(base, "/api/v1/budgets").await;
+    let added = b["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == "region-84-2027")
+        .unwrap()
+        .clone();
+    assert_eq!(added["amount_cents"], 1_250_000_000i64);
+    assert_eq!(added["available_cents"], 1_250_000_000i64);
+    // The same code again: an error page naming the field, nothing added.
+    let again = post(fields).await.text().await.unwrap();
+    assert!(
+        again.contains("code") && again.contains("already used"),
+        "{again}"
+    );
 }
 
 #[tokio::test]

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/simulator", get(simulator))
         .route("/budgets", get(budgets))
         .route("/budgets/relief", post(record_relief))
+        .route("/budgets/lines", post(add_line))
         .route("/calls/{slug}/optimise", get(optimiser))
 }
 
@@ -576,6 +577,53 @@ async fn record_relief(
         r.id
     ))
     .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct LineForm {
+    code: String,
+    funder: String,
+    funder_kind: String,
+    name_fr: String,
+    name_en: String,
+    programme: String,
+    period_start: String,
+    period_end: String,
+    amount: String,
+    currency: String,
+    certainty: String,
+    source: String,
+}
+
+async fn add_line(
+    State(st): State<AppState>,
+    c: Chrome,
+    caller: Caller,
+    Form(f): Form<LineForm>,
+) -> PageResult {
+    let me = crate::signed_in!(c, caller);
+    let cap = me
+        .allowed(&st, me.actor.programme_write())
+        .await
+        .map_err(|e| err(&c, e))?;
+    let line = store::NewBudgetLine {
+        amount_cents: euros("amount", &f.amount).map_err(|e| err(&c, e))?,
+        code: f.code.trim().to_string(),
+        funder: f.funder,
+        funder_kind: f.funder_kind,
+        name_fr: f.name_fr,
+        name_en: f.name_en,
+        programme: f.programme,
+        period_start: f.period_start.trim().to_string(),
+        period_end: f.period_end.trim().to_string(),
+        currency: f.currency,
+        certainty: f.certainty,
+        source: f.source,
+    };
+    store::add_line(&st.db, &cap, &me.ctx(cap.role), &line)
+        .await
+        .map_err(|e| err(&c, e))?;
+    Ok(Redirect::to(&format!("{}#line-{}", c.href("/budgets"), line.code)).into_response())
 }
 
 #[derive(Template)]
