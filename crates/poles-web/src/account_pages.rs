@@ -57,6 +57,16 @@ pub(crate) fn err(c: &Chrome, e: impl Into<ApiError>) -> PageError {
     }
 }
 
+/// `Authed::allowed` for pages: a refusal is audited and answered with the error page.
+pub(crate) async fn allowed<T>(
+    st: &AppState,
+    c: &Chrome,
+    me: &Authed,
+    check: Result<T, poles_core::auth::Denied>,
+) -> Result<T, PageError> {
+    me.allowed(st, check).await.map_err(|e| err(c, e))
+}
+
 /// The signed-in caller, or `None` (the page then sends to the sign-in page).
 pub(crate) fn signed_in(caller: Caller) -> Option<Authed> {
     caller.resolved.map(|r| Authed {
@@ -315,10 +325,7 @@ async fn change_password(
     let r = match NewPassword::parse("new_password", &f.new_password, &st.common_passwords) {
         Err(e) => Err(e.into()),
         Ok(new) => {
-            let cap = me
-                .allowed(&st, me.actor.account_write())
-                .await
-                .map_err(|e| err(&c, e))?;
+            let cap = allowed(&st, &c, &me, me.actor.account_write()).await?;
             let keep = me.session.as_ref().map(|s| s.id_hash.clone());
             accounts::change_password(
                 &st.db,
@@ -366,10 +373,7 @@ async fn totp_confirm(
     Form(f): Form<CodeForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.account_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.account_write()).await?;
     let r = accounts::enable_totp(&st.db, &cap, &me.ctx(cap.role), &f.code).await;
     account_result(&st, c, &me, r, "totp").await
 }
@@ -387,10 +391,7 @@ async fn token_create(
     Form(f): Form<TokenForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.account_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.account_write()).await?;
     match accounts::create_token(&st.db, &cap, &me.ctx(cap.role), &f.name, &f.scope).await {
         Ok((_, token)) => {
             account_page(
@@ -417,10 +418,7 @@ async fn token_revoke(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = crate::params::path_id(&id, "token").map_err(|e| err(&c, e))?;
-    let cap = me
-        .allowed(&st, me.actor.account_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.account_write()).await?;
     let r = accounts::revoke_token(&st.db, &cap, &me.ctx(cap.role), id).await;
     account_result(&st, c, &me, r, "revoked").await
 }
@@ -437,10 +435,7 @@ async fn erase(
     Form(f): Form<EraseForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.account_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.account_write()).await?;
     if !accounts::check_password(
         &st.db,
         &st.auth.policy,
@@ -598,10 +593,7 @@ async fn user_create(
     Form(f): Form<NewUserForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.user_admin())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.user_admin()).await?;
     let r = async {
         let email = Email::parse("email", &f.email)?;
         let password = NewPassword::parse("password", &f.password, &st.common_passwords)?;
@@ -639,10 +631,7 @@ async fn user_grant(
     Form(f): Form<GrantForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.user_admin())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.user_admin()).await?;
     let r = async {
         let id = crate::params::path_id(&id, "user")?;
         let g = Grant::parse(&f.role, f.scope.as_deref())?;
@@ -661,10 +650,7 @@ async fn user_revoke(
     Form(f): Form<GrantForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.user_admin())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.user_admin()).await?;
     let r = async {
         let id = crate::params::path_id(&id, "user")?;
         let g = Grant::parse(&f.role, f.scope.as_deref())?;
@@ -689,10 +675,7 @@ async fn user_status(
     Form(f): Form<StatusForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.user_admin())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.user_admin()).await?;
     let r = async {
         let id = crate::params::path_id(&id, "user")?;
         let reason = f.reason.filter(|r| !r.trim().is_empty());
@@ -732,10 +715,7 @@ async fn audit_page(
     Query(p): Query<Params>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.audit_read())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.audit_read()).await?;
     let filter = crate::account_api::audit_filter(&p).map_err(|e| err(&c, e))?;
     let pg = crate::params::page(&p).map_err(|e| err(&c, e))?;
     let rows = audit::list(&st.db, &cap, &filter, pg)

@@ -1,7 +1,7 @@
 //! Pages of calls and applications: a call's rules with their sources, an application with
 //! its eligibility explained rule by rule and its aid, the printable label letter, the inbox.
 
-use crate::account_pages::err;
+use crate::account_pages::{allowed, err};
 use crate::auth::Caller;
 use crate::error::{ApiError, PageError};
 use crate::pages::Chrome;
@@ -333,10 +333,7 @@ async fn cluster_requests(
     Path(slug): Path<String>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.labelling_decision(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.labelling_decision(&slug)).await?;
     let items = apps::requests_of_cluster(&st.db, &cap)
         .await
         .map_err(|e| err(&c, e))?;

@@ -2,7 +2,7 @@
 //! them. Each handler checks the capability (403 and an audit row otherwise), writes through
 //! the store, and goes back to the page it came from.
 
-use crate::account_pages::err;
+use crate::account_pages::{allowed, err};
 use crate::auth::Caller;
 use crate::error::PageError;
 use crate::pages::Chrome;
@@ -64,10 +64,7 @@ async fn cluster_edit(
     Form(f): Form<ClusterEditForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.cluster_write(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.cluster_write(&slug)).await?;
     let some = |s: String| Some(opt(Some(s)));
     let patch = ClusterPatch {
         version: f.version,
@@ -98,10 +95,7 @@ async fn member_add(
     Form(f): Form<MemberForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.cluster_write(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.cluster_write(&slug)).await?;
     let m = MemberInput {
         organisation_id: f.organisation_id,
         role: f.role,
@@ -121,10 +115,7 @@ async fn member_remove(
     Path((slug, org)): Path<(String, String)>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.cluster_write(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.cluster_write(&slug)).await?;
     let org = crate::params::path_id(&org, "membership").map_err(|e| err(&c, e))?;
     edits::remove_member(&st.db, &cap, &me.ctx(cap.role), org)
         .await
@@ -151,10 +142,7 @@ async fn partnership_add(
     Form(f): Form<PartnershipForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.cluster_write(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.cluster_write(&slug)).await?;
     let p = PartnershipInput {
         partner: f.partner.trim().to_string(),
         foreign_name: opt(f.foreign_name),
@@ -177,10 +165,7 @@ async fn partnership_remove(
     Path((slug, id)): Path<(String, String)>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.cluster_write(&slug))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.cluster_write(&slug)).await?;
     let id = crate::params::path_id(&id, "partnership").map_err(|e| err(&c, e))?;
     edits::remove_partnership(&st.db, &cap, &me.ctx(cap.role), id)
         .await
@@ -208,10 +193,7 @@ async fn label_add(
     Form(f): Form<LabelForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.programme_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.programme_write()).await?;
     let l = LabelInput {
         tier: opt(f.tier),
         status: f.status,
@@ -248,10 +230,7 @@ async fn organisation_edit(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = crate::params::path_id(&id, "organisation").map_err(|e| err(&c, e))?;
-    let cap = me
-        .allowed(&st, me.actor.organisation_write(id))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.organisation_write(id)).await?;
     let some = |s: String| Some(opt(Some(s)));
     let p = OrganisationPatch {
         version: f.version,
@@ -286,10 +265,7 @@ async fn news_add(
     Form(f): Form<NewsForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.content_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.content_write()).await?;
     let n = NewsInput {
         cluster: opt(f.cluster),
         published_on: opt(f.published_on),
@@ -318,10 +294,7 @@ async fn news_remove(
     Form(f): Form<ReasonForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.content_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.content_write()).await?;
     let id = crate::params::path_id(&id, "news item").map_err(|e| err(&c, e))?;
     edits::delete_news(&st.db, &cap, &me.ctx(cap.role), id, opt(f.reason))
         .await
@@ -347,10 +320,7 @@ async fn event_add(
     Form(f): Form<EventForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.content_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.content_write()).await?;
     let e = EventInput {
         name_fr: f.name_fr,
         name_en: f.name_en,
@@ -389,10 +359,7 @@ async fn figure_put(
     Form(f): Form<FigureForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.programme_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.programme_write()).await?;
     let amount_cents =
         poles_core::cordis::parse_amount_cents(&f.amount.replace(['\u{202f}', ' '], ""))
             .ok()

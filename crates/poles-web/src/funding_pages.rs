@@ -2,7 +2,7 @@
 //! caps at a glance (caps of companies and the relief records for officers), and the
 //! allocation optimiser of a call (selection officers).
 
-use crate::account_pages::err;
+use crate::account_pages::{allowed, err};
 use crate::auth::Caller;
 use crate::charts::{stacked_bars, Row};
 use crate::error::ApiError;
@@ -552,10 +552,7 @@ async fn record_relief(
     Form(f): Form<ReliefForm>,
 ) -> PageResult {
     let me = crate::signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.programme_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.programme_write()).await?;
     let input = (|| -> Result<NewRelief, FieldError> {
         Ok(NewRelief {
             organisation_id: int("organisation_id", &f.organisation_id)?,
@@ -602,10 +599,7 @@ async fn add_line(
     Form(f): Form<LineForm>,
 ) -> PageResult {
     let me = crate::signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.programme_write())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.programme_write()).await?;
     let line = store::NewBudgetLine {
         amount_cents: euros("amount", &f.amount).map_err(|e| err(&c, e))?,
         code: f.code.trim().to_string(),
@@ -691,10 +685,7 @@ async fn optimiser(
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
     let me = crate::signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.selection_officer())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.selection_officer()).await?;
     let call = poles_store::calls::get(&st.db, &slug)
         .await
         .map_err(|e| err(&c, e))?

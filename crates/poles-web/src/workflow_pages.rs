@@ -2,7 +2,7 @@
 //! labelling, submission, review, proposals and approvals. Each posts to the same store
 //! functions as the API, with the same capability checks, then goes back to the application.
 
-use crate::account_pages::err;
+use crate::account_pages::{allowed, err};
 use crate::auth::{Authed, Caller};
 use crate::error::{ApiError, PageError};
 use crate::pages::Chrome;
@@ -95,10 +95,7 @@ async fn apply(
     Form(f): Form<ApplyForm>,
 ) -> PageResult {
     let me = signed_in!(c, caller);
-    let cap = me
-        .allowed(&st, me.actor.applicant_for(f.lead_organisation_id))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.applicant_for(f.lead_organisation_id)).await?;
     let duration = match f
         .duration_months
         .as_deref()
@@ -166,10 +163,7 @@ async fn answer(
     let me = signed_in!(c, caller);
     let id = id_of(&c, &id, "application")?;
     let org = id_of(&c, &org, "partner")?;
-    let cap = me
-        .allowed(&st, me.actor.applicant_for(org))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.applicant_for(org)).await?;
     let a = apps::Answer {
         accept: f.accept == "yes",
         declared_kind: f.declared_kind.filter(|k| !k.is_empty()),
@@ -273,10 +267,7 @@ async fn decide_label(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = id_of(&c, &id, "application")?;
-    let cap = me
-        .allowed(&st, me.actor.labelling_decision(&cluster))
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.labelling_decision(&cluster)).await?;
     let d = apps::Decision {
         labelled: f.labelled == "yes",
         reasons: f.reasons,
@@ -329,10 +320,7 @@ async fn assign(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = id_of(&c, &id, "application")?;
-    let cap = me
-        .allowed(&st, me.actor.selection_officer())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.selection_officer()).await?;
     selection::assign_reviewer(&st.db, &cap, &me.ctx(cap.role), id, f.reviewer_id)
         .await
         .map_err(|e| err(&c, e))?;
@@ -349,10 +337,7 @@ async fn review(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = id_of(&c, &id, "application")?;
-    let cap = me
-        .allowed(&st, me.actor.reviewing())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.reviewing()).await?;
     let mut scores = Vec::new();
     for (k, v) in &f {
         if let Some(pos) = k.strip_prefix("score_") {
@@ -389,10 +374,7 @@ async fn propose(
 ) -> PageResult {
     let me = signed_in!(c, caller);
     let id = id_of(&c, &id, "application")?;
-    let cap = me
-        .allowed(&st, me.actor.selection_officer())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.selection_officer()).await?;
     let mut lines = Vec::new();
     for (k, v) in &f {
         if let Some(funder) = k.strip_prefix("amount_") {
@@ -419,10 +401,7 @@ async fn approve(
     let me = signed_in!(c, caller);
     let id = id_of(&c, &id, "application")?;
     let pid = id_of(&c, &pid, "proposal")?;
-    let cap = me
-        .allowed(&st, me.actor.selection_officer())
-        .await
-        .map_err(|e| err(&c, e))?;
+    let cap = allowed(&st, &c, &me, me.actor.selection_officer()).await?;
     selection::approve(&st.db, &cap, &me.ctx(cap.role), pid)
         .await
         .map_err(|e| err(&c, e))?;
