@@ -61,6 +61,27 @@ pub struct ClusterPatch {
     pub governance: Patch<String>,
 }
 
+/// Applies patches to a row's optional text columns: each column's new value (unchanged when
+/// its patch is absent), with its before/after recorded in `changes` for the audit row.
+fn merge<'c>(
+    row: &sqlx::any::AnyRow,
+    patches: &[(&'c str, &Patch<String>)],
+    changes: &mut Vec<(&'c str, serde_json::Value, serde_json::Value)>,
+) -> Result<Vec<Option<String>>> {
+    patches
+        .iter()
+        .map(|(col, patch)| {
+            let before = os(row, col)?;
+            let after = match patch {
+                None => before.clone(),
+                Some(v) => v.clone(),
+            };
+            changes.push((col, json!(before), json!(after)));
+            Ok(after)
+        })
+        .collect()
+}
+
 pub async fn update_cluster(
     db: &Db,
     cap: &ClusterWrite,
@@ -91,21 +112,16 @@ pub async fn update_cluster(
     };
     check_version(i(&row, "version")?, p.version)?;
     let mut changes = Vec::new();
-    let mut merged = Vec::new();
-    for (col, patch) in [
-        ("description_fr", &d_fr),
-        ("description_en", &d_en),
-        ("website", &web),
-        ("governance", &gov),
-    ] {
-        let before = os(&row, col)?;
-        let after = match patch {
-            None => before.clone(),
-            Some(v) => v.clone(),
-        };
-        changes.push((col, json!(before), json!(after)));
-        merged.push(after);
-    }
+    let merged = merge(
+        &row,
+        &[
+            ("description_fr", &d_fr),
+            ("description_en", &d_en),
+            ("website", &web),
+            ("governance", &gov),
+        ],
+        &mut changes,
+    )?;
     let version = p.version + 1;
     sqlx::query("UPDATE clusters SET description_fr = $1, description_en = $2, website = $3, governance = $4, version = $5 WHERE id = $6")
         .bind(merged[0].clone())
@@ -459,22 +475,17 @@ pub async fn update_organisation(
     let before_name = s(&row, "name")?;
     let after_name = name.clone().unwrap_or(before_name.clone());
     let mut changes = vec![("name", json!(before_name), json!(after_name))];
-    let mut values = Vec::new();
-    for (col, patch) in [
-        ("short_name", &short),
-        ("website", &website),
-        ("competences", &comp),
-        ("siren", &siren),
-        ("naf_code", &naf),
-    ] {
-        let before = os(&row, col)?;
-        let after = match patch {
-            None => before.clone(),
-            Some(v) => v.clone(),
-        };
-        changes.push((col, json!(before), json!(after)));
-        values.push(after);
-    }
+    let values = merge(
+        &row,
+        &[
+            ("short_name", &short),
+            ("website", &website),
+            ("competences", &comp),
+            ("siren", &siren),
+            ("naf_code", &naf),
+        ],
+        &mut changes,
+    )?;
     let version = p.version + 1;
     sqlx::query("UPDATE organisations SET name = $1, short_name = $2, website = $3, competences = $4, siren = $5, naf_code = $6, version = $7 WHERE id = $8")
         .bind(after_name)
