@@ -70,36 +70,10 @@ fn amount(cents: i64, currency: &str, lang: Lang) -> String {
     }
 }
 
-/// Euros typed by a person ("1 234,50", "1234.5") → cents, naming the field when wrong.
+/// Euros typed by a person → cents. Negative figures pass here (profits may be losses);
+/// the simulator's profile checks refuse them where they make no sense, naming the field.
 fn euros(field: &str, raw: &str) -> Result<i64, FieldError> {
-    let t: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '€')
-        .collect::<String>()
-        .replace(',', ".");
-    if t.is_empty() {
-        return Ok(0);
-    }
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest.to_string()),
-        None => (false, t),
-    };
-    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-    if whole.is_empty() && frac.is_empty()
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !frac.chars().all(|c| c.is_ascii_digit())
-        || frac.len() > 2
-        || whole.len() > 13
-    {
-        return Err(FieldError::new(
-            field,
-            "must be an amount in euros, e.g. 125000 or 125000,50",
-        ));
-    }
-    let cents =
-        whole.parse::<i64>().unwrap_or(0) * 100 + format!("{frac:0<2}").parse::<i64>().unwrap_or(0);
-    Ok(if neg { -cents } else { cents })
+    crate::params::euros(field, raw, true)
 }
 
 fn int(field: &str, raw: &str) -> Result<i64, FieldError> {
@@ -152,15 +126,12 @@ fn request(f: &HashMap<String, String>) -> Result<SimulationRequest, FieldError>
         "large" => Size::Large,
         _ => return Err(FieldError::new("size", "choose SME, mid-size or large")),
     };
+    // Values are separated by ", ", ";" or new lines, so "1000,50" stays one amount.
     let profits = get("profits")
         .split([';', '\n'])
-        .flat_map(|chunk| {
-            // "1 000, 2 000" and "1000,50; 2000": commas separate values unless followed by
-            // exactly two digits at the end of a value.
-            chunk.split(", ").map(str::to_string).collect::<Vec<_>>()
-        })
+        .flat_map(|chunk| chunk.split(", "))
         .filter(|s| !s.trim().is_empty())
-        .map(|s| euros("profits", &s))
+        .map(|s| euros("profits", s))
         .collect::<Result<Vec<_>, _>>()?;
     let contributions = get("contributions");
     Ok(SimulationRequest {

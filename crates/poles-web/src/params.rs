@@ -100,3 +100,26 @@ pub fn path_id(raw: &str, what: &'static str) -> Result<i64, ApiError> {
         .filter(|n| *n > 0)
         .ok_or(ApiError::NotFound(what))
 }
+
+/// Euros as people type them in forms ("1 500 000", "1500000,50", "-100 000 €") into cents,
+/// read by the same parser as the imports; empty is 0. `negative`: whether a loss or a
+/// negative figure may be typed.
+pub fn euros(field: &str, raw: &str, negative: bool) -> Result<i64, FieldError> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{202f}' | '€'))
+        .collect();
+    if cleaned.is_empty() {
+        return Ok(0);
+    }
+    poles_core::cordis::parse_amount_cents(&cleaned)
+        .ok()
+        .flatten()
+        .filter(|v| negative || *v >= 0)
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                "must be an amount in euros, e.g. 250000 or 250000,50",
+            )
+        })
+}

@@ -44,25 +44,8 @@ fn id_of(c: &Chrome, raw: &str, what: &'static str) -> Result<i64, PageError> {
     crate::params::path_id(raw, what).map_err(|e| err(c, e))
 }
 
-/// Euros as people type them ("1 500 000", "1500000,50") into cents.
 fn euros(field: &str, raw: &str) -> Result<i64, FieldError> {
-    let cleaned: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{202f}')
-        .collect();
-    if cleaned.is_empty() {
-        return Ok(0);
-    }
-    poles_core::cordis::parse_amount_cents(&cleaned)
-        .ok()
-        .flatten()
-        .filter(|v| *v >= 0)
-        .ok_or_else(|| {
-            FieldError::new(
-                field,
-                "must be an amount in euros, e.g. 250000 or 250000,50",
-            )
-        })
+    crate::params::euros(field, raw, false)
 }
 
 async fn lead_cap(
