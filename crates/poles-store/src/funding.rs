@@ -503,31 +503,44 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
          JOIN cluster_sectors cs ON cs.cluster_id = c.id JOIN sectors t ON t.code = cs.sector_code GROUP BY t.code, t.name_en, live.currency ORDER BY committed DESC"
     ))
     .await?;
-    let by_call = sqlx::query(&format!(
-        "SELECT c.slug, c.name_fr, c.name_en, f.funder, f.currency, f.envelope_cents, f.budget_code, \
-           CAST(COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live JOIN applications a ON a.id = live.application_id \
-             WHERE a.call_id = c.id AND live.funder = f.funder AND live.kind = 'committed'), 0) AS BIGINT) AS committed, \
-           CAST(COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live JOIN applications a ON a.id = live.application_id \
-             WHERE a.call_id = c.id AND live.funder = f.funder AND live.kind = 'paid'), 0) AS BIGINT) AS paid \
-         FROM call_funders f JOIN calls c ON c.id = f.call_id ORDER BY c.slug, f.funder DESC"
+    // Decisions and payments per call and funder, summed once.
+    let mut live: BTreeMap<(i64, String, String), i64> = BTreeMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT a.call_id, live.funder, live.kind, CAST(SUM(live.amount_cents) AS BIGINT) AS total \
+         FROM ({LIVE}) live JOIN applications a ON a.id = live.application_id GROUP BY a.call_id, live.funder, live.kind"
     ))
+    .fetch_all(&db.pool)
+    .await?
+    {
+        live.insert((i(&r, "call_id")?, s(&r, "funder")?, s(&r, "kind")?), i(&r, "total")?);
+    }
+    let by_call = sqlx::query(
+        "SELECT c.id, c.slug, c.name_fr, c.name_en, f.funder, f.currency, f.envelope_cents, f.budget_code \
+         FROM call_funders f JOIN calls c ON c.id = f.call_id ORDER BY c.slug, f.funder DESC",
+    )
     .fetch_all(&db.pool)
     .await?
     .iter()
     .map(|r| {
+        let (call_id, funder) = (i(r, "id")?, s(r, "funder")?);
+        let sum = |kind: &str| {
+            live.get(&(call_id, funder.clone(), kind.to_string()))
+                .copied()
+                .unwrap_or(0)
+        };
         let envelope = oi(r, "envelope_cents")?;
-        let committed = i(r, "committed")?;
+        let committed = sum("committed");
         Ok(CallEnvelope {
             call: s(r, "slug")?,
             call_name_fr: s(r, "name_fr")?,
             call_name_en: s(r, "name_en")?,
-            funder: s(r, "funder")?,
             currency: s(r, "currency")?,
             envelope_cents: envelope,
             committed_cents: committed,
-            paid_cents: i(r, "paid")?,
+            paid_cents: sum("paid"),
             available_cents: envelope.map(|e| e - committed),
             budget: os(r, "budget_code")?,
+            funder,
         })
     })
     .collect::<Result<Vec<_>>>()?;
