@@ -9,6 +9,7 @@
 
 use microlp::{
     ComparisonOp, OptimizationDirection, Problem, SolveOptions, SolveOutcome, TerminationReason,
+    Variable,
 };
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
@@ -181,6 +182,23 @@ fn greedy(cands: &[Candidate], envs: &[Envelope], order: &[usize]) -> Vec<bool> 
     chosen
 }
 
+/// One constraint per envelope: what the chosen projects ask of it fits in it. Each is written
+/// in its own scale (shares of the envelope), for the simplex's tolerances.
+fn add_envelopes(p: &mut Problem, vars: &[Variable], cands: &[Candidate], envs: &[Envelope]) {
+    for (f, e) in envs.iter().enumerate() {
+        let scale = e.available_cents.max(1) as f64;
+        let terms: Vec<_> = cands
+            .iter()
+            .zip(vars)
+            .filter(|(c, _)| c.demand[f] > 0)
+            .map(|(c, v)| (*v, c.demand[f] as f64 / scale))
+            .collect();
+        if !terms.is_empty() {
+            p.add_constraint(terms, ComparisonOp::Le, e.available_cents as f64 / scale);
+        }
+    }
+}
+
 /// The candidates ordered by their value in the LP relaxation (fractional selection allowed),
 /// ties by score: the order a rounding of the relaxation fills the envelopes in.
 fn lp_order(cands: &[Candidate], envs: &[Envelope]) -> Option<Vec<usize>> {
@@ -189,18 +207,7 @@ fn lp_order(cands: &[Candidate], envs: &[Envelope]) -> Option<Vec<usize>> {
         .iter()
         .map(|c| p.add_var(c.score as f64, (0.0, 1.0)))
         .collect();
-    for (f, e) in envs.iter().enumerate() {
-        let scale = e.available_cents.max(1) as f64;
-        let terms: Vec<_> = cands
-            .iter()
-            .zip(&vars)
-            .filter(|(c, _)| c.demand[f] > 0)
-            .map(|(c, v)| (*v, c.demand[f] as f64 / scale))
-            .collect();
-        if !terms.is_empty() {
-            p.add_constraint(terms, ComparisonOp::Le, e.available_cents as f64 / scale);
-        }
-    }
+    add_envelopes(&mut p, &vars, cands, envs);
     let sol = match p.solve().ok()? {
         SolveOutcome::Solution(sol) => sol,
         SolveOutcome::Interrupted(_) => return None,
@@ -366,19 +373,7 @@ pub fn optimise(
             }
         })
         .collect();
-    // Each envelope in its own scale (share of the envelope), for the simplex's tolerances.
-    for (f, e) in envs.iter().enumerate() {
-        let scale = e.available_cents.max(1) as f64;
-        let terms: Vec<_> = cands
-            .iter()
-            .zip(&vars)
-            .filter(|(c, _)| c.demand[f] > 0)
-            .map(|(c, v)| (*v, c.demand[f] as f64 / scale))
-            .collect();
-        if !terms.is_empty() {
-            p.add_constraint(terms, ComparisonOp::Le, e.available_cents as f64 / scale);
-        }
-    }
+    add_envelopes(&mut p, &vars, cands, envs);
     let mut options = SolveOptions::default();
     options.time_limit = Some(limits.time);
     options.node_limit = limits.nodes;
