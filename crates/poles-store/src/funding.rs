@@ -22,25 +22,9 @@ const RD_ZONES: &str = include_str!("../../../data/demo/rd_zones.csv");
 
 #[derive(Deserialize)]
 struct BudgetsIn {
-    lines: Vec<LineIn>,
+    lines: Vec<NewBudgetLine>,
     movements: Vec<MovementIn>,
     calls: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-#[derive(Deserialize)]
-struct LineIn {
-    code: String,
-    funder: String,
-    funder_kind: String,
-    name_fr: String,
-    name_en: String,
-    programme: String,
-    period_start: String,
-    period_end: String,
-    amount_cents: i64,
-    currency: String,
-    certainty: String,
-    source: String,
 }
 
 #[derive(Deserialize)]
