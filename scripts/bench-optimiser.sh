@@ -4,4 +4,4 @@
 # projects, funders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release --quiet -p poles-core --example bench_optimiser -- "${1:-30}" "${2:-1000}" "${3:-25}"
+cargo run --profile dist --quiet -p poles-core --example bench_optimiser -- "${1:-30}" "${2:-1000}" "${3:-25}"

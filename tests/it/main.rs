@@ -1,5 +1,9 @@
 //! The one integration-test binary: real servers on port 0 over real databases (SQLite, and
 //! PostgreSQL when `POLES_TEST_DATABASE_URL` is set), driven over HTTP like users drive them.
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers unwrap too: a panic there is a failed test with its message"
+)]
 
 mod account_pages;
 mod accounts;
@@ -9,6 +13,7 @@ mod browser;
 mod calls;
 mod followup;
 mod funding;
+mod house_rules;
 mod import;
 mod pages;
 mod selection;

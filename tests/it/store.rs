@@ -136,3 +136,57 @@ async fn an_upgraded_demo_gets_its_budgets_and_zones_once() {
     let e = poles_store::funding::ensure_rules(&db).await.unwrap_err();
     assert!(e.to_string().contains("needs a new version"), "{e}");
 }
+
+/// An applied migration edited afterwards is noticed: the next start refuses the database,
+/// naming the migration, and leaves it as it was.
+#[tokio::test]
+async fn a_start_refuses_a_database_whose_applied_migration_differs_from_the_shipped_one() {
+    let (db, url) = fresh_db().await;
+    let checksums: Vec<(i64, Option<String>)> =
+        sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert!(checksums.len() >= 9);
+    assert!(
+        checksums
+            .iter()
+            .all(|(_, c)| c.as_ref().is_some_and(|c| c.len() == 64)),
+        "every applied migration has its checksum: {checksums:?}"
+    );
+    // Migrating again is a no-op.
+    assert!(connect(&url).await.migrate().await.unwrap().is_empty());
+    // As if 0005 had been edited after this database applied it.
+    sqlx::query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 5")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let err = connect(&url).await.migrate().await.unwrap_err().to_string();
+    assert!(
+        err.contains("migration 5 (applications)") && err.contains("differs from the one shipped"),
+        "{err}"
+    );
+    // A database migrated by a newer version is refused too.
+    sqlx::query("UPDATE schema_migrations SET checksum = NULL WHERE version = 5")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'future', '2100-01-01T00:00:00Z')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let err = connect(&url).await.migrate().await.unwrap_err().to_string();
+    assert!(err.contains("migration 9999"), "{err}");
+    // A checksum missing (a database migrated before checksums) is filled in on first sight.
+    sqlx::query("DELETE FROM schema_migrations WHERE version = 9999")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    connect(&url).await.migrate().await.unwrap();
+    let c5: Option<String> =
+        sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = 5")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(c5, checksums[4].1);
+}

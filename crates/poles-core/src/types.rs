@@ -391,7 +391,7 @@ mod tests {
             "1,2 M €"
         );
         assert_eq!(
-            format_amount(26_112_00, Currency::Eur, Lang::Fr),
+            format_amount(2_611_200, Currency::Eur, Lang::Fr),
             "26 112 €"
         );
     }

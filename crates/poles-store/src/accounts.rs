@@ -236,7 +236,6 @@ fn parse_ts(ts: &str) -> i64 {
 /// Checks a password (and a second-factor code when the account has one enabled) and opens
 /// a new session. Failures are counted per account and per address; past the limits the
 /// answer is `Throttled` until the oldest failure in the window expires.
-#[allow(clippy::too_many_arguments)]
 pub async fn login(
     db: &Db,
     policy: &Policy,
@@ -588,7 +587,6 @@ pub async fn check_password(
 }
 
 /// Changes one's password after checking the current one; every other session ends.
-#[allow(clippy::too_many_arguments)]
 pub async fn change_password(
     db: &Db,
     policy: &Policy,

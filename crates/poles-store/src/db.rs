@@ -86,6 +86,45 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+impl Migration {
+    fn sql(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+
+    /// SHA-256 of the script this backend runs: a shipped migration edited after it was
+    /// applied somewhere no longer matches, and that database refuses to start.
+    fn checksum(&self, backend: Backend) -> String {
+        crate::util::sha256_hex(self.sql(backend))
+    }
+}
+
+/// Refuses a database whose applied migrations differ from the shipped ones, or that was
+/// migrated by a newer version of Pôles.
+fn check_applied(backend: Backend, applied: &[(i64, Option<String>)]) -> Result<()> {
+    for (version, checksum) in applied {
+        let Some(m) = MIGRATIONS.iter().find(|m| m.version == *version) else {
+            return Err(StoreError::Data(format!(
+                "the database has migration {version}, which this version of Pôles does not know: \
+                 it was migrated by a newer version"
+            )));
+        };
+        if let Some(c) = checksum {
+            if *c != m.checksum(backend) {
+                return Err(StoreError::Data(format!(
+                    "migration {version} ({}) applied to this database differs from the one shipped \
+                     (checksum {c}, expected {}): applied migrations are never edited; add a new one",
+                    m.name,
+                    m.checksum(backend)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Arbitrary key of the PostgreSQL advisory lock that serialises migrations between app servers.
 const MIGRATION_LOCK: i64 = 7_263_001;
 
@@ -187,18 +226,45 @@ impl Db {
              name TEXT NOT NULL, applied_at TEXT NOT NULL)",
         )
         .await?;
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
-            .fetch_all(&mut *conn)
-            .await?;
+        // The checksum of what was applied; databases migrated before checksums existed get
+        // them filled in below, on the trust of first sight.
+        let has_checksum: i64 = match self.backend {
+            Backend::Sqlite => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'",
+            )
+            .fetch_one(&mut *conn)
+            .await?,
+            Backend::Postgres => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.columns \
+                 WHERE table_name = 'schema_migrations' AND column_name = 'checksum'",
+            )
+            .fetch_one(&mut *conn)
+            .await?,
+        };
+        if has_checksum == 0 {
+            conn.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+                .await?;
+        }
+        let applied: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT version, checksum FROM schema_migrations")
+                .fetch_all(&mut *conn)
+                .await?;
+        check_applied(self.backend, &applied)?;
+        for (version, checksum) in &applied {
+            if let (None, Some(m)) = (checksum, MIGRATIONS.iter().find(|m| m.version == *version)) {
+                sqlx::query("UPDATE schema_migrations SET checksum = $1 WHERE version = $2")
+                    .bind(m.checksum(self.backend))
+                    .bind(*version)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
         let mut done = Vec::new();
         for m in MIGRATIONS {
-            if applied.contains(&m.version) {
+            if applied.iter().any(|(v, _)| *v == m.version) {
                 continue;
             }
-            let sql = match self.backend {
-                Backend::Sqlite => m.sqlite,
-                Backend::Postgres => m.postgres,
-            };
+            let sql = m.sql(self.backend);
             // On SQLite we are already inside BEGIN IMMEDIATE; PostgreSQL gets its own
             // transaction per migration. DDL is transactional on both.
             if self.backend == Backend::Postgres {
@@ -209,11 +275,12 @@ impl Db {
                 // unparameterised query, triggers and function bodies included.
                 conn.execute(sql).await?;
                 sqlx::query(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)",
                 )
                 .bind(m.version)
                 .bind(m.name)
                 .bind(crate::util::now_utc())
+                .bind(m.checksum(self.backend))
                 .execute(&mut *conn)
                 .await?;
                 Ok::<_, sqlx::Error>(())
