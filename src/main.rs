@@ -5,9 +5,10 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use poles_core::auth::{Email, Grant, NewPassword};
+use poles_app::accounts::{self, RoleInput};
+use poles_app::App;
 use poles_store::import::{self, CordisData, Progress};
-use poles_store::{accounts, audit, demo, export, Db};
+use poles_store::{audit, demo, export, Db};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -214,24 +215,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateUser { email, role, scope }) => {
-            let email = Email::parse("email", &email)?;
-            let grant = Grant::parse(&role, scope.as_deref())?;
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
-            let password = NewPassword::parse(
-                "password",
+            let app = App::new(db, Default::default());
+            let id = accounts::create_user_from_cli(
+                &app,
+                &email,
                 password.trim_end_matches(['\n', '\r']),
-                &poles_web::common_passwords(),
-            )?;
-            let ctx = audit::Context::default();
-            let id = accounts::create_user(&db, None, &ctx, &email, &password, &[grant]).await?;
-            println!("user {id} created: {}", email.as_str());
+                &RoleInput { role, scope },
+            )
+            .await?;
+            println!("user {id} created: {}", email.trim().to_lowercase());
             Ok(())
         }
         Command::Admin(AdminCommand::ResetPassword { email }) => {
-            let email = Email::parse("email", &email)?;
-            let ctx = audit::Context::default();
-            match accounts::start_reset(&db, &accounts::Policy::default(), &ctx, &email).await? {
+            let app = App::new(db, Default::default());
+            match accounts::start_reset_from_cli(&app, &email).await? {
                 Some(token) => {
                     println!("one-time reset token (valid 1 hour): {token}");
                     println!("use it at /reset?token={token}");
@@ -271,7 +270,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         let bar = Bar::new();
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {
             bar.finish();
-            create_demo_users(&db).await?;
+            create_demo_users(&App::new(db.clone(), Default::default())).await?;
             tracing::info!(
                 clusters = report.clusters,
                 communes = report.communes,
@@ -285,11 +284,11 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     tracing::info!("Pôles serving on http://{}", listener.local_addr()?);
-    let auth = poles_web::auth::AuthConfig {
+    let auth = poles_web::AuthConfig {
         secure_cookies: args.secure_cookies,
-        ..Default::default()
     };
-    let app = poles_web::router(poles_web::AppState::with_auth(db, auth));
+    let app = App::new(db, Default::default());
+    let app = poles_web::router(poles_web::AppState::new(app, auth));
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -303,9 +302,8 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
 
 /// Demo accounts, one per main role, with random passwords printed once: there are no
 /// default passwords.
-async fn create_demo_users(db: &Db) -> anyhow::Result<()> {
-    let xerox: Option<i64> =
-        poles_store::registry::organisation_id_by_demo_key(db, "xerox").await?;
+async fn create_demo_users(app: &App) -> anyhow::Result<()> {
+    let xerox = accounts::demo_organisation(app, "xerox").await?;
     let mut users = vec![
         ("admin@demo.poles.invalid", "admin", None),
         ("officer@demo.poles.invalid", "programme_officer", None),
@@ -330,18 +328,12 @@ async fn create_demo_users(db: &Db) -> anyhow::Result<()> {
     println!("Demo accounts (passwords shown once):");
     for (email, role, scope) in users {
         let password = accounts::random_password();
-        let p = NewPassword::parse("password", &password, &poles_web::common_passwords())?;
-        let grant = Grant::parse(role, scope.as_deref())?;
-        accounts::create_user(
-            db,
-            None,
-            &audit::Context::default(),
-            &Email::parse("email", email)?,
-            &p,
-            &[grant],
-        )
-        .await?;
-        println!("  {email:<34} {role:<20} {password}");
+        let role = RoleInput {
+            role: role.to_string(),
+            scope,
+        };
+        accounts::create_user_from_cli(app, email, &password, &role).await?;
+        println!("  {email:<34} {:<20} {password}", role.role);
     }
     Ok(())
 }

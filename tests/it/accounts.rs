@@ -17,7 +17,7 @@ pub fn app() -> &'static App {
 
 pub async fn make_user(app: &App, email: &str, role: &str, scope: Option<&str>) -> i64 {
     let db = connect(&app.db_url).await;
-    let common = poles_web::common_passwords();
+    let common = poles_app::common_passwords();
     let grants: Vec<Grant> = match role {
         "" => vec![],
         r => vec![Grant::parse(r, scope).unwrap()],

@@ -37,3 +37,223 @@ fn every_snapshot_is_referenced() {
     }
     assert!(stale.is_empty(), "stale snapshot files: {stale:?}");
 }
+
+/// Every `.rs` file under `dir`, with its path relative to `dir`.
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                out.push((rel, read(&p)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The source without its comments and string literals' contents, so that a path written in
+/// a doc comment or a SQL string is not taken for an import.
+fn code_only(src: &str) -> String {
+    src.lines()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with("//") {
+                ""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The module file a `crate::a::b::…` path names: the deepest existing `a/b.rs` or
+/// `a/b/mod.rs`.
+fn module_file(files: &[(PathBuf, String)], segments: &[&str]) -> Option<PathBuf> {
+    for n in (1..=segments.len()).rev() {
+        let base: PathBuf = segments[..n].iter().collect();
+        for candidate in [base.with_extension("rs"), base.join("mod.rs")] {
+            if files.iter().any(|(p, _)| *p == candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// The files a file imports through `crate::` paths (the crate root and `mod.rs` files, which
+/// only declare and re-export modules, are left out: they are the table of contents).
+fn imports(files: &[(PathBuf, String)], src: &str) -> Vec<PathBuf> {
+    let code = code_only(src);
+    let mut out = Vec::new();
+    for (k, _) in code.match_indices("crate::") {
+        let rest = &code[k + "crate::".len()..];
+        let path: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        if let Some(f) = module_file(files, &segments) {
+            out.push(f);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_table_of_contents(p: &Path) -> bool {
+    p == Path::new("lib.rs") || p == Path::new("main.rs") || p.ends_with("mod.rs")
+}
+
+/// No two files of a crate import each other, directly or through others: each crate is a
+/// house whose floors only look down.
+#[test]
+fn no_import_circle_between_files_of_a_crate() {
+    for krate in ["poles-core", "poles-store", "poles-app", "poles-web"] {
+        let dir = root().join("crates").join(krate).join("src");
+        let files = sources(&dir);
+        let graph: Vec<(PathBuf, Vec<PathBuf>)> = files
+            .iter()
+            .filter(|(p, _)| !is_table_of_contents(p))
+            .map(|(p, src)| {
+                let deps = imports(&files, src)
+                    .into_iter()
+                    .filter(|d| d != p && !is_table_of_contents(d))
+                    .collect();
+                (p.clone(), deps)
+            })
+            .collect();
+        // Depth-first search for a back edge.
+        fn visit(
+            node: &PathBuf,
+            graph: &[(PathBuf, Vec<PathBuf>)],
+            state: &mut std::collections::HashMap<PathBuf, u8>,
+            path: &mut Vec<PathBuf>,
+        ) -> Option<Vec<PathBuf>> {
+            match state.get(node) {
+                Some(1) => {
+                    let start = path.iter().position(|p| p == node).unwrap_or(0);
+                    let mut cycle = path[start..].to_vec();
+                    cycle.push(node.clone());
+                    return Some(cycle);
+                }
+                Some(_) => return None,
+                None => {}
+            }
+            state.insert(node.clone(), 1);
+            path.push(node.clone());
+            let deps = graph
+                .iter()
+                .find(|(p, _)| p == node)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_default();
+            for d in &deps {
+                if let Some(c) = visit(d, graph, state, path) {
+                    return Some(c);
+                }
+            }
+            path.pop();
+            state.insert(node.clone(), 2);
+            None
+        }
+        let mut state = std::collections::HashMap::new();
+        for (p, _) in &graph {
+            let cycle = visit(p, &graph, &mut state, &mut Vec::new());
+            assert!(cycle.is_none(), "{krate}: import circle {cycle:?}");
+        }
+    }
+}
+
+/// A feature folder of the web layer never imports another feature: what several features
+/// need is a use case, or lives in `http` or `ui`.
+#[test]
+fn no_feature_imports_another() {
+    let dir = root().join("crates/poles-web/src/features");
+    for (p, src) in sources(&dir) {
+        let Some(feature) = p.iter().next().map(|f| f.to_string_lossy().to_string()) else {
+            continue;
+        };
+        let code = code_only(&src);
+        for (k, _) in code.match_indices("features::") {
+            let other: String = code[k + "features::".len()..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                other == feature,
+                "features/{}: imports the feature {other}",
+                p.display()
+            );
+        }
+        assert!(
+            !code.contains("super::super"),
+            "features/{}: reaches out of its feature with super::super",
+            p.display()
+        );
+    }
+}
+
+/// Who may do what is decided in the use-case layer only: the web layer cannot reach the
+/// store (it is not a dependency), nothing else builds a refusal, and nothing outside the
+/// use-case layer looks at an actor's roles.
+#[test]
+fn permissions_are_checked_in_the_use_case_layer_only() {
+    let web_manifest = read(&root().join("crates/poles-web/Cargo.toml"));
+    assert!(
+        !web_manifest.contains("poles-store"),
+        "poles-web must not depend on poles-store"
+    );
+    for krate in ["poles-store", "poles-web"] {
+        let dir = root().join("crates").join(krate).join("src");
+        for (p, src) in sources(&dir) {
+            let code = code_only(&src);
+            for needle in [
+                "Denied {",
+                "StoreError::Denied",
+                "actor.grants",
+                "g.role ==",
+            ] {
+                assert!(
+                    !code.contains(needle),
+                    "{krate}/{}: `{needle}` — permission checks belong to poles-app",
+                    p.display()
+                );
+            }
+            assert!(
+                !code.contains("poles_store"),
+                "{krate}/{}: the web layer reaches the store",
+                p.display()
+            );
+        }
+    }
+}
+
+/// The store stores: it never runs a rules engine (eligibility, aid, relief caps, the
+/// simulator, the optimiser); the use cases do.
+#[test]
+fn the_store_calls_no_engine() {
+    let dir = root().join("crates/poles-store/src");
+    for (p, src) in sources(&dir) {
+        let code = code_only(&src);
+        for needle in [
+            "calls::eligibility(",
+            "calls::aid(",
+            "check_cap(",
+            "relief::simulate(",
+            "optimise::",
+        ] {
+            assert!(
+                !code.contains(needle),
+                "poles-store/{}: calls the engine ({needle})",
+                p.display()
+            );
+        }
+    }
+}

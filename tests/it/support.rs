@@ -118,12 +118,14 @@ pub fn spawn_full(
                 .expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("addr"));
             tx.send((base, url)).expect("send addr");
-            let auth = poles_web::auth::AuthConfig {
-                secure_cookies,
+            let config = poles_app::Config {
                 policy,
+                search_per_minute,
             };
-            let mut state = poles_web::AppState::with_auth(db, auth);
-            state.search_per_minute = search_per_minute;
+            let state = poles_web::AppState::new(
+                poles_app::App::new(db, config),
+                poles_web::AuthConfig { secure_cookies },
+            );
             let app = poles_web::router(state);
             axum::serve(
                 listener,

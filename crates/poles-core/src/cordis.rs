@@ -90,24 +90,15 @@ pub fn parse_amount_cents(raw: &str) -> Result<Option<i64>, String> {
     Ok(Some(if neg { -cents } else { cents }))
 }
 
-/// Accepts `YYYY-MM-DD` with a plausible month and day; empty is `Ok(None)`.
+/// Accepts a `YYYY-MM-DD` date that exists ([`crate::Date`]); empty is `Ok(None)`.
 pub fn parse_date(raw: &str) -> Result<Option<String>, String> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    let b = s.as_bytes();
-    let ok = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && s[0..4].parse::<u32>().is_ok()
-        && matches!(s[5..7].parse::<u32>(), Ok(1..=12))
-        && matches!(s[8..10].parse::<u32>(), Ok(1..=31));
-    if ok {
-        Ok(Some(s.to_string()))
-    } else {
-        Err(format!("{raw:?} is not a YYYY-MM-DD date"))
-    }
+    crate::Date::parse("date", s)
+        .map(|d| Some(d.to_string()))
+        .map_err(|e| e.reason)
 }
 
 fn tsv_reader<R: Read>(r: R) -> csv::Reader<R> {

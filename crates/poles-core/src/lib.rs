@@ -5,12 +5,15 @@
 pub mod auth;
 pub mod calls;
 pub mod cordis;
+pub mod date;
 pub mod geo;
 pub mod model;
 pub mod optimise;
 pub mod relief;
+pub mod status;
 pub mod text;
 pub mod totp;
 pub mod types;
 
+pub use date::Date;
 pub use types::*;

@@ -1,8 +1,9 @@
 //! Read models of the registry: what the atlas pages and the JSON API show. Serialisable and
 //! described for OpenAPI; filled by the store, rendered by the web layer.
 
-use crate::{LabelStatus, Money, OrgKind, Tier};
-use serde::Serialize;
+use crate::status::ProjectRole;
+use crate::{Date, LabelStatus, Money, OrgKind, Tier};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A list page: the rows asked for and how many match in all.
@@ -57,9 +58,9 @@ pub struct Alias {
 pub struct Label {
     pub tier: Option<Tier>,
     pub status: LabelStatus,
-    pub decision_date: Option<String>,
-    pub valid_from: Option<String>,
-    pub valid_until: Option<String>,
+    pub decision_date: Option<Date>,
+    pub valid_from: Option<Date>,
+    pub valid_until: Option<Date>,
     pub legal_act: Option<String>,
     pub note: Option<String>,
     pub source: String,
@@ -72,7 +73,7 @@ pub struct Member {
     pub kind: OrgKind,
     pub country: Option<String>,
     pub role: String,
-    pub since: Option<String>,
+    pub since: Option<Date>,
     pub source: String,
     pub quote: Option<String>,
 }
@@ -95,7 +96,7 @@ pub struct Partnership {
     pub a: Party,
     pub b: Party,
     pub kind: String,
-    pub start_date: Option<String>,
+    pub start_date: Option<Date>,
     pub scope: Option<String>,
     pub source: String,
 }
@@ -104,7 +105,7 @@ pub struct Partnership {
 pub struct NewsItem {
     pub id: i64,
     pub cluster: Option<String>,
-    pub published_on: Option<String>,
+    pub published_on: Option<Date>,
     pub title_en: String,
     pub title_fr: String,
     pub body_en: Option<String>,
@@ -191,8 +192,8 @@ pub struct ProjectSummary {
     pub acronym: String,
     pub title: Option<String>,
     pub programme: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
     pub total_cost: Option<Money>,
     pub public_funding: Option<Money>,
     pub partners: i64,
@@ -204,8 +205,7 @@ pub struct ProjectPartner {
     pub name: String,
     pub kind: OrgKind,
     pub country: Option<String>,
-    /// `coordinator` or `partner`.
-    pub role: String,
+    pub role: ProjectRole,
     pub cost: Option<Money>,
     pub funding: Option<Money>,
 }
@@ -221,8 +221,8 @@ pub struct ProjectDetail {
     pub topic_title: Option<String>,
     pub funding_scheme: Option<String>,
     pub status: Option<String>,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
     pub total_cost: Option<Money>,
     pub public_funding: Option<Money>,
     pub source: String,
@@ -237,8 +237,8 @@ pub struct Figure {
     pub label_en: String,
     pub label_fr: String,
     pub amount: Money,
-    pub period_start: Option<String>,
-    pub period_end: Option<String>,
+    pub period_start: Option<Date>,
+    pub period_end: Option<Date>,
     /// `year` (per year of the period) or `period` (over the whole period).
     pub per: String,
     pub funder: Option<String>,
@@ -252,6 +252,7 @@ pub struct Event {
     pub id: i64,
     pub name_en: String,
     pub name_fr: String,
+    /// `YYYY-MM-DD`, or `YYYY-MM` when the source gives only the month.
     pub starts_on: Option<String>,
     pub place: Option<String>,
     pub description_en: Option<String>,
@@ -267,6 +268,7 @@ pub struct Survey {
     pub population_en: Option<String>,
     pub population_fr: Option<String>,
     pub pollster: Option<String>,
+    /// `YYYY-MM-DD`, or `YYYY-MM` when the source gives only the month.
     pub conducted: Option<String>,
     pub source: String,
 }
@@ -376,4 +378,11 @@ pub struct Call {
     pub funders: Vec<CallFunder>,
     pub criteria: Vec<Criterion>,
     pub source: String,
+}
+
+/// An amount proposed or decided for one funder of a call.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FundingLine {
+    pub funder: String,
+    pub amount_cents: i64,
 }

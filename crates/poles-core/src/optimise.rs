@@ -27,6 +27,7 @@ pub struct Candidate {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = OptimiserEnvelope)]
 pub struct Envelope {
     pub funder: String,
     /// What is left to commit, cents.

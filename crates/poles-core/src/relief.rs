@@ -28,6 +28,7 @@ pub fn value_at<'a>(series: &'a [Dated], date: &str) -> Option<&'a Dated> {
 
 /// A figure with its source and how sure it is (`C`, `K`, `U`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(as = ReliefFigure)]
 pub struct Figure {
     pub value: i64,
     pub source: String,
@@ -347,23 +348,15 @@ impl ReliefRules {
     }
 }
 
-/// `YYYY-MM-DD` → (year, month, day), checked.
+/// `YYYY-MM-DD` → (year, month, day), for a date that exists ([`crate::Date`]).
 pub fn parse_date(s: &str) -> Option<(i64, i64, i64)> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    if !s
-        .bytes()
-        .enumerate()
-        .all(|(k, c)| k == 4 || k == 7 || c.is_ascii_digit())
-    {
-        return None;
-    }
-    let y: i64 = s[0..4].parse().ok()?;
-    let m: i64 = s[5..7].parse().ok()?;
-    let d: i64 = s[8..10].parse().ok()?;
-    ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
+    crate::Date::parse("date", s).ok().map(|d| {
+        (
+            i64::from(d.year()),
+            i64::from(d.month()),
+            i64::from(d.day()),
+        )
+    })
 }
 
 /// How big the company is, as it declares itself.

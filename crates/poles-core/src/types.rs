@@ -142,6 +142,12 @@ macro_rules! string_enum {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
         }
+
+        /// For rows: a stored value that is not one of the names is refused, never defaulted.
+        impl TryFrom<String> for $name {
+            type Error = FieldError;
+            fn try_from(s: String) -> Result<Self, Self::Error> { $name::parse(stringify!($name), &s) }
+        }
     };
 }
 

@@ -4,14 +4,13 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{fmt_unix, i, now_unix, now_utc, os, random_hex, s, sha256_hex};
+use crate::util::{fmt_unix, now_unix, now_utc, parsed, random_hex, sha256_hex};
 use crate::Db;
-use poles_core::auth::{
-    Actor, AuthMethod, Email, Grant, NewPassword, Role, SelfService, UserAdmin,
-};
+use poles_core::auth::{Actor, AuthMethod, Email, Grant, NewPassword, Role};
+use poles_core::status::UserStatus;
 use poles_core::{totp, FieldError};
 use serde::Serialize;
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use utoipa::ToSchema;
 
 /// Session and throttling settings. Security settings, not programme rules: defaults here,
@@ -83,8 +82,7 @@ pub struct User {
     pub id: i64,
     pub email: String,
     pub display_name: Option<String>,
-    /// `active`, `disabled` or `erased`.
-    pub status: String,
+    pub status: UserStatus,
     pub totp_enabled: bool,
     pub created_at: String,
     pub grants: Vec<Grant>,
@@ -92,46 +90,65 @@ pub struct User {
 }
 
 async fn grants_of(db: &Db, user_id: i64) -> Result<Vec<Grant>> {
-    sqlx::query("SELECT role, scope FROM role_grants WHERE user_id = $1 ORDER BY role, scope")
-        .bind(user_id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| Ok(Grant::parse(&s(r, "role")?, Some(&s(r, "scope")?))?))
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT role, scope FROM role_grants WHERE user_id = $1 ORDER BY role, scope",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|(role, scope)| {
+            Grant::parse(role, Some(scope))
+                .map_err(|e| StoreError::Data(format!("stored role grant: {e}")))
+        })
         .collect()
 }
 
-async fn user_from_row(db: &Db, r: &AnyRow) -> Result<User> {
-    let id = i(r, "id")?;
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    display_name: Option<String>,
+    status: String,
+    totp_enabled: i64,
+    created_at: String,
+    version: i64,
+}
+
+const USER_COLS: &str = "id, email, display_name, status, totp_enabled, created_at, version";
+
+async fn user_from_row(db: &Db, r: UserRow) -> Result<User> {
     Ok(User {
-        id,
-        email: s(r, "email")?,
-        display_name: os(r, "display_name")?,
-        status: s(r, "status")?,
-        totp_enabled: i(r, "totp_enabled")? != 0,
-        created_at: s(r, "created_at")?,
-        grants: grants_of(db, id).await?,
-        version: i(r, "version")?,
+        id: r.id,
+        email: r.email,
+        display_name: r.display_name,
+        status: parsed(r.status)?,
+        totp_enabled: crate::util::flag(r.totp_enabled),
+        created_at: r.created_at,
+        grants: grants_of(db, r.id).await?,
+        version: r.version,
     })
 }
 
 pub async fn user(db: &Db, id: i64) -> Result<Option<User>> {
-    match sqlx::query("SELECT * FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-    {
-        Some(r) => Ok(Some(user_from_row(db, &r).await?)),
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    match row {
+        Some(r) => Ok(Some(user_from_row(db, r).await?)),
         None => Ok(None),
     }
 }
 
-pub async fn list_users(db: &Db, _cap: &UserAdmin) -> Result<Vec<User>> {
-    let rows = sqlx::query("SELECT * FROM users ORDER BY email")
-        .fetch_all(&db.pool)
-        .await?;
+pub async fn list_users(db: &Db) -> Result<Vec<User>> {
+    let rows: Vec<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users ORDER BY email"))
+            .fetch_all(&db.pool)
+            .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows {
         out.push(user_from_row(db, r).await?);
     }
     Ok(out)
@@ -141,7 +158,7 @@ pub async fn list_users(db: &Db, _cap: &UserAdmin) -> Result<Vec<User>> {
 /// (`poles admin create-user`), which is audited as such.
 pub async fn create_user(
     db: &Db,
-    by: Option<&UserAdmin>,
+    by: Option<i64>,
     ctx: &Context,
     email: &Email,
     password: &NewPassword,
@@ -171,7 +188,7 @@ pub async fn create_user(
             .bind(g.role.as_str())
             .bind(g.scope.clone())
             .bind(now.clone())
-            .bind(by.map(|b| b.user_id))
+            .bind(by)
             .execute(&mut *tx)
             .await?;
     }
@@ -254,22 +271,18 @@ pub async fn login(
         Err(retry_after) => return Ok(Login::Throttled { retry_after }),
     };
     let now = now_unix();
-    let row = sqlx::query(
+    let row: Option<(i64, String, String, i64, Option<String>)> = sqlx::query_as(
         "SELECT id, password_hash, status, totp_enabled, totp_secret FROM users WHERE email = $1",
     )
     .bind(email_n.clone())
     .fetch_optional(&db.pool)
     .await?;
-    let (user_id, ok, totp_secret) = match &row {
-        Some(r) => {
-            let active = s(r, "status")? == "active";
-            let ok = verify_password(s(r, "password_hash")?, password.to_string()).await && active;
-            let secret = if i(r, "totp_enabled")? != 0 {
-                os(r, "totp_secret")?
-            } else {
-                None
-            };
-            (Some(i(r, "id")?), ok, secret)
+    let (user_id, ok, totp_secret) = match row {
+        Some((id, hash, status, totp_enabled, totp_secret)) => {
+            let active = parsed::<UserStatus>(status)? == UserStatus::Active;
+            let ok = verify_password(hash, password.to_string()).await && active;
+            let secret = if totp_enabled != 0 { totp_secret } else { None };
+            (Some(id), ok, secret)
         }
         None => {
             verify_password(DUMMY_HASH.to_string(), password.to_string()).await;
@@ -344,15 +357,15 @@ async fn reserve_attempt(
             "account" => policy.failures_per_account,
             _ => policy.failures_per_address,
         };
-        let r = sqlx::query(
+        let (n, first): (i64, Option<String>) = sqlx::query_as(
             "SELECT COUNT(*) AS n, MIN(at) AS first FROM auth_failures WHERE key = $1 AND at >= $2",
         )
         .bind(key.clone())
         .bind(since.clone())
         .fetch_one(&mut *tx)
         .await?;
-        if i(&r, "n")? >= limit {
-            let first = os(&r, "first")?.map(|f| parse_ts(&f)).unwrap_or(now);
+        if n >= limit {
+            let first = first.map(|f| parse_ts(&f)).unwrap_or(now);
             tx.rollback().await?;
             return Ok(Err((first + policy.failure_window_secs - now).max(1)));
         }
@@ -390,12 +403,12 @@ async fn release_attempt(db: &Db, ids: &[i64]) -> Result<()> {
 async fn reauthenticate(
     db: &Db,
     policy: &Policy,
-    me: &SelfService,
+    user_id: i64,
     ctx: &Context,
     password: &str,
 ) -> Result<bool> {
     let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .fetch_one(&db.pool)
         .await?;
     let keys = throttle_keys(&email, ctx);
@@ -410,7 +423,7 @@ async fn reauthenticate(
         }
     };
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .fetch_one(&db.pool)
         .await?;
     let ok = verify_password(hash, password.to_string()).await;
@@ -475,6 +488,16 @@ pub struct Session {
     pub id_hash: String,
 }
 
+#[derive(FromRow)]
+struct SessionRow {
+    user_id: i64,
+    csrf_token: String,
+    last_seen_at: String,
+    expires_at: String,
+    email: String,
+    status: String,
+}
+
 /// The session behind a cookie, if it is live: not expired, not idle too long, and its user
 /// still active. Touches it at most once a minute.
 pub async fn session(db: &Db, policy: &Policy, session_id: &str) -> Result<Option<Session>> {
@@ -482,7 +505,7 @@ pub async fn session(db: &Db, policy: &Policy, session_id: &str) -> Result<Optio
         return Ok(None);
     }
     let id_hash = sha256_hex(session_id);
-    let Some(r) = sqlx::query(
+    let Some(r) = sqlx::query_as::<_, SessionRow>(
         "SELECT s.user_id, s.csrf_token, s.last_seen_at, s.expires_at, u.email, u.status \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
     )
@@ -493,9 +516,9 @@ pub async fn session(db: &Db, policy: &Policy, session_id: &str) -> Result<Optio
         return Ok(None);
     };
     let now = now_unix();
-    let last_seen = parse_ts(&s(&r, "last_seen_at")?);
-    if s(&r, "status")? != "active"
-        || parse_ts(&s(&r, "expires_at")?) <= now
+    let last_seen = parse_ts(&r.last_seen_at);
+    if parsed::<UserStatus>(r.status)? != UserStatus::Active
+        || parse_ts(&r.expires_at) <= now
         || last_seen + policy.session_idle_secs <= now
     {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
@@ -511,10 +534,9 @@ pub async fn session(db: &Db, policy: &Policy, session_id: &str) -> Result<Optio
             .execute(&db.pool)
             .await?;
     }
-    let user_id = i(&r, "user_id")?;
     Ok(Some(Session {
-        actor: actor(db, user_id, s(&r, "email")?, AuthMethod::Session).await?,
-        csrf: s(&r, "csrf_token")?,
+        actor: actor(db, r.user_id, r.email, AuthMethod::Session).await?,
+        csrf: r.csrf_token,
         id_hash,
     }))
 }
@@ -553,25 +575,36 @@ pub struct SessionInfo {
 
 pub async fn sessions_of(
     db: &Db,
-    me: &SelfService,
+    user_id: i64,
     current_hash: Option<&str>,
 ) -> Result<Vec<SessionInfo>> {
-    sqlx::query("SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at DESC")
-        .bind(me.user_id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(SessionInfo {
-                created_at: s(r, "created_at")?,
-                last_seen_at: s(r, "last_seen_at")?,
-                expires_at: s(r, "expires_at")?,
-                ip: os(r, "ip")?,
-                user_agent: os(r, "user_agent")?,
-                current: Some(s(r, "id_hash")?.as_str()) == current_hash,
-            })
+    #[derive(FromRow)]
+    struct Row {
+        created_at: String,
+        last_seen_at: String,
+        expires_at: String,
+        ip: Option<String>,
+        user_agent: Option<String>,
+        id_hash: String,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT created_at, last_seen_at, expires_at, ip, user_agent, id_hash FROM sessions \
+         WHERE user_id = $1 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SessionInfo {
+            current: Some(r.id_hash.as_str()) == current_hash,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+            expires_at: r.expires_at,
+            ip: r.ip,
+            user_agent: r.user_agent,
         })
-        .collect()
+        .collect())
 }
 
 /// True when `password` is the user's current password (re-authentication before a
@@ -579,24 +612,24 @@ pub async fn sessions_of(
 pub async fn check_password(
     db: &Db,
     policy: &Policy,
-    me: &SelfService,
+    user_id: i64,
     ctx: &Context,
     password: &str,
 ) -> Result<bool> {
-    reauthenticate(db, policy, me, ctx, password).await
+    reauthenticate(db, policy, user_id, ctx, password).await
 }
 
 /// Changes one's password after checking the current one; every other session ends.
 pub async fn change_password(
     db: &Db,
     policy: &Policy,
-    me: &SelfService,
+    user_id: i64,
     ctx: &Context,
     current: &str,
     new: &NewPassword,
     keep_session: Option<&str>,
 ) -> Result<()> {
-    if !reauthenticate(db, policy, me, ctx, current).await? {
+    if !reauthenticate(db, policy, user_id, ctx, current).await? {
         return Err(FieldError::new("current_password", "is not your current password").into());
     }
     let new_hash = hash_password(new).await?;
@@ -604,11 +637,11 @@ pub async fn change_password(
     sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, version = version + 1 WHERE id = $3")
         .bind(new_hash)
         .bind(now_utc())
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-        .bind(me.user_id)
+        .bind(user_id)
         .bind(keep_session.unwrap_or("").to_string())
         .execute(&mut *tx)
         .await?;
@@ -618,7 +651,7 @@ pub async fn change_password(
         Event {
             action: "password.change",
             object_kind: "user",
-            object_ref: me.user_id.to_string(),
+            object_ref: user_id.to_string(),
             changes: serde_json::json!({"password": "changed"}),
             reason: None,
         },
@@ -674,19 +707,18 @@ pub async fn start_reset(
 pub async fn finish_reset(db: &Db, ctx: &Context, token: &str, new: &NewPassword) -> Result<()> {
     let hash = hash_password(new).await?;
     let mut tx = audit::begin_write(db).await?;
-    let row = sqlx::query(
+    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT user_id, expires_at, used_at FROM password_resets WHERE token_hash = $1",
     )
     .bind(sha256_hex(token))
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(r) = row else {
+    let Some((user_id, expires_at, used_at)) = row else {
         return Err(FieldError::new("token", "is unknown").into());
     };
-    if os(&r, "used_at")?.is_some() || parse_ts(&s(&r, "expires_at")?) <= now_unix() {
+    if used_at.is_some() || parse_ts(&expires_at) <= now_unix() {
         return Err(FieldError::new("token", "has expired or was already used").into());
     }
-    let user_id = i(&r, "user_id")?;
     sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
         .bind(now_utc())
         .bind(sha256_hex(token))
@@ -727,7 +759,7 @@ pub async fn finish_reset(db: &Db, ctx: &Context, token: &str, new: &NewPassword
 }
 
 /// An API token as its owner sees it (never the secret, which is shown once at creation).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
@@ -742,7 +774,7 @@ pub struct TokenInfo {
 
 pub async fn create_token(
     db: &Db,
-    me: &SelfService,
+    user_id: i64,
     ctx: &Context,
     name: &str,
     scope: &str,
@@ -757,7 +789,7 @@ pub async fn create_token(
     let secret = format!("pol_{}", random_hex(24));
     let mut tx = audit::begin_write(db).await?;
     let id: i64 = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, prefix, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
-        .bind(me.user_id)
+        .bind(user_id)
         .bind(name.to_string())
         .bind(sha256_hex(&secret))
         .bind(secret[..10].to_string())
@@ -781,32 +813,22 @@ pub async fn create_token(
     Ok((id, secret))
 }
 
-pub async fn tokens_of(db: &Db, me: &SelfService) -> Result<Vec<TokenInfo>> {
-    sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
-        .bind(me.user_id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(TokenInfo {
-                id: i(r, "id")?,
-                name: s(r, "name")?,
-                prefix: s(r, "prefix")?,
-                scope: s(r, "scope")?,
-                created_at: s(r, "created_at")?,
-                last_used_at: os(r, "last_used_at")?,
-                revoked_at: os(r, "revoked_at")?,
-            })
-        })
-        .collect()
+pub async fn tokens_of(db: &Db, user_id: i64) -> Result<Vec<TokenInfo>> {
+    Ok(sqlx::query_as::<_, TokenInfo>(
+        "SELECT id, name, prefix, scope, created_at, last_used_at, revoked_at FROM api_tokens \
+         WHERE user_id = $1 ORDER BY id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
 }
 
-pub async fn revoke_token(db: &Db, me: &SelfService, ctx: &Context, id: i64) -> Result<()> {
+pub async fn revoke_token(db: &Db, user_id: i64, ctx: &Context, id: i64) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now_utc())
         .bind(id)
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -835,27 +857,27 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
     if !secret.starts_with("pol_") || secret.len() > 100 {
         return Ok(None);
     }
-    let Some(r) = sqlx::query(
+    let row: Option<(i64, i64, String, Option<String>, String)> = sqlx::query_as(
         "SELECT t.id, t.user_id, t.scope, t.last_used_at, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.status = 'active'",
     )
     .bind(sha256_hex(secret))
     .fetch_optional(&db.pool)
-    .await?
-    else {
+    .await?;
+    let Some((id, user_id, scope, last_used_at, email)) = row else {
         return Ok(None);
     };
     // Touched at most once a minute, and never failing the request: it is a hint.
-    let stale = os(&r, "last_used_at")?.is_none_or(|t| now_unix() - parse_ts(&t) >= 60);
+    let stale = last_used_at.is_none_or(|t| now_unix() - parse_ts(&t) >= 60);
     if stale {
         let _ = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now_utc())
-            .bind(i(&r, "id")?)
+            .bind(id)
             .execute(&db.pool)
             .await;
     }
-    let mut a = actor(db, i(&r, "user_id")?, s(&r, "email")?, AuthMethod::Token).await?;
-    if s(&r, "scope")? == "read" {
+    let mut a = actor(db, user_id, email, AuthMethod::Token).await?;
+    if scope == "read" {
         a.grants.clear();
     }
     Ok(Some(a))
@@ -863,7 +885,7 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
 
 pub async fn grant_role(
     db: &Db,
-    cap: &UserAdmin,
+    admin_id: i64,
     ctx: &Context,
     user_id: i64,
     grant: &Grant,
@@ -882,7 +904,7 @@ pub async fn grant_role(
         .bind(grant.role.as_str())
         .bind(grant.scope.clone())
         .bind(now_utc())
-        .bind(cap.user_id)
+        .bind(admin_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -904,13 +926,7 @@ pub async fn grant_role(
     Ok(())
 }
 
-pub async fn revoke_role(
-    db: &Db,
-    _cap: &UserAdmin,
-    ctx: &Context,
-    user_id: i64,
-    grant: &Grant,
-) -> Result<()> {
+pub async fn revoke_role(db: &Db, ctx: &Context, user_id: i64, grant: &Grant) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let n = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope = $3")
         .bind(user_id)
@@ -941,7 +957,6 @@ pub async fn revoke_role(
 /// Disables or re-enables an account; disabling ends every session of the user at once.
 pub async fn set_disabled(
     db: &Db,
-    _cap: &UserAdmin,
     ctx: &Context,
     user_id: i64,
     disabled: bool,
@@ -991,14 +1006,14 @@ pub async fn set_disabled(
 }
 
 /// Starts enrolling a second factor: a new secret, not yet required until confirmed.
-pub async fn begin_totp(db: &Db, me: &SelfService) -> Result<String> {
+pub async fn begin_totp(db: &Db, user_id: i64) -> Result<String> {
     use rand::RngCore;
     let mut key = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut key);
     let secret = totp::base32_encode(&key);
     let n = sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enabled = 0")
         .bind(secret.clone())
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&db.pool)
         .await?
         .rows_affected();
@@ -1009,9 +1024,9 @@ pub async fn begin_totp(db: &Db, me: &SelfService) -> Result<String> {
 }
 
 /// Confirms the second factor with a first code; from then on it is required at login.
-pub async fn enable_totp(db: &Db, me: &SelfService, ctx: &Context, code: &str) -> Result<()> {
+pub async fn enable_totp(db: &Db, user_id: i64, ctx: &Context, code: &str) -> Result<()> {
     let secret: Option<String> = sqlx::query_scalar("SELECT totp_secret FROM users WHERE id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .fetch_one(&db.pool)
         .await?;
     let ok = secret
@@ -1023,7 +1038,7 @@ pub async fn enable_totp(db: &Db, me: &SelfService, ctx: &Context, code: &str) -
     }
     let mut tx = audit::begin_write(db).await?;
     sqlx::query("UPDATE users SET totp_enabled = 1, version = version + 1 WHERE id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     audit::append(
@@ -1032,7 +1047,7 @@ pub async fn enable_totp(db: &Db, me: &SelfService, ctx: &Context, code: &str) -
         Event {
             action: "totp.enable",
             object_kind: "user",
-            object_ref: me.user_id.to_string(),
+            object_ref: user_id.to_string(),
             changes: serde_json::json!({"totp_enabled": {"before": false, "after": true}}),
             reason: None,
         },
@@ -1044,28 +1059,29 @@ pub async fn enable_totp(db: &Db, me: &SelfService, ctx: &Context, code: &str) -
 
 /// Everything the platform holds about a user: account, roles, sessions, tokens, and the
 /// audit rows they caused.
-pub async fn personal_data(db: &Db, me: &SelfService) -> Result<serde_json::Value> {
-    let u = user(db, me.user_id)
+pub async fn personal_data(db: &Db, user_id: i64) -> Result<serde_json::Value> {
+    let u = user(db, user_id)
         .await?
         .ok_or(StoreError::NotFound("user"))?;
-    let sessions = sessions_of(db, me, None).await?;
-    let tokens = tokens_of(db, me).await?;
-    let events: Vec<serde_json::Value> = sqlx::query(
+    let sessions = sessions_of(db, user_id, None).await?;
+    let tokens = tokens_of(db, user_id).await?;
+    let rows: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT a.id, a.at, a.action, a.object_kind, a.object_ref, p.ip FROM audit_log a \
          LEFT JOIN audit_personal p ON p.audit_id = a.id WHERE a.actor_id = $1 ORDER BY a.id",
     )
-    .bind(me.user_id)
+    .bind(user_id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(serde_json::json!({
-            "id": i(r, "id")?, "at": s(r, "at")?, "action": s(r, "action")?,
-            "object": format!("{} {}", s(r, "object_kind")?, s(r, "object_ref")?),
-            "ip": os(r, "ip")?,
-        }))
-    })
-    .collect::<Result<_>>()?;
+    .await?;
+    let events: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|(id, at, action, kind, reference, ip)| {
+            serde_json::json!({
+                "id": id, "at": at, "action": action,
+                "object": format!("{kind} {reference}"),
+                "ip": ip,
+            })
+        })
+        .collect();
     Ok(serde_json::json!({
         "account": u, "sessions": sessions, "api_tokens": tokens, "audit_events": events,
         "exported_at": now_utc(),
@@ -1075,28 +1091,28 @@ pub async fn personal_data(db: &Db, me: &SelfService) -> Result<serde_json::Valu
 /// Erases a user's personal data: the account is pseudonymised, sessions and tokens go, and
 /// the personal part of their audit rows is cleared. The chain itself (which holds no
 /// personal data) stays whole and verifiable.
-pub async fn erase(db: &Db, me: &SelfService, ctx: &Context) -> Result<()> {
+pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let pseudonym = format!("erased-{}@invalid", me.user_id);
+    let pseudonym = format!("erased-{}@invalid", user_id);
     sqlx::query("UPDATE users SET email = $1, display_name = NULL, password_hash = '!', status = 'erased', totp_secret = NULL, totp_enabled = 0, version = version + 1 WHERE id = $2")
         .bind(pseudonym)
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM api_tokens WHERE user_id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM role_grants WHERE user_id = $1")
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE audit_personal SET actor_email = NULL, ip = NULL WHERE audit_id IN (SELECT id FROM audit_log WHERE actor_id = $1)")
-        .bind(me.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     let mut ctx = ctx.clone();
@@ -1108,7 +1124,7 @@ pub async fn erase(db: &Db, me: &SelfService, ctx: &Context) -> Result<()> {
         Event {
             action: "user.erase",
             object_kind: "user",
-            object_ref: me.user_id.to_string(),
+            object_ref: user_id.to_string(),
             changes: serde_json::json!({"personal_data": "erased"}),
             reason: Some("erasure requested by the user".into()),
         },

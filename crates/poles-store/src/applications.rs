@@ -1,23 +1,25 @@
-//! Applications to calls: drafting by the lead organisation, partners invited and accepting,
-//! budgets and R&D location per partner, labelling requests and the clusters' decisions,
-//! and submission, which checks the rules and freezes the call's rule set. Every write takes
-//! the capability that allows it and leaves its audit row.
+//! Applications to calls, stored: drafts, partners invited and answering, budgets and R&D
+//! location per partner, labelling requests and the clusters' decisions, and submission,
+//! which keeps the eligibility checked by the use case and freezes the call's rule set.
+//! Storage only: who may write is decided by the use-case layer, which also runs the rules;
+//! the state guards that must hold under the write lock (still a draft, the call still
+//! open, the version read still current) stay here. Every write leaves its audit row.
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{i, now_utc, oi, os, s, text, today};
+use crate::util::{i, now_utc, oi, os, s, today};
 use crate::Db;
-use poles_core::auth::{ApplicantFor, Denied, LabellingDecision};
-use poles_core::calls::{self, Aid, Costs, Eligibility, Labelling, Partner, ProjectFacts, RuleSet};
+use poles_core::calls::{Costs, Eligibility, RuleSet};
 use poles_core::{FieldError, OrgKind};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct NewApplication {
+/// A new draft as checked by the use case: texts trimmed, empty ones absent.
+#[derive(Debug, Clone)]
+pub struct Draft {
     pub acronym: String,
     pub title: String,
     pub summary_fr: Option<String>,
@@ -57,10 +59,10 @@ pub struct LabellingRequest {
     pub decided_on: Option<String>,
 }
 
-/// An application with its consortium, labels and — computed live from the call's rules —
-/// its eligibility and aid.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Application {
+/// An application as stored, with its consortium, labels, and the rule set and deadline of
+/// its call (from which the use case computes its eligibility and aid).
+#[derive(Debug, Clone)]
+pub struct ApplicationRecord {
     pub id: i64,
     pub call: String,
     pub call_deadline: Option<String>,
@@ -76,11 +78,18 @@ pub struct Application {
     pub submitted_at: Option<String>,
     pub partners: Vec<ApplicationPartner>,
     pub labellings: Vec<LabellingRequest>,
-    pub eligibility: Eligibility,
-    pub aid: Aid,
+    /// The rule set of the call.
+    pub rules: RuleSet,
     /// As checked at submission, kept unchanged.
     pub eligibility_at_submission: Option<serde_json::Value>,
     pub version: i64,
+}
+
+/// Who acts in a write on an application: the user and the organisation they act for.
+#[derive(Debug, Clone, Copy)]
+pub struct Acting {
+    pub user_id: i64,
+    pub organisation_id: i64,
 }
 
 /// The call of an application and whether it is still open today.
@@ -97,22 +106,9 @@ async fn open_call(tx: &mut Transaction<'static, Any>, call_id: i64) -> Result<(
     Ok(())
 }
 
-pub async fn create(
-    db: &Db,
-    cap: &ApplicantFor,
-    ctx: &Context,
-    call: &str,
-    a: &NewApplication,
-) -> Result<i64> {
-    let acronym = text("acronym", &Some(a.acronym.clone()), 40)?
-        .ok_or_else(|| FieldError::new("acronym", "is required"))?;
-    let title = text("title", &Some(a.title.clone()), 300)?
-        .ok_or_else(|| FieldError::new("title", "is required"))?;
-    if let Some(m) = a.duration_months {
-        if !(1..=120).contains(&m) {
-            return Err(FieldError::new("duration_months", "must be 1 to 120").into());
-        }
-    }
+/// Starts a draft to an open call, led by `by`'s organisation.
+pub async fn create(db: &Db, by: &Acting, ctx: &Context, call: &str, a: &Draft) -> Result<i64> {
+    let (acronym, title) = (a.acronym.clone(), a.title.clone());
     let mut tx = audit::begin_write(db).await?;
     let call_id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
         .bind(call.to_string())
@@ -121,7 +117,7 @@ pub async fn create(
         .ok_or(StoreError::NotFound("call"))?;
     open_call(&mut tx, call_id).await?;
     let kind: String = sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
-        .bind(cap.organisation_id)
+        .bind(by.organisation_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("organisation"))?;
@@ -132,18 +128,18 @@ pub async fn create(
     .bind(call_id)
     .bind(acronym.clone())
     .bind(title.clone())
-    .bind(text("summary_fr", &a.summary_fr, 5000)?)
-    .bind(text("summary_en", &a.summary_en, 5000)?)
-    .bind(text("keywords", &a.keywords, 500)?)
+    .bind(a.summary_fr.clone())
+    .bind(a.summary_en.clone())
+    .bind(a.keywords.clone())
     .bind(a.duration_months)
-    .bind(cap.organisation_id)
-    .bind(cap.user_id)
+    .bind(by.organisation_id)
+    .bind(by.user_id)
     .bind(now_utc())
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO application_partners (application_id, organisation_id, role, invitation, declared_kind) VALUES ($1, $2, 'lead', 'accepted', $3)")
         .bind(id)
-        .bind(cap.organisation_id)
+        .bind(by.organisation_id)
         .bind(kind)
         .execute(&mut *tx)
         .await?;
@@ -151,7 +147,7 @@ pub async fn create(
         action: "application.create",
         object_kind: "application",
         object_ref: id.to_string(),
-        changes: json!({"application": {"before": null, "after": {"call": call, "acronym": acronym, "title": title, "lead": cap.organisation_id}}}),
+        changes: json!({"application": {"before": null, "after": {"call": call, "acronym": acronym, "title": title, "lead": by.organisation_id}}}),
         reason: None,
     })
     .await?;
@@ -170,22 +166,25 @@ pub async fn lead_of(db: &Db, id: i64) -> Result<Option<i64>> {
 }
 
 /// Who is involved in an application, to decide who may read it: its organisations, the
-/// clusters asked to label it, its assigned reviewers.
+/// clusters asked to label it, its assigned reviewers, the regions where its partners do
+/// their R&D, and the funders of its call.
 pub struct Participants {
     pub organisations: Vec<i64>,
     pub clusters: Vec<String>,
     pub reviewers: Vec<i64>,
+    pub rd_regions: Vec<String>,
+    pub funders: Vec<String>,
 }
 
 pub async fn participants(db: &Db, id: i64) -> Result<Option<Participants>> {
-    if sqlx::query("SELECT 1 FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
-        .is_none()
-    {
+    let Some(call_id) =
+        sqlx::query_scalar::<_, i64>("SELECT call_id FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
+    else {
         return Ok(None);
-    }
+    };
     let orgs: Vec<i64> = sqlx::query_scalar(
         "SELECT organisation_id FROM application_partners WHERE application_id = $1",
     )
@@ -201,10 +200,24 @@ pub async fn participants(db: &Db, id: i64) -> Result<Option<Participants>> {
             .bind(id)
             .fetch_all(&db.pool)
             .await?;
+    let rd_regions: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT cm.region_code FROM application_partners p JOIN communes cm ON cm.code = p.rd_commune \
+         WHERE p.application_id = $1 AND p.invitation <> 'declined' ORDER BY cm.region_code",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    let funders: Vec<String> =
+        sqlx::query_scalar("SELECT funder FROM call_funders WHERE call_id = $1 ORDER BY funder")
+            .bind(call_id)
+            .fetch_all(&db.pool)
+            .await?;
     Ok(Some(Participants {
         organisations: orgs,
         clusters,
         reviewers,
+        rd_regions,
+        funders,
     }))
 }
 
@@ -229,7 +242,7 @@ pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
             proposed_by: i(r, "proposed_by")?,
             lines: lines
                 .into_iter()
-                .map(|(funder, amount_cents)| crate::selection::FundingLine {
+                .map(|(funder, amount_cents)| poles_core::model::FundingLine {
                     funder,
                     amount_cents,
                 })
@@ -246,45 +259,17 @@ pub struct Proposal {
     pub approvals: i64,
     pub approvals_needed: i64,
     pub proposed_by: i64,
-    pub lines: Vec<crate::selection::FundingLine>,
+    pub lines: Vec<poles_core::model::FundingLine>,
 }
 
-async fn rule_set_of(db: &Db, call_id: i64) -> Result<(RuleSet, String, Option<String>)> {
-    let r = sqlx::query("SELECT r.id, r.body, c.deadline FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.id = $1")
+async fn rule_set_of(db: &Db, call_id: i64) -> Result<(RuleSet, Option<String>)> {
+    let r = sqlx::query("SELECT r.body, c.deadline FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.id = $1")
         .bind(call_id)
         .fetch_one(&db.pool)
         .await?;
     let rules: RuleSet =
         serde_json::from_str(&s(&r, "body")?).map_err(|e| StoreError::Data(e.to_string()))?;
-    Ok((rules, s(&r, "id")?, os(&r, "deadline")?))
-}
-
-fn facts(partners: &[ApplicationPartner], labellings: &[LabellingRequest]) -> ProjectFacts {
-    ProjectFacts {
-        partners: partners
-            .iter()
-            .filter(|p| p.invitation != "declined")
-            .map(|p| Partner {
-                name: p.name.clone(),
-                kind: p.declared_kind,
-                independent: p.independent,
-                lead: p.role == "lead",
-                costs: p.costs.clone(),
-                in_labelling_territory: p.in_labelling_territory,
-                in_lead_territory: p.in_lead_territory,
-                marginal_cost: p.marginal_cost,
-            })
-            .collect(),
-        labellings: labellings
-            .iter()
-            .map(|l| Labelling {
-                cluster: l.cluster.clone(),
-                lead: l.lead,
-                labelled: l.status == "labelled",
-                decided_on: l.decided_on.clone(),
-            })
-            .collect(),
-    }
+    Ok((rules, os(&r, "deadline")?))
 }
 
 async fn labellings(db: &Db, where_sql: &str, bind: i64) -> Result<Vec<LabellingRequest>> {
@@ -312,17 +297,8 @@ async fn labellings(db: &Db, where_sql: &str, bind: i64) -> Result<Vec<Labelling
     .collect()
 }
 
-/// The application as its readers see it; the caller has checked `ApplicationRead`.
-pub async fn get(
-    db: &Db,
-    _cap: &poles_core::auth::ApplicationRead,
-    id: i64,
-) -> Result<Option<Application>> {
-    load(db, id).await
-}
-
-/// The application, for store code whose caller holds a capability that covers it.
-pub(crate) async fn load(db: &Db, id: i64) -> Result<Option<Application>> {
+/// The application as stored, with its call's rule set and deadline.
+pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
     let Some(r) = sqlx::query("SELECT a.*, c.slug AS call_slug FROM applications a JOIN calls c ON c.id = a.call_id WHERE a.id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
@@ -361,12 +337,11 @@ pub(crate) async fn load(db: &Db, id: i64) -> Result<Option<Application>> {
     })
     .collect::<Result<Vec<_>>>()?;
     let labels = labellings(db, "l.application_id = $1", id).await?;
-    let (rules, _, deadline) = rule_set_of(db, i(&r, "call_id")?).await?;
-    let f = facts(&partners, &labels);
-    Ok(Some(Application {
+    let (rules, deadline) = rule_set_of(db, i(&r, "call_id")?).await?;
+    Ok(Some(ApplicationRecord {
         id,
         call: s(&r, "call_slug")?,
-        call_deadline: deadline.clone(),
+        call_deadline: deadline,
         acronym: s(&r, "acronym")?,
         title: s(&r, "title")?,
         summary_fr: os(&r, "summary_fr")?,
@@ -377,8 +352,7 @@ pub(crate) async fn load(db: &Db, id: i64) -> Result<Option<Application>> {
         status: s(&r, "status")?,
         consortium_agreement: s(&r, "consortium_agreement")?,
         submitted_at: os(&r, "submitted_at")?,
-        eligibility: calls::eligibility(&rules, &f, deadline.as_deref()),
-        aid: calls::aid(&rules, &f),
+        rules,
         eligibility_at_submission: os(&r, "eligibility_at_submission")?
             .and_then(|e| serde_json::from_str(&e).ok()),
         partners,
@@ -387,27 +361,14 @@ pub(crate) async fn load(db: &Db, id: i64) -> Result<Option<Application>> {
     }))
 }
 
-/// The application row a write needs, checked: it exists, is a draft, and (for `lead`) the
-/// capability's organisation leads it.
-async fn draft(
-    tx: &mut Transaction<'static, Any>,
-    cap: &ApplicantFor,
-    id: i64,
-    lead: bool,
-) -> Result<i64> {
-    let r =
-        sqlx::query("SELECT call_id, lead_organisation_id, status FROM applications WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or(StoreError::NotFound("application"))?;
-    if lead && i(&r, "lead_organisation_id")? != cap.organisation_id {
-        return Err(Denied {
-            action: "lead",
-            object: format!("application {id}"),
-        }
-        .into());
-    }
+/// The call of an application a write changes, checked under the write lock: the
+/// application exists, is still a draft, and its call is still open.
+async fn draft(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
+    let r = sqlx::query("SELECT call_id, status FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound("application"))?;
     if s(&r, "status")? != "draft" {
         return Err(FieldError::new("status", "the application is no longer a draft").into());
     }
@@ -424,16 +385,10 @@ async fn bump(tx: &mut Transaction<'static, Any>, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// Invites a partner organisation (the lead does).
-pub async fn invite(
-    db: &Db,
-    cap: &ApplicantFor,
-    ctx: &Context,
-    id: i64,
-    organisation_id: i64,
-) -> Result<()> {
+/// Invites a partner organisation into a draft.
+pub async fn invite(db: &Db, ctx: &Context, id: i64, organisation_id: i64) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    draft(&mut tx, cap, id, true).await?;
+    draft(&mut tx, id).await?;
     let kind: String = sqlx::query_scalar("SELECT kind FROM organisations WHERE id = $1")
         .bind(organisation_id)
         .fetch_optional(&mut *tx)
@@ -475,37 +430,28 @@ pub async fn invite(
     Ok(())
 }
 
-/// A partner's answer to its invitation, with what it declares of itself.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct Answer {
+/// A partner's answer to its invitation, with what it declares of itself (its kind kept
+/// when absent).
+#[derive(Debug, Clone)]
+pub struct PartnerAnswer {
     pub accept: bool,
-    /// Its size or nature for the rules: `sme`, `mid_size`, `large_company`, `public_research`, …
-    pub declared_kind: Option<String>,
-    #[serde(default = "yes")]
+    pub declared_kind: Option<OrgKind>,
     pub independent: bool,
-    #[serde(default)]
     pub marginal_cost: bool,
 }
 
-fn yes() -> bool {
-    true
-}
-
-pub async fn answer(db: &Db, cap: &ApplicantFor, ctx: &Context, id: i64, a: &Answer) -> Result<()> {
-    let kind = a
-        .declared_kind
-        .as_deref()
-        .map(|k| OrgKind::parse("declared_kind", k))
-        .transpose()?;
+/// Records the answer of `by`'s organisation to its invitation.
+pub async fn answer(db: &Db, by: &Acting, ctx: &Context, id: i64, a: &PartnerAnswer) -> Result<()> {
+    let kind = a.declared_kind;
     let mut tx = audit::begin_write(db).await?;
-    draft(&mut tx, cap, id, false).await?;
+    draft(&mut tx, id).await?;
     let n = sqlx::query("UPDATE application_partners SET invitation = $1, declared_kind = COALESCE($2, declared_kind), independent = $3, marginal_cost = $4 WHERE application_id = $5 AND organisation_id = $6")
         .bind(if a.accept { "accepted" } else { "declined" })
         .bind(kind.map(|k| k.as_str()))
         .bind(i64::from(a.independent))
         .bind(i64::from(a.marginal_cost))
         .bind(id)
-        .bind(cap.organisation_id)
+        .bind(by.organisation_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -524,7 +470,7 @@ pub async fn answer(db: &Db, cap: &ApplicantFor, ctx: &Context, id: i64, a: &Ans
             },
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: json!({"partner": cap.organisation_id, "declared_kind": kind}),
+            changes: json!({"partner": by.organisation_id, "declared_kind": kind}),
             reason: None,
         },
     )
@@ -533,42 +479,26 @@ pub async fn answer(db: &Db, cap: &ApplicantFor, ctx: &Context, id: i64, a: &Ans
     Ok(())
 }
 
-/// A partner's budget and where its R&D is done.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct Budget {
+/// A partner's budget (costs checked by the use case) and where its R&D is done.
+#[derive(Debug, Clone)]
+pub struct PartnerBudget {
     pub costs: Costs,
-    /// INSEE code of the commune where the R&D is done.
+    /// INSEE code of the commune where the R&D is done (checked here against the communes).
     pub rd_commune: Option<String>,
-    #[serde(default)]
     pub in_labelling_territory: bool,
-    #[serde(default)]
     pub in_lead_territory: bool,
 }
 
-/// Sets a partner's budget: the partner itself, or the lead for any partner.
+/// Sets a partner's budget.
 pub async fn set_budget(
     db: &Db,
-    cap: &ApplicantFor,
     ctx: &Context,
     id: i64,
     organisation_id: i64,
-    b: &Budget,
+    b: &PartnerBudget,
 ) -> Result<()> {
-    for (field, v) in [
-        ("costs.staff", b.costs.staff),
-        ("costs.equipment", b.costs.equipment),
-        ("costs.subcontracting", b.costs.subcontracting),
-        ("costs.overheads", b.costs.overheads),
-    ] {
-        if !(0..=10_000_000_000_000).contains(&v) {
-            return Err(
-                FieldError::new(field, "must be between 0 and 100 billion (in cents)").into(),
-            );
-        }
-    }
     let mut tx = audit::begin_write(db).await?;
-    let lead = cap.organisation_id != organisation_id;
-    draft(&mut tx, cap, id, lead).await?;
+    draft(&mut tx, id).await?;
     if let Some(c) = &b.rd_commune {
         if sqlx::query("SELECT 1 FROM communes WHERE code = $1")
             .bind(c.clone())
@@ -607,17 +537,16 @@ pub async fn set_budget(
     Ok(())
 }
 
-/// Asks a cluster to label the project (the lead does); one lead cluster at most.
+/// Asks a cluster to label the project; one lead cluster at most.
 pub async fn request_labelling(
     db: &Db,
-    cap: &ApplicantFor,
     ctx: &Context,
     id: i64,
     cluster: &str,
     lead: bool,
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    draft(&mut tx, cap, id, true).await?;
+    draft(&mut tx, id).await?;
     let cluster_id: i64 = sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
         .bind(cluster.to_string())
         .fetch_optional(&mut *tx)
@@ -677,30 +606,26 @@ pub async fn request_labelling(
     Ok(())
 }
 
-/// A cluster committee's decision.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct Decision {
+/// A cluster committee's decision as checked by the use case.
+#[derive(Debug, Clone)]
+pub struct LabelDecision {
     pub labelled: bool,
     pub reasons: Option<String>,
     /// The committee's date, `YYYY-MM-DD`; today when absent.
     pub decided_on: Option<String>,
 }
 
-/// Records a cluster's decision; it must come by the call's deadline.
+/// Records a cluster's decision, taken by `user_id`; it must come by the call's deadline.
 pub async fn decide_labelling(
     db: &Db,
-    cap: &LabellingDecision,
+    cluster: &str,
+    user_id: i64,
     ctx: &Context,
     id: i64,
-    d: &Decision,
+    d: &LabelDecision,
 ) -> Result<()> {
-    let decided_on = match d.decided_on.as_deref().filter(|x| !x.is_empty()) {
-        Some(x) => poles_core::cordis::parse_date(x)
-            .map_err(|e| FieldError::new("decided_on", e))?
-            .unwrap_or_else(today),
-        None => today(),
-    };
-    let reasons = text("reasons", &d.reasons, 5000)?;
+    let decided_on = d.decided_on.clone().unwrap_or_else(today);
+    let reasons = d.reasons.clone();
     let mut tx = audit::begin_write(db).await?;
     let row = sqlx::query(
         "SELECT l.cluster_id, c.deadline FROM labelling_requests l JOIN clusters k ON k.id = l.cluster_id \
@@ -708,7 +633,7 @@ pub async fn decide_labelling(
          WHERE l.application_id = $1 AND k.slug = $2",
     )
     .bind(id)
-    .bind(cap.cluster.clone())
+    .bind(cluster.to_string())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound("labelling request"))?;
@@ -725,7 +650,7 @@ pub async fn decide_labelling(
         .bind(if d.labelled { "labelled" } else { "refused" })
         .bind(reasons.clone())
         .bind(decided_on.clone())
-        .bind(cap.user_id)
+        .bind(user_id)
         .bind(id)
         .bind(i(&row, "cluster_id")?)
         .execute(&mut *tx)
@@ -742,7 +667,7 @@ pub async fn decide_labelling(
         "labelling_decision",
         format!(
             "Le pôle {} a {} le projet n° {id}.",
-            cap.cluster,
+            cluster,
             if d.labelled {
                 "labellisé"
             } else {
@@ -751,7 +676,7 @@ pub async fn decide_labelling(
         ),
         format!(
             "Cluster {} {} project #{id}.",
-            cap.cluster,
+            cluster,
             if d.labelled {
                 "labelled"
             } else {
@@ -772,7 +697,7 @@ pub async fn decide_labelling(
             },
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: json!({"cluster": cap.cluster, "decided_on": decided_on}),
+            changes: json!({"cluster": cluster, "decided_on": decided_on}),
             reason: reasons,
         },
     )
@@ -782,40 +707,35 @@ pub async fn decide_labelling(
 }
 
 /// A cluster's labelling requests, newest first.
-pub async fn requests_of_cluster(
-    db: &Db,
-    cap: &LabellingDecision,
-) -> Result<Vec<LabellingRequest>> {
+pub async fn requests_of_cluster(db: &Db, cluster: &str) -> Result<Vec<LabellingRequest>> {
     let cluster_id: i64 = sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
-        .bind(cap.cluster.clone())
+        .bind(cluster.to_string())
         .fetch_optional(&db.pool)
         .await?
         .ok_or(StoreError::NotFound("cluster"))?;
     labellings(db, "l.cluster_id = $1", cluster_id).await
 }
 
-/// Submits the application (the lead does): the call must be open and every invited partner
-/// must have answered. The rules are checked and kept with the application, and the call's
-/// rule set is frozen from then on.
+/// Submits the application: the call must be open and every invited partner must have
+/// answered. `eligibility`, checked by the use case on `version` of the application, is kept
+/// with it (a `Conflict` if the application changed since), and the call's rule set is
+/// frozen from then on.
 pub async fn submit(
     db: &Db,
-    cap: &ApplicantFor,
-    read: &poles_core::auth::ApplicationRead,
     ctx: &Context,
     id: i64,
-) -> Result<Eligibility> {
-    let current = get(db, read, id)
-        .await?
-        .ok_or(StoreError::NotFound("application"))?;
+    version: i64,
+    eligibility: &Eligibility,
+) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let call_id = draft(&mut tx, cap, id, true).await?;
+    let call_id = draft(&mut tx, id).await?;
     // The rules were checked on the version read before the lock: it must still be current.
-    let version: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1")
+    let current: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    if version != current.version {
-        return Err(StoreError::Conflict { current: version });
+    if current != version {
+        return Err(StoreError::Conflict { current });
     }
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM application_partners WHERE application_id = $1 AND invitation = 'invited'")
         .bind(id)
@@ -833,7 +753,7 @@ pub async fn submit(
         .fetch_one(&mut *tx)
         .await?;
     let snapshot =
-        serde_json::to_string(&current.eligibility).map_err(|e| StoreError::Data(e.to_string()))?;
+        serde_json::to_string(eligibility).map_err(|e| StoreError::Data(e.to_string()))?;
     sqlx::query("UPDATE applications SET status = 'submitted', submitted_at = $1, checked_rule_set_id = $2, eligibility_at_submission = $3, version = version + 1 WHERE id = $4")
         .bind(now_utc())
         .bind(rule_set_id.clone())
@@ -845,7 +765,7 @@ pub async fn submit(
         .bind(rule_set_id.clone())
         .execute(&mut *tx)
         .await?;
-    audit::append(&mut tx, ctx, Event { action: "application.submit", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "draft", "after": "submitted"}, "rule_set": rule_set_id, "eligible": current.eligibility.eligible}), reason: None }).await?;
+    audit::append(&mut tx, ctx, Event { action: "application.submit", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "draft", "after": "submitted"}, "rule_set": rule_set_id, "eligible": eligibility.eligible}), reason: None }).await?;
     tx.commit().await?;
-    Ok(current.eligibility)
+    Ok(())
 }

@@ -6,7 +6,7 @@
 use crate::error::{Result, StoreError};
 use crate::util::{i, now_utc, oi, os, s, sha256_hex};
 use crate::{Backend, Db};
-use poles_core::auth::{AuditRead, Role};
+use poles_core::auth::Role;
 use poles_core::model::Paged;
 use poles_core::Page;
 use serde::Serialize;
@@ -233,7 +233,7 @@ pub struct Filter {
     pub to: Option<String>,
 }
 
-pub async fn list(db: &Db, _cap: &AuditRead, f: &Filter, page: Page) -> Result<Paged<AuditRow>> {
+pub async fn list(db: &Db, f: &Filter, page: Page) -> Result<Paged<AuditRow>> {
     let mut conds = vec!["1 = 1".to_string()];
     let mut binds: Vec<String> = Vec::new();
     let mut push = |cond: &str, v: String| {

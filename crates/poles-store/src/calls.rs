@@ -1,7 +1,10 @@
-//! Calls for projects and their rule sets.
+//! Calls for projects and their rule sets, stored. Storage only: who may open or change a
+//! call, and whether what they send is valid, is decided by the use-case layer; the guards
+//! that must hold under the write lock (a rule set checked against a submission never
+//! changes, criteria already scored against stay) are kept here.
 
 use crate::error::{Result, StoreError};
-use crate::util::{date, i, now_utc, oi, os, s, Cell};
+use crate::util::{i, now_utc, oi, os, s, Cell};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::{Call, CallFunder, Criterion};
@@ -195,9 +198,10 @@ pub async fn get(db: &Db, slug: &str) -> Result<Option<Call>> {
     }
 }
 
-/// A new call, its rule set copied from an earlier call (then edited with `put_rule_set`).
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-pub struct NewCall {
+/// A new call as checked by the use case (dates as `YYYY-MM-DD`), its rule set, funders and
+/// criteria copied from an earlier call.
+#[derive(Debug, Clone)]
+pub struct CallDraft {
     pub slug: String,
     pub name_fr: String,
     pub name_en: String,
@@ -210,34 +214,14 @@ pub struct NewCall {
     pub source: String,
 }
 
-pub async fn create(
-    db: &Db,
-    cap: &poles_core::auth::SelectionOfficer,
-    ctx: &crate::audit::Context,
-    c: &NewCall,
-) -> Result<()> {
-    let _ = cap;
-    poles_core::Slug::parse("slug", &c.slug)?;
+/// Opens a call from an earlier one: its rule set (renamed `<slug>-v1`), funders (without
+/// envelopes) and criteria are copied.
+pub async fn create(db: &Db, ctx: &crate::audit::Context, c: &CallDraft) -> Result<()> {
     let (opens, deadline, decision) = (
-        date("opens_on", &c.opens_on)?,
-        date("deadline", &c.deadline)?,
-        date("decision_on", &c.decision_on)?,
+        c.opens_on.clone(),
+        c.deadline.clone(),
+        c.decision_on.clone(),
     );
-    if let (Some(o), Some(d)) = (&opens, &deadline) {
-        if d < o {
-            return Err(poles_core::FieldError::new("deadline", "is before the opening").into());
-        }
-    }
-    for (f, v) in [
-        ("name_fr", &c.name_fr),
-        ("name_en", &c.name_en),
-        ("programme", &c.programme),
-        ("source", &c.source),
-    ] {
-        if v.trim().is_empty() || v.chars().count() > 300 {
-            return Err(poles_core::FieldError::new(f, "must have 1 to 300 characters").into());
-        }
-    }
     let mut tx = crate::audit::begin_write(db).await?;
     let from = sqlx::query("SELECT c.id, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
         .bind(c.from_call.clone())
@@ -291,29 +275,10 @@ pub async fn create(
 /// that it never changes.
 pub async fn put_rule_set(
     db: &Db,
-    cap: &poles_core::auth::SelectionOfficer,
     ctx: &crate::audit::Context,
     call: &str,
     rules: &RuleSet,
 ) -> Result<()> {
-    let _ = cap;
-    let total: i64 = rules.cofunding.iter().map(|f| f.share_bp).sum();
-    if total != 10_000 {
-        return Err(poles_core::FieldError::new(
-            "cofunding",
-            "shares must add up to 10000 basis points",
-        )
-        .into());
-    }
-    if rules
-        .aid_rates
-        .iter()
-        .any(|r| !(0..=10_000).contains(&r.rate_bp))
-    {
-        return Err(
-            poles_core::FieldError::new("aid_rates", "rates are 0 to 10000 basis points").into(),
-        );
-    }
     let mut tx = crate::audit::begin_write(db).await?;
     let r = sqlx::query("SELECT r.id, r.frozen, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
         .bind(call.to_string())
@@ -348,25 +313,14 @@ pub async fn put_rule_set(
     Ok(())
 }
 
-/// Replaces a call's review criteria and their weights.
+/// Replaces a call's review criteria and their weights, unless reviews were already scored
+/// against them.
 pub async fn put_criteria(
     db: &Db,
-    cap: &poles_core::auth::SelectionOfficer,
     ctx: &crate::audit::Context,
     call: &str,
     criteria: &[Criterion],
 ) -> Result<()> {
-    let _ = cap;
-    if criteria
-        .iter()
-        .any(|c| c.weight_bp <= 0 || c.name_fr.trim().is_empty() || c.name_en.trim().is_empty())
-    {
-        return Err(poles_core::FieldError::new(
-            "criteria",
-            "need names in French and English and positive weights",
-        )
-        .into());
-    }
     let mut tx = crate::audit::begin_write(db).await?;
     let id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
         .bind(call.to_string())

@@ -15,8 +15,6 @@ pub enum StoreError {
     /// A write based on an old version: the record changed since it was read.
     #[error("the record changed since it was read (current version {current})")]
     Conflict { current: i64 },
-    #[error(transparent)]
-    Denied(#[from] poles_core::auth::Denied),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
     Url(String),
 }

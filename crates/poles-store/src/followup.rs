@@ -4,13 +4,12 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::selection::FundingLine;
 use crate::util::{i, now_utc, os, s, today};
 use crate::Db;
-use poles_core::auth::{ApplicantFor, ApplicationRead, Denied, SelectionOfficer};
 use poles_core::calls::RuleSet;
+use poles_core::model::FundingLine;
 use poles_core::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
@@ -87,26 +86,35 @@ async fn status_of(tx: &mut Transaction<'static, Any>, id: i64) -> Result<(Strin
     ))
 }
 
-/// The lead records where the consortium agreement stands.
-pub async fn set_agreement(
-    db: &Db,
-    cap: &ApplicantFor,
-    ctx: &Context,
-    id: i64,
-    status: &str,
-) -> Result<()> {
-    if !["none", "negotiating", "signed"].contains(&status) {
-        return Err(FieldError::new("status", "must be none, negotiating or signed").into());
-    }
+/// The organisations of an application, to decide who acts for it: its lead and the
+/// partners that accepted their invitation.
+#[derive(Debug, Clone)]
+pub struct Parties {
+    pub lead: i64,
+    pub partners: Vec<i64>,
+}
+
+pub async fn parties(db: &Db, id: i64) -> Result<Option<Parties>> {
+    let Some(lead) =
+        sqlx::query_scalar::<_, i64>("SELECT lead_organisation_id FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let partners: Vec<i64> = sqlx::query_scalar("SELECT organisation_id FROM application_partners WHERE application_id = $1 AND invitation = 'accepted' ORDER BY organisation_id")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(Some(Parties { lead, partners }))
+}
+
+/// Records where the consortium agreement stands (`none`, `negotiating` or `signed`,
+/// checked by the use case), unless the project is over.
+pub async fn set_agreement(db: &Db, ctx: &Context, id: i64, status: &str) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let (app_status, lead, before) = status_of(&mut tx, id).await?;
-    if lead != cap.organisation_id {
-        return Err(Denied {
-            action: "lead",
-            object: format!("application {id}"),
-        }
-        .into());
-    }
+    let (app_status, _, before) = status_of(&mut tx, id).await?;
     if ["closed", "abandoned", "lapsed", "withdrawn", "rejected"].contains(&app_status.as_str()) {
         return Err(FieldError::new("status", "the project is over").into());
     }
@@ -135,8 +143,7 @@ pub async fn set_agreement(
 
 /// Finalises a selected project (its agreement signed) within the call's window after the
 /// validation date; past the window the selection lapses instead.
-pub async fn finalise(db: &Db, cap: &SelectionOfficer, ctx: &Context, id: i64) -> Result<String> {
-    let _ = cap;
+pub async fn finalise(db: &Db, ctx: &Context, id: i64) -> Result<String> {
     let mut tx = audit::begin_write(db).await?;
     let (status, _, agreement) = status_of(&mut tx, id).await?;
     if status != "selected" {
@@ -171,12 +178,10 @@ pub async fn finalise(db: &Db, cap: &SelectionOfficer, ctx: &Context, id: i64) -
 /// their decision no longer commits the envelopes.
 pub async fn lapse_overdue(
     db: &Db,
-    cap: &SelectionOfficer,
     ctx: &Context,
     call: &str,
     as_of: Option<&str>,
 ) -> Result<Vec<i64>> {
-    let _ = cap;
     let as_of = as_of.map(str::to_string).unwrap_or_else(today);
     let mut tx = audit::begin_write(db).await?;
     let ids: Vec<i64> = sqlx::query_scalar("SELECT a.id FROM applications a JOIN calls c ON c.id = a.call_id WHERE c.slug = $1 AND a.status = 'selected'")
@@ -211,16 +216,9 @@ pub async fn lapse_overdue(
     Ok(lapsed)
 }
 
-fn kind_ok(kind: &str) -> Result<()> {
-    if ["advance", "interim", "final"].contains(&kind) {
-        Ok(())
-    } else {
-        Err(FieldError::new("kind", "must be advance, interim or final").into())
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ScheduleLine {
+/// One payment planned for a partner by a funder, as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduledPayment {
     pub organisation_id: i64,
     pub funder: String,
     /// `advance`, `interim` or `final`.
@@ -229,15 +227,15 @@ pub struct ScheduleLine {
     pub amount_cents: i64,
 }
 
-/// Replaces the payment schedule; per funder it never exceeds what was decided.
+/// Replaces the payment schedule (its lines' kinds, dates and amounts checked by the use
+/// case); each line's organisation is a partner, and per funder it never exceeds what was
+/// decided.
 pub async fn set_schedule(
     db: &Db,
-    cap: &SelectionOfficer,
     ctx: &Context,
     id: i64,
-    lines: &[ScheduleLine],
+    lines: &[ScheduledPayment],
 ) -> Result<()> {
-    let _ = cap;
     let mut tx = audit::begin_write(db).await?;
     let (status, _, _) = status_of(&mut tx, id).await?;
     if !["selected", "running"].contains(&status.as_str()) {
@@ -252,16 +250,6 @@ pub async fn set_schedule(
         .ok_or(StoreError::NotFound("decision"))?;
     let partners: Vec<i64> = sqlx::query_scalar("SELECT organisation_id FROM application_partners WHERE application_id = $1 AND invitation = 'accepted'").bind(id).fetch_all(&mut *tx).await?;
     for (k, l) in lines.iter().enumerate() {
-        kind_ok(&l.kind)?;
-        poles_core::cordis::parse_date(&l.due_on)
-            .map_err(|e| FieldError::new(format!("lines[{k}].due_on"), e))?;
-        if l.amount_cents < 0 {
-            return Err(FieldError::new(
-                format!("lines[{k}].amount_cents"),
-                "must not be negative",
-            )
-            .into());
-        }
         if !partners.contains(&l.organisation_id) {
             return Err(FieldError::new(
                 format!("lines[{k}].organisation_id"),
@@ -322,68 +310,44 @@ pub async fn set_schedule(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ClaimInput {
+/// A payment claimed by a partner, as stored (checked by the use case: its kind, amounts
+/// not negative, a statement of 1 to 20,000 characters, trimmed).
+#[derive(Debug, Clone)]
+pub struct NewClaim {
+    pub organisation_id: i64,
     pub funder: String,
     pub kind: String,
     pub amount_cents: i64,
-    /// Expenses incurred, as the statement shows.
     pub expenses_cents: i64,
     pub statement: String,
 }
 
-/// A partner claims a payment for its running project, with its expense statement.
-pub async fn claim(
-    db: &Db,
-    cap: &ApplicantFor,
-    ctx: &Context,
-    id: i64,
-    c: &ClaimInput,
-) -> Result<i64> {
-    kind_ok(&c.kind)?;
-    if c.amount_cents < 0 || c.expenses_cents < 0 {
-        return Err(FieldError::new("amount_cents", "must not be negative").into());
-    }
-    let statement = c.statement.trim();
-    if statement.is_empty() || statement.chars().count() > 20_000 {
-        return Err(FieldError::new("statement", "must have 1 to 20000 characters").into());
-    }
+/// Records a partner's claim of a payment for its running project, with its expense
+/// statement.
+pub async fn claim(db: &Db, user_id: i64, ctx: &Context, id: i64, c: &NewClaim) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
     let (status, _, _) = status_of(&mut tx, id).await?;
     if status != "running" {
         return Err(FieldError::new("status", "payments are claimed for running projects").into());
     }
-    let is_partner = sqlx::query("SELECT 1 FROM application_partners WHERE application_id = $1 AND organisation_id = $2 AND invitation = 'accepted'")
-        .bind(id).bind(cap.organisation_id).fetch_optional(&mut *tx).await?.is_some();
-    if !is_partner {
-        return Err(Denied {
-            action: "claim for",
-            object: format!("application {id}"),
-        }
-        .into());
-    }
     let cid: i64 = sqlx::query_scalar("INSERT INTO payment_claims (application_id, organisation_id, funder, kind, amount_cents, expenses_cents, statement, claimed_by, claimed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
-        .bind(id).bind(cap.organisation_id).bind(c.funder.clone()).bind(c.kind.clone()).bind(c.amount_cents).bind(c.expenses_cents).bind(statement.to_string()).bind(cap.user_id).bind(now_utc())
+        .bind(id).bind(c.organisation_id).bind(c.funder.clone()).bind(c.kind.clone()).bind(c.amount_cents).bind(c.expenses_cents).bind(c.statement.clone()).bind(user_id).bind(now_utc())
         .fetch_one(&mut *tx).await?;
     audit::append(&mut tx, ctx, Event { action: "payment.claim", object_kind: "application", object_ref: id.to_string(), changes: json!({"claim": cid, "funder": c.funder, "kind": c.kind, "amount_cents": c.amount_cents, "expenses_cents": c.expenses_cents}), reason: None }).await?;
     tx.commit().await?;
     Ok(cid)
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct ClaimDecision {
-    pub pay: bool,
-    pub paid_on: Option<String>,
-    pub reason: Option<String>,
-}
-
-/// Pays or refuses a claim; what is paid per funder never exceeds what was decided.
+/// Pays (on `paid_on`, today when absent) or refuses a claim; what is paid per funder
+/// never exceeds what was decided.
 pub async fn decide_claim(
     db: &Db,
-    cap: &SelectionOfficer,
+    user_id: i64,
     ctx: &Context,
     claim_id: i64,
-    d: &ClaimDecision,
+    pay: bool,
+    paid_on: Option<String>,
+    reason: Option<String>,
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let c = sqlx::query(
@@ -399,7 +363,7 @@ pub async fn decide_claim(
     let id = i(&c, "application_id")?;
     let funder = s(&c, "funder")?;
     let amount = i(&c, "amount_cents")?;
-    if d.pay {
+    if pay {
         let (_, _, decided) = decision(&mut tx, id)
             .await?
             .ok_or(StoreError::NotFound("decision"))?;
@@ -421,30 +385,23 @@ pub async fn decide_claim(
             .into());
         }
     }
-    let paid_on = match d.paid_on.as_deref().filter(|x| !x.is_empty()) {
-        Some(x) => poles_core::cordis::parse_date(x).map_err(|e| FieldError::new("paid_on", e))?,
-        None => Some(today()),
-    };
+    let paid_on = paid_on.unwrap_or_else(today);
     sqlx::query("UPDATE payment_claims SET status = $1, decided_by = $2, paid_on = $3, reason = $4 WHERE id = $5")
-        .bind(if d.pay { "paid" } else { "refused" })
-        .bind(cap.user_id)
-        .bind(if d.pay { paid_on } else { None })
-        .bind(d.reason.clone())
+        .bind(if pay { "paid" } else { "refused" })
+        .bind(user_id)
+        .bind(if pay { Some(paid_on) } else { None })
+        .bind(reason.clone())
         .bind(claim_id)
         .execute(&mut *tx).await?;
     audit::append(
         &mut tx,
         ctx,
         Event {
-            action: if d.pay {
-                "payment.pay"
-            } else {
-                "payment.refuse"
-            },
+            action: if pay { "payment.pay" } else { "payment.refuse" },
             object_kind: "application",
             object_ref: id.to_string(),
             changes: json!({"claim": claim_id, "funder": funder, "amount_cents": amount}),
-            reason: d.reason.clone(),
+            reason,
         },
     )
     .await?;
@@ -452,34 +409,17 @@ pub async fn decide_claim(
     Ok(())
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct MilestoneInput {
-    pub title: String,
-    pub due_on: String,
-}
-
-/// The lead plans a milestone of its running or selected project.
+/// Plans a milestone (its title and date checked by the use case) of a selected or running
+/// project.
 pub async fn add_milestone(
     db: &Db,
-    cap: &ApplicantFor,
     ctx: &Context,
     id: i64,
-    m: &MilestoneInput,
+    title: &str,
+    due_on: &str,
 ) -> Result<i64> {
-    let title = m.title.trim();
-    if title.is_empty() || title.chars().count() > 300 {
-        return Err(FieldError::new("title", "must have 1 to 300 characters").into());
-    }
-    poles_core::cordis::parse_date(&m.due_on).map_err(|e| FieldError::new("due_on", e))?;
     let mut tx = audit::begin_write(db).await?;
-    let (status, lead, _) = status_of(&mut tx, id).await?;
-    if lead != cap.organisation_id {
-        return Err(Denied {
-            action: "lead",
-            object: format!("application {id}"),
-        }
-        .into());
-    }
+    let (status, _, _) = status_of(&mut tx, id).await?;
     if !["selected", "running"].contains(&status.as_str()) {
         return Err(FieldError::new(
             "status",
@@ -492,7 +432,7 @@ pub async fn add_milestone(
     )
     .bind(id)
     .bind(title.to_string())
-    .bind(m.due_on.clone())
+    .bind(due_on.to_string())
     .fetch_one(&mut *tx)
     .await?;
     audit::append(
@@ -502,7 +442,7 @@ pub async fn add_milestone(
             action: "milestone.add",
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: json!({"milestone": mid, "title": title, "due_on": m.due_on}),
+            changes: json!({"milestone": mid, "title": title, "due_on": due_on}),
             reason: None,
         },
     )
@@ -511,40 +451,23 @@ pub async fn add_milestone(
     Ok(mid)
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct MilestoneDone {
-    pub done_on: String,
-    pub evidence: Option<String>,
-}
-
-/// The lead records that a milestone was reached.
+/// Records that a milestone of the application was reached (the date checked by the use
+/// case), with its evidence.
 pub async fn milestone_done(
     db: &Db,
-    cap: &ApplicantFor,
     ctx: &Context,
     id: i64,
     milestone: i64,
-    m: &MilestoneDone,
+    done_on: &str,
+    evidence: Option<&str>,
 ) -> Result<()> {
-    poles_core::cordis::parse_date(&m.done_on).map_err(|e| FieldError::new("done_on", e))?;
     let mut tx = audit::begin_write(db).await?;
-    let (_, lead, _) = status_of(&mut tx, id).await?;
-    if lead != cap.organisation_id {
-        return Err(Denied {
-            action: "lead",
-            object: format!("application {id}"),
-        }
-        .into());
-    }
+    status_of(&mut tx, id).await?;
     let n = sqlx::query(
         "UPDATE milestones SET done_on = $1, evidence = $2 WHERE id = $3 AND application_id = $4",
     )
-    .bind(m.done_on.clone())
-    .bind(
-        m.evidence
-            .as_ref()
-            .map(|e| e.chars().take(5000).collect::<String>()),
-    )
+    .bind(done_on.to_string())
+    .bind(evidence.map(|e| e.chars().take(5000).collect::<String>()))
     .bind(milestone)
     .bind(id)
     .execute(&mut *tx)
@@ -560,7 +483,7 @@ pub async fn milestone_done(
             action: "milestone.done",
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: json!({"milestone": milestone, "done_on": m.done_on}),
+            changes: json!({"milestone": milestone, "done_on": done_on}),
             reason: None,
         },
     )
@@ -569,19 +492,14 @@ pub async fn milestone_done(
     Ok(())
 }
 
-/// Closes or abandons a running project.
+/// Closes or abandons (`status`, checked by the use case) a running project.
 pub async fn set_project_status(
     db: &Db,
-    cap: &SelectionOfficer,
     ctx: &Context,
     id: i64,
     status: &str,
     reason: Option<String>,
 ) -> Result<()> {
-    let _ = cap;
-    if !["closed", "abandoned"].contains(&status) {
-        return Err(FieldError::new("status", "must be closed or abandoned").into());
-    }
     let mut tx = audit::begin_write(db).await?;
     let (before, _, _) = status_of(&mut tx, id).await?;
     if before != "running" {
@@ -611,15 +529,6 @@ pub async fn set_project_status(
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FunderPosition {
-    pub funder: String,
-    pub decided_cents: i64,
-    pub scheduled_cents: i64,
-    pub paid_cents: i64,
-    pub remaining_cents: i64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ClaimRow {
     pub id: i64,
     pub organisation_id: i64,
@@ -640,20 +549,22 @@ pub struct Milestone {
     pub done_on: Option<String>,
 }
 
-/// Decided, scheduled and paid, per funder; claims; milestones.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Funding {
+/// What follows an application's decision, as stored: its status, the decision (validation
+/// date, finalisation deadline, amounts per funder), the schedule, claims and milestones.
+#[derive(Debug, Clone)]
+pub struct FollowUp {
     pub status: String,
     pub validation_date: Option<String>,
     pub finalisation_deadline: Option<String>,
     pub finalised_at: Option<String>,
-    pub by_funder: Vec<FunderPosition>,
-    pub schedule: Vec<ScheduleLine>,
+    /// What was decided per funder (empty before a decision).
+    pub decided: Vec<FundingLine>,
+    pub schedule: Vec<ScheduledPayment>,
     pub claims: Vec<ClaimRow>,
     pub milestones: Vec<Milestone>,
 }
 
-pub async fn funding(db: &Db, _cap: &ApplicationRead, id: i64) -> Result<Funding> {
+pub async fn follow_up(db: &Db, id: i64) -> Result<FollowUp> {
     let mut tx = db.pool.begin().await?;
     let r = sqlx::query("SELECT status, finalised_at FROM applications WHERE id = $1")
         .bind(id)
@@ -662,9 +573,9 @@ pub async fn funding(db: &Db, _cap: &ApplicationRead, id: i64) -> Result<Funding
         .ok_or(StoreError::NotFound("application"))?;
     let decided = decision(&mut tx, id).await?;
     let months = finalisation_months(&mut tx, id).await?;
-    let schedule: Vec<ScheduleLine> = sqlx::query("SELECT organisation_id, funder, kind, due_on, amount_cents FROM payment_schedule WHERE application_id = $1 ORDER BY due_on, id")
+    let schedule: Vec<ScheduledPayment> = sqlx::query("SELECT organisation_id, funder, kind, due_on, amount_cents FROM payment_schedule WHERE application_id = $1 ORDER BY due_on, id")
         .bind(id).fetch_all(&mut *tx).await?.iter()
-        .map(|x| Ok(ScheduleLine { organisation_id: i(x, "organisation_id")?, funder: s(x, "funder")?, kind: s(x, "kind")?, due_on: s(x, "due_on")?, amount_cents: i(x, "amount_cents")? }))
+        .map(|x| Ok(ScheduledPayment { organisation_id: i(x, "organisation_id")?, funder: s(x, "funder")?, kind: s(x, "kind")?, due_on: s(x, "due_on")?, amount_cents: i(x, "amount_cents")? }))
         .collect::<Result<_>>()?;
     let claims: Vec<ClaimRow> =
         sqlx::query("SELECT * FROM payment_claims WHERE application_id = $1 ORDER BY id")
@@ -691,40 +602,16 @@ pub async fn funding(db: &Db, _cap: &ApplicationRead, id: i64) -> Result<Funding
         .map(|x| Ok(Milestone { id: i(x, "id")?, title: s(x, "title")?, due_on: s(x, "due_on")?, done_on: os(x, "done_on")? }))
         .collect::<Result<_>>()?;
     tx.commit().await?;
-    let by_funder = decided
-        .as_ref()
-        .map(|(_, _, lines)| {
-            lines
-                .iter()
-                .map(|l| {
-                    let scheduled = schedule
-                        .iter()
-                        .filter(|x| x.funder == l.funder)
-                        .map(|x| x.amount_cents)
-                        .sum();
-                    let paid: i64 = claims
-                        .iter()
-                        .filter(|c| c.funder == l.funder && c.status == "paid")
-                        .map(|c| c.amount_cents)
-                        .sum();
-                    FunderPosition {
-                        funder: l.funder.clone(),
-                        decided_cents: l.amount_cents,
-                        scheduled_cents: scheduled,
-                        paid_cents: paid,
-                        remaining_cents: l.amount_cents - paid,
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let validation = decided.as_ref().map(|d| d.1.clone());
-    Ok(Funding {
+    let (validation, decided) = match decided {
+        Some((_, validation, lines)) => (Some(validation), lines),
+        None => (None, Vec::new()),
+    };
+    Ok(FollowUp {
         status: s(&r, "status")?,
         finalisation_deadline: validation.as_deref().and_then(|v| add_months(v, months)),
         validation_date: validation,
         finalised_at: os(&r, "finalised_at")?,
-        by_funder,
+        decided,
         schedule,
         claims,
         milestones,

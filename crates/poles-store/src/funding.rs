@@ -1,14 +1,13 @@
-//! The programme's money: budget lines per funder with what is committed, paid and left;
-//! the R&D zones; relief rules, relief records and the caps they are checked against; and
-//! the optimiser's input built from a call's ranked projects.
+//! The programme's money, stored: budget lines per funder with what is committed, paid and
+//! left; the R&D zones; relief rules and relief records, with the sums the caps are checked
+//! against; the regions of a call's projects. Storage only: the use cases (`poles-app`)
+//! validate, check the caps with the rules engine and build the optimiser's input.
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::util::{i, now_utc, oi, os, s, Cell};
 use crate::Db;
-use poles_core::auth::{ProgrammeWrite, SelectionOfficer};
-use poles_core::optimise::{Candidate, Envelope};
-use poles_core::relief::{self, CapScope, ReliefRules};
+use poles_core::relief::ReliefRules;
 use poles_core::FieldError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -22,7 +21,7 @@ const RD_ZONES: &str = include_str!("../../../data/demo/rd_zones.csv");
 
 #[derive(Deserialize)]
 struct BudgetsIn {
-    lines: Vec<NewBudgetLine>,
+    lines: Vec<NewLine>,
     movements: Vec<MovementIn>,
     calls: BTreeMap<String, BTreeMap<String, String>>,
 }
@@ -231,30 +230,20 @@ pub struct ZoneHit {
     pub source: String,
 }
 
-/// The zones holding a commune (`commune`) or any commune of a postcode (`postcode`).
-pub async fn zones(db: &Db, commune: Option<&str>, postcode: Option<&str>) -> Result<Vec<ZoneHit>> {
-    let (filter, value) = match (commune, postcode) {
-        (Some(c), _) => ("z.commune_code = $1", c.trim().to_string()),
-        (None, Some(p)) => (
-            "z.commune_code IN (SELECT commune_code FROM postcodes WHERE postcode = $1)",
-            p.trim().to_string(),
-        ),
-        (None, None) => {
-            return Err(FieldError::new("commune", "give a commune code or a postcode").into())
-        }
-    };
-    if value.is_empty() || value.len() > 10 || !value.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(FieldError::new(
-            if commune.is_some() {
-                "commune"
-            } else {
-                "postcode"
-            },
-            "must be a code of up to 10 letters or digits",
-        )
-        .into());
-    }
-    zone_rows(db, filter, &value, "c.name, m.name").await
+/// The zones holding a commune (INSEE code).
+pub async fn zones_of_commune(db: &Db, commune: &str) -> Result<Vec<ZoneHit>> {
+    zone_rows(db, "z.commune_code = $1", commune, "c.name, m.name").await
+}
+
+/// The zones holding any commune of a postcode.
+pub async fn zones_of_postcode(db: &Db, postcode: &str) -> Result<Vec<ZoneHit>> {
+    zone_rows(
+        db,
+        "z.commune_code IN (SELECT commune_code FROM postcodes WHERE postcode = $1)",
+        postcode,
+        "c.name, m.name",
+    )
+    .await
 }
 
 /// The communes of one pôle's R&D zone.
@@ -538,14 +527,13 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
     })
 }
 
-/// A new budget line: one funder's envelope over a period, in its currency, with its source.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct NewBudgetLine {
-    /// Lower-case letters, digits and hyphens, e.g. `fui-2027`.
+/// A budget line to store: one funder's envelope over a period, in its currency, with its
+/// source. Read from the shipped file as it is, and from officers' entries once the use case
+/// has checked them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewLine {
     pub code: String,
-    /// The funder code the calls' envelopes use: `state`, `region`, `feder`, an agency …
     pub funder: String,
-    /// `ministry`, `agency`, `region`, `eu` or `other`.
     pub funder_kind: String,
     pub name_fr: String,
     pub name_en: String,
@@ -553,56 +541,14 @@ pub struct NewBudgetLine {
     pub period_start: String,
     pub period_end: String,
     pub amount_cents: i64,
-    /// `EUR` or `USD`.
     pub currency: String,
-    /// `C`, `K` or `U`.
     pub certainty: String,
     pub source: String,
 }
 
-/// Adds a budget line (programme officers), audited.
-pub async fn add_line(
-    db: &Db,
-    cap: &ProgrammeWrite,
-    ctx: &Context,
-    l: &NewBudgetLine,
-) -> Result<()> {
-    let _ = cap;
-    poles_core::Slug::parse("code", &l.code)?;
-    if !["ministry", "agency", "region", "eu", "other"].contains(&l.funder_kind.as_str()) {
-        return Err(FieldError::new(
-            "funder_kind",
-            "must be ministry, agency, region, eu or other",
-        )
-        .into());
-    }
-    poles_core::Currency::parse("currency", &l.currency)?;
-    if !["C", "K", "U"].contains(&l.certainty.as_str()) {
-        return Err(FieldError::new("certainty", "must be C, K or U").into());
-    }
-    for (field, v) in [
-        ("funder", &l.funder),
-        ("name_fr", &l.name_fr),
-        ("name_en", &l.name_en),
-        ("programme", &l.programme),
-        ("source", &l.source),
-    ] {
-        if v.trim().is_empty() || v.chars().count() > 300 {
-            return Err(FieldError::new(field, "must have 1 to 300 characters").into());
-        }
-    }
-    let (Some(start), Some(end)) = (
-        relief::parse_date(&l.period_start),
-        relief::parse_date(&l.period_end),
-    ) else {
-        return Err(FieldError::new("period_start", "both ends must be dates YYYY-MM-DD").into());
-    };
-    if end < start {
-        return Err(FieldError::new("period_end", "is before the start").into());
-    }
-    if l.amount_cents < 0 || l.amount_cents > 1_000_000_000_000_000 {
-        return Err(FieldError::new("amount_cents", "must be positive and plausible").into());
-    }
+/// Adds a budget line, audited; its funder, names, programme and source are stored trimmed.
+/// A code already used is refused (under the write lock).
+pub async fn add_line(db: &Db, ctx: &Context, l: &NewLine) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let n = sqlx::query("INSERT INTO budget_lines (code, funder, funder_kind, name_fr, name_en, programme, period_start, period_end, amount_cents, currency, certainty, source) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (code) DO NOTHING")
@@ -678,7 +624,7 @@ pub(crate) async fn check_budget(
 }
 
 /// What a budget line has left: its amount less recorded and live commitments.
-async fn line_available(db: &Db, code: &str) -> Result<i64> {
+pub async fn line_available(db: &Db, code: &str) -> Result<i64> {
     let r = line_state(&db.pool, code).await?;
     Ok(i(&r, "amount_cents")? - i(&r, "committed")?)
 }
@@ -723,19 +669,6 @@ pub(crate) async fn check_link(
 
 // ---------------------------------------------------------------- relief records and caps
 
-/// Relief granted to a company, to be recorded against the caps.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct NewRelief {
-    pub organisation_id: i64,
-    /// A scheme code of the relief rules (`rd_zone_tax`, `pole_social`, `jei`).
-    pub scheme: String,
-    /// `YYYY-MM-DD`; its year is the year the relief counts in.
-    pub granted_on: String,
-    pub amount_cents: i64,
-    pub application_id: Option<i64>,
-    pub note: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReliefRecord {
     pub id: i64,
@@ -752,47 +685,29 @@ pub struct ReliefRecord {
     pub recorded_at: String,
 }
 
-/// How much of a cap is used in one window.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CapUse {
-    pub cap: String,
-    pub name_fr: String,
-    pub name_en: String,
-    pub scope: CapScope,
-    /// For company caps: whose consumption this is.
-    pub organisation_id: Option<i64>,
-    pub organisation: Option<String>,
-    pub from_year: i64,
-    pub to_year: i64,
-    /// The cap as stated, in its own currency.
-    pub stated_cents: i64,
-    pub stated_currency: String,
-    /// What records (EUR) are checked against, and why when it differs from the stated cap.
-    pub limit_eur_cents: Option<i64>,
-    pub enforced_basis: Option<String>,
-    pub used_cents: i64,
-    pub left_cents: Option<i64>,
-    pub certainty: String,
-    pub source: String,
+/// A relief record to store, checked by the use case (in EUR).
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub organisation_id: i64,
+    pub scheme: String,
+    /// The scheme's family (`tax`, `social`) under the rules in force.
+    pub family: String,
+    /// The year the relief counts in (that of `granted_on`).
+    pub year: i64,
+    pub granted_on: String,
+    pub amount_cents: i64,
+    pub application_id: Option<i64>,
+    pub note: Option<String>,
 }
 
-/// Sum of the records a cap counts in a window, for everyone or one company.
+/// Sum of the records of some schemes in a window of years, for everyone or one company.
 async fn used(
     tx: &mut Transaction<'static, Any>,
-    rules: &ReliefRules,
-    cap: &relief::Cap,
+    schemes: &[String],
     from: i64,
     to: i64,
     organisation: Option<i64>,
 ) -> Result<i64> {
-    let schemes: Vec<String> = rules
-        .schemes
-        .iter()
-        .filter(|s| cap.counts_scheme(s))
-        .map(|s| s.code.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
     if schemes.is_empty() {
         return Ok(0);
     }
@@ -807,146 +722,178 @@ async fn used(
         .bind(to)
         .bind(organisation.unwrap_or(-1));
     for sc in schemes {
-        q = q.bind(sc);
+        q = q.bind(sc.clone());
     }
     Ok(q.fetch_one(&mut **tx).await?)
 }
 
-/// Records relief granted to a company, refusing it when it would break a cap: every cap
-/// of the rules that counts the scheme, programme-wide and the company's own. The check and
-/// the insert run under the write lock, so concurrent records cannot both slip under a cap.
-pub async fn record_relief(
-    db: &Db,
-    cap: &ProgrammeWrite,
-    ctx: &Context,
-    r: &NewRelief,
-) -> Result<ReliefRecord> {
-    let _ = cap;
-    let Some((year, _, _)) =
-        relief::parse_date(&r.granted_on).filter(|d| (1990..=2100).contains(&d.0))
-    else {
-        return Err(FieldError::new(
-            "granted_on",
-            "must be a date YYYY-MM-DD between 1990 and 2100",
-        )
-        .into());
-    };
-    if r.amount_cents <= 0 || r.amount_cents > 1_000_000_000_000 {
-        return Err(FieldError::new("amount_cents", "must be positive and plausible").into());
+async fn organisation_name(
+    tx: &mut Transaction<'static, Any>,
+    organisation: i64,
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
+            .bind(organisation)
+            .fetch_optional(&mut **tx)
+            .await?,
+    )
+}
+
+/// One consistent view of the relief records, for reading what every cap has used: all
+/// the sums of one answer come from the same snapshot.
+pub struct ReliefSnapshot {
+    tx: Transaction<'static, Any>,
+}
+
+/// Opens a read snapshot of the relief records (SQLite's read transaction already is one;
+/// PostgreSQL's is made repeatable read).
+pub async fn relief_snapshot(db: &Db) -> Result<ReliefSnapshot> {
+    let mut tx = db.pool.begin().await?;
+    if db.backend == crate::Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
     }
-    let note = crate::util::text("note", &r.note, 500)?;
-    let rules = rules(db).await?;
-    // Relief keeps being granted after a scheme closed to new entrants or was abolished
-    // (those already in keep their rights), but never before it existed.
-    let Some(scheme) = rules
-        .scheme_on(&r.scheme, &r.granted_on)
-        .or_else(|| rules.latest(&r.scheme))
-    else {
-        return Err(FieldError::new("scheme", "no such relief scheme").into());
-    };
-    let first = rules
-        .schemes
-        .iter()
-        .filter(|s| s.code == r.scheme)
-        .map(|s| s.valid_from.as_str())
-        .min()
-        .unwrap_or("");
-    if r.granted_on.as_str() < first {
-        return Err(FieldError::new(
-            "granted_on",
-            format!("the scheme {} starts on {first}", r.scheme),
-        )
-        .into());
+    Ok(ReliefSnapshot { tx })
+}
+
+impl ReliefSnapshot {
+    /// Sum of the records of `schemes` granted in the years `from..=to`, for everyone or
+    /// one company (0 when no scheme is given).
+    pub async fn used(
+        &mut self,
+        schemes: &[String],
+        from: i64,
+        to: i64,
+        organisation: Option<i64>,
+    ) -> Result<i64> {
+        used(&mut self.tx, schemes, from, to, organisation).await
     }
-    let family = scheme.family.clone();
-    let mut tx = audit::begin_write(db).await?;
-    let org = sqlx::query("SELECT name, kind FROM organisations WHERE id = $1")
-        .bind(r.organisation_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| FieldError::new("organisation_id", "no such organisation"))?;
-    if let Some(app) = r.application_id {
-        let ok = sqlx::query(
+
+    /// An organisation's name, if it exists.
+    pub async fn organisation_name(&mut self, organisation: i64) -> Result<Option<String>> {
+        organisation_name(&mut self.tx, organisation).await
+    }
+
+    /// The companies with records in the years `from..=to` (id, name), by name, at most 200.
+    pub async fn companies_with_records(
+        &mut self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        sqlx::query("SELECT DISTINCT r.organisation_id, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id WHERE r.year BETWEEN $1 AND $2 ORDER BY o.name LIMIT 200")
+            .bind(from)
+            .bind(to)
+            .fetch_all(&mut *self.tx)
+            .await?
+            .iter()
+            .map(|r| Ok((i(r, "organisation_id")?, s(r, "name")?)))
+            .collect()
+    }
+
+    /// Ends the snapshot.
+    pub async fn end(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// A relief record being written. It holds the audited write lock from [`begin_record`]
+/// to [`ReliefWrite::insert`], so that what the caps have used, read through it, cannot
+/// change before the record is inserted: the use case checks every cap with the rules
+/// engine in between, and two concurrent records can never both slip under a cap.
+/// Dropped without inserting, it writes nothing.
+pub struct ReliefWrite {
+    tx: Transaction<'static, Any>,
+}
+
+/// Takes the write lock (see [`audit::begin_write`]) for recording relief.
+pub async fn begin_record(db: &Db) -> Result<ReliefWrite> {
+    Ok(ReliefWrite {
+        tx: audit::begin_write(db).await?,
+    })
+}
+
+impl ReliefWrite {
+    /// An organisation's name, if it exists.
+    pub async fn organisation_name(&mut self, organisation: i64) -> Result<Option<String>> {
+        organisation_name(&mut self.tx, organisation).await
+    }
+
+    /// Whether an organisation is a partner of an application.
+    pub async fn is_partner(&mut self, application: i64, organisation: i64) -> Result<bool> {
+        Ok(sqlx::query(
             "SELECT 1 FROM application_partners WHERE application_id = $1 AND organisation_id = $2",
         )
-        .bind(app)
-        .bind(r.organisation_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if ok.is_none() {
-            return Err(FieldError::new(
-                "application_id",
-                "the organisation is not a partner of this project",
-            )
-            .into());
-        }
+        .bind(application)
+        .bind(organisation)
+        .fetch_optional(&mut *self.tx)
+        .await?
+        .is_some())
     }
-    for c in rules.caps.iter().filter(|c| c.counts_scheme(scheme)) {
-        let org_filter = (c.scope == CapScope::Company).then_some(r.organisation_id);
-        // Every window holding the record: its own, and for rolling caps the later ones
-        // (a back-dated record must not push a later window over).
-        for (end, (from, to)) in c.windows_holding(year) {
-            let on = if end == year {
-                r.granted_on.clone()
-            } else {
-                format!("{end}-12-31")
-            };
-            let u = used(&mut tx, &rules, c, from, to, org_filter).await?;
-            if let Err(breach) = relief::check_cap(c, &on, u, r.amount_cents) {
-                let window = if from == to {
-                    format!("{from}")
-                } else {
-                    format!("{from}-{to}")
-                };
-                return Err(FieldError::new(
-                    "amount_cents",
-                    format!("{} (window {window})", breach.message),
-                )
-                .into());
-            }
-        }
+
+    /// Sum of the records of `schemes` granted in the years `from..=to`, for everyone or
+    /// one company, as it stands under the lock.
+    pub async fn used(
+        &mut self,
+        schemes: &[String],
+        from: i64,
+        to: i64,
+        organisation: Option<i64>,
+    ) -> Result<i64> {
+        used(&mut self.tx, schemes, from, to, organisation).await
     }
-    let at = now_utc();
-    let id: i64 = sqlx::query_scalar("INSERT INTO relief_records (organisation_id, scheme, family, year, granted_on, amount_cents, currency, application_id, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, 'EUR', $7, $8, $9, $10) RETURNING id")
-        .bind(r.organisation_id)
-        .bind(r.scheme.clone())
-        .bind(family.clone())
-        .bind(year)
-        .bind(r.granted_on.clone())
-        .bind(r.amount_cents)
-        .bind(r.application_id)
-        .bind(note.clone())
-        .bind(ctx.actor_id)
-        .bind(at.clone())
-        .fetch_one(&mut *tx)
+
+    /// Inserts the record (in EUR) with its audit row and commits: the lock ends here.
+    /// `organisation` is the company's name, for the answer.
+    pub async fn insert(
+        mut self,
+        ctx: &Context,
+        r: &NewRecord,
+        organisation: String,
+    ) -> Result<ReliefRecord> {
+        let at = now_utc();
+        let id: i64 = sqlx::query_scalar("INSERT INTO relief_records (organisation_id, scheme, family, year, granted_on, amount_cents, currency, application_id, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, 'EUR', $7, $8, $9, $10) RETURNING id")
+            .bind(r.organisation_id)
+            .bind(r.scheme.clone())
+            .bind(r.family.clone())
+            .bind(r.year)
+            .bind(r.granted_on.clone())
+            .bind(r.amount_cents)
+            .bind(r.application_id)
+            .bind(r.note.clone())
+            .bind(ctx.actor_id)
+            .bind(at.clone())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        audit::append(
+            &mut self.tx,
+            ctx,
+            Event {
+                action: "relief.record",
+                object_kind: "organisation",
+                object_ref: r.organisation_id.to_string(),
+                changes: json!({"record": id, "scheme": r.scheme, "granted_on": r.granted_on, "amount_cents": r.amount_cents, "application_id": r.application_id}),
+                reason: r.note.clone(),
+            },
+        )
         .await?;
-    audit::append(
-        &mut tx,
-        ctx,
-        Event {
-            action: "relief.record",
-            object_kind: "organisation",
-            object_ref: r.organisation_id.to_string(),
-            changes: json!({"record": id, "scheme": r.scheme, "granted_on": r.granted_on, "amount_cents": r.amount_cents, "application_id": r.application_id}),
-            reason: note.clone(),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(ReliefRecord {
-        id,
-        organisation_id: r.organisation_id,
-        organisation: s(&org, "name")?,
-        scheme: r.scheme.clone(),
-        family,
-        year,
-        granted_on: r.granted_on.clone(),
-        amount_cents: r.amount_cents,
-        currency: "EUR".into(),
-        application_id: r.application_id,
-        note,
-        recorded_at: at,
-    })
+        self.tx.commit().await?;
+        Ok(ReliefRecord {
+            id,
+            organisation_id: r.organisation_id,
+            organisation,
+            scheme: r.scheme.clone(),
+            family: r.family.clone(),
+            year: r.year,
+            granted_on: r.granted_on.clone(),
+            amount_cents: r.amount_cents,
+            currency: "EUR".into(),
+            application_id: r.application_id,
+            note: r.note.clone(),
+            recorded_at: at,
+        })
+    }
 }
 
 /// Relief records, newest first, for one company or all.
@@ -979,76 +926,6 @@ pub async fn records(db: &Db, organisation: Option<i64>, limit: i64) -> Result<V
     .collect()
 }
 
-/// What each cap has used and has left for records of `year`: programme caps, then the
-/// company caps of every company with records in the window (or of one company).
-pub async fn caps(
-    db: &Db,
-    year: i64,
-    organisation: Option<i64>,
-    companies: bool,
-) -> Result<Vec<CapUse>> {
-    let rules = rules(db).await?;
-    let mut tx = db.pool.begin().await?;
-    // One snapshot for all the sums (SQLite's read transaction already is one).
-    if db.backend == crate::Backend::Postgres {
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-    }
-    let date = format!("{year}-12-31");
-    let mut out = Vec::new();
-    for c in &rules.caps {
-        let (Some((from, to)), Some(amount)) = (c.window_years(year), c.amount_on(&date)) else {
-            continue;
-        };
-        let orgs: Vec<(Option<i64>, Option<String>)> = match (c.scope, organisation) {
-            (CapScope::Programme, _) => vec![(None, None)],
-            (CapScope::Company, None) if !companies => vec![],
-            (CapScope::Company, Some(o)) => {
-                let name: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1").bind(o).fetch_optional(&mut *tx).await?;
-                vec![(Some(o), name)]
-            }
-            (CapScope::Company, None) => sqlx::query("SELECT DISTINCT r.organisation_id, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id WHERE r.year BETWEEN $1 AND $2 ORDER BY o.name LIMIT 200")
-                .bind(from)
-                .bind(to)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| Ok((Some(i(r, "organisation_id")?), Some(s(r, "name")?))))
-                .collect::<Result<Vec<_>>>()?,
-        };
-        for (org, name) in orgs {
-            let u = used(&mut tx, &rules, c, from, to, org).await?;
-            if c.scope == CapScope::Company && u == 0 && organisation.is_none() {
-                continue;
-            }
-            let limit = amount.limit_eur();
-            out.push(CapUse {
-                cap: c.code.clone(),
-                name_fr: c.name_fr.clone(),
-                name_en: c.name_en.clone(),
-                scope: c.scope,
-                organisation_id: org,
-                organisation: name,
-                from_year: from,
-                to_year: to,
-                stated_cents: amount.cents,
-                stated_currency: amount.currency.clone(),
-                limit_eur_cents: limit,
-                enforced_basis: amount.enforced_basis.clone(),
-                used_cents: u,
-                left_cents: limit.map(|l| l - u),
-                certainty: amount.certainty.clone(),
-                source: amount.source.clone(),
-            });
-        }
-    }
-    tx.rollback().await?;
-    // Programme caps first, then companies'.
-    out.sort_by_key(|c| c.scope == CapScope::Company);
-    Ok(out)
-}
-
 /// Relief recorded per scheme and year (for the chart).
 pub async fn relief_by_scheme_year(db: &Db) -> Result<Vec<(String, i64, i64)>> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
@@ -1059,16 +936,7 @@ pub async fn relief_by_scheme_year(db: &Db) -> Result<Vec<(String, i64, i64)>> {
     Ok(rows)
 }
 
-// ---------------------------------------------------------------- optimiser input
-
-/// An envelope the officer wants to try, overriding what the call has left.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct EnvelopeIn {
-    /// A funder of the call (`state`, `region`), or `region:<code>` for one region's share
-    /// (the region part of the partners whose R&D is in that region).
-    pub funder: String,
-    pub available_cents: i64,
-}
+// ---------------------------------------------------------------- the optimiser's regions
 
 /// The regions where the R&D of a call's submitted projects is done (code, name): the
 /// regions whose share an officer may want to bound with an envelope of its own.
@@ -1082,119 +950,4 @@ pub async fn call_regions(db: &Db, call: &str) -> Result<Vec<(String, String)>> 
     .bind(call.to_string())
     .fetch_all(&db.pool)
     .await?)
-}
-
-/// The call's submitted, eligible, reviewed projects in rank order with what each asks of
-/// each envelope, and the envelopes: what each funder has left, or the officer's figures.
-pub async fn optimiser_input(
-    db: &Db,
-    cap: &SelectionOfficer,
-    call: &str,
-    overrides: Option<&[EnvelopeIn]>,
-) -> Result<(Vec<Candidate>, Vec<Envelope>)> {
-    let ranking = crate::selection::ranking(db, cap, call).await?;
-    // The call's envelopes, each bounded by what its budget line has left; then the
-    // officer's figures replace or add envelopes (`region:<code>`).
-    let mut envs: Vec<(Envelope, bool)> = Vec::new();
-    for e in crate::selection::envelopes(db, call).await? {
-        let mut left = e.envelope_cents.map(|v| (v - e.committed_cents).max(0));
-        if let (Some(l), Some(code)) = (left, &e.budget) {
-            left = Some(l.min(line_available(db, code).await?.max(0)));
-        }
-        envs.push((
-            Envelope {
-                funder: e.funder.clone(),
-                available_cents: left.unwrap_or(0),
-            },
-            left.is_some(),
-        ));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for o in overrides.unwrap_or(&[]) {
-        if o.available_cents < 0 {
-            return Err(FieldError::new("envelopes", "must not be negative").into());
-        }
-        if !seen.insert(o.funder.clone()) {
-            return Err(
-                FieldError::new("envelopes", format!("{} is given twice", o.funder)).into(),
-            );
-        }
-        let known = o.funder.strip_prefix("region:").is_some()
-            || envs.iter().any(|(e, _)| e.funder == o.funder);
-        if !known {
-            return Err(FieldError::new(
-                "envelopes",
-                format!(
-                    "{} is not a funder of this call (use region:<code> for one region)",
-                    o.funder
-                ),
-            )
-            .into());
-        }
-        match envs.iter_mut().find(|(e, _)| e.funder == o.funder) {
-            Some(slot) => {
-                *slot = (
-                    Envelope {
-                        funder: o.funder.clone(),
-                        available_cents: o.available_cents,
-                    },
-                    true,
-                )
-            }
-            None => envs.push((
-                Envelope {
-                    funder: o.funder.clone(),
-                    available_cents: o.available_cents,
-                },
-                true,
-            )),
-        }
-    }
-    if let Some((e, _)) = envs.iter().find(|(_, set)| !set) {
-        return Err(FieldError::new(
-            "envelopes",
-            format!(
-                "the {} envelope of this call is not set: set it or give a figure",
-                e.funder
-            ),
-        )
-        .into());
-    }
-    let envs: Vec<Envelope> = envs.into_iter().map(|(e, _)| e).collect();
-    let mut cands = Vec::new();
-    for row in ranking.iter().filter(|r| r.eligible_at_submission) {
-        let Some(app) = crate::applications::load(db, row.application_id).await? else {
-            continue;
-        };
-        if app.status != "submitted" {
-            continue;
-        }
-        let demand = envs
-            .iter()
-            .map(|e| {
-                let region = e.funder.strip_prefix("region:");
-                app.aid
-                    .lines
-                    .iter()
-                    .zip(app.partners.iter().filter(|p| p.invitation != "declined"))
-                    .flat_map(|(line, partner)| {
-                        line.by_funder.iter().filter(move |fa| match region {
-                            Some(code) => {
-                                fa.funder == "region" && partner.rd_region.as_deref() == Some(code)
-                            }
-                            None => fa.funder == e.funder,
-                        })
-                    })
-                    .map(|fa| fa.cents)
-                    .sum()
-            })
-            .collect();
-        cands.push(Candidate {
-            id: row.application_id,
-            label: row.acronym.clone(),
-            score: row.weighted_total,
-            demand,
-        });
-    }
-    Ok((cands, envs))
 }

@@ -4,7 +4,6 @@
 use crate::error::{Result, StoreError};
 use crate::util::{i, now_utc, os, s};
 use crate::Db;
-use poles_core::auth::SelfService;
 use serde::Serialize;
 use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
@@ -70,9 +69,9 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
-pub async fn inbox(db: &Db, me: &SelfService) -> Result<Vec<Notification>> {
+pub async fn inbox(db: &Db, user_id: i64) -> Result<Vec<Notification>> {
     sqlx::query("SELECT * FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 200")
-        .bind(me.user_id)
+        .bind(user_id)
         .fetch_all(&db.pool)
         .await?
         .iter()
@@ -90,13 +89,13 @@ pub async fn inbox(db: &Db, me: &SelfService) -> Result<Vec<Notification>> {
         .collect()
 }
 
-pub async fn mark_read(db: &Db, me: &SelfService, id: i64) -> Result<()> {
+pub async fn mark_read(db: &Db, user_id: i64, id: i64) -> Result<()> {
     let n = sqlx::query(
         "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
     )
     .bind(now_utc())
     .bind(id)
-    .bind(me.user_id)
+    .bind(user_id)
     .execute(&db.pool)
     .await?
     .rows_affected();

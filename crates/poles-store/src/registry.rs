@@ -1,43 +1,81 @@
 //! Read queries of the registry, for the atlas and the API. Everything a list shows is
-//! computed here in one place, so that pages and API agree.
+//! computed here in one place, so that pages and API agree. Rows are decoded into row
+//! structs of primitive columns (explicit column lists, never `SELECT *`) and converted into
+//! the read models with `TryFrom`: a stored value that does not parse is refused, never
+//! defaulted.
 
 use crate::error::Result;
-use crate::util::{i, oi, os, s};
+use crate::util::{flag, parsed, parsed_opt};
 use crate::Db;
 use poles_core::model::*;
 use poles_core::text::tokens;
 use poles_core::{Currency, LabelStatus, Money, OrgKind, Page, Tier};
-use sqlx::any::AnyRow;
+use sqlx::FromRow;
 use std::collections::HashMap;
 
-fn money(cents: Option<i64>, currency: &str) -> Option<Money> {
-    let currency = Currency::parse("currency", currency).unwrap_or(Currency::Eur);
+fn money(cents: Option<i64>, currency: Currency) -> Option<Money> {
     cents.map(|cents| Money { cents, currency })
 }
 
-fn kind(row: &AnyRow, col: &str) -> Result<OrgKind> {
-    Ok(OrgKind::parse(col, &s(row, col)?).unwrap_or(OrgKind::Unknown))
+#[derive(FromRow)]
+struct SectorRow {
+    code: String,
+    name_en: String,
+    name_fr: String,
+    press_kit: i64,
+}
+
+impl From<SectorRow> for Sector {
+    fn from(r: SectorRow) -> Self {
+        Sector {
+            code: r.code,
+            name_en: r.name_en,
+            name_fr: r.name_fr,
+            press_kit: flag(r.press_kit),
+        }
+    }
 }
 
 pub async fn sectors(db: &Db) -> Result<Vec<Sector>> {
-    let rows =
-        sqlx::query("SELECT code, name_en, name_fr, press_kit FROM sectors ORDER BY position")
+    let rows: Vec<SectorRow> =
+        sqlx::query_as("SELECT code, name_en, name_fr, press_kit FROM sectors ORDER BY position")
             .fetch_all(&db.pool)
             .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Sector {
-                code: s(r, "code")?,
-                name_en: s(r, "name_en")?,
-                name_fr: s(r, "name_fr")?,
-                press_kit: i(r, "press_kit")? != 0,
-            })
-        })
-        .collect()
+    Ok(rows.into_iter().map(Sector::from).collect())
+}
+
+#[derive(FromRow)]
+struct NamedRow {
+    code: String,
+    name: String,
+}
+
+impl From<NamedRow> for Named {
+    fn from(r: NamedRow) -> Self {
+        Named {
+            code: r.code,
+            name: r.name,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct RegionRow {
+    code: String,
+    name: String,
+    clusters: i64,
+    organisations: i64,
+}
+
+#[derive(FromRow)]
+struct FormerRegionRow {
+    code: String,
+    name: String,
+    region_code: String,
 }
 
 pub async fn regions(db: &Db) -> Result<Vec<RegionSummary>> {
-    let rows = sqlx::query(
+    let rows: Vec<RegionRow> = sqlx::query_as(
         "SELECT r.code, r.name, \
            (SELECT COUNT(*) FROM cluster_regions cr WHERE cr.region_code = r.code) AS clusters, \
            (SELECT COUNT(*) FROM organisations o WHERE o.region_code = r.code) AS organisations \
@@ -45,39 +83,72 @@ pub async fn regions(db: &Db) -> Result<Vec<RegionSummary>> {
     )
     .fetch_all(&db.pool)
     .await?;
-    let former = sqlx::query("SELECT code, name, region_code FROM former_regions ORDER BY name")
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let code = s(r, "code")?;
-            let mut fr = Vec::new();
-            for f in &former {
-                if s(f, "region_code")? == code {
-                    fr.push(Named {
-                        code: s(f, "code")?,
-                        name: s(f, "name")?,
-                    });
-                }
-            }
-            Ok(RegionSummary {
-                name: s(r, "name")?,
-                clusters: i(r, "clusters")?,
-                organisations: i(r, "organisations")?,
-                former_regions: fr,
-                code,
-            })
+    let former: Vec<FormerRegionRow> =
+        sqlx::query_as("SELECT code, name, region_code FROM former_regions ORDER BY name")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RegionSummary {
+            former_regions: former
+                .iter()
+                .filter(|f| f.region_code == r.code)
+                .map(|f| Named {
+                    code: f.code.clone(),
+                    name: f.name.clone(),
+                })
+                .collect(),
+            code: r.code,
+            name: r.name,
+            clusters: r.clusters,
+            organisations: r.organisations,
         })
-        .collect()
+        .collect())
 }
 
+/// Country names by code: `(English, French)`.
 pub async fn countries(db: &Db) -> Result<HashMap<String, (String, String)>> {
-    let rows = sqlx::query("SELECT code, name_en, name_fr FROM countries")
-        .fetch_all(&db.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((s(r, "code")?, (s(r, "name_en")?, s(r, "name_fr")?))))
-        .collect()
+    let rows: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT code, name_en, name_fr FROM countries")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, en, fr)| (code, (en, fr)))
+        .collect())
+}
+
+#[derive(FromRow)]
+struct LabelRow {
+    cluster_id: i64,
+    tier: Option<String>,
+    status: String,
+    decision_date: Option<String>,
+    valid_from: Option<String>,
+    valid_until: Option<String>,
+    legal_act: Option<String>,
+    note: Option<String>,
+    source: String,
+}
+
+impl TryFrom<LabelRow> for (i64, Label) {
+    type Error = crate::StoreError;
+
+    fn try_from(r: LabelRow) -> Result<Self> {
+        Ok((
+            r.cluster_id,
+            Label {
+                tier: parsed_opt::<Tier>(r.tier)?,
+                status: parsed::<LabelStatus>(r.status)?,
+                decision_date: parsed_opt(r.decision_date)?,
+                valid_from: parsed_opt(r.valid_from)?,
+                valid_until: parsed_opt(r.valid_until)?,
+                legal_act: r.legal_act,
+                note: r.note,
+                source: r.source,
+            },
+        ))
+    }
 }
 
 /// Label history rows of some clusters, oldest decision first (undated rows first).
@@ -89,28 +160,14 @@ async fn labels(db: &Db, cluster_id: Option<i64>) -> Result<Vec<(i64, Label)>> {
         sql.push_str(" WHERE cluster_id = $1");
     }
     sql.push_str(" ORDER BY cluster_id, COALESCE(decision_date, ''), id");
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query_as::<_, LabelRow>(&sql);
     if let Some(id) = cluster_id {
         q = q.bind(id);
     }
-    let rows = q.fetch_all(&db.pool).await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                i(r, "cluster_id")?,
-                Label {
-                    tier: os(r, "tier")?.and_then(|t| Tier::parse("tier", &t).ok()),
-                    status: LabelStatus::parse("status", &s(r, "status")?)
-                        .unwrap_or(LabelStatus::Labelled),
-                    decision_date: os(r, "decision_date")?,
-                    valid_from: os(r, "valid_from")?,
-                    valid_until: os(r, "valid_until")?,
-                    legal_act: os(r, "legal_act")?,
-                    note: os(r, "note")?,
-                    source: s(r, "source")?,
-                },
-            ))
-        })
+    q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(TryFrom::try_from)
         .collect()
 }
 
@@ -131,10 +188,20 @@ pub struct ClusterFilter {
     pub q: Option<String>,
 }
 
+#[derive(FromRow)]
+struct ClusterSummaryRow {
+    id: i64,
+    slug: String,
+    name: String,
+    official_name: Option<String>,
+    is_leading: i64,
+    members: i64,
+}
+
 /// All clusters with their current label, regions, sectors and member counts. The programme
 /// has at most a few hundred clusters, so filters apply in memory on one consistent read.
 pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
-    let rows = sqlx::query(
+    let rows: Vec<ClusterSummaryRow> = sqlx::query_as(
         "SELECT c.id, c.slug, c.name, c.official_name, c.is_leading, \
            (SELECT COUNT(*) FROM memberships m WHERE m.cluster_id = c.id) AS members \
          FROM clusters c ORDER BY c.name",
@@ -142,56 +209,45 @@ pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
     .fetch_all(&db.pool)
     .await?;
     let mut regions: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in sqlx::query("SELECT cluster_id, region_code FROM cluster_regions ORDER BY region_code")
-        .fetch_all(&db.pool)
-        .await?
-    {
-        regions
-            .entry(i(&r, "cluster_id")?)
-            .or_default()
-            .push(s(&r, "region_code")?);
+    let pairs: Vec<(i64, String)> =
+        sqlx::query_as("SELECT cluster_id, region_code FROM cluster_regions ORDER BY region_code")
+            .fetch_all(&db.pool)
+            .await?;
+    for (id, code) in pairs {
+        regions.entry(id).or_default().push(code);
     }
     let mut sectors: HashMap<i64, Vec<String>> = HashMap::new();
-    for r in sqlx::query(
+    let pairs: Vec<(i64, String)> = sqlx::query_as(
         "SELECT cs.cluster_id, cs.sector_code FROM cluster_sectors cs JOIN sectors s ON s.code = cs.sector_code ORDER BY s.position",
     )
     .fetch_all(&db.pool)
-    .await?
-    {
-        sectors.entry(i(&r, "cluster_id")?).or_default().push(s(&r, "sector_code")?);
+    .await?;
+    for (id, code) in pairs {
+        sectors.entry(id).or_default().push(code);
     }
     let all_labels = labels(db, None).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id = i(r, "id")?;
-        let history: Vec<&Label> = all_labels
-            .iter()
-            .filter(|(c, _)| *c == id)
-            .map(|(_, l)| l)
-            .collect();
-        let (label, status) = current_label(&history);
-        out.push(ClusterSummary {
-            slug: s(r, "slug")?,
-            name: s(r, "name")?,
-            official_name: os(r, "official_name")?,
-            label,
-            status,
-            regions: regions.remove(&id).unwrap_or_default(),
-            sectors: sectors.remove(&id).unwrap_or_default(),
-            members: i(r, "members")?,
-            leading: i(r, "is_leading")? != 0,
-        });
-    }
-    Ok(out)
-}
-
-/// Every cluster that passes the filter, in list order.
-pub async fn clusters_where(db: &Db, f: &ClusterFilter) -> Result<Vec<ClusterSummary>> {
-    let page = Page {
-        limit: i64::MAX,
-        offset: 0,
-    };
-    Ok(list_clusters(db, f, page).await?.items)
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let history: Vec<&Label> = all_labels
+                .iter()
+                .filter(|(c, _)| *c == r.id)
+                .map(|(_, l)| l)
+                .collect();
+            let (label, status) = current_label(&history);
+            ClusterSummary {
+                slug: r.slug,
+                name: r.name,
+                official_name: r.official_name,
+                label,
+                status,
+                regions: regions.remove(&r.id).unwrap_or_default(),
+                sectors: sectors.remove(&r.id).unwrap_or_default(),
+                members: r.members,
+                leading: flag(r.is_leading),
+            }
+        })
+        .collect())
 }
 
 pub async fn list_clusters(
@@ -218,7 +274,7 @@ pub async fn list_clusters(
             .map(|(k, h)| (h.reference.as_str(), k))
             .collect();
         all.retain(|c| rank.contains_key(c.slug.as_str()));
-        all.sort_by_key(|c| rank[c.slug.as_str()]);
+        all.sort_by_key(|c| rank.get(c.slug.as_str()).copied().unwrap_or(usize::MAX));
     }
     all.retain(|c| {
         f.sector.as_ref().is_none_or(|s| c.sectors.contains(s))
@@ -236,11 +292,12 @@ pub async fn list_clusters(
 }
 
 async fn cluster_id(db: &Db, slug: &str) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT id FROM clusters WHERE slug = $1")
-        .bind(slug.to_string())
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| i(&r, "id")).transpose()
+    Ok(
+        sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
+            .bind(slug.to_string())
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 pub async fn sector_exists(db: &Db, code: &str) -> Result<bool> {
@@ -263,25 +320,85 @@ pub async fn cluster_exists(db: &Db, slug: &str) -> Result<bool> {
     Ok(cluster_id(db, slug).await?.is_some())
 }
 
-fn party(row: &AnyRow, side: &str) -> Result<Party> {
-    let col = |c: &str| format!("{side}_{c}");
-    Ok(if oi(row, &col("cluster_id"))?.is_some() {
+/// A partnership with both sides: a side is a cluster of the programme (its `*_cslug`,
+/// `*_cname`) or a foreign one (its `*_f*` columns).
+#[derive(FromRow)]
+struct PartnershipRow {
+    id: i64,
+    kind: String,
+    start_date: Option<String>,
+    scope: Option<String>,
+    source: String,
+    a_cluster_id: Option<i64>,
+    a_cslug: Option<String>,
+    a_cname: Option<String>,
+    a_fslug: Option<String>,
+    a_fname: Option<String>,
+    a_fcountry: Option<String>,
+    a_fkind: Option<String>,
+    b_cluster_id: Option<i64>,
+    b_cslug: Option<String>,
+    b_cname: Option<String>,
+    b_fslug: Option<String>,
+    b_fname: Option<String>,
+    b_fcountry: Option<String>,
+    b_fkind: Option<String>,
+}
+
+/// One side of a stored partnership; a side that names neither a cluster nor a foreign
+/// party is corrupt data and refused.
+fn party(
+    cluster_id: Option<i64>,
+    cluster: (Option<String>, Option<String>),
+    foreign: (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+) -> Result<Party> {
+    let missing = || crate::StoreError::Data("a partnership side names no party".into());
+    Ok(if cluster_id.is_some() {
         Party {
             kind: "cluster".into(),
-            slug: s(row, &col("cslug"))?,
-            name: s(row, &col("cname"))?,
+            slug: cluster.0.ok_or_else(missing)?,
+            name: cluster.1.ok_or_else(missing)?,
             country: Some("FR".into()),
             entity: None,
         }
     } else {
         Party {
             kind: "foreign".into(),
-            slug: s(row, &col("fslug"))?,
-            name: s(row, &col("fname"))?,
-            country: os(row, &col("fcountry"))?,
-            entity: os(row, &col("fkind"))?,
+            slug: foreign.0.ok_or_else(missing)?,
+            name: foreign.1.ok_or_else(missing)?,
+            country: foreign.2,
+            entity: foreign.3,
         }
     })
+}
+
+impl TryFrom<PartnershipRow> for Partnership {
+    type Error = crate::StoreError;
+
+    fn try_from(r: PartnershipRow) -> Result<Self> {
+        Ok(Partnership {
+            id: r.id,
+            a: party(
+                r.a_cluster_id,
+                (r.a_cslug, r.a_cname),
+                (r.a_fslug, r.a_fname, r.a_fcountry, r.a_fkind),
+            )?,
+            b: party(
+                r.b_cluster_id,
+                (r.b_cslug, r.b_cname),
+                (r.b_fslug, r.b_fname, r.b_fcountry, r.b_fkind),
+            )?,
+            kind: r.kind,
+            start_date: parsed_opt(r.start_date)?,
+            scope: r.scope,
+            source: r.source,
+        })
+    }
 }
 
 /// All partnerships, or those of one cluster.
@@ -298,38 +415,44 @@ pub async fn partnerships(db: &Db, cluster: Option<i64>) -> Result<Vec<Partnersh
         sql.push_str(" WHERE p.a_cluster_id = $1 OR p.b_cluster_id = $1");
     }
     sql.push_str(" ORDER BY p.id");
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query_as::<_, PartnershipRow>(&sql);
     if let Some(id) = cluster {
         q = q.bind(id);
     }
     q.fetch_all(&db.pool)
         .await?
-        .iter()
-        .map(|r| {
-            Ok(Partnership {
-                id: i(r, "id")?,
-                a: party(r, "a")?,
-                b: party(r, "b")?,
-                kind: s(r, "kind")?,
-                start_date: os(r, "start_date")?,
-                scope: os(r, "scope")?,
-                source: s(r, "source")?,
-            })
-        })
+        .into_iter()
+        .map(TryFrom::try_from)
         .collect()
 }
 
-fn news_row(r: &AnyRow) -> Result<NewsItem> {
-    Ok(NewsItem {
-        id: i(r, "id")?,
-        cluster: os(r, "slug")?,
-        published_on: os(r, "published_on")?,
-        title_en: s(r, "title_en")?,
-        title_fr: s(r, "title_fr")?,
-        body_en: os(r, "body_en")?,
-        body_fr: os(r, "body_fr")?,
-        source: s(r, "source")?,
-    })
+#[derive(FromRow)]
+struct NewsRow {
+    id: i64,
+    slug: Option<String>,
+    published_on: Option<String>,
+    title_en: String,
+    title_fr: String,
+    body_en: Option<String>,
+    body_fr: Option<String>,
+    source: String,
+}
+
+impl TryFrom<NewsRow> for NewsItem {
+    type Error = crate::StoreError;
+
+    fn try_from(r: NewsRow) -> Result<Self> {
+        Ok(NewsItem {
+            id: r.id,
+            cluster: r.slug,
+            published_on: parsed_opt(r.published_on)?,
+            title_en: r.title_en,
+            title_fr: r.title_fr,
+            body_en: r.body_en,
+            body_fr: r.body_fr,
+            source: r.source,
+        })
+    }
 }
 
 pub async fn news(db: &Db, cluster: Option<i64>) -> Result<Vec<NewsItem>> {
@@ -341,31 +464,52 @@ pub async fn news(db: &Db, cluster: Option<i64>) -> Result<Vec<NewsItem>> {
         sql.push_str(" WHERE n.cluster_id = $1");
     }
     sql.push_str(" ORDER BY COALESCE(n.published_on, '') DESC, n.id");
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query_as::<_, NewsRow>(&sql);
     if let Some(id) = cluster {
         q = q.bind(id);
     }
-    q.fetch_all(&db.pool).await?.iter().map(news_row).collect()
+    q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(TryFrom::try_from)
+        .collect()
+}
+
+#[derive(FromRow)]
+struct EventRow {
+    id: i64,
+    name_en: String,
+    name_fr: String,
+    starts_on: Option<String>,
+    place: Option<String>,
+    description_en: Option<String>,
+    description_fr: Option<String>,
+    source: String,
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Event {
+            id: r.id,
+            name_en: r.name_en,
+            name_fr: r.name_fr,
+            starts_on: r.starts_on,
+            place: r.place,
+            description_en: r.description_en,
+            description_fr: r.description_fr,
+            source: r.source,
+        }
+    }
 }
 
 pub async fn events(db: &Db) -> Result<Vec<Event>> {
-    sqlx::query("SELECT id, name_en, name_fr, starts_on, place, description_en, description_fr, source FROM events ORDER BY COALESCE(starts_on, ''), id")
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Event {
-                id: i(r, "id")?,
-                name_en: s(r, "name_en")?,
-                name_fr: s(r, "name_fr")?,
-                starts_on: os(r, "starts_on")?,
-                place: os(r, "place")?,
-                description_en: os(r, "description_en")?,
-                description_fr: os(r, "description_fr")?,
-                source: s(r, "source")?,
-            })
-        })
-        .collect()
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, name_en, name_fr, starts_on, place, description_en, description_fr, source \
+         FROM events ORDER BY COALESCE(starts_on, ''), id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(Event::from).collect())
 }
 
 /// The SQL of "projects of a cluster": a member (or an entity of a member group) is a
@@ -380,112 +524,130 @@ const CLUSTER_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
 const ORGANISATION_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
      JOIN organisations o ON o.id = pp.organisation_id WHERE o.id = $1 OR o.parent_id = $1";
 
+#[derive(FromRow)]
+struct ClusterRow {
+    id: i64,
+    slug: String,
+    name: String,
+    official_name: Option<String>,
+    theme_fr: Option<String>,
+    specialty_en: Option<String>,
+    is_leading: i64,
+    website: Option<String>,
+    description_fr: Option<String>,
+    description_en: Option<String>,
+    governance: Option<String>,
+    note: Option<String>,
+    sources: String,
+    version: i64,
+}
+
+#[derive(FromRow)]
+struct MemberRow {
+    id: i64,
+    name: String,
+    kind: String,
+    country: Option<String>,
+    role: String,
+    since: Option<String>,
+    source: String,
+    quote: Option<String>,
+}
+
+impl TryFrom<MemberRow> for Member {
+    type Error = crate::StoreError;
+
+    fn try_from(r: MemberRow) -> Result<Self> {
+        Ok(Member {
+            organisation_id: r.id,
+            name: r.name,
+            kind: parsed::<OrgKind>(r.kind)?,
+            country: r.country,
+            role: r.role,
+            since: parsed_opt(r.since)?,
+            source: r.source,
+            quote: r.quote,
+        })
+    }
+}
+
 pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
-    let Some(row) = sqlx::query("SELECT * FROM clusters WHERE slug = $1")
-        .bind(slug.to_string())
-        .fetch_optional(&db.pool)
-        .await?
+    let Some(row) = sqlx::query_as::<_, ClusterRow>(
+        "SELECT id, slug, name, official_name, theme_fr, specialty_en, is_leading, website, \
+           description_fr, description_en, governance, note, sources, version \
+         FROM clusters WHERE slug = $1",
+    )
+    .bind(slug.to_string())
+    .fetch_optional(&db.pool)
+    .await?
     else {
         return Ok(None);
     };
-    let id = i(&row, "id")?;
-    let aliases = sqlx::query(
+    let id = row.id;
+    let aliases: Vec<(String, String)> = sqlx::query_as(
         "SELECT alias, kind FROM cluster_aliases WHERE cluster_id = $1 ORDER BY kind, alias",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Alias {
-            name: s(r, "alias")?,
-            kind: s(r, "kind")?,
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
-    let named = |rows: Vec<AnyRow>| -> Result<Vec<Named>> {
-        rows.iter()
-            .map(|r| {
-                Ok(Named {
-                    code: s(r, "code")?,
-                    name: s(r, "name")?,
-                })
-            })
-            .collect()
-    };
+    .await?;
+    let named = |rows: Vec<NamedRow>| rows.into_iter().map(Named::from).collect::<Vec<_>>();
     let regions = named(
-        sqlx::query("SELECT r.code, r.name FROM cluster_regions cr JOIN regions r ON r.code = cr.region_code WHERE cr.cluster_id = $1 ORDER BY r.name")
+        sqlx::query_as("SELECT r.code, r.name FROM cluster_regions cr JOIN regions r ON r.code = cr.region_code WHERE cr.cluster_id = $1 ORDER BY r.name")
             .bind(id)
             .fetch_all(&db.pool)
             .await?,
-    )?;
+    );
     let regions_2007 = named(
-        sqlx::query("SELECT f.code, f.name FROM cluster_former_regions cf JOIN former_regions f ON f.code = cf.former_region_code WHERE cf.cluster_id = $1 ORDER BY f.name")
+        sqlx::query_as("SELECT f.code, f.name FROM cluster_former_regions cf JOIN former_regions f ON f.code = cf.former_region_code WHERE cf.cluster_id = $1 ORDER BY f.name")
             .bind(id)
             .fetch_all(&db.pool)
             .await?,
-    )?;
-    let sectors = sqlx::query("SELECT s.code, s.name_en, s.name_fr, s.press_kit FROM cluster_sectors cs JOIN sectors s ON s.code = cs.sector_code WHERE cs.cluster_id = $1 ORDER BY s.position")
+    );
+    let sectors: Vec<SectorRow> = sqlx::query_as("SELECT s.code, s.name_en, s.name_fr, s.press_kit FROM cluster_sectors cs JOIN sectors s ON s.code = cs.sector_code WHERE cs.cluster_id = $1 ORDER BY s.position")
         .bind(id)
         .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Sector {
-                code: s(r, "code")?,
-                name_en: s(r, "name_en")?,
-                name_fr: s(r, "name_fr")?,
-                press_kit: i(r, "press_kit")? != 0,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .await?;
     let history: Vec<Label> = labels(db, Some(id))
         .await?
         .into_iter()
         .map(|(_, l)| l)
         .collect();
     let (label, status) = current_label(&history.iter().collect::<Vec<_>>());
-    let members = sqlx::query("SELECT o.id, o.name, o.kind, o.country, m.role, m.since, m.source, m.quote FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.cluster_id = $1 ORDER BY o.name")
+    let members = sqlx::query_as::<_, MemberRow>("SELECT o.id, o.name, o.kind, o.country, m.role, m.since, m.source, m.quote FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.cluster_id = $1 ORDER BY o.name")
         .bind(id)
         .fetch_all(&db.pool)
         .await?
-        .iter()
-        .map(|r| {
-            Ok(Member {
-                organisation_id: i(r, "id")?,
-                name: s(r, "name")?,
-                kind: kind(r, "kind")?,
-                country: os(r, "country")?,
-                role: s(r, "role")?,
-                since: os(r, "since")?,
-                source: s(r, "source")?,
-                quote: os(r, "quote")?,
-            })
-        })
+        .into_iter()
+        .map(Member::try_from)
         .collect::<Result<Vec<_>>>()?;
-    let projects = sqlx::query(&format!("SELECT COUNT(*) AS n FROM ({CLUSTER_PROJECTS}) x"))
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await?;
+    let projects: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) AS n FROM ({CLUSTER_PROJECTS}) x"))
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?;
     Ok(Some(ClusterDetail {
-        slug: s(&row, "slug")?,
-        name: s(&row, "name")?,
-        official_name: os(&row, "official_name")?,
-        aliases,
+        slug: row.slug,
+        name: row.name,
+        official_name: row.official_name,
+        aliases: aliases
+            .into_iter()
+            .map(|(name, kind)| Alias { name, kind })
+            .collect(),
         label,
         status,
-        leading: i(&row, "is_leading")? != 0,
+        leading: flag(row.is_leading),
         regions,
         regions_2007,
-        sectors,
-        theme_fr: os(&row, "theme_fr")?,
-        specialty_en: os(&row, "specialty_en")?,
-        website: os(&row, "website")?,
-        description_fr: os(&row, "description_fr")?,
-        description_en: os(&row, "description_en")?,
-        governance: os(&row, "governance")?,
-        note: os(&row, "note")?,
-        sources: s(&row, "sources")?
+        sectors: sectors.into_iter().map(Sector::from).collect(),
+        theme_fr: row.theme_fr,
+        specialty_en: row.specialty_en,
+        website: row.website,
+        description_fr: row.description_fr,
+        description_en: row.description_en,
+        governance: row.governance,
+        note: row.note,
+        sources: row
+            .sources
             .split(" ; ")
             .filter(|x| !x.is_empty())
             .map(str::to_string)
@@ -493,9 +655,9 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         label_history: history,
         members,
         partnerships: partnerships(db, Some(id)).await?,
-        projects: i(&projects, "n")?,
+        projects,
         news: news(db, Some(id)).await?,
-        version: i(&row, "version")?,
+        version: row.version,
     }))
 }
 
@@ -504,19 +666,37 @@ const PROJECT_SUMMARY_COLS: &str =
      p.total_cost_cents, p.public_funding_cents, p.currency, \
      (SELECT COUNT(*) FROM project_partners x WHERE x.project_id = p.id) AS partners";
 
-fn project_summary(r: &AnyRow) -> Result<ProjectSummary> {
-    let currency = s(r, "currency")?;
-    Ok(ProjectSummary {
-        id: i(r, "id")?,
-        acronym: s(r, "acronym")?,
-        title: os(r, "title")?,
-        programme: os(r, "programme")?,
-        start_date: os(r, "start_date")?,
-        end_date: os(r, "end_date")?,
-        total_cost: money(oi(r, "total_cost_cents")?, &currency),
-        public_funding: money(oi(r, "public_funding_cents")?, &currency),
-        partners: i(r, "partners")?,
-    })
+#[derive(FromRow)]
+struct ProjectSummaryRow {
+    id: i64,
+    acronym: String,
+    title: Option<String>,
+    programme: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    total_cost_cents: Option<i64>,
+    public_funding_cents: Option<i64>,
+    currency: String,
+    partners: i64,
+}
+
+impl TryFrom<ProjectSummaryRow> for ProjectSummary {
+    type Error = crate::StoreError;
+
+    fn try_from(r: ProjectSummaryRow) -> Result<Self> {
+        let currency = parsed::<Currency>(r.currency)?;
+        Ok(ProjectSummary {
+            id: r.id,
+            acronym: r.acronym,
+            title: r.title,
+            programme: r.programme,
+            start_date: parsed_opt(r.start_date)?,
+            end_date: parsed_opt(r.end_date)?,
+            total_cost: money(r.total_cost_cents, currency),
+            public_funding: money(r.public_funding_cents, currency),
+            partners: r.partners,
+        })
+    }
 }
 
 /// Filters of the project list; each already checked by the caller.
@@ -542,6 +722,21 @@ fn push_text_filter(sql: &mut String, binds: &mut Vec<String>, kind: &str, id_co
         " AND {id_col} IN (SELECT CAST(se.ref AS BIGINT) FROM search_entries se WHERE se.kind = '{kind}' AND {})",
         conds.join(" AND ")
     ));
+}
+
+/// Binds the id (when the filter has one) then the text filter's values, in the order
+/// their placeholders are numbered.
+macro_rules! bind_all {
+    ($q:expr, $id:expr, $binds:expr) => {{
+        let mut q = $q;
+        if let Some(id) = $id {
+            q = q.bind(id);
+        }
+        for b in $binds {
+            q = q.bind(b.clone());
+        }
+        q
+    }};
 }
 
 pub async fn list_projects(
@@ -577,35 +772,23 @@ pub async fn list_projects(
         where_sql.push_str(&text_sql);
     }
     let count_sql = format!("SELECT COUNT(*) AS n FROM projects p{where_sql}");
-    let total = bind_query(&count_sql, id_bind, &binds)
+    let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), id_bind, &binds)
         .fetch_one(&db.pool)
         .await?;
     let list_sql = format!(
         "SELECT {PROJECT_SUMMARY_COLS} FROM projects p{where_sql} ORDER BY COALESCE(p.start_date, '') DESC, p.acronym LIMIT {} OFFSET {}",
         page.limit, page.offset
     );
-    let rows = bind_query(&list_sql, id_bind, &binds)
+    let rows: Vec<ProjectSummaryRow> = bind_all!(sqlx::query_as(&list_sql), id_bind, &binds)
         .fetch_all(&db.pool)
         .await?;
     Ok(Paged {
-        items: rows.iter().map(project_summary).collect::<Result<_>>()?,
-        total: i(&total, "n")?,
+        items: rows
+            .into_iter()
+            .map(TryFrom::try_from)
+            .collect::<Result<_>>()?,
+        total,
     })
-}
-
-fn bind_query<'q>(
-    sql: &'q str,
-    id: Option<i64>,
-    binds: &[String],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    let mut q = sqlx::query(sql);
-    if let Some(id) = id {
-        q = q.bind(id);
-    }
-    for b in binds {
-        q = q.bind(b.clone());
-    }
-    q
 }
 
 /// Filters of the organisation list; each already checked by the caller.
@@ -614,6 +797,31 @@ pub struct OrganisationFilter {
     pub q: Option<String>,
     pub country: Option<String>,
     pub kind: Option<OrgKind>,
+}
+
+#[derive(FromRow)]
+struct OrganisationSummaryRow {
+    id: i64,
+    name: String,
+    short_name: Option<String>,
+    kind: String,
+    country: Option<String>,
+    projects: i64,
+}
+
+impl TryFrom<OrganisationSummaryRow> for OrganisationSummary {
+    type Error = crate::StoreError;
+
+    fn try_from(r: OrganisationSummaryRow) -> Result<Self> {
+        Ok(OrganisationSummary {
+            id: r.id,
+            name: r.name,
+            short_name: r.short_name,
+            kind: parsed::<OrgKind>(r.kind)?,
+            country: r.country,
+            projects: r.projects,
+        })
+    }
 }
 
 pub async fn list_organisations(
@@ -634,8 +842,9 @@ pub async fn list_organisations(
     if let Some(q) = &f.q {
         push_text_filter(&mut where_sql, &mut binds, "organisation", "o.id", q);
     }
+    let no_id: Option<i64> = None;
     let count_sql = format!("SELECT COUNT(*) AS n FROM organisations o{where_sql}");
-    let total = bind_query(&count_sql, None, &binds)
+    let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), no_id, &binds)
         .fetch_one(&db.pool)
         .await?;
     let list_sql = format!(
@@ -644,30 +853,53 @@ pub async fn list_organisations(
          FROM organisations o{where_sql} ORDER BY o.name, o.id LIMIT {} OFFSET {}",
         page.limit, page.offset
     );
-    let rows = bind_query(&list_sql, None, &binds)
+    let rows: Vec<OrganisationSummaryRow> = bind_all!(sqlx::query_as(&list_sql), no_id, &binds)
         .fetch_all(&db.pool)
         .await?;
     Ok(Paged {
         items: rows
-            .iter()
-            .map(|r| {
-                Ok(OrganisationSummary {
-                    id: i(r, "id")?,
-                    name: s(r, "name")?,
-                    short_name: os(r, "short_name")?,
-                    kind: kind(r, "kind")?,
-                    country: os(r, "country")?,
-                    projects: i(r, "projects")?,
-                })
-            })
+            .into_iter()
+            .map(TryFrom::try_from)
             .collect::<Result<_>>()?,
-        total: i(&total, "n")?,
+        total,
     })
 }
 
+#[derive(FromRow)]
+struct OrganisationRow {
+    name: String,
+    short_name: Option<String>,
+    kind: String,
+    country: Option<String>,
+    region_code: Option<String>,
+    region_name: Option<String>,
+    naf_code: Option<String>,
+    headcount_band: Option<String>,
+    siren: Option<String>,
+    siret: Option<String>,
+    vat: Option<String>,
+    pic: Option<String>,
+    cordis_id: Option<String>,
+    website: Option<String>,
+    competences: Option<String>,
+    source: String,
+    version: i64,
+}
+
+#[derive(FromRow)]
+struct MembershipOfRow {
+    slug: String,
+    name: String,
+    role: String,
+    source: String,
+}
+
 pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>> {
-    let Some(r) = sqlx::query(
-        "SELECT o.*, r.name AS region_name FROM organisations o LEFT JOIN regions r ON r.code = o.region_code WHERE o.id = $1",
+    let Some(r) = sqlx::query_as::<_, OrganisationRow>(
+        "SELECT o.name, o.short_name, o.kind, o.country, o.region_code, r.name AS region_name, \
+           o.naf_code, o.headcount_band, o.siren, o.siret, o.vat, o.pic, o.cordis_id, o.website, \
+           o.competences, o.source, o.version \
+         FROM organisations o LEFT JOIN regions r ON r.code = o.region_code WHERE o.id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -675,23 +907,13 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
     else {
         return Ok(None);
     };
-    let memberships = sqlx::query(
+    let memberships: Vec<MembershipOfRow> = sqlx::query_as(
         "SELECT c.slug, c.name, m.role, m.source FROM memberships m JOIN clusters c ON c.id = m.cluster_id \
          JOIN organisations o ON o.id = $1 WHERE m.organisation_id = o.id OR m.organisation_id = o.parent_id ORDER BY c.name",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|m| {
-        Ok(MembershipOf {
-            cluster: s(m, "slug")?,
-            cluster_name: s(m, "name")?,
-            role: s(m, "role")?,
-            source: s(m, "source")?,
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
+    .await?;
     let projects = list_projects(
         db,
         &ProjectFilter {
@@ -704,44 +926,85 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
         },
     )
     .await?;
-    let region = match (os(&r, "region_code")?, os(&r, "region_name")?) {
+    let region = match (r.region_code, r.region_name) {
         (Some(code), Some(name)) => Some(Named { code, name }),
         _ => None,
     };
     Ok(Some(OrganisationDetail {
         id,
-        name: s(&r, "name")?,
-        short_name: os(&r, "short_name")?,
-        kind: kind(&r, "kind")?,
-        country: os(&r, "country")?,
+        name: r.name,
+        short_name: r.short_name,
+        kind: parsed::<OrgKind>(r.kind)?,
+        country: r.country,
         region,
-        naf_code: os(&r, "naf_code")?,
-        headcount_band: os(&r, "headcount_band")?,
-        siren: os(&r, "siren")?,
-        siret: os(&r, "siret")?,
-        vat: os(&r, "vat")?,
-        pic: os(&r, "pic")?,
-        cordis_id: os(&r, "cordis_id")?,
-        website: os(&r, "website")?,
-        competences: os(&r, "competences")?,
-        source: s(&r, "source")?,
-        memberships,
+        naf_code: r.naf_code,
+        headcount_band: r.headcount_band,
+        siren: r.siren,
+        siret: r.siret,
+        vat: r.vat,
+        pic: r.pic,
+        cordis_id: r.cordis_id,
+        website: r.website,
+        competences: r.competences,
+        source: r.source,
+        memberships: memberships
+            .into_iter()
+            .map(|m| MembershipOf {
+                cluster: m.slug,
+                cluster_name: m.name,
+                role: m.role,
+                source: m.source,
+            })
+            .collect(),
         project_count: projects.total,
         projects: projects.items,
-        version: i(&r, "version")?,
+        version: r.version,
     }))
 }
 
+#[derive(FromRow)]
+struct ProjectRow {
+    acronym: String,
+    title: Option<String>,
+    programme: Option<String>,
+    call: Option<String>,
+    topic: Option<String>,
+    topic_title: Option<String>,
+    funding_scheme: Option<String>,
+    status: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    total_cost_cents: Option<i64>,
+    public_funding_cents: Option<i64>,
+    currency: String,
+    source: String,
+}
+
+#[derive(FromRow)]
+struct ProjectPartnerRow {
+    id: i64,
+    name: String,
+    kind: String,
+    country: Option<String>,
+    role: String,
+    cost_cents: Option<i64>,
+    funding_cents: Option<i64>,
+}
+
 pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
-    let Some(r) = sqlx::query("SELECT * FROM projects WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
+    let Some(r) = sqlx::query_as::<_, ProjectRow>(
+        "SELECT acronym, title, programme, call, topic, topic_title, funding_scheme, status, \
+           start_date, end_date, total_cost_cents, public_funding_cents, currency, source \
+         FROM projects WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
     else {
         return Ok(None);
     };
-    let currency = s(&r, "currency")?;
-    let partners = sqlx::query(
+    let currency = parsed::<Currency>(r.currency)?;
+    let partners = sqlx::query_as::<_, ProjectPartnerRow>(
         "SELECT o.id, o.name, o.kind, o.country, pp.role, pp.cost_cents, pp.funding_cents \
          FROM project_partners pp JOIN organisations o ON o.id = pp.organisation_id \
          WHERE pp.project_id = $1 ORDER BY CASE pp.role WHEN 'coordinator' THEN 0 ELSE 1 END, o.name",
@@ -749,20 +1012,20 @@ pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
     .bind(id)
     .fetch_all(&db.pool)
     .await?
-    .iter()
+    .into_iter()
     .map(|p| {
         Ok(ProjectPartner {
-            organisation_id: i(p, "id")?,
-            name: s(p, "name")?,
-            kind: kind(p, "kind")?,
-            country: os(p, "country")?,
-            role: s(p, "role")?,
-            cost: money(oi(p, "cost_cents")?, &currency),
-            funding: money(oi(p, "funding_cents")?, &currency),
+            organisation_id: p.id,
+            name: p.name,
+            kind: parsed::<OrgKind>(p.kind)?,
+            country: p.country,
+            role: parsed(p.role)?,
+            cost: money(p.cost_cents, currency),
+            funding: money(p.funding_cents, currency),
         })
     })
     .collect::<Result<Vec<_>>>()?;
-    let clusters = sqlx::query(
+    let clusters: Vec<NamedRow> = sqlx::query_as(
         "SELECT DISTINCT c.slug AS code, c.name FROM clusters c \
          JOIN memberships m ON m.cluster_id = c.id \
          JOIN organisations o ON m.organisation_id = o.id OR m.organisation_id = o.parent_id \
@@ -772,98 +1035,155 @@ pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|c| Ok(Named { code: s(c, "code")?, name: s(c, "name")? }))
-    .collect::<Result<Vec<_>>>()?;
+    .await?;
     Ok(Some(ProjectDetail {
         id,
-        acronym: s(&r, "acronym")?,
-        title: os(&r, "title")?,
-        programme: os(&r, "programme")?,
-        call: os(&r, "call")?,
-        topic: os(&r, "topic")?,
-        topic_title: os(&r, "topic_title")?,
-        funding_scheme: os(&r, "funding_scheme")?,
-        status: os(&r, "status")?,
-        start_date: os(&r, "start_date")?,
-        end_date: os(&r, "end_date")?,
-        total_cost: money(oi(&r, "total_cost_cents")?, &currency),
-        public_funding: money(oi(&r, "public_funding_cents")?, &currency),
-        source: s(&r, "source")?,
+        acronym: r.acronym,
+        title: r.title,
+        programme: r.programme,
+        call: r.call,
+        topic: r.topic,
+        topic_title: r.topic_title,
+        funding_scheme: r.funding_scheme,
+        status: r.status,
+        start_date: parsed_opt(r.start_date)?,
+        end_date: parsed_opt(r.end_date)?,
+        total_cost: money(r.total_cost_cents, currency),
+        public_funding: money(r.public_funding_cents, currency),
+        source: r.source,
         partners,
-        clusters,
+        clusters: clusters.into_iter().map(Named::from).collect(),
     }))
 }
 
+#[derive(FromRow)]
+struct TextRow {
+    position: i64,
+    title_en: Option<String>,
+    title_fr: Option<String>,
+    text_en: String,
+    text_fr: String,
+    source: String,
+}
+
 async fn texts(db: &Db, kind: &str) -> Result<Vec<TextItem>> {
-    sqlx::query("SELECT position, title_en, title_fr, text_en, text_fr, source FROM texts WHERE kind = $1 ORDER BY position")
-        .bind(kind.to_string())
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(TextItem {
-                position: i(r, "position")?,
-                title_en: os(r, "title_en")?,
-                title_fr: os(r, "title_fr")?,
-                text_en: s(r, "text_en")?,
-                text_fr: s(r, "text_fr")?,
-                source: s(r, "source")?,
-            })
+    let rows: Vec<TextRow> = sqlx::query_as(
+        "SELECT position, title_en, title_fr, text_en, text_fr, source FROM texts WHERE kind = $1 ORDER BY position",
+    )
+    .bind(kind.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TextItem {
+            position: r.position,
+            title_en: r.title_en,
+            title_fr: r.title_fr,
+            text_en: r.text_en,
+            text_fr: r.text_fr,
+            source: r.source,
         })
-        .collect()
+        .collect())
+}
+
+#[derive(FromRow)]
+struct FigureRow {
+    key: String,
+    label_en: String,
+    label_fr: String,
+    amount_cents: i64,
+    currency: String,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    per: String,
+    funder: Option<String>,
+    certainty: String,
+    source: String,
+}
+
+impl TryFrom<FigureRow> for Figure {
+    type Error = crate::StoreError;
+
+    fn try_from(r: FigureRow) -> Result<Self> {
+        Ok(Figure {
+            key: r.key,
+            label_en: r.label_en,
+            label_fr: r.label_fr,
+            amount: Money {
+                cents: r.amount_cents,
+                currency: parsed(r.currency)?,
+            },
+            period_start: parsed_opt(r.period_start)?,
+            period_end: parsed_opt(r.period_end)?,
+            per: r.per,
+            funder: r.funder,
+            certainty: r.certainty,
+            source: r.source,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct SurveyRow {
+    statement_en: String,
+    statement_fr: String,
+    percent: i64,
+    population_en: Option<String>,
+    population_fr: Option<String>,
+    pollster: Option<String>,
+    conducted: Option<String>,
+    source: String,
 }
 
 pub async fn programme_facts(db: &Db) -> Result<ProgrammeFacts> {
-    let figures = sqlx::query("SELECT * FROM figures ORDER BY id")
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            let currency = s(r, "currency")?;
-            Ok(Figure {
-                key: s(r, "key")?,
-                label_en: s(r, "label_en")?,
-                label_fr: s(r, "label_fr")?,
-                amount: money(Some(i(r, "amount_cents")?), &currency).expect("amount present"),
-                period_start: os(r, "period_start")?,
-                period_end: os(r, "period_end")?,
-                per: s(r, "per")?,
-                funder: os(r, "funder")?,
-                certainty: s(r, "certainty")?,
-                source: s(r, "source")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let surveys = sqlx::query("SELECT * FROM surveys ORDER BY id")
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Survey {
-                statement_en: s(r, "statement_en")?,
-                statement_fr: s(r, "statement_fr")?,
-                percent: i(r, "percent")?,
-                population_en: os(r, "population_en")?,
-                population_fr: os(r, "population_fr")?,
-                pollster: os(r, "pollster")?,
-                conducted: os(r, "conducted")?,
-                source: s(r, "source")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let figures = sqlx::query_as::<_, FigureRow>(
+        "SELECT key, label_en, label_fr, amount_cents, currency, period_start, period_end, per, \
+           funder, certainty, source FROM figures ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(Figure::try_from)
+    .collect::<Result<Vec<_>>>()?;
+    let surveys: Vec<SurveyRow> = sqlx::query_as(
+        "SELECT statement_en, statement_fr, percent, population_en, population_fr, pollster, \
+           conducted, source FROM surveys ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
     Ok(ProgrammeFacts {
         figures,
         label_criteria: texts(db, "label_criterion").await?,
         success_factors: texts(db, "success_factor").await?,
         benefits: texts(db, "benefit").await?,
-        surveys,
+        surveys: surveys
+            .into_iter()
+            .map(|r| Survey {
+                statement_en: r.statement_en,
+                statement_fr: r.statement_fr,
+                percent: r.percent,
+                population_en: r.population_en,
+                population_fr: r.population_fr,
+                pollster: r.pollster,
+                conducted: r.conducted,
+                source: r.source,
+            })
+            .collect(),
     })
 }
 
+#[derive(FromRow)]
+struct StatsRow {
+    clusters: i64,
+    labelled_2005: i64,
+    organisations: i64,
+    projects: i64,
+    partnerships: i64,
+    countries: i64,
+}
+
 pub async fn stats(db: &Db) -> Result<Stats> {
-    let r = sqlx::query(
+    let r: StatsRow = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM clusters) AS clusters, \
            (SELECT COUNT(DISTINCT cluster_id) FROM labels WHERE decision_date LIKE '2005-%') AS labelled_2005, \
            (SELECT COUNT(*) FROM organisations) AS organisations, \
@@ -874,34 +1194,41 @@ pub async fn stats(db: &Db) -> Result<Stats> {
     .fetch_one(&db.pool)
     .await?;
     Ok(Stats {
-        clusters: i(&r, "clusters")?,
-        labelled_2005: i(&r, "labelled_2005")?,
-        organisations: i(&r, "organisations")?,
-        projects: i(&r, "projects")?,
-        partnerships: i(&r, "partnerships")?,
-        countries: i(&r, "countries")?,
+        clusters: r.clusters,
+        labelled_2005: r.labelled_2005,
+        organisations: r.organisations,
+        projects: r.projects,
+        partnerships: r.partnerships,
+        countries: r.countries,
     })
+}
+
+#[derive(FromRow)]
+struct CommuneRow {
+    code: String,
+    name: String,
+    department_code: String,
+    region_code: String,
 }
 
 /// Communes of a postcode, with their department and region: postcode → commune → region.
 pub async fn communes_by_postcode(db: &Db, postcode: &str) -> Result<Vec<Commune>> {
-    sqlx::query(
+    let rows: Vec<CommuneRow> = sqlx::query_as(
         "SELECT c.code, c.name, c.department_code, c.region_code FROM postcodes p \
          JOIN communes c ON c.code = p.commune_code WHERE p.postcode = $1 ORDER BY c.name",
     )
     .bind(postcode.to_string())
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Commune {
-            code: s(r, "code")?,
-            name: s(r, "name")?,
-            department: s(r, "department_code")?,
-            region: s(r, "region_code")?,
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Commune {
+            code: r.code,
+            name: r.name,
+            department: r.department_code,
+            region: r.region_code,
         })
-    })
-    .collect()
+        .collect())
 }
 
 /// The id of an organisation of the shipped programme data, by its key.

@@ -8,15 +8,15 @@ use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
 use crate::util::{i, now_utc, oi, os, s, today};
 use crate::Db;
-use poles_core::auth::{Reviewing, SelectionOfficer};
+use poles_core::model::FundingLine;
 use poles_core::FieldError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 pub async fn assign_reviewer(
     db: &Db,
-    cap: &SelectionOfficer,
+    user_id: i64,
     ctx: &Context,
     application_id: i64,
     reviewer_id: i64,
@@ -60,7 +60,7 @@ pub async fn assign_reviewer(
     let n = sqlx::query("INSERT INTO review_assignments (application_id, reviewer_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4) ON CONFLICT (application_id, reviewer_id) DO NOTHING")
         .bind(application_id)
         .bind(reviewer_id)
-        .bind(cap.user_id)
+        .bind(user_id)
         .bind(now_utc())
         .execute(&mut *tx)
         .await?
@@ -96,12 +96,12 @@ pub async fn assign_reviewer(
 /// The reviewer's assignment, checked: it exists and no conflict was declared.
 async fn assignment(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    cap: &Reviewing,
+    user_id: i64,
     application_id: i64,
 ) -> Result<Option<String>> {
     let r = sqlx::query("SELECT conflict_declared, submitted_at FROM review_assignments WHERE application_id = $1 AND reviewer_id = $2")
         .bind(application_id)
-        .bind(cap.user_id)
+        .bind(user_id)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound("review assignment"))?;
@@ -115,7 +115,7 @@ async fn assignment(
 
 pub async fn declare_conflict(
     db: &Db,
-    cap: &Reviewing,
+    user_id: i64,
     ctx: &Context,
     application_id: i64,
     reason: &str,
@@ -124,7 +124,7 @@ pub async fn declare_conflict(
     let n = sqlx::query("UPDATE review_assignments SET conflict_declared = 1, conflict_reason = $1 WHERE application_id = $2 AND reviewer_id = $3 AND submitted_at IS NULL")
         .bind(reason.chars().take(2000).collect::<String>())
         .bind(application_id)
-        .bind(cap.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -147,11 +147,12 @@ pub async fn declare_conflict(
     Ok(())
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Score {
+/// One criterion's mark in a review, as stored.
+#[derive(Debug, Clone)]
+pub struct Mark {
     /// The criterion's position in the call (1 when the call lists none: an overall mark).
     pub criterion: i64,
-    /// 0 to 10.
+    /// 0 to 10 (checked by the use case).
     pub score: i64,
     pub comment: Option<String>,
 }
@@ -175,13 +176,16 @@ async fn criteria_of(
 /// Submits one's scores, once, for every criterion of the call.
 pub async fn submit_review(
     db: &Db,
-    cap: &Reviewing,
+    user_id: i64,
     ctx: &Context,
     application_id: i64,
-    scores: &[Score],
+    scores: &[Mark],
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    if assignment(&mut tx, cap, application_id).await?.is_some() {
+    if assignment(&mut tx, user_id, application_id)
+        .await?
+        .is_some()
+    {
         return Err(FieldError::new("scores", "your review was already submitted").into());
     }
     let criteria = criteria_of(&mut tx, application_id).await?;
@@ -189,12 +193,9 @@ pub async fn submit_review(
         let Some(sc) = scores.iter().find(|x| x.criterion == *pos) else {
             return Err(FieldError::new("scores", format!("criterion {pos} has no score")).into());
         };
-        if !(0..=10).contains(&sc.score) {
-            return Err(FieldError::new(format!("scores[{pos}].score"), "must be 0 to 10").into());
-        }
         sqlx::query("INSERT INTO review_scores (application_id, reviewer_id, criterion, score, comment) VALUES ($1, $2, $3, $4, $5)")
             .bind(application_id)
-            .bind(cap.user_id)
+            .bind(user_id)
             .bind(*pos)
             .bind(sc.score)
             .bind(sc.comment.as_ref().map(|c| c.chars().take(5000).collect::<String>()))
@@ -210,7 +211,7 @@ pub async fn submit_review(
     sqlx::query("UPDATE review_assignments SET submitted_at = $1 WHERE application_id = $2 AND reviewer_id = $3")
         .bind(now_utc())
         .bind(application_id)
-        .bind(cap.user_id)
+        .bind(user_id)
         .execute(&mut *tx)
         .await?;
     audit::append(
@@ -229,61 +230,40 @@ pub async fn submit_review(
     Ok(())
 }
 
-/// One reviewer's scores, named only by their order of submission.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OtherReview {
-    pub reviewer: String,
-    pub scores: Vec<Score>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReviewView {
+/// The marks of an application's submitted reviews as a reviewer may read them: whether
+/// their own is submitted, and every mark with its reviewer's id, in order of submission.
+#[derive(Debug, Clone)]
+pub struct ReviewMarks {
     pub submitted: bool,
-    pub mine: Vec<Score>,
-    /// The other reviewers' scores: shown only once one's own are submitted.
-    pub others: Option<Vec<OtherReview>>,
+    pub marks: Vec<(i64, Mark)>,
 }
 
-pub async fn review_view(db: &Db, cap: &Reviewing, application_id: i64) -> Result<ReviewView> {
+/// The marks of an application, for one of its reviewers (their assignment is checked: it
+/// exists and no conflict was declared).
+pub async fn review_marks(db: &Db, user_id: i64, application_id: i64) -> Result<ReviewMarks> {
     let mut tx = db.pool.begin().await?;
-    let submitted = assignment(&mut tx, cap, application_id).await?.is_some();
+    let submitted = assignment(&mut tx, user_id, application_id)
+        .await?
+        .is_some();
     let rows = sqlx::query("SELECT s.reviewer_id, s.criterion, s.score, s.comment, a.submitted_at FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id WHERE s.application_id = $1 ORDER BY a.submitted_at, s.reviewer_id, s.criterion")
         .bind(application_id)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
-    let mut mine = Vec::new();
-    let mut others: Vec<(i64, OtherReview)> = Vec::new();
-    for r in &rows {
-        let score = Score {
-            criterion: i(r, "criterion")?,
-            score: i(r, "score")?,
-            comment: os(r, "comment")?,
-        };
-        let who = i(r, "reviewer_id")?;
-        if who == cap.user_id {
-            mine.push(score);
-        } else {
-            match others.iter_mut().find(|(id, _)| *id == who) {
-                Some((_, o)) => o.scores.push(score),
-                None => {
-                    let n = others.len() + 1;
-                    others.push((
-                        who,
-                        OtherReview {
-                            reviewer: format!("reviewer {n}"),
-                            scores: vec![score],
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    Ok(ReviewView {
-        submitted,
-        mine,
-        others: submitted.then(|| others.into_iter().map(|(_, o)| o).collect()),
-    })
+    let marks = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                i(r, "reviewer_id")?,
+                Mark {
+                    criterion: i(r, "criterion")?,
+                    score: i(r, "score")?,
+                    comment: os(r, "comment")?,
+                },
+            ))
+        })
+        .collect::<Result<_>>()?;
+    Ok(ReviewMarks { submitted, marks })
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -306,7 +286,7 @@ pub struct RankingRow {
 }
 
 /// Submitted applications of a call ranked by weighted average score.
-pub async fn ranking(db: &Db, _cap: &SelectionOfficer, call: &str) -> Result<Vec<RankingRow>> {
+pub async fn ranking(db: &Db, call: &str) -> Result<Vec<RankingRow>> {
     let call_id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
         .bind(call.to_string())
         .fetch_optional(&db.pool)
@@ -381,44 +361,41 @@ pub async fn ranking(db: &Db, _cap: &SelectionOfficer, call: &str) -> Result<Vec
     Ok(rows)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Envelope {
+/// A funder's envelope for a call as stored, with what approved proposals commit of it.
+#[derive(Debug, Clone)]
+pub struct CallEnvelope {
     pub funder: String,
     pub envelope_cents: Option<i64>,
-    /// Approved for the call (read only).
-    #[serde(default)]
     pub committed_cents: i64,
-    /// The budget line (programme budget) this envelope draws on; approvals are checked
-    /// against it too. Absent: unchanged; `""`: no line.
-    #[serde(default)]
+    /// The budget line (programme budget) this envelope draws on.
     pub budget: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct SelectionSettings {
-    pub envelopes: Vec<Envelope>,
-    /// Proposals above this total need two approvers (besides the proposer).
-    pub two_approvals_above_cents: Option<i64>,
+/// A funder's envelope as an officer sets it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvelopeSetting {
+    pub funder: String,
+    /// Not negative (checked by the use case).
+    pub envelope_cents: Option<i64>,
+    /// The budget line it draws on. Absent: unchanged; `""`: no line.
+    pub budget: Option<String>,
 }
 
+/// Sets the funders' envelopes of a call and its two-approver threshold.
 pub async fn set_settings(
     db: &Db,
-    cap: &SelectionOfficer,
     ctx: &Context,
     call: &str,
-    st: &SelectionSettings,
+    envelopes: &[EnvelopeSetting],
+    two_approvals_above_cents: Option<i64>,
 ) -> Result<()> {
-    let _ = cap;
     let mut tx = audit::begin_write(db).await?;
     let call_id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
         .bind(call.to_string())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("call"))?;
-    for e in &st.envelopes {
-        if e.envelope_cents.is_some_and(|c| c < 0) {
-            return Err(FieldError::new("envelopes", "must not be negative").into());
-        }
+    for e in envelopes {
         if let Some(code) = e.budget.as_ref().filter(|c| !c.is_empty()) {
             let currency: Option<String> = sqlx::query_scalar(
                 "SELECT currency FROM call_funders WHERE call_id = $1 AND funder = $2",
@@ -448,17 +425,17 @@ pub async fn set_settings(
         }
     }
     sqlx::query("UPDATE calls SET two_approvals_above_cents = $1 WHERE id = $2")
-        .bind(st.two_approvals_above_cents)
+        .bind(two_approvals_above_cents)
         .bind(call_id)
         .execute(&mut *tx)
         .await?;
-    audit::append(&mut tx, ctx, Event { action: "call.selection_settings", object_kind: "call", object_ref: call.to_string(), changes: json!({"envelopes": st.envelopes, "two_approvals_above_cents": st.two_approvals_above_cents}), reason: None }).await?;
+    audit::append(&mut tx, ctx, Event { action: "call.selection_settings", object_kind: "call", object_ref: call.to_string(), changes: json!({"envelopes": envelopes, "two_approvals_above_cents": two_approvals_above_cents}), reason: None }).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Each funder's envelope and what approved proposals commit of it.
-pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<Envelope>> {
+pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<CallEnvelope>> {
     sqlx::query(
         "SELECT f.funder, f.envelope_cents, f.budget_code, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
            JOIN applications a ON a.id = p.application_id WHERE a.call_id = c.id AND p.status = 'approved' AND l.funder = f.funder), 0) AS BIGINT) AS committed \
@@ -468,29 +445,19 @@ pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<Envelope>> {
     .fetch_all(&db.pool)
     .await?
     .iter()
-    .map(|r| Ok(Envelope { funder: s(r, "funder")?, envelope_cents: oi(r, "envelope_cents")?, committed_cents: i(r, "committed")?, budget: os(r, "budget_code")? }))
+    .map(|r| Ok(CallEnvelope { funder: s(r, "funder")?, envelope_cents: oi(r, "envelope_cents")?, committed_cents: i(r, "committed")?, budget: os(r, "budget_code")? }))
     .collect()
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct FundingLine {
-    pub funder: String,
-    pub amount_cents: i64,
-}
-
-/// Proposes funding for a submitted, eligible application.
+/// Proposes funding for a submitted, eligible application (its lines listed and none
+/// negative: checked by the use case).
 pub async fn propose(
     db: &Db,
-    cap: &SelectionOfficer,
+    user_id: i64,
     ctx: &Context,
     application_id: i64,
     lines: &[FundingLine],
 ) -> Result<i64> {
-    if lines.is_empty() || lines.iter().any(|l| l.amount_cents < 0) {
-        return Err(
-            FieldError::new("lines", "must list the amounts per funder, none negative").into(),
-        );
-    }
     let mut tx = audit::begin_write(db).await?;
     let a = sqlx::query(
         "SELECT call_id, status, eligibility_at_submission FROM applications WHERE id = $1",
@@ -546,7 +513,7 @@ pub async fn propose(
     };
     let id: i64 = sqlx::query_scalar("INSERT INTO funding_proposals (application_id, proposed_by, proposed_at, approvals_needed) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(application_id)
-        .bind(cap.user_id)
+        .bind(user_id)
         .bind(now_utc())
         .bind(needed)
         .fetch_one(&mut *tx)
@@ -591,7 +558,7 @@ pub struct ApprovalOutcome {
 /// funder's envelope and decides, all under the write lock.
 pub async fn approve(
     db: &Db,
-    cap: &SelectionOfficer,
+    user_id: i64,
     ctx: &Context,
     proposal_id: i64,
 ) -> Result<ApprovalOutcome> {
@@ -604,14 +571,14 @@ pub async fn approve(
     if s(&p, "status")? != "proposed" {
         return Err(FieldError::new("proposal", "is no longer open").into());
     }
-    if i(&p, "proposed_by")? == cap.user_id {
+    if i(&p, "proposed_by")? == user_id {
         return Err(
             FieldError::new("proposal", "a proposer never approves their own proposal").into(),
         );
     }
     let n = sqlx::query("INSERT INTO funding_approvals (proposal_id, approver_id, approved_at) VALUES ($1, $2, $3) ON CONFLICT (proposal_id, approver_id) DO NOTHING")
         .bind(proposal_id)
-        .bind(cap.user_id)
+        .bind(user_id)
         .bind(now_utc())
         .execute(&mut *tx)
         .await?

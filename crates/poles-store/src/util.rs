@@ -20,6 +20,24 @@ pub(crate) fn oi(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(col)?)
 }
 
+/// A stored 0/1 flag.
+pub(crate) fn flag(v: i64) -> bool {
+    v != 0
+}
+
+/// A stored text converted into its domain type (a date, a status, a kind…); a value that
+/// does not parse is corrupt data, refused with what it was — never replaced by a default.
+pub(crate) fn parsed<T: TryFrom<String, Error = poles_core::FieldError>>(v: String) -> Result<T> {
+    T::try_from(v).map_err(|e| crate::StoreError::Data(format!("stored {}: {}", e.field, e.reason)))
+}
+
+/// [`parsed`] for a column that may be empty.
+pub(crate) fn parsed_opt<T: TryFrom<String, Error = poles_core::FieldError>>(
+    v: Option<String>,
+) -> Result<Option<T>> {
+    v.map(parsed).transpose()
+}
+
 /// A bindable cell of a batched insert.
 #[derive(Debug, Clone)]
 pub(crate) enum Cell {
@@ -140,28 +158,6 @@ pub(crate) fn fmt_unix(secs: i64) -> String {
 /// Today's UTC date, `YYYY-MM-DD`.
 pub(crate) fn today() -> String {
     now_utc()[..10].to_string()
-}
-
-/// An optional text field of a form: trimmed, empty as `None`, at most `max` characters.
-pub(crate) fn text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) if t.chars().count() > max => Err(poles_core::FieldError::new(
-            field,
-            format!("must have at most {max} characters"),
-        )
-        .into()),
-        Some(t) => Ok(Some(t.to_string())),
-    }
-}
-
-/// An optional `YYYY-MM-DD` field of a form, empty as `None`.
-pub(crate) fn date(field: &str, v: &Option<String>) -> Result<Option<String>> {
-    match v.as_deref().filter(|d| !d.is_empty()) {
-        None => Ok(None),
-        Some(d) => poles_core::cordis::parse_date(d)
-            .map_err(|e| poles_core::FieldError::new(field, e).into()),
-    }
 }
 
 /// SHA-256 of a text, in lower-case hex.

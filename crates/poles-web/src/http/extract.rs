@@ -1,0 +1,108 @@
+//! Extractors: who is calling ([`SignedIn`], [`Visitor`]) and a JSON body whose refusals are
+//! our JSON errors (400 naming the field), not axum's plain-text ones.
+
+use crate::http::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use poles_app::{AppError, Caller, Origin};
+use poles_core::FieldError;
+use serde::de::DeserializeOwned;
+
+/// A signed-in caller. Without one, the JSON API answers 401 and a page sends to the
+/// sign-in page in its language.
+pub struct SignedIn(pub Caller);
+
+/// The refusal of [`SignedIn`].
+pub enum NotSignedIn {
+    Api,
+    Page(String),
+}
+
+impl IntoResponse for NotSignedIn {
+    fn into_response(self) -> Response {
+        match self {
+            NotSignedIn::Api => ApiError::App(AppError::Unauthenticated).into_response(),
+            NotSignedIn::Page(login) => Redirect::to(&login).into_response(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(c) = parts.extensions.get::<Caller>() {
+            return Ok(SignedIn(c.clone()));
+        }
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|u| u.0.path().to_string())
+            .unwrap_or_else(|| parts.uri.path().to_string());
+        if path.starts_with("/api/") {
+            Err(NotSignedIn::Api)
+        } else {
+            let Ok(crate::ui::i18n::PageLang(lang)) =
+                crate::ui::i18n::PageLang::from_request_parts(parts, state).await;
+            Err(NotSignedIn::Page(format!("/login?lang={}", lang.code())))
+        }
+    }
+}
+
+/// Anyone: the caller when signed in, and where the request comes from.
+pub struct Visitor {
+    pub caller: Option<Caller>,
+    pub origin: Origin,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Visitor {
+            caller: parts.extensions.get::<Caller>().cloned(),
+            origin: parts
+                .extensions
+                .get::<Origin>()
+                .cloned()
+                .unwrap_or_default(),
+        })
+    }
+}
+
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(refusal(&rejection).into()),
+        }
+    }
+}
+
+/// Turns axum's rejection into a field error; the field is serde's path when it names one.
+fn refusal(r: &JsonRejection) -> FieldError {
+    let text = r.body_text();
+    match r {
+        JsonRejection::JsonDataError(_) => {
+            // "Failed to deserialize the JSON body into the target type: partners[0].kind: unknown variant …"
+            let detail = text
+                .split_once("target type: ")
+                .map(|(_, d)| d)
+                .unwrap_or(&text);
+            match detail.split_once(": ") {
+                Some((path, reason)) if !path.contains(' ') => FieldError::new(path, reason),
+                _ => FieldError::new("body", detail),
+            }
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            FieldError::new("content-type", "must be application/json")
+        }
+        _ => FieldError::new("body", text),
+    }
+}

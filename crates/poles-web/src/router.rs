@@ -1,0 +1,137 @@
+//! The route table: each feature's pages and API merged, the static files, the health
+//! check, and the middleware every answer goes through.
+
+use crate::features;
+use crate::http::error::{ApiError, ErrorBody, PageError};
+use crate::ui::render::error_pages;
+use crate::{http, AppState};
+use axum::extract::State;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+const CSS: &str = include_str!("../static/style.css");
+const JS: &str = include_str!("../static/app.js");
+
+/// Content-Security-Policy: no inline script or style anywhere, nothing from elsewhere.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Pôles API",
+        description = "The public registry of a competitiveness-cluster programme: clusters, organisations, projects, partnerships and the programme's figures."
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// The API of every feature with its OpenAPI document, registered together so that no
+/// route can be missing from the document.
+fn api() -> Router<AppState> {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(features::atlas::api())
+        .merge(features::edits::api())
+        .merge(features::accounts::api())
+        .merge(features::calls::api())
+        .merge(features::applications::api())
+        .merge(features::selection::api())
+        .merge(features::followup::api())
+        .merge(features::funding::api())
+        .split_for_parts();
+    let doc = Arc::new(doc);
+    router.route(
+        "/api/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+}
+
+fn pages() -> Router<AppState> {
+    Router::new()
+        .merge(features::atlas::pages())
+        .merge(features::edits::pages())
+        .merge(features::accounts::pages())
+        .merge(features::calls::pages())
+        .merge(features::applications::pages())
+        .merge(features::selection::pages())
+        .merge(features::followup::pages())
+        .merge(features::funding::pages())
+}
+
+pub fn router(state: AppState) -> Router {
+    let header = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let asset = |content_type: &'static str, body: &'static str| {
+        get(move || async move {
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, "public, max-age=3600"),
+                ],
+                body,
+            )
+        })
+    };
+    Router::new()
+        .merge(pages())
+        .merge(api())
+        .route("/healthz", get(healthz))
+        .route("/static/style.css", asset("text/css; charset=utf-8", CSS))
+        .route(
+            "/static/app.js",
+            asset("text/javascript; charset=utf-8", JS),
+        )
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(error_pages))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::auth::resolve,
+        ))
+        .with_state(state)
+        .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        // Every request gets an `x-request-id` (kept when the client or a proxy sent one),
+        // echoed on the response, so that logs and reports can name it.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    match st.app.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found("resource").into_response()
+    } else {
+        PageError(ApiError::not_found("page")).into_response()
+    }
+}

@@ -1,0 +1,157 @@
+//! What every page's frame needs: the translator, the link to the other language, the
+//! signed-in person and their CSRF token, and small formatting helpers for templates.
+
+use crate::ui::i18n::{PageLang, Tr};
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use poles_app::access::{may, Ability};
+use poles_app::Caller;
+use poles_core::auth::Actor;
+use poles_core::{format_amount, group_thousands, Lang, Money, OrgKind, Tier};
+
+pub struct Chrome {
+    pub t: Tr,
+    pub switch_href: String,
+    pub q: String,
+    /// The signed-in user's e-mail, for the header.
+    pub user: Option<String>,
+    /// The session's CSRF token, put in every form.
+    pub csrf: String,
+    pub actor: Option<Actor>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Chrome {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PageLang(lang) = PageLang::from_request_parts(parts, state).await?;
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map(|u| u.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        let mut c = Chrome::new(lang, &uri);
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            c.user = Some(caller.actor.email.clone());
+            c.csrf = caller
+                .session
+                .as_ref()
+                .map(|s| s.csrf.clone())
+                .unwrap_or_default();
+            c.actor = Some(caller.actor.clone());
+        }
+        Ok(c)
+    }
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, uri: &axum::http::Uri) -> Chrome {
+        let t = Tr { lang };
+        let mut pairs: Vec<String> = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+            .map(str::to_string)
+            .collect();
+        pairs.push(format!("lang={}", t.other()));
+        Chrome {
+            t,
+            switch_href: format!("{}?{}", uri.path(), pairs.join("&")),
+            q: String::new(),
+            user: None,
+            csrf: String::new(),
+            actor: None,
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.t.lang
+    }
+
+    /// A link inside the site, in the page's language.
+    pub fn href(&self, path: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}lang={}", self.t.code())
+    }
+
+    /// `prefix` + `key` as a link in the page's language: `c.link("/clusters/", slug)`.
+    pub fn link(&self, prefix: &str, key: impl std::fmt::Display) -> String {
+        self.href(&format!("{prefix}{key}"))
+    }
+
+    /// The translation of `prefix` + `key`: `c.tk("status.", s.as_str())`.
+    pub fn tk(&self, prefix: &str, key: impl std::fmt::Display) -> String {
+        self.t.t(&format!("{prefix}{key}")).to_string()
+    }
+
+    pub fn tier_class(&self, t: &Option<Tier>) -> &'static str {
+        t.map(|t| t.as_str()).unwrap_or("none")
+    }
+
+    pub fn money(&self, m: &Option<Money>) -> String {
+        m.map(|m| m.format(self.t.lang))
+            .unwrap_or_else(|| "—".into())
+    }
+
+    pub fn amount(&self, m: &Money) -> String {
+        format_amount(m.cents, m.currency, self.t.lang)
+    }
+
+    pub fn num(&self, n: &i64) -> String {
+        group_thousands(*n, if self.t.lang == Lang::Fr { ' ' } else { ',' })
+    }
+
+    pub fn tier(&self, t: &Option<Tier>) -> &'static str {
+        match t {
+            Some(Tier::Mondial) => self.t.t("tier.mondial"),
+            Some(Tier::VocationMondiale) => self.t.t("tier.vocation_mondiale"),
+            Some(Tier::National) => self.t.t("tier.national"),
+            None => "—",
+        }
+    }
+
+    pub fn kind(&self, k: &OrgKind) -> String {
+        self.tk("kind.", k.as_str())
+    }
+
+    /// An optional value, or a dash.
+    pub fn opt<T: std::fmt::Display>(&self, v: &Option<T>) -> String {
+        v.as_ref()
+            .map(|x| x.to_string())
+            .unwrap_or_else(|| "—".into())
+    }
+
+    /// Whether the signed-in person may do this (to show its form); the use case decides.
+    pub fn may(&self, what: Ability<'_>) -> bool {
+        may(self.actor.as_ref(), what)
+    }
+
+    pub fn can_edit_cluster(&self, slug: &str) -> bool {
+        self.may(Ability::EditCluster(slug))
+    }
+
+    pub fn can_edit_organisation(&self, id: &i64) -> bool {
+        self.may(Ability::EditOrganisation(*id))
+    }
+
+    pub fn can_edit_programme(&self) -> bool {
+        self.may(Ability::EditProgramme)
+    }
+
+    pub fn can_publish(&self) -> bool {
+        self.may(Ability::Publish)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.may(Ability::ManageUsers)
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        self.may(Ability::ReadAudit)
+    }
+
+    pub fn is_url(&self, s: &str) -> bool {
+        s.starts_with("https://") || s.starts_with("http://")
+    }
+}
