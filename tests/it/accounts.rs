@@ -124,6 +124,7 @@ async fn write_matrix_allows_exactly_the_right_roles() {
         ("admin", "admin", None),
         ("officer", "programme_officer", None),
         ("region", "region_officer", Some("84".into())),
+        ("funder", "funder_officer", Some("state".into())),
         ("manager", "cluster_manager", Some("axelera".into())),
         ("member", "organisation_member", Some(own_org.to_string())),
         ("reviewer", "reviewer", None),
@@ -201,13 +202,13 @@ async fn write_matrix_allows_exactly_the_right_roles() {
             "news",
             Method::POST,
             "/api/v1/news".into(),
-            vec!["admin", "officer", "region"],
+            vec!["admin", "officer", "region", "funder"],
         ),
         (
             "event",
             Method::POST,
             "/api/v1/events".into(),
-            vec!["admin", "officer", "region"],
+            vec!["admin", "officer", "region", "funder"],
         ),
         ("users", Method::POST, "/api/v1/users".into(), vec!["admin"]),
         (
@@ -256,7 +257,7 @@ async fn write_matrix_allows_exactly_the_right_roles() {
             "news removal",
             Method::DELETE,
             "/api/v1/news/{news}".into(),
-            vec!["admin", "officer", "region"],
+            vec!["admin", "officer", "region", "funder"],
         ),
     ];
     // A user that admins act on in the role and status cases (not the reviewer who signs in).
@@ -405,7 +406,7 @@ async fn write_matrix_allows_exactly_the_right_roles() {
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT action, role FROM audit_log WHERE actor_id = $1 AND action = 'cluster.update'",
     )
-    .bind(browsers[3].1)
+    .bind(browsers[4].1)
     .fetch_all(&db.pool)
     .await
     .unwrap();
@@ -414,9 +415,10 @@ async fn write_matrix_allows_exactly_the_right_roles() {
             .all(|(_, role)| role.as_deref() == Some("cluster_manager")),
         "{rows:?}"
     );
-    // The audit log is for officers and admins only.
+    // The audit log is for officers and admins only; who acted (their e-mail address) is
+    // shown to admins only.
     for (name, _, b) in &browsers {
-        let (status, _) = call(
+        let (status, log) = call(
             app,
             Some(b),
             Method::GET,
@@ -424,12 +426,42 @@ async fn write_matrix_allows_exactly_the_right_roles() {
             None,
         )
         .await;
-        let expect = if ["admin", "officer", "region"].contains(name) {
+        let expect = if ["admin", "officer", "region", "funder"].contains(name) {
             StatusCode::OK
         } else {
             StatusCode::FORBIDDEN
         };
         assert_eq!(status, expect, "audit log for {name}");
+        if status == StatusCode::OK {
+            let items = log["items"].as_array().unwrap();
+            assert!(!items.is_empty());
+            let emails = items
+                .iter()
+                .filter(|i| i["actor_email"].is_string())
+                .count();
+            if *name == "admin" {
+                assert!(emails > 0, "admins see who acted");
+            } else {
+                assert_eq!(emails, 0, "{name} sees no e-mail address");
+            }
+            let page = client()
+                .get(format!(
+                    "{}/audit?object_kind=cluster&object_ref=axelera&lang=en",
+                    app.base
+                ))
+                .header("cookie", &b.cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(
+                page.contains("matrix-admin@test.invalid"),
+                *name == "admin",
+                "the audit page shows e-mail addresses to admins only ({name})"
+            );
+        }
     }
     let (_, log) = call(
         app,
@@ -1286,4 +1318,173 @@ async fn futures_join_all<F: std::future::Future>(fs: impl Iterator<Item = F>) -
     .await;
     out.extend(results.into_iter().map(|r| r.expect("finished")));
     out
+}
+
+/// Region and funder officers read and act on what touches their scope only: a region
+/// officer an application whose partners do their R&D in their region, a funder officer one
+/// to a call their funder funds; neither runs the selection.
+#[tokio::test]
+async fn region_and_funder_officers_reach_only_their_scope() {
+    let app = app();
+    let db = connect(&app.db_url).await;
+    let sme: i64 = sqlx::query_scalar(
+        "SELECT id FROM organisations WHERE cordis_id IS NOT NULL AND country = 'FR' ORDER BY id LIMIT 1 OFFSET 3",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    make_user(
+        app,
+        "scope-lead@test.invalid",
+        "organisation_member",
+        Some(&sme.to_string()),
+    )
+    .await;
+    let lead = sign_in(app, "scope-lead@test.invalid").await;
+    // Two drafts of the same lead: R&D in Grenoble (region 84), and in Paris (region 11).
+    let mut ids = Vec::new();
+    for (acronym, commune) in [("SCOPE84", "38185"), ("SCOPE11", "75056")] {
+        let (s, created) = call(
+            app,
+            Some(&lead),
+            Method::POST,
+            "/api/v1/calls/fui-25/applications",
+            Some(json!({"lead_organisation_id": sme, "acronym": acronym, "title": acronym})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let (s, r) = call(
+            app,
+            Some(&lead),
+            Method::PUT,
+            &format!("/api/v1/applications/{id}/partners/{sme}/budget"),
+            Some(json!({"costs": {"staff": 100_000_00, "equipment": 0, "subcontracting": 0, "overheads": 0}, "rd_commune": commune})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+        ids.push(id);
+    }
+    let (in_84, in_11) = (ids[0], ids[1]);
+    let officers: Vec<(&str, &str, Option<&str>)> = vec![
+        ("scope-region84@test.invalid", "region_officer", Some("84")),
+        ("scope-region11@test.invalid", "region_officer", Some("11")),
+        ("scope-state@test.invalid", "funder_officer", Some("state")),
+        ("scope-feder@test.invalid", "funder_officer", Some("feder")),
+        ("scope-officer@test.invalid", "programme_officer", None),
+    ];
+    // (officer, application, may read)
+    let expected = [
+        (0, in_84, true),
+        (0, in_11, false),
+        (1, in_84, false),
+        (1, in_11, true),
+        (2, in_84, true),
+        (2, in_11, true),
+        (3, in_84, false),
+        (3, in_11, false),
+        (4, in_84, true),
+        (4, in_11, true),
+    ];
+    let mut browsers = Vec::new();
+    for (email, role, scope) in &officers {
+        let id = make_user(app, email, role, *scope).await;
+        browsers.push((id, sign_in(app, email).await));
+    }
+    for (k, application, allowed) in expected {
+        let (user_id, b) = &browsers[k];
+        let who = officers[k].0;
+        let denied_before = audit_count(app, "access.denied", *user_id).await;
+        let (status, body) = call(
+            app,
+            Some(b),
+            Method::GET,
+            &format!("/api/v1/applications/{application}"),
+            None,
+        )
+        .await;
+        let page = client()
+            .get(format!("{}/applications/{application}?lang=en", app.base))
+            .header("cookie", &b.cookie)
+            .send()
+            .await
+            .unwrap();
+        let page_status = page.status();
+        let html = page.text().await.unwrap();
+        if allowed {
+            assert_eq!(status, StatusCode::OK, "{who} reads {application}: {body}");
+            assert_eq!(
+                page_status,
+                StatusCode::OK,
+                "{who}: the page of {application}"
+            );
+            assert!(html.contains("SCOPE"));
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{who} must not read {application}"
+            );
+            assert_eq!(
+                page_status,
+                StatusCode::FORBIDDEN,
+                "{who}: the page of {application}"
+            );
+            assert!(
+                !html.contains("SCOPE"),
+                "{who}: nothing of the application shows"
+            );
+            assert_eq!(
+                audit_count(app, "access.denied", *user_id).await,
+                denied_before + 2,
+                "{who}: both refusals are audited"
+            );
+        }
+    }
+    // Writes: neither scoped officer runs the selection, even in their scope; both publish.
+    for k in [0, 2] {
+        let (_, b) = &browsers[k];
+        let (s, _) = call(
+            app,
+            Some(b),
+            Method::POST,
+            &format!("/api/v1/applications/{in_84}/reviewers"),
+            Some(json!({"reviewer_id": browsers[4].0})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "{}: assign a reviewer",
+            officers[k].0
+        );
+        let (s, _) = call(
+            app,
+            Some(b),
+            Method::PUT,
+            "/api/v1/calls/fui-25/selection",
+            Some(json!({"envelopes": [], "two_approvals_above_cents": null})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "{}: selection settings",
+            officers[k].0
+        );
+        let (s, _) = call(
+            app,
+            Some(b),
+            Method::POST,
+            &format!("/api/v1/applications/{in_84}/partners"),
+            Some(json!({"organisation_id": sme})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::FORBIDDEN,
+            "{}: change a consortium",
+            officers[k].0
+        );
+    }
 }
