@@ -28,6 +28,10 @@ struct Cli {
         global = true
     )]
     database_url: String,
+    /// Seconds a request waits for a database connection before it is answered 503
+    /// (default: 5 on PostgreSQL, 60 on SQLite)
+    #[arg(long, env = "POLES_DB_ACQUIRE_TIMEOUT", global = true)]
+    db_acquire_timeout: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -169,9 +173,12 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let db = Db::connect(&cli.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", cli.database_url))?;
+    let db = Db::connect_with(
+        &cli.database_url,
+        cli.db_acquire_timeout.map(std::time::Duration::from_secs),
+    )
+    .await
+    .with_context(|| format!("cannot open the database {}", cli.database_url))?;
     let applied = db.migrate().await.context("migrations failed")?;
     if !applied.is_empty() {
         tracing::info!(?applied, backend = db.backend.name(), "migrations applied");

@@ -1359,7 +1359,7 @@ async fn region_and_funder_officers_reach_only_their_scope() {
             Some(&lead),
             Method::PUT,
             &format!("/api/v1/applications/{id}/partners/{sme}/budget"),
-            Some(json!({"costs": {"staff": 100_000_00, "equipment": 0, "subcontracting": 0, "overheads": 0}, "rd_commune": commune})),
+            Some(json!({"costs": {"staff": 10_000_000, "equipment": 0, "subcontracting": 0, "overheads": 0}, "rd_commune": commune})),
         )
         .await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{r}");

@@ -1,4 +1,4 @@
-use crate::support::{get_json, shared};
+use crate::support::{client, get_json, shared};
 use serde_json::Value;
 
 fn items(v: &Value) -> &Vec<Value> {
@@ -336,4 +336,49 @@ async fn health_answers_when_the_database_does() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+}
+
+/// When the database cannot be reached, requests are refused at once as unavailable (503 with
+/// `Retry-After`): in the JSON error shape on the API, as a page of the site on pages, and by
+/// the health check — never as a 500 or a hang.
+#[tokio::test]
+async fn an_unreachable_database_answers_503_with_retry_after() {
+    let app = crate::support::spawn_outage();
+    let r = client()
+        .get(format!("{}/api/v1/clusters", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable");
+    let r = client()
+        .get(format!("{}/clusters?lang=en", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<header") && html.contains("try again in a few seconds"),
+        "{html}"
+    );
+    // With a session cookie, the caller cannot even be resolved: still a page.
+    let r = client()
+        .get(format!("{}/clusters?lang=en", app.base))
+        .header("cookie", format!("poles_session={}", "ab".repeat(16)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("<header"));
+    let r = client()
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
 }

@@ -171,3 +171,38 @@ pub async fn get_text(
     let headers = r.headers().clone();
     (status, headers, r.text().await.expect("text body"))
 }
+
+/// A server whose database has gone away (its pool closed after the start), as in an
+/// outage: every request that needs the database must be refused as unavailable.
+pub fn spawn_outage() -> App {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let (db, url) = fresh_db().await;
+            let state = poles_web::AppState::new(
+                poles_app::App::new(db.clone(), Default::default()),
+                Default::default(),
+            );
+            db.pool.close().await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let base = format!("http://{}", listener.local_addr().expect("addr"));
+            tx.send((base, url)).expect("send addr");
+            axum::serve(
+                listener,
+                poles_web::router(state)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+    });
+    let (base, db_url) = rx.recv().expect("server starts");
+    App { base, db_url }
+}

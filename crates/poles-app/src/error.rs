@@ -27,6 +27,9 @@ pub enum AppError {
     SecondFactorRequired,
     #[error("wrong e-mail, password or code")]
     BadCredentials,
+    /// The database cannot be reached now; the request may be retried.
+    #[error("the service is unavailable; retry in a few seconds")]
+    Unavailable(StoreError),
     /// The database failed, or data it holds is unusable: logged, shown as a generic error.
     #[error(transparent)]
     Internal(StoreError),
@@ -38,6 +41,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Invalid(f) => AppError::Invalid(f),
             StoreError::Conflict { current } => AppError::Conflict { current },
+            other if other.is_unavailable() => AppError::Unavailable(other),
             other => AppError::Internal(other),
         }
     }

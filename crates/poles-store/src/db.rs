@@ -157,16 +157,33 @@ fn driver_url(url: &str) -> Result<(Backend, String)> {
     }
 }
 
+/// How long a request waits for a database connection before it is refused as unavailable,
+/// unless configured: on PostgreSQL a few seconds, so that an outage answers 503 quickly
+/// instead of hanging every request; on SQLite (one file, no outage to wait out) a writer may
+/// wait for another's long transaction.
+pub fn default_acquire_timeout(backend: Backend) -> Duration {
+    match backend {
+        Backend::Postgres => Duration::from_secs(5),
+        Backend::Sqlite => Duration::from_secs(60),
+    }
+}
+
 impl Db {
     pub async fn connect(url: &str) -> Result<Db> {
+        Self::connect_with(url, None).await
+    }
+
+    /// [`Db::connect`] with the pool's acquire timeout (see [`default_acquire_timeout`]).
+    pub async fn connect_with(url: &str, acquire_timeout: Option<Duration>) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let (backend, driver_url) = driver_url(url)?;
         let opts = AnyConnectOptions::from_str(&driver_url)?;
+        let acquire_timeout = acquire_timeout.unwrap_or(default_acquire_timeout(backend));
         let pool = match backend {
             Backend::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(60))
+                    .acquire_timeout(acquire_timeout)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers go on during a long import; FULL makes a
@@ -185,7 +202,7 @@ impl Db {
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
+                    .acquire_timeout(acquire_timeout)
                     .connect_with(opts)
                     .await?
             }

@@ -21,6 +21,23 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl StoreError {
+    /// The database cannot be reached (down, restarting, out of connections): the request
+    /// may succeed later, unlike a refused or failed query.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
+}
+
 /// The database's own message where there is one (the `Any` driver's Display can be terse).
 fn describe(e: &sqlx::Error) -> String {
     match e.as_database_error() {

@@ -118,12 +118,19 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+/// Whether this server can reach its database: 503 with `Retry-After` otherwise, as fast as
+/// the pool's acquire timeout.
+async fn healthz(State(st): State<AppState>) -> axum::response::Response {
     match st.app.ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                "database unavailable",
+            )
+                .into_response()
         }
     }
 }

@@ -6,7 +6,7 @@
 use crate::http::error::{ApiError, CSRF_HEADER};
 use crate::AppState;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -98,7 +98,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
                 })
             }
             Ok(None) => return ApiError::App(poles_app::AppError::Unauthenticated).into_response(),
-            Err(e) => return ApiError::App(e).into_response(),
+            Err(e) => return refusal(req, e).await,
         }
     } else if let Some(sid) = cookie(req.headers(), st.auth.cookie_name()) {
         match accounts::session(&st.app, sid).await {
@@ -110,7 +110,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
                 })
             }
             Ok(None) => {}
-            Err(e) => return ApiError::App(e).into_response(),
+            Err(e) => return refusal(req, e).await,
         }
     }
     let mut req = req;
@@ -188,6 +188,20 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
         );
     }
     res
+}
+
+/// A failure to resolve the caller (the database is unavailable, say): the JSON error on the
+/// API, a page of the site elsewhere (this runs outside the page-error layer).
+async fn refusal(req: Request<Body>, e: poles_app::AppError) -> Response {
+    let e = ApiError::App(e);
+    if req.uri().path().starts_with("/api/") {
+        return e.into_response();
+    }
+    let (_, detail) = e.parts();
+    let res = e.into_response();
+    let (mut parts, _) = req.into_parts();
+    let Ok(c) = crate::ui::chrome::Chrome::from_request_parts(&mut parts, &()).await;
+    crate::ui::render::failure_page(c, &res, &detail)
 }
 
 /// Reads one field of a urlencoded body.

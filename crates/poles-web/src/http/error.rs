@@ -27,6 +27,9 @@ impl From<FieldError> for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait when the database is unavailable.
+const UNAVAILABLE_RETRY_AFTER: i64 = 5;
+
 /// The body of every API error.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -112,6 +115,13 @@ impl ApiError {
                 StatusCode::BAD_REQUEST,
                 detail("bad_request", e.reason.clone(), Some(e.field.clone())),
             ),
+            AppError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    detail("unavailable", app.to_string(), None),
+                )
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "request failed");
                 (
@@ -130,6 +140,7 @@ impl ApiError {
         match self {
             ApiError::App(AppError::TooManyRequests { retry_after })
             | ApiError::App(AppError::Throttled { retry_after }) => Some(*retry_after),
+            ApiError::App(AppError::Unavailable(_)) => Some(UNAVAILABLE_RETRY_AFTER),
             _ => None,
         }
     }

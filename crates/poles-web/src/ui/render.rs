@@ -2,7 +2,7 @@
 //! [`PageError`](crate::http::error::PageError) and the [`error_pages`] layer turns it into a
 //! page with the site's header, in the request's language.
 
-use crate::http::error::{PageFailure, PageResult};
+use crate::http::error::{ErrorDetail, PageFailure, PageResult};
 use crate::ui::chrome::Chrome;
 use askama::Template;
 use axum::body::Body;
@@ -58,6 +58,13 @@ fn message(c: &Chrome, status: StatusCode, field: Option<&str>, reason: &str) ->
             "La fiche a changé depuis votre lecture : rechargez-la.".to_string()
         }
         s if s.is_client_error() => reason.to_string(),
+        StatusCode::SERVICE_UNAVAILABLE if fr => {
+            "Le service est momentanément indisponible ; réessayez dans quelques secondes."
+                .to_string()
+        }
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "The service is unavailable for a moment; try again in a few seconds.".to_string()
+        }
         _ if fr => "Erreur interne ; elle a été journalisée.".to_string(),
         _ => "Internal error; it has been logged.".to_string(),
     }
@@ -71,6 +78,11 @@ pub async fn error_pages(req: Request<Body>, next: Next) -> Response {
     let Some(PageFailure(detail)) = res.extensions().get::<PageFailure>().cloned() else {
         return res;
     };
+    failure_page(c, &res, &detail)
+}
+
+/// The page of a failure already answered as `res` (its status and `Retry-After` kept).
+pub fn failure_page(c: Chrome, res: &Response, detail: &ErrorDetail) -> Response {
     let status = res.status();
     let page = ErrorPage {
         message: message(&c, status, detail.field.as_deref(), &detail.message),
