@@ -114,6 +114,16 @@ enum ExportCommand {
     Csv { dir: PathBuf },
 }
 
+/// Writes to standard output; a reader that went away (`poles audit verify | head -1`) is
+/// not an error worth a panic.
+fn print_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// A progress bar on a terminal (indicatif hides it when standard error is not one), and
 /// the Ctrl-C flag that cancels an import between stages.
 struct Bar(Mutex<Option<ProgressBar>>, Arc<AtomicBool>);
@@ -248,11 +258,11 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Audit(AuditCommand::Verify) => match audit::verify(&db).await? {
             Ok(n) => {
-                println!("audit trail intact: {n} rows verified");
+                let mut out = format!("audit trail intact: {n} rows verified\n");
                 if let Some((id, hash)) = audit::head(&db).await? {
-                    println!("head: row {id}, hash {hash} (keep it outside the database to detect rows cut from the end)");
+                    out.push_str(&format!("head: row {id}, hash {hash} (keep it outside the database to detect rows cut from the end)\n"));
                 }
-                Ok(())
+                print_out(&out)
             }
             Err(broken) => {
                 eprintln!("audit trail BROKEN at row {}: {}", broken.id, broken.reason);

@@ -1083,6 +1083,12 @@ async fn search_has_a_generous_limit_shared_through_the_database() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry));
+    let body: Value = r.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        !message.contains("failed attempts"),
+        "a search limit is not a failed login: {message}"
+    );
     let r = client()
         .get(format!("{}/search?q=lyon", app.base))
         .send()
@@ -1487,4 +1493,96 @@ async fn region_and_funder_officers_reach_only_their_scope() {
             officers[k].0
         );
     }
+}
+
+/// A sign-in's answer carries the session: no cache may keep it.
+#[tokio::test]
+async fn sign_ins_are_never_cached() {
+    let app = app();
+    make_user(app, "nocache@test.invalid", "reviewer", None).await;
+    let r = login(app, "nocache@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = client()
+        .post(format!("{}/login?lang=en", app.base))
+        .form(&[("email", "nocache@test.invalid"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("set-cookie"));
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
+
+/// Disabling an account revokes its API tokens: re-enabling it does not bring them back.
+#[tokio::test]
+async fn re_enabling_a_user_does_not_revive_their_tokens() {
+    let app = app();
+    let target = make_user(app, "tokens-back@test.invalid", "reviewer", None).await;
+    make_user(app, "tokens-admin@test.invalid", "admin", None).await;
+    let owner = sign_in(app, "tokens-back@test.invalid").await;
+    let admin = sign_in(app, "tokens-admin@test.invalid").await;
+    let (s, t) = call(
+        app,
+        Some(&owner),
+        Method::POST,
+        "/api/v1/tokens",
+        Some(json!({"name": "script", "scope": "read"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let token = t["token"].as_str().unwrap().to_string();
+    let me = || async {
+        client()
+            .get(format!("{}/api/v1/me", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(me().await, StatusCode::OK);
+    for disabled in [true, false] {
+        let (s, _) = call(
+            app,
+            Some(&admin),
+            Method::PUT,
+            &format!("/api/v1/users/{target}/status"),
+            Some(json!({"disabled": disabled})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(
+        login(app, "tokens-back@test.invalid", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK,
+        "the account works again"
+    );
+    assert_eq!(
+        me().await,
+        StatusCode::UNAUTHORIZED,
+        "its old token does not"
+    );
+}
+
+/// `poles audit verify | head -1`: a reader that goes away is not a crash.
+#[tokio::test]
+async fn audit_verify_survives_a_closed_pipe() {
+    let app = app();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
+        .args(["--database-url", &app.db_url, "audit", "verify"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the command writes anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{:?}: {stderr}",
+        out.status
+    );
 }

@@ -984,6 +984,15 @@ pub async fn set_disabled(
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // Revoked, not only suspended: re-enabling the account must not revive a token that
+        // was out of the owner's hands while it was disabled.
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_utc())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     }
     audit::append(
         &mut tx,

@@ -177,7 +177,8 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
         req.extensions_mut().insert(c);
     }
     let mut res = next.run(req).await;
-    if authenticated {
+    // An authenticated answer, or one that sets a session cookie (a sign-in), is never cached.
+    if authenticated || res.headers().contains_key(header::SET_COOKIE) {
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
