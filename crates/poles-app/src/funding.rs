@@ -12,7 +12,8 @@ use crate::{App, AppError, Caller, Result};
 use poles_core::model::Call;
 use poles_core::optimise::{self, Candidate, Comparison, Envelope, Limits};
 use poles_core::relief::{self, Cap, CapScope, Profile, ReliefRules, Simulation};
-use poles_core::FieldError;
+use poles_core::status::FunderKind;
+use poles_core::{Date, FieldError};
 use poles_store::funding as store;
 use poles_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -93,13 +94,13 @@ pub async fn add_line(app: &App, caller: &Caller, l: &NewBudgetLine) -> Result<(
         .allowed(caller, access::programme_write(&caller.actor))
         .await?;
     poles_core::Slug::parse("code", &l.code)?;
-    if !["ministry", "agency", "region", "eu", "other"].contains(&l.funder_kind.as_str()) {
+    let Ok(funder_kind) = FunderKind::parse("funder_kind", &l.funder_kind) else {
         return Err(FieldError::new(
             "funder_kind",
             "must be ministry, agency, region, eu or other",
         )
         .into());
-    }
+    };
     poles_core::Currency::parse("currency", &l.currency)?;
     if !["C", "K", "U"].contains(&l.certainty.as_str()) {
         return Err(FieldError::new("certainty", "must be C, K or U").into());
@@ -115,9 +116,9 @@ pub async fn add_line(app: &App, caller: &Caller, l: &NewBudgetLine) -> Result<(
             return Err(FieldError::new(field, "must have 1 to 300 characters").into());
         }
     }
-    let (Some(start), Some(end)) = (
-        relief::parse_date(&l.period_start),
-        relief::parse_date(&l.period_end),
+    let (Ok(start), Ok(end)) = (
+        Date::parse("period_start", &l.period_start),
+        Date::parse("period_end", &l.period_end),
     ) else {
         return Err(FieldError::new("period_start", "both ends must be dates YYYY-MM-DD").into());
     };
@@ -130,12 +131,12 @@ pub async fn add_line(app: &App, caller: &Caller, l: &NewBudgetLine) -> Result<(
     let line = store::NewLine {
         code: l.code.clone(),
         funder: l.funder.clone(),
-        funder_kind: l.funder_kind.clone(),
+        funder_kind,
         name_fr: l.name_fr.clone(),
         name_en: l.name_en.clone(),
         programme: l.programme.clone(),
-        period_start: l.period_start.clone(),
-        period_end: l.period_end.clone(),
+        period_start: start,
+        period_end: end,
         amount_cents: l.amount_cents,
         currency: l.currency.clone(),
         certainty: l.certainty.clone(),
@@ -352,8 +353,9 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
     let cap = app
         .allowed(caller, access::programme_write(&caller.actor))
         .await?;
-    let Some((year, _, _)) =
-        relief::parse_date(&r.granted_on).filter(|d| (1990..=2100).contains(&d.0))
+    let Some(granted_on) = Date::parse("granted_on", &r.granted_on)
+        .ok()
+        .filter(|d| (1990..=2100).contains(&d.year()))
     else {
         return Err(FieldError::new(
             "granted_on",
@@ -361,6 +363,9 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
         )
         .into());
     };
+    let year = i64::from(granted_on.year());
+    // The rules and the caps' windows read dates as text.
+    let granted = granted_on.to_string();
     if r.amount_cents <= 0 || r.amount_cents > 1_000_000_000_000 {
         return Err(FieldError::new("amount_cents", "must be positive and plausible").into());
     }
@@ -369,7 +374,7 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
     // Relief keeps being granted after a scheme closed to new entrants or was abolished
     // (those already in keep their rights), but never before it existed.
     let Some(scheme) = rules
-        .scheme_on(&r.scheme, &r.granted_on)
+        .scheme_on(&r.scheme, &granted)
         .or_else(|| rules.latest(&r.scheme))
     else {
         return Err(FieldError::new("scheme", "no such relief scheme").into());
@@ -381,7 +386,7 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
         .map(|s| s.valid_from.as_str())
         .min()
         .unwrap_or("");
-    if r.granted_on.as_str() < first {
+    if granted.as_str() < first {
         return Err(FieldError::new(
             "granted_on",
             format!("the scheme {} starts on {first}", r.scheme),
@@ -409,7 +414,7 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
         // (a back-dated record must not push a later window over).
         for (end, (from, to)) in c.windows_holding(year) {
             let on = if end == year {
-                r.granted_on.clone()
+                granted.clone()
             } else {
                 format!("{end}-12-31")
             };
@@ -433,7 +438,7 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
         scheme: r.scheme.clone(),
         family: scheme.family.clone(),
         year,
-        granted_on: r.granted_on.clone(),
+        granted_on,
         amount_cents: r.amount_cents,
         application_id: r.application_id,
         note,

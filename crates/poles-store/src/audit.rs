@@ -4,13 +4,13 @@
 //! not in it, so that erasure can remove it without breaking the chain.
 
 use crate::error::{Result, StoreError};
-use crate::util::{i, now_utc, oi, os, s, sha256_hex};
+use crate::util::{now_utc, sha256_hex};
 use crate::{Backend, Db};
 use poles_core::auth::Role;
 use poles_core::model::Paged;
 use poles_core::Page;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 use utoipa::ToSchema;
 
 /// Key of the PostgreSQL advisory lock that serialises audited writes.
@@ -157,49 +157,62 @@ pub struct Broken {
     pub reason: String,
 }
 
+/// An audit row as it is chained: every column the hash covers.
+#[derive(FromRow)]
+struct ChainRow {
+    id: i64,
+    at: String,
+    actor_id: Option<i64>,
+    role: Option<String>,
+    action: String,
+    object_kind: String,
+    object_ref: String,
+    changes: String,
+    reason: Option<String>,
+    request_id: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
 /// Recomputes the whole chain. `Ok(n)` with the number of rows checked, or the first broken row.
 /// The chain proves rows were not changed or removed in the middle; to detect rows cut from
 /// the end, keep the head (see [`head`]) somewhere outside the database.
 pub async fn verify(db: &Db) -> Result<std::result::Result<u64, Broken>> {
-    let rows = sqlx::query("SELECT id, at, actor_id, role, action, object_kind, object_ref, changes, reason, request_id, prev_hash, hash FROM audit_log ORDER BY id")
+    let rows: Vec<ChainRow> = sqlx::query_as("SELECT id, at, actor_id, role, action, object_kind, object_ref, changes, reason, request_id, prev_hash, hash FROM audit_log ORDER BY id")
         .fetch_all(&db.pool)
         .await?;
     let mut prev = GENESIS.to_string();
     let mut n = 0;
-    for r in &rows {
-        let id = i(r, "id")?;
+    for r in rows {
         let e = Event {
-            action: &s(r, "action")?,
-            object_kind: &s(r, "object_kind")?,
-            object_ref: s(r, "object_ref")?,
+            action: &r.action,
+            object_kind: &r.object_kind,
+            object_ref: r.object_ref,
             changes: serde_json::Value::Null,
-            reason: os(r, "reason")?,
+            reason: r.reason,
         };
-        let stored_prev = s(r, "prev_hash")?;
-        if stored_prev != prev {
+        if r.prev_hash != prev {
             return Ok(Err(Broken {
-                id,
+                id: r.id,
                 reason: "its link to the previous row does not match".into(),
             }));
         }
-        let role = os(r, "role")?;
         let computed = digest(
             &prev,
-            &s(r, "at")?,
-            oi(r, "actor_id")?,
-            role.as_deref(),
+            &r.at,
+            r.actor_id,
+            r.role.as_deref(),
             &e,
-            &s(r, "changes")?,
-            os(r, "request_id")?.as_deref(),
+            &r.changes,
+            r.request_id.as_deref(),
         );
-        let stored = s(r, "hash")?;
-        if computed != stored {
+        if computed != r.hash {
             return Ok(Err(Broken {
-                id,
+                id: r.id,
                 reason: "its content does not match its hash".into(),
             }));
         }
-        prev = stored;
+        prev = r.hash;
         n += 1;
     }
     Ok(Ok(n))
@@ -220,6 +233,46 @@ pub struct AuditRow {
     pub reason: Option<String>,
     pub request_id: Option<String>,
     pub hash: String,
+}
+
+#[derive(FromRow)]
+struct AuditListRow {
+    id: i64,
+    at: String,
+    actor_id: Option<i64>,
+    actor_email: Option<String>,
+    role: Option<String>,
+    action: String,
+    object_kind: String,
+    object_ref: String,
+    changes: String,
+    reason: Option<String>,
+    request_id: Option<String>,
+    hash: String,
+}
+
+impl TryFrom<AuditListRow> for AuditRow {
+    type Error = StoreError;
+
+    /// The changes were written as JSON: a row whose changes do not parse is refused.
+    fn try_from(r: AuditListRow) -> Result<Self> {
+        let changes = serde_json::from_str(&r.changes)
+            .map_err(|e| StoreError::Data(format!("audit row {}: stored changes: {e}", r.id)))?;
+        Ok(AuditRow {
+            id: r.id,
+            at: r.at,
+            actor_id: r.actor_id,
+            actor_email: r.actor_email,
+            role: r.role,
+            action: r.action,
+            object_kind: r.object_kind,
+            object_ref: r.object_ref,
+            changes,
+            reason: r.reason,
+            request_id: r.request_id,
+            hash: r.hash,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -266,40 +319,27 @@ pub async fn list(db: &Db, f: &Filter, page: Page) -> Result<Paged<AuditRow>> {
     }
     let where_sql = conds.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log a WHERE {where_sql}");
-    let mut q = sqlx::query(&count_sql);
+    let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
     for b in &binds {
         q = q.bind(b.clone());
     }
-    let total = i(&q.fetch_one(&db.pool).await?, "n")?;
+    let total = q.fetch_one(&db.pool).await?;
     let list_sql = format!(
-        "SELECT a.*, p.actor_email FROM audit_log a LEFT JOIN audit_personal p ON p.audit_id = a.id \
+        "SELECT a.id, a.at, a.actor_id, p.actor_email, a.role, a.action, a.object_kind, a.object_ref, \
+           a.changes, a.reason, a.request_id, a.hash \
+         FROM audit_log a LEFT JOIN audit_personal p ON p.audit_id = a.id \
          WHERE {where_sql} ORDER BY a.id DESC LIMIT {} OFFSET {}",
         page.limit, page.offset
     );
-    let mut q = sqlx::query(&list_sql);
+    let mut q = sqlx::query_as::<_, AuditListRow>(&list_sql);
     for b in &binds {
         q = q.bind(b.clone());
     }
     let items = q
         .fetch_all(&db.pool)
         .await?
-        .iter()
-        .map(|r| {
-            Ok(AuditRow {
-                id: i(r, "id")?,
-                at: s(r, "at")?,
-                actor_id: oi(r, "actor_id")?,
-                actor_email: os(r, "actor_email")?,
-                role: os(r, "role")?,
-                action: s(r, "action")?,
-                object_kind: s(r, "object_kind")?,
-                object_ref: s(r, "object_ref")?,
-                changes: serde_json::from_str(&s(r, "changes")?).unwrap_or(serde_json::Value::Null),
-                reason: os(r, "reason")?,
-                request_id: os(r, "request_id")?,
-                hash: s(r, "hash")?,
-            })
-        })
+        .into_iter()
+        .map(AuditRow::try_from)
         .collect::<Result<Vec<_>>>()?;
     Ok(Paged { items, total })
 }
@@ -326,8 +366,9 @@ impl From<Broken> for StoreError {
 
 /// The id and hash of the last row, to record outside the database (anchoring).
 pub async fn head(db: &Db) -> Result<Option<(i64, String)>> {
-    let r = sqlx::query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
-        .fetch_optional(&db.pool)
-        .await?;
-    r.map(|r| Ok((i(&r, "id")?, s(&r, "hash")?))).transpose()
+    Ok(
+        sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }

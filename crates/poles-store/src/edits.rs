@@ -5,11 +5,10 @@
 
 use crate::audit::{self, diff, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{i, os, s};
 use crate::Db;
 use poles_core::{Currency, FieldError, LabelStatus, Tier};
 use serde_json::{json, Value};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 
 /// A field of a patch: absent = unchanged, `None` inside = cleared.
 pub type Patch<T> = Option<Option<T>>;
@@ -34,25 +33,32 @@ pub struct ClusterProfile {
     pub governance: Patch<String>,
 }
 
-/// Applies patches to a row's optional text columns: each column's new value (unchanged when
-/// its patch is absent), with its before/after recorded in `changes` for the audit row.
-fn merge<'c>(
-    row: &sqlx::any::AnyRow,
-    patches: &[(&'c str, &Patch<String>)],
+/// Applies patches to a row's optional text columns, each given as `(column, stored value,
+/// patch)`: each column's new value (unchanged when its patch is absent), with its
+/// before/after recorded in `changes` for the audit row.
+fn merge<'c, const N: usize>(
+    fields: [(&'c str, Option<String>, &Patch<String>); N],
     changes: &mut Vec<(&'c str, serde_json::Value, serde_json::Value)>,
-) -> Result<Vec<Option<String>>> {
-    patches
-        .iter()
-        .map(|(col, patch)| {
-            let before = os(row, col)?;
-            let after = match patch {
-                None => before.clone(),
-                Some(v) => v.clone(),
-            };
-            changes.push((col, json!(before), json!(after)));
-            Ok(after)
-        })
-        .collect()
+) -> [Option<String>; N] {
+    fields.map(|(col, before, patch)| {
+        let after = match patch {
+            None => before.clone(),
+            Some(v) => v.clone(),
+        };
+        changes.push((col, json!(before), json!(after)));
+        after
+    })
+}
+
+/// The profile columns of a cluster that its managers edit.
+#[derive(FromRow)]
+struct ClusterProfileRow {
+    id: i64,
+    version: i64,
+    description_fr: Option<String>,
+    description_en: Option<String>,
+    website: Option<String>,
+    governance: Option<String>,
 }
 
 /// Changes a cluster's profile; its new version.
@@ -63,33 +69,32 @@ pub async fn update_cluster(
     p: &ClusterProfile,
 ) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
-    let Some(row) = sqlx::query("SELECT id, version, description_fr, description_en, website, governance FROM clusters WHERE slug = $1")
+    let Some(row) = sqlx::query_as::<_, ClusterProfileRow>("SELECT id, version, description_fr, description_en, website, governance FROM clusters WHERE slug = $1")
         .bind(cluster.to_string())
         .fetch_optional(&mut *tx)
         .await?
     else {
         return Err(StoreError::NotFound("cluster"));
     };
-    check_version(i(&row, "version")?, p.version)?;
+    check_version(row.version, p.version)?;
     let mut changes = Vec::new();
-    let merged = merge(
-        &row,
-        &[
-            ("description_fr", &p.description_fr),
-            ("description_en", &p.description_en),
-            ("website", &p.website),
-            ("governance", &p.governance),
+    let [description_fr, description_en, website, governance] = merge(
+        [
+            ("description_fr", row.description_fr, &p.description_fr),
+            ("description_en", row.description_en, &p.description_en),
+            ("website", row.website, &p.website),
+            ("governance", row.governance, &p.governance),
         ],
         &mut changes,
-    )?;
+    );
     let version = p.version + 1;
     sqlx::query("UPDATE clusters SET description_fr = $1, description_en = $2, website = $3, governance = $4, version = $5 WHERE id = $6")
-        .bind(merged[0].clone())
-        .bind(merged[1].clone())
-        .bind(merged[2].clone())
-        .bind(merged[3].clone())
+        .bind(description_fr)
+        .bind(description_en)
+        .bind(website)
+        .bind(governance)
         .bind(version)
-        .bind(i(&row, "id")?)
+        .bind(row.id)
         .execute(&mut *tx)
         .await?;
     audit::append(
@@ -173,11 +178,13 @@ pub async fn remove_member(
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let cid = cluster_id(&mut tx, cluster).await?;
-    let Some(before) = sqlx::query("SELECT role, since, source FROM memberships WHERE cluster_id = $1 AND organisation_id = $2")
-        .bind(cid)
-        .bind(organisation_id)
-        .fetch_optional(&mut *tx)
-        .await?
+    let Some((role, since)) = sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT role, since FROM memberships WHERE cluster_id = $1 AND organisation_id = $2",
+    )
+    .bind(cid)
+    .bind(organisation_id)
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Err(StoreError::NotFound("membership"));
     };
@@ -194,7 +201,7 @@ pub async fn remove_member(
         action: "member.remove",
         object_kind: "cluster",
         object_ref: cluster.to_string(),
-        changes: json!({"member": {"before": {"organisation_id": organisation_id, "role": s(&before, "role")?, "since": os(&before, "since")?}, "after": null}}),
+        changes: json!({"member": {"before": {"organisation_id": organisation_id, "role": role, "since": since}, "after": null}}),
         reason: None,
     }).await?;
     tx.commit().await?;
@@ -356,6 +363,18 @@ pub struct OrganisationProfile {
     pub naf_code: Patch<String>,
 }
 
+/// The columns of an organisation that its profile edits.
+#[derive(FromRow)]
+struct OrganisationProfileRow {
+    version: i64,
+    name: String,
+    short_name: Option<String>,
+    website: Option<String>,
+    competences: Option<String>,
+    siren: Option<String>,
+    naf_code: Option<String>,
+}
+
 /// Changes an organisation; its new version.
 pub async fn update_organisation(
     db: &Db,
@@ -364,14 +383,14 @@ pub async fn update_organisation(
     p: &OrganisationProfile,
 ) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
-    let Some(row) = sqlx::query("SELECT version, name, short_name, website, competences, siren, naf_code FROM organisations WHERE id = $1")
+    let Some(row) = sqlx::query_as::<_, OrganisationProfileRow>("SELECT version, name, short_name, website, competences, siren, naf_code FROM organisations WHERE id = $1")
         .bind(organisation_id)
         .fetch_optional(&mut *tx)
         .await?
     else {
         return Err(StoreError::NotFound("organisation"));
     };
-    check_version(i(&row, "version")?, p.version)?;
+    check_version(row.version, p.version)?;
     if let Some(Some(code)) = &p.naf_code {
         if sqlx::query("SELECT 1 FROM naf_codes WHERE code = $1")
             .bind(code.clone())
@@ -382,28 +401,26 @@ pub async fn update_organisation(
             return Err(FieldError::new("naf_code", "is not a NAF rév. 2 code").into());
         }
     }
-    let before_name = s(&row, "name")?;
-    let after_name = p.name.clone().unwrap_or(before_name.clone());
-    let mut changes = vec![("name", json!(before_name), json!(after_name))];
-    let values = merge(
-        &row,
-        &[
-            ("short_name", &p.short_name),
-            ("website", &p.website),
-            ("competences", &p.competences),
-            ("siren", &p.siren),
-            ("naf_code", &p.naf_code),
+    let after_name = p.name.clone().unwrap_or(row.name.clone());
+    let mut changes = vec![("name", json!(row.name), json!(after_name))];
+    let [short_name, website, competences, siren, naf_code] = merge(
+        [
+            ("short_name", row.short_name, &p.short_name),
+            ("website", row.website, &p.website),
+            ("competences", row.competences, &p.competences),
+            ("siren", row.siren, &p.siren),
+            ("naf_code", row.naf_code, &p.naf_code),
         ],
         &mut changes,
-    )?;
+    );
     let version = p.version + 1;
     sqlx::query("UPDATE organisations SET name = $1, short_name = $2, website = $3, competences = $4, siren = $5, naf_code = $6, version = $7 WHERE id = $8")
         .bind(after_name)
-        .bind(values[0].clone())
-        .bind(values[1].clone())
-        .bind(values[2].clone())
-        .bind(values[3].clone())
-        .bind(values[4].clone())
+        .bind(short_name)
+        .bind(website)
+        .bind(competences)
+        .bind(siren)
+        .bind(naf_code)
         .bind(version)
         .bind(organisation_id)
         .execute(&mut *tx)
@@ -487,15 +504,28 @@ pub struct Figure {
     pub source: String,
 }
 
+/// A stored figure, as the audit row records what a new one replaced. Its values are
+/// recorded as stored, without interpretation.
+#[derive(FromRow)]
+struct FigureRow {
+    amount_cents: i64,
+    currency: String,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    per: String,
+    certainty: String,
+    source: String,
+}
+
 pub async fn put_figure(db: &Db, ctx: &Context, f: &Figure) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let before = sqlx::query("SELECT amount_cents, currency, period_start, period_end, per, certainty, source FROM figures WHERE key = $1")
+    let before = sqlx::query_as::<_, FigureRow>("SELECT amount_cents, currency, period_start, period_end, per, certainty, source FROM figures WHERE key = $1")
         .bind(f.key.clone())
         .fetch_optional(&mut *tx)
         .await?;
-    let before_json: Value = match &before {
+    let before_json: Value = match before {
         Some(r) => {
-            json!({"amount_cents": i(r, "amount_cents")?, "currency": s(r, "currency")?, "period_start": os(r, "period_start")?, "period_end": os(r, "period_end")?, "per": s(r, "per")?, "certainty": s(r, "certainty")?, "source": s(r, "source")?})
+            json!({"amount_cents": r.amount_cents, "currency": r.currency, "period_start": r.period_start, "period_end": r.period_end, "per": r.per, "certainty": r.certainty, "source": r.source})
         }
         None => Value::Null,
     };
@@ -575,10 +605,12 @@ pub async fn create_news(db: &Db, ctx: &Context, n: &NewNews) -> Result<i64> {
 
 pub async fn delete_news(db: &Db, ctx: &Context, id: i64, reason: Option<String>) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let Some(r) = sqlx::query("SELECT title_fr, title_en, source FROM news WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
+    let Some((title_fr, title_en, source)) = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT title_fr, title_en, source FROM news WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Err(StoreError::NotFound("news item"));
     };
@@ -590,7 +622,7 @@ pub async fn delete_news(db: &Db, ctx: &Context, id: i64, reason: Option<String>
         action: "news.delete",
         object_kind: "news",
         object_ref: id.to_string(),
-        changes: json!({"news": {"before": {"title_fr": s(&r, "title_fr")?, "title_en": s(&r, "title_en")?, "source": s(&r, "source")?}, "after": null}}),
+        changes: json!({"news": {"before": {"title_fr": title_fr, "title_en": title_en, "source": source}, "after": null}}),
         reason,
     }).await?;
     tx.commit().await?;

@@ -2,17 +2,22 @@
 //! left; the R&D zones; relief rules and relief records, with the sums the caps are checked
 //! against; the regions of a call's projects. Storage only: the use cases (`poles-app`)
 //! validate, check the caps with the rules engine and build the optimiser's input.
+//!
+//! Rows are decoded into row structs of primitive columns (explicit column lists) and
+//! converted into the read models: a stored kind or date that does not parse is refused,
+//! never defaulted.
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{i, now_utc, oi, os, s, Cell};
+use crate::util::{flag, now_utc, parsed, Cell};
 use crate::Db;
 use poles_core::relief::ReliefRules;
-use poles_core::FieldError;
+use poles_core::status::{FunderKind, MovementKind};
+use poles_core::{Date, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{Any, Transaction};
-use std::collections::BTreeMap;
+use sqlx::{Any, FromRow, Transaction};
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 const BUDGETS: &str = include_str!("../../../data/funding/budgets.json");
@@ -30,7 +35,7 @@ struct BudgetsIn {
 struct MovementIn {
     budget: String,
     year: i64,
-    kind: String,
+    kind: MovementKind,
     amount_cents: i64,
     certainty: String,
     source: String,
@@ -110,12 +115,12 @@ pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<(
             vec![
                 Cell::from(l.code),
                 l.funder.into(),
-                l.funder_kind.into(),
+                l.funder_kind.as_str().into(),
                 l.name_fr.into(),
                 l.name_en.into(),
                 l.programme.into(),
-                l.period_start.into(),
-                l.period_end.into(),
+                l.period_start.to_string().into(),
+                l.period_end.to_string().into(),
                 l.amount_cents.into(),
                 l.currency.into(),
                 l.certainty.into(),
@@ -151,7 +156,7 @@ pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<(
             vec![
                 Cell::from(m.budget),
                 m.year.into(),
-                m.kind.into(),
+                m.kind.as_str().into(),
                 m.amount_cents.into(),
                 m.certainty.into(),
                 m.source.into(),
@@ -186,9 +191,15 @@ pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<(
     let mut rdr = csv::Reader::from_reader(RD_ZONES.as_bytes());
     for rec in rdr.records() {
         let rec = rec.map_err(|e| StoreError::Data(format!("rd_zones.csv: {e}")))?;
+        let illustrative = rec[3].parse::<i64>().map_err(|_| {
+            StoreError::Data(format!(
+                "rd_zones.csv: illustrative {:?} is not 0 or 1",
+                &rec[3]
+            ))
+        })?;
         sqlx::query("INSERT INTO rd_zones (cluster_id, commune_code, illustrative, source) SELECT c.id, $1, $2, $3 FROM clusters c WHERE c.slug = $4 ON CONFLICT DO NOTHING")
             .bind(rec[1].to_string())
-            .bind(rec[3].parse::<i64>().unwrap_or(1))
+            .bind(illustrative)
             .bind(rec[4].to_string())
             .bind(rec[0].to_string())
             .execute(&mut **tx)
@@ -251,27 +262,39 @@ pub async fn cluster_zone(db: &Db, slug: &str) -> Result<Vec<ZoneHit>> {
     zone_rows(db, "c.slug = $1", slug, "m.name").await
 }
 
+#[derive(FromRow)]
+struct ZoneRow {
+    commune_code: String,
+    commune_name: String,
+    slug: String,
+    name: String,
+    illustrative: i64,
+    source: String,
+}
+
+impl From<ZoneRow> for ZoneHit {
+    fn from(r: ZoneRow) -> Self {
+        ZoneHit {
+            commune: r.commune_code,
+            commune_name: r.commune_name,
+            cluster: r.slug,
+            cluster_name: r.name,
+            illustrative: flag(r.illustrative),
+            source: r.source,
+        }
+    }
+}
+
 async fn zone_rows(db: &Db, filter: &str, value: &str, order: &str) -> Result<Vec<ZoneHit>> {
-    sqlx::query(&format!(
+    let rows: Vec<ZoneRow> = sqlx::query_as(&format!(
         "SELECT z.commune_code, m.name AS commune_name, c.slug, c.name, z.illustrative, z.source \
          FROM rd_zones z JOIN clusters c ON c.id = z.cluster_id JOIN communes m ON m.code = z.commune_code \
          WHERE {filter} ORDER BY {order}"
     ))
     .bind(value.to_string())
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ZoneHit {
-            commune: s(r, "commune_code")?,
-            commune_name: s(r, "commune_name")?,
-            cluster: s(r, "slug")?,
-            cluster_name: s(r, "name")?,
-            illustrative: i(r, "illustrative")? != 0,
-            source: s(r, "source")?,
-        })
-    })
-    .collect()
+    .await?;
+    Ok(rows.into_iter().map(ZoneHit::from).collect())
 }
 
 // ---------------------------------------------------------------- budgets
@@ -289,12 +312,12 @@ pub struct BudgetLine {
     pub code: String,
     pub funder: String,
     /// `ministry`, `agency`, `region`, `eu` or `other`.
-    pub funder_kind: String,
+    pub funder_kind: FunderKind,
     pub name_fr: String,
     pub name_en: String,
     pub programme: String,
-    pub period_start: String,
-    pub period_end: String,
+    pub period_start: Date,
+    pub period_end: Date,
     pub amount_cents: i64,
     pub currency: String,
     pub certainty: String,
@@ -368,61 +391,126 @@ const LIVE: &str = "SELECT f.budget_code, f.funder, f.currency, 'committed' AS k
      FROM payment_claims c JOIN applications a ON a.id = c.application_id \
      JOIN call_funders f ON f.call_id = a.call_id AND f.funder = c.funder WHERE c.status = 'paid'";
 
+#[derive(FromRow)]
+struct BudgetLineRow {
+    code: String,
+    funder: String,
+    funder_kind: String,
+    name_fr: String,
+    name_en: String,
+    programme: String,
+    period_start: String,
+    period_end: String,
+    amount_cents: i64,
+    currency: String,
+    certainty: String,
+    source: String,
+}
+
+#[derive(FromRow)]
+struct MovementRow {
+    budget_code: String,
+    kind: String,
+    year: i64,
+    amount_cents: i64,
+}
+
+#[derive(FromRow)]
+struct BreakdownRow {
+    key: String,
+    label: String,
+    currency: String,
+    committed: i64,
+    paid: i64,
+}
+
+impl From<BreakdownRow> for Breakdown {
+    fn from(r: BreakdownRow) -> Self {
+        Breakdown {
+            key: r.key,
+            label: r.label,
+            currency: r.currency,
+            committed_cents: r.committed,
+            paid_cents: r.paid,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct LiveSumRow {
+    call_id: i64,
+    funder: String,
+    kind: String,
+    total: i64,
+}
+
+#[derive(FromRow)]
+struct CallFunderRow {
+    id: i64,
+    slug: String,
+    name_fr: String,
+    name_en: String,
+    funder: String,
+    currency: String,
+    envelope_cents: Option<i64>,
+    budget_code: Option<String>,
+}
+
 pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
-    let lines = sqlx::query("SELECT * FROM budget_lines ORDER BY period_start, funder, code")
-        .fetch_all(&db.pool)
-        .await?;
-    let moves = sqlx::query(&format!(
+    let lines: Vec<BudgetLineRow> = sqlx::query_as(
+        "SELECT code, funder, funder_kind, name_fr, name_en, programme, period_start, period_end, \
+           amount_cents, currency, certainty, source \
+         FROM budget_lines ORDER BY period_start, funder, code",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let moves: Vec<MovementRow> = sqlx::query_as(&format!(
         "SELECT budget_code, kind, year, amount_cents FROM budget_movements \
          UNION ALL SELECT budget_code, kind, year, amount_cents FROM ({LIVE}) live WHERE budget_code IS NOT NULL"
     ))
     .fetch_all(&db.pool)
     .await?;
     let mut per: BTreeMap<String, BTreeMap<i64, YearAmounts>> = BTreeMap::new();
-    for m in &moves {
-        let code = s(m, "budget_code")?;
-        let year = i(m, "year")?;
+    for m in moves {
+        let kind = parsed::<MovementKind>(m.kind)?;
         let e = per
-            .entry(code)
+            .entry(m.budget_code)
             .or_default()
-            .entry(year)
+            .entry(m.year)
             .or_insert(YearAmounts {
-                year,
+                year: m.year,
                 ..Default::default()
             });
-        if s(m, "kind")? == "paid" {
-            e.paid_cents += i(m, "amount_cents")?;
-        } else {
-            e.committed_cents += i(m, "amount_cents")?;
+        match kind {
+            MovementKind::Paid => e.paid_cents += m.amount_cents,
+            MovementKind::Committed => e.committed_cents += m.amount_cents,
         }
     }
     let mut out = Vec::new();
-    for l in &lines {
-        let code = s(l, "code")?;
+    for l in lines {
         let by_year: Vec<YearAmounts> = per
-            .remove(&code)
+            .remove(&l.code)
             .unwrap_or_default()
             .into_values()
             .collect();
         let committed: i64 = by_year.iter().map(|y| y.committed_cents).sum();
         let paid: i64 = by_year.iter().map(|y| y.paid_cents).sum();
-        let amount = i(l, "amount_cents")?;
         out.push(BudgetLine {
-            code,
-            funder: s(l, "funder")?,
-            funder_kind: s(l, "funder_kind")?,
-            name_fr: s(l, "name_fr")?,
-            name_en: s(l, "name_en")?,
-            programme: s(l, "programme")?,
-            period_start: s(l, "period_start")?,
-            period_end: s(l, "period_end")?,
-            amount_cents: amount,
-            currency: s(l, "currency")?,
-            certainty: s(l, "certainty")?,
-            source: s(l, "source")?,
+            code: l.code,
+            funder: l.funder,
+            funder_kind: parsed(l.funder_kind)?,
+            name_fr: l.name_fr,
+            name_en: l.name_en,
+            programme: l.programme,
+            period_start: parsed(l.period_start)?,
+            period_end: parsed(l.period_end)?,
+            amount_cents: l.amount_cents,
+            currency: l.currency,
+            certainty: l.certainty,
+            source: l.source,
             committed_cents: committed,
             paid_cents: paid,
-            available_cents: amount - committed,
+            available_cents: l.amount_cents - committed,
             by_year,
         });
     }
@@ -444,20 +532,8 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
         f.available_cents += l.available_cents;
     }
     let breakdown = |sql: String| async move {
-        sqlx::query(&sql)
-            .fetch_all(&db.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Breakdown {
-                    key: s(r, "key")?,
-                    label: s(r, "label")?,
-                    currency: s(r, "currency")?,
-                    committed_cents: i(r, "committed")?,
-                    paid_cents: i(r, "paid")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()
+        let rows: Vec<BreakdownRow> = sqlx::query_as(&sql).fetch_all(&db.pool).await?;
+        Ok::<_, StoreError>(rows.into_iter().map(Breakdown::from).collect::<Vec<_>>())
     };
     let lead = "JOIN labelling_requests lr ON lr.application_id = live.application_id AND lr.lead = 1 JOIN clusters c ON c.id = lr.cluster_id";
     let sums = "CAST(SUM(CASE WHEN live.kind = 'committed' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS committed, \
@@ -477,46 +553,46 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
     ))
     .await?;
     // Decisions and payments per call and funder, summed once.
-    let mut live: BTreeMap<(i64, String, String), i64> = BTreeMap::new();
-    for r in sqlx::query(&format!(
+    let sums: Vec<LiveSumRow> = sqlx::query_as(&format!(
         "SELECT a.call_id, live.funder, live.kind, CAST(SUM(live.amount_cents) AS BIGINT) AS total \
          FROM ({LIVE}) live JOIN applications a ON a.id = live.application_id GROUP BY a.call_id, live.funder, live.kind"
     ))
     .fetch_all(&db.pool)
-    .await?
-    {
-        live.insert((i(&r, "call_id")?, s(&r, "funder")?, s(&r, "kind")?), i(&r, "total")?);
+    .await?;
+    let mut live: HashMap<(i64, String, MovementKind), i64> = HashMap::new();
+    for r in sums {
+        live.insert((r.call_id, r.funder, parsed(r.kind)?), r.total);
     }
-    let by_call = sqlx::query(
+    let call_funders: Vec<CallFunderRow> = sqlx::query_as(
         "SELECT c.id, c.slug, c.name_fr, c.name_en, f.funder, f.currency, f.envelope_cents, f.budget_code \
          FROM call_funders f JOIN calls c ON c.id = f.call_id ORDER BY c.slug, f.funder DESC",
     )
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        let (call_id, funder) = (i(r, "id")?, s(r, "funder")?);
-        let sum = |kind: &str| {
-            live.get(&(call_id, funder.clone(), kind.to_string()))
-                .copied()
-                .unwrap_or(0)
-        };
-        let envelope = oi(r, "envelope_cents")?;
-        let committed = sum("committed");
-        Ok(CallEnvelope {
-            call: s(r, "slug")?,
-            call_name_fr: s(r, "name_fr")?,
-            call_name_en: s(r, "name_en")?,
-            currency: s(r, "currency")?,
-            envelope_cents: envelope,
-            committed_cents: committed,
-            paid_cents: sum("paid"),
-            available_cents: envelope.map(|e| e - committed),
-            budget: os(r, "budget_code")?,
-            funder,
+    .await?;
+    let by_call = call_funders
+        .into_iter()
+        .map(|r| {
+            let sum = |kind: MovementKind| {
+                live.get(&(r.id, r.funder.clone(), kind))
+                    .copied()
+                    .unwrap_or(0)
+            };
+            let committed = sum(MovementKind::Committed);
+            let paid = sum(MovementKind::Paid);
+            CallEnvelope {
+                call: r.slug,
+                call_name_fr: r.name_fr,
+                call_name_en: r.name_en,
+                currency: r.currency,
+                envelope_cents: r.envelope_cents,
+                committed_cents: committed,
+                paid_cents: paid,
+                available_cents: r.envelope_cents.map(|e| e - committed),
+                budget: r.budget_code,
+                funder: r.funder,
+            }
         })
-    })
-    .collect::<Result<Vec<_>>>()?;
+        .collect();
     Ok(BudgetOverview {
         lines: out,
         by_call,
@@ -534,12 +610,12 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
 pub struct NewLine {
     pub code: String,
     pub funder: String,
-    pub funder_kind: String,
+    pub funder_kind: FunderKind,
     pub name_fr: String,
     pub name_en: String,
     pub programme: String,
-    pub period_start: String,
-    pub period_end: String,
+    pub period_start: Date,
+    pub period_end: Date,
     pub amount_cents: i64,
     pub currency: String,
     pub certainty: String,
@@ -554,12 +630,12 @@ pub async fn add_line(db: &Db, ctx: &Context, l: &NewLine) -> Result<()> {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (code) DO NOTHING")
         .bind(l.code.clone())
         .bind(l.funder.trim().to_string())
-        .bind(l.funder_kind.clone())
+        .bind(l.funder_kind.as_str())
         .bind(l.name_fr.trim().to_string())
         .bind(l.name_en.trim().to_string())
         .bind(l.programme.trim().to_string())
-        .bind(l.period_start.clone())
-        .bind(l.period_end.clone())
+        .bind(l.period_start.to_string())
+        .bind(l.period_end.to_string())
         .bind(l.amount_cents)
         .bind(l.currency.clone())
         .bind(l.certainty.clone())
@@ -588,6 +664,7 @@ pub async fn add_line(db: &Db, ctx: &Context, l: &NewLine) -> Result<()> {
 
 /// Refuses a commitment that would overspend the budget line a call's funder draws on.
 /// Runs inside the approval's write transaction, so two approvals cannot both pass.
+/// `on` is the decision's date, `YYYY-MM-DD`.
 pub(crate) async fn check_budget(
     tx: &mut Transaction<'static, Any>,
     code: &str,
@@ -596,23 +673,25 @@ pub(crate) async fn check_budget(
     on: &str,
 ) -> Result<()> {
     let r = line_state(&mut **tx, code).await?;
-    let line_currency = s(&r, "currency")?;
-    if line_currency != currency {
+    if r.currency != currency {
         return Err(FieldError::new(
             "budget",
-            format!("the budget line {code} is in {line_currency}, the call's envelope in {currency}: amounts are never converted"),
+            format!("the budget line {code} is in {}, the call's envelope in {currency}: amounts are never converted", r.currency),
         )
         .into());
     }
-    let (start, end) = (s(&r, "period_start")?, s(&r, "period_end")?);
-    if on < start.as_str() || on > end.as_str() {
+    let day = Date::parse("on", on)?;
+    if day < r.period_start || day > r.period_end {
         return Err(FieldError::new(
             "budget",
-            format!("the budget line {code} covers {start} to {end}: a decision of {on} cannot draw on it"),
+            format!(
+                "the budget line {code} covers {} to {}: a decision of {on} cannot draw on it",
+                r.period_start, r.period_end
+            ),
         )
         .into());
     }
-    let (total, committed) = (i(&r, "amount_cents")?, i(&r, "committed")?);
+    let (total, committed) = (r.amount_cents, r.committed);
     if committed + amount > total {
         return Err(FieldError::new(
             "budget",
@@ -626,15 +705,47 @@ pub(crate) async fn check_budget(
 /// What a budget line has left: its amount less recorded and live commitments.
 pub async fn line_available(db: &Db, code: &str) -> Result<i64> {
     let r = line_state(&db.pool, code).await?;
-    Ok(i(&r, "amount_cents")? - i(&r, "committed")?)
+    Ok(r.amount_cents - r.committed)
+}
+
+#[derive(FromRow)]
+struct LineStateRow {
+    amount_cents: i64,
+    currency: String,
+    period_start: String,
+    period_end: String,
+    committed: i64,
+}
+
+/// A budget line's amount, currency and period, with what is committed on it.
+struct LineState {
+    amount_cents: i64,
+    currency: String,
+    period_start: Date,
+    period_end: Date,
+    committed: i64,
+}
+
+impl TryFrom<LineStateRow> for LineState {
+    type Error = StoreError;
+
+    fn try_from(r: LineStateRow) -> Result<Self> {
+        Ok(LineState {
+            amount_cents: r.amount_cents,
+            currency: r.currency,
+            period_start: parsed(r.period_start)?,
+            period_end: parsed(r.period_end)?,
+            committed: r.committed,
+        })
+    }
 }
 
 /// A budget line with what is committed on it: recorded movements and live decisions.
 async fn line_state<'e>(
     e: impl sqlx::Executor<'e, Database = Any>,
     code: &str,
-) -> Result<sqlx::any::AnyRow> {
-    sqlx::query(&format!(
+) -> Result<LineState> {
+    sqlx::query_as::<_, LineStateRow>(&format!(
         "SELECT b.amount_cents, b.currency, b.period_start, b.period_end, \
            CAST(COALESCE((SELECT SUM(m.amount_cents) FROM budget_movements m WHERE m.budget_code = b.code AND m.kind = 'committed'), 0) \
               + COALESCE((SELECT SUM(live.amount_cents) FROM ({LIVE}) live WHERE live.budget_code = b.code AND live.kind = 'committed'), 0) AS BIGINT) AS committed \
@@ -643,7 +754,8 @@ async fn line_state<'e>(
     .bind(code.to_string())
     .fetch_optional(e)
     .await?
-    .ok_or(StoreError::NotFound("budget line"))
+    .ok_or(StoreError::NotFound("budget line"))?
+    .try_into()
 }
 
 /// Checks a budget line exists and has the currency of the call's envelope.
@@ -677,7 +789,7 @@ pub struct ReliefRecord {
     pub scheme: String,
     pub family: String,
     pub year: i64,
-    pub granted_on: String,
+    pub granted_on: Date,
     pub amount_cents: i64,
     pub currency: String,
     pub application_id: Option<i64>,
@@ -694,7 +806,7 @@ pub struct NewRecord {
     pub family: String,
     /// The year the relief counts in (that of `granted_on`).
     pub year: i64,
-    pub granted_on: String,
+    pub granted_on: Date,
     pub amount_cents: i64,
     pub application_id: Option<i64>,
     pub note: Option<String>,
@@ -781,14 +893,11 @@ impl ReliefSnapshot {
         from: i64,
         to: i64,
     ) -> Result<Vec<(i64, String)>> {
-        sqlx::query("SELECT DISTINCT r.organisation_id, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id WHERE r.year BETWEEN $1 AND $2 ORDER BY o.name LIMIT 200")
+        Ok(sqlx::query_as("SELECT DISTINCT r.organisation_id, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id WHERE r.year BETWEEN $1 AND $2 ORDER BY o.name LIMIT 200")
             .bind(from)
             .bind(to)
             .fetch_all(&mut *self.tx)
-            .await?
-            .iter()
-            .map(|r| Ok((i(r, "organisation_id")?, s(r, "name")?)))
-            .collect()
+            .await?)
     }
 
     /// Ends the snapshot.
@@ -858,7 +967,7 @@ impl ReliefWrite {
             .bind(r.scheme.clone())
             .bind(r.family.clone())
             .bind(r.year)
-            .bind(r.granted_on.clone())
+            .bind(r.granted_on.to_string())
             .bind(r.amount_cents)
             .bind(r.application_id)
             .bind(r.note.clone())
@@ -886,7 +995,7 @@ impl ReliefWrite {
             scheme: r.scheme.clone(),
             family: r.family.clone(),
             year: r.year,
-            granted_on: r.granted_on.clone(),
+            granted_on: r.granted_on,
             amount_cents: r.amount_cents,
             currency: "EUR".into(),
             application_id: r.application_id,
@@ -896,33 +1005,57 @@ impl ReliefWrite {
     }
 }
 
+#[derive(FromRow)]
+struct ReliefRecordRow {
+    id: i64,
+    organisation_id: i64,
+    organisation: String,
+    scheme: String,
+    family: String,
+    year: i64,
+    granted_on: String,
+    amount_cents: i64,
+    currency: String,
+    application_id: Option<i64>,
+    note: Option<String>,
+    recorded_at: String,
+}
+
+impl TryFrom<ReliefRecordRow> for ReliefRecord {
+    type Error = StoreError;
+
+    fn try_from(r: ReliefRecordRow) -> Result<Self> {
+        Ok(ReliefRecord {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            organisation: r.organisation,
+            scheme: r.scheme,
+            family: r.family,
+            year: r.year,
+            granted_on: parsed(r.granted_on)?,
+            amount_cents: r.amount_cents,
+            currency: r.currency,
+            application_id: r.application_id,
+            note: r.note,
+            recorded_at: r.recorded_at,
+        })
+    }
+}
+
 /// Relief records, newest first, for one company or all.
 pub async fn records(db: &Db, organisation: Option<i64>, limit: i64) -> Result<Vec<ReliefRecord>> {
-    sqlx::query(
-        "SELECT r.*, o.name FROM relief_records r JOIN organisations o ON o.id = r.organisation_id \
+    sqlx::query_as::<_, ReliefRecordRow>(
+        "SELECT r.id, r.organisation_id, o.name AS organisation, r.scheme, r.family, r.year, r.granted_on, \
+           r.amount_cents, r.currency, r.application_id, r.note, r.recorded_at \
+         FROM relief_records r JOIN organisations o ON o.id = r.organisation_id \
          WHERE ($1 < 0 OR r.organisation_id = $1) ORDER BY r.id DESC LIMIT $2",
     )
     .bind(organisation.unwrap_or(-1))
     .bind(limit.clamp(1, 1000))
     .fetch_all(&db.pool)
     .await?
-    .iter()
-    .map(|r| {
-        Ok(ReliefRecord {
-            id: i(r, "id")?,
-            organisation_id: i(r, "organisation_id")?,
-            organisation: s(r, "name")?,
-            scheme: s(r, "scheme")?,
-            family: s(r, "family")?,
-            year: i(r, "year")?,
-            granted_on: s(r, "granted_on")?,
-            amount_cents: i(r, "amount_cents")?,
-            currency: s(r, "currency")?,
-            application_id: oi(r, "application_id")?,
-            note: os(r, "note")?,
-            recorded_at: s(r, "recorded_at")?,
-        })
-    })
+    .into_iter()
+    .map(TryFrom::try_from)
     .collect()
 }
 

@@ -3,10 +3,10 @@
 //! own ids), and every rejected row reported with its line and reason.
 
 use crate::error::{Result, StoreError};
-use crate::util::{i, insert_batched, os, s, Cell};
+use crate::util::{insert_batched, Cell};
 use crate::Db;
 use poles_core::cordis::{self, Edge, Organisation, Project, Rejected};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
@@ -217,6 +217,28 @@ pub async fn import_cordis(
     Ok(summary)
 }
 
+/// An organisation imported before, with the fields an import may change.
+#[derive(FromRow)]
+struct ImportedOrganisationRow {
+    id: i64,
+    cordis_id: String,
+    name: String,
+    short_name: Option<String>,
+    country: Option<String>,
+}
+
+/// A project imported before, with the fields an import may change (empty or -1 when absent).
+#[derive(FromRow)]
+struct ImportedProjectRow {
+    id: i64,
+    source_key: String,
+    acronym: String,
+    end_date: String,
+    status: String,
+    total_cost_cents: i64,
+    public_funding_cents: i64,
+}
+
 fn count_rejected(data: &CordisData, file: &str) -> u64 {
     data.rejected.iter().filter(|r| r.file == file).count() as u64
 }
@@ -243,17 +265,12 @@ pub(crate) async fn import_cordis_tx(
     // Organisations, keyed on the extract's own id.
     stage(progress, "organisations", data.organisations.len() as u64)?;
     let existing: HashMap<String, (i64, String, Option<String>, Option<String>)> =
-        sqlx::query("SELECT id, cordis_id, name, short_name, country FROM organisations WHERE cordis_id IS NOT NULL")
+        sqlx::query_as::<_, ImportedOrganisationRow>("SELECT id, cordis_id, name, short_name, country FROM organisations WHERE cordis_id IS NOT NULL")
             .fetch_all(&mut **tx)
             .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    s(r, "cordis_id")?,
-                    (i(r, "id")?, s(r, "name")?, os(r, "short_name")?, os(r, "country")?),
-                ))
-            })
-            .collect::<Result<_>>()?;
+            .into_iter()
+            .map(|r| (r.cordis_id, (r.id, r.name, r.short_name, r.country)))
+            .collect();
     let mut new_rows = Vec::new();
     let c = &mut summary.organisations;
     c.read = data.organisations.len() as u64 + count_rejected(data, cordis::ORGANISATIONS_FILE);
@@ -309,33 +326,29 @@ pub(crate) async fn import_cordis_tx(
         "",
     )
     .await?;
-    let org_ids: HashMap<String, i64> =
-        sqlx::query("SELECT id, cordis_id FROM organisations WHERE cordis_id IS NOT NULL")
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| Ok((s(r, "cordis_id")?, i(r, "id")?)))
-            .collect::<Result<_>>()?;
+    let org_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT cordis_id, id FROM organisations WHERE cordis_id IS NOT NULL",
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .collect();
 
     // Projects, keyed on `cordis:<rcn>`.
     stage(progress, "projects", data.projects.len() as u64)?;
     let existing: HashMap<String, (i64, String)> =
-        sqlx::query("SELECT id, source_key, acronym, COALESCE(end_date, '') AS e, COALESCE(status, '') AS st, COALESCE(total_cost_cents, -1) AS tc, COALESCE(public_funding_cents, -1) AS pf FROM projects WHERE source_key LIKE 'cordis:%'")
+        sqlx::query_as::<_, ImportedProjectRow>("SELECT id, source_key, acronym, COALESCE(end_date, '') AS end_date, COALESCE(status, '') AS status, COALESCE(total_cost_cents, -1) AS total_cost_cents, COALESCE(public_funding_cents, -1) AS public_funding_cents FROM projects WHERE source_key LIKE 'cordis:%'")
             .fetch_all(&mut **tx)
             .await?
-            .iter()
+            .into_iter()
             .map(|r| {
                 let sig = format!(
                     "{}|{}|{}|{}|{}",
-                    s(r, "acronym")?,
-                    s(r, "e")?,
-                    s(r, "st")?,
-                    i(r, "tc")?,
-                    i(r, "pf")?
+                    r.acronym, r.end_date, r.status, r.total_cost_cents, r.public_funding_cents
                 );
-                Ok((s(r, "source_key")?, (i(r, "id")?, sig)))
+                (r.source_key, (r.id, sig))
             })
-            .collect::<Result<_>>()?;
+            .collect();
     let c = &mut summary.projects;
     c.rejected = count_rejected(data, cordis::PROJECTS_FILE);
     c.read = data.projects.len() as u64 + c.rejected;
@@ -415,20 +428,20 @@ pub(crate) async fn import_cordis_tx(
         "",
     )
     .await?;
-    let project_ids: HashMap<i64, i64> =
-        sqlx::query("SELECT id, source_key FROM projects WHERE source_key LIKE 'cordis:%'")
-            .fetch_all(&mut **tx)
-            .await?
-            .iter()
-            .map(|r| {
-                let key = s(r, "source_key")?;
-                let rcn = key
-                    .trim_start_matches("cordis:")
-                    .parse::<i64>()
-                    .map_err(|_| StoreError::Data(format!("bad source key {key}")))?;
-                Ok((rcn, i(r, "id")?))
-            })
-            .collect::<Result<_>>()?;
+    let project_ids: HashMap<i64, i64> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, source_key FROM projects WHERE source_key LIKE 'cordis:%'",
+    )
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .map(|(id, key)| {
+        let rcn = key
+            .trim_start_matches("cordis:")
+            .parse::<i64>()
+            .map_err(|_| StoreError::Data(format!("bad source key {key}")))?;
+        Ok((rcn, id))
+    })
+    .collect::<Result<_>>()?;
 
     // Consortia. The extract names the coordinator, not its id: the partner whose name and
     // country match is the coordinator.
@@ -449,12 +462,11 @@ pub(crate) async fn import_cordis_tx(
         .map(|o| (o.id.as_str(), o))
         .collect();
     let existing: HashSet<(i64, i64)> =
-        sqlx::query("SELECT project_id, organisation_id FROM project_partners")
+        sqlx::query_as::<_, (i64, i64)>("SELECT project_id, organisation_id FROM project_partners")
             .fetch_all(&mut **tx)
             .await?
-            .iter()
-            .map(|r| Ok((i(r, "project_id")?, i(r, "organisation_id")?)))
-            .collect::<Result<_>>()?;
+            .into_iter()
+            .collect();
     let c = &mut summary.partners;
     c.rejected = count_rejected(data, cordis::EDGES_FILE);
     c.read = data.edges.len() as u64 + c.rejected;
@@ -517,8 +529,9 @@ pub async fn count(db: &Db, table: &str) -> Result<i64> {
     if !allowed.contains(&table) {
         return Err(StoreError::Data(format!("unknown table {table}")));
     }
-    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
-        .fetch_one(&db.pool)
-        .await?;
-    Ok(row.try_get::<i64, _>("n")?)
+    Ok(
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&db.pool)
+            .await?,
+    )
 }

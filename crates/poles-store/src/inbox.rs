@@ -2,10 +2,10 @@
 //! so nobody is told of something that did not happen.
 
 use crate::error::{Result, StoreError};
-use crate::util::{i, now_utc, os, s};
+use crate::util::now_utc;
 use crate::Db;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 use utoipa::ToSchema;
 
 /// Who is told.
@@ -69,24 +69,40 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
+#[derive(FromRow)]
+struct NotificationRow {
+    id: i64,
+    at: String,
+    kind: String,
+    text_fr: String,
+    text_en: String,
+    link: Option<String>,
+    read_at: Option<String>,
+}
+
+impl From<NotificationRow> for Notification {
+    fn from(r: NotificationRow) -> Self {
+        Notification {
+            id: r.id,
+            at: r.at,
+            kind: r.kind,
+            text_fr: r.text_fr,
+            text_en: r.text_en,
+            link: r.link,
+            read_at: r.read_at,
+        }
+    }
+}
+
 pub async fn inbox(db: &Db, user_id: i64) -> Result<Vec<Notification>> {
-    sqlx::query("SELECT * FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT 200")
-        .bind(user_id)
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Notification {
-                id: i(r, "id")?,
-                at: s(r, "at")?,
-                kind: s(r, "kind")?,
-                text_fr: s(r, "text_fr")?,
-                text_en: s(r, "text_en")?,
-                link: os(r, "link")?,
-                read_at: os(r, "read_at")?,
-            })
-        })
-        .collect()
+    let rows: Vec<NotificationRow> = sqlx::query_as(
+        "SELECT id, at, kind, text_fr, text_en, link, read_at FROM notifications \
+         WHERE user_id = $1 ORDER BY id DESC LIMIT 200",
+    )
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(Notification::from).collect())
 }
 
 pub async fn mark_read(db: &Db, user_id: i64, id: i64) -> Result<()> {

@@ -4,88 +4,112 @@
 //! ranking is done here, the same way on both backends.
 
 use crate::error::Result;
-use crate::util::{i, insert_batched, os, s, Cell};
+use crate::util::{insert_batched, Cell};
 use crate::Db;
 use poles_core::model::{SearchHit, SearchResults};
 use poles_core::text::{normalize, tokens};
 use poles_core::Page;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 
 /// Most candidates ranked for one query: enough for any page a person reads.
 const MAX_CANDIDATES: i64 = 5000;
+
+#[derive(FromRow)]
+struct ClusterRow {
+    id: i64,
+    slug: String,
+    name: String,
+    official_name: Option<String>,
+    theme_fr: Option<String>,
+    specialty_en: Option<String>,
+}
+
+#[derive(FromRow)]
+struct OrganisationRow {
+    id: i64,
+    name: String,
+    short_name: Option<String>,
+    country: Option<String>,
+    members: i64,
+}
+
+#[derive(FromRow)]
+struct ProjectRow {
+    id: i64,
+    acronym: String,
+    title: Option<String>,
+    topic_title: Option<String>,
+    call: Option<String>,
+}
 
 pub(crate) async fn rebuild(tx: &mut Transaction<'static, Any>) -> Result<()> {
     sqlx::query("DELETE FROM search_entries")
         .execute(&mut **tx)
         .await?;
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let clusters = sqlx::query(
+    let clusters: Vec<ClusterRow> = sqlx::query_as(
         "SELECT c.id, c.slug, c.name, c.official_name, c.theme_fr, c.specialty_en FROM clusters c",
     )
     .fetch_all(&mut **tx)
     .await?;
-    let aliases = sqlx::query("SELECT cluster_id, alias FROM cluster_aliases")
-        .fetch_all(&mut **tx)
-        .await?;
-    for c in &clusters {
-        let id = i(c, "id")?;
-        let mut text = vec![s(c, "name")?, s(c, "slug")?];
-        for col in ["official_name", "theme_fr", "specialty_en"] {
-            text.extend(os(c, col)?);
-        }
-        for a in &aliases {
-            if i(a, "cluster_id")? == id {
-                text.push(s(a, "alias")?);
-            }
-        }
+    let aliases: Vec<(i64, String)> =
+        sqlx::query_as("SELECT cluster_id, alias FROM cluster_aliases")
+            .fetch_all(&mut **tx)
+            .await?;
+    for c in clusters {
+        let mut text = vec![c.name.clone(), c.slug.clone()];
+        text.extend(c.official_name.clone());
+        text.extend(c.theme_fr.clone());
+        text.extend(c.specialty_en);
+        text.extend(
+            aliases
+                .iter()
+                .filter(|(cluster_id, _)| *cluster_id == c.id)
+                .map(|(_, alias)| alias.clone()),
+        );
+        let subtitle = c.official_name.filter(|o| *o != c.name).or(c.theme_fr);
         rows.push(vec![
             "cluster".into(),
-            s(c, "slug")?.into(),
-            s(c, "name")?.into(),
-            os(c, "official_name")?
-                .filter(|o| *o != s(c, "name").unwrap_or_default())
-                .or(os(c, "theme_fr")?)
-                .into(),
+            c.slug.into(),
+            c.name.into(),
+            subtitle.into(),
             normalize(&text.join(" ")).into(),
             3i64.into(),
         ]);
     }
-    let orgs = sqlx::query(
+    let orgs: Vec<OrganisationRow> = sqlx::query_as(
         "SELECT o.id, o.name, o.short_name, o.country, (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) AS members FROM organisations o",
     )
     .fetch_all(&mut **tx)
     .await?;
-    for o in &orgs {
-        let text = format!(
-            "{} {}",
-            s(o, "name")?,
-            os(o, "short_name")?.unwrap_or_default()
-        );
+    for o in orgs {
+        let text = format!("{} {}", o.name, o.short_name.unwrap_or_default());
         rows.push(vec![
             "organisation".into(),
-            i(o, "id")?.to_string().into(),
-            s(o, "name")?.into(),
-            os(o, "country")?.into(),
+            o.id.to_string().into(),
+            o.name.into(),
+            o.country.into(),
             normalize(&text).into(),
-            (1 + i(o, "members")?.min(1)).into(),
+            (1 + o.members.min(1)).into(),
         ]);
     }
-    let projects = sqlx::query("SELECT id, acronym, title, topic_title, call FROM projects")
-        .fetch_all(&mut **tx)
-        .await?;
-    for p in &projects {
+    let projects: Vec<ProjectRow> =
+        sqlx::query_as("SELECT id, acronym, title, topic_title, call FROM projects")
+            .fetch_all(&mut **tx)
+            .await?;
+    for p in projects {
         let text = format!(
             "{} {} {} {}",
-            s(p, "acronym")?,
-            os(p, "title")?.unwrap_or_default(),
-            os(p, "topic_title")?.unwrap_or_default(),
-            os(p, "call")?.unwrap_or_default()
+            p.acronym,
+            p.title.as_deref().unwrap_or_default(),
+            p.topic_title.as_deref().unwrap_or_default(),
+            p.call.as_deref().unwrap_or_default()
         );
         rows.push(vec![
             "project".into(),
-            i(p, "id")?.to_string().into(),
-            s(p, "acronym")?.into(),
-            os(p, "title")?.or(os(p, "topic_title")?).into(),
+            p.id.to_string().into(),
+            p.acronym.into(),
+            p.title.or(p.topic_title).into(),
             normalize(&text).into(),
             0i64.into(),
         ]);
@@ -130,6 +154,16 @@ fn score(query_norm: &str, toks: &[String], title: &str, haystack: &str, weight:
     score
 }
 
+#[derive(FromRow)]
+struct EntryRow {
+    kind: String,
+    reference: String,
+    title: String,
+    subtitle: Option<String>,
+    haystack: String,
+    weight: i64,
+}
+
 pub async fn search(db: &Db, q: &str, kind: Option<&str>, page: Page) -> Result<SearchResults> {
     let toks = tokens(q, 6);
     if toks.is_empty() {
@@ -140,7 +174,7 @@ pub async fn search(db: &Db, q: &str, kind: Option<&str>, page: Page) -> Result<
         });
     }
     let mut sql = String::from(
-        "SELECT kind, ref, title, subtitle, haystack, weight FROM search_entries WHERE ",
+        "SELECT kind, ref AS reference, title, subtitle, haystack, weight FROM search_entries WHERE ",
     );
     let mut n = 0;
     let mut conds = Vec::new();
@@ -154,7 +188,7 @@ pub async fn search(db: &Db, q: &str, kind: Option<&str>, page: Page) -> Result<
     }
     sql.push_str(&conds.join(" AND "));
     sql.push_str(&format!(" LIMIT {MAX_CANDIDATES}"));
-    let mut query = sqlx::query(&sql);
+    let mut query = sqlx::query_as::<_, EntryRow>(&sql);
     for t in &toks {
         query = query.bind(format!("%{t}%"));
     }
@@ -164,14 +198,13 @@ pub async fn search(db: &Db, q: &str, kind: Option<&str>, page: Page) -> Result<
     let rows = query.fetch_all(&db.pool).await?;
     let qn = normalize(q);
     let mut hits = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let title = s(r, "title")?;
-        let sc = score(&qn, &toks, &title, &s(r, "haystack")?, i(r, "weight")?);
+    for r in rows {
+        let sc = score(&qn, &toks, &r.title, &r.haystack, r.weight);
         hits.push(SearchHit {
-            kind: s(r, "kind")?,
-            reference: s(r, "ref")?,
-            subtitle: os(r, "subtitle")?,
-            title,
+            kind: r.kind,
+            reference: r.reference,
+            subtitle: r.subtitle,
+            title: r.title,
             score: sc,
         });
     }
