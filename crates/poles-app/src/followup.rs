@@ -6,8 +6,8 @@
 use crate::access::{self, ApplicantFor};
 use crate::{App, AppError, Caller, Result};
 use poles_core::auth::Denied;
-use poles_core::cordis::parse_date;
-use poles_core::FieldError;
+use poles_core::status::{AgreementStatus, ApplicationStatus, ClaimStatus, PaymentKind};
+use poles_core::{Date, FieldError};
 use poles_store::followup::{self as store, NewClaim, ScheduledPayment};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,8 +20,8 @@ pub struct ScheduleLine {
     pub organisation_id: i64,
     pub funder: String,
     /// `advance`, `interim` or `final`.
-    pub kind: String,
-    pub due_on: String,
+    pub kind: PaymentKind,
+    pub due_on: Date,
     pub amount_cents: i64,
 }
 
@@ -66,10 +66,10 @@ pub struct FunderPosition {
 /// Decided, scheduled and paid, per funder; claims; milestones.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Funding {
-    pub status: String,
-    pub validation_date: Option<String>,
-    pub finalisation_deadline: Option<String>,
-    pub finalised_at: Option<String>,
+    pub status: ApplicationStatus,
+    pub validation_date: Option<Date>,
+    pub finalisation_deadline: Option<Date>,
+    pub finalised_at: Option<Date>,
     pub by_funder: Vec<FunderPosition>,
     pub schedule: Vec<ScheduleLine>,
     pub claims: Vec<ClaimRow>,
@@ -85,32 +85,37 @@ async fn lead(app: &App, caller: &Caller, id: i64) -> Result<ApplicantFor> {
         .await
 }
 
-fn date(field: &str, raw: &str) -> Result<()> {
-    parse_date(raw).map_err(|e| FieldError::new(field, e))?;
-    Ok(())
+/// A date typed as `YYYY-MM-DD` (surrounding spaces ignored); empty is no date.
+fn optional_date(field: &str, raw: &str) -> Result<Option<Date>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Date::parse(field, raw)?))
 }
 
-fn payment_kind(field: &str, kind: &str) -> Result<()> {
-    if ["advance", "interim", "final"].contains(&kind) {
-        Ok(())
-    } else {
-        Err(FieldError::new(field, "must be advance, interim or final").into())
-    }
+/// A date that must be given, `YYYY-MM-DD` (surrounding spaces ignored).
+fn date(field: &str, raw: &str) -> Result<Date> {
+    Ok(Date::parse(field, raw)?)
+}
+
+fn payment_kind(field: &str, kind: &str) -> Result<PaymentKind> {
+    PaymentKind::parse(field, kind)
+        .map_err(|_| FieldError::new(field, "must be advance, interim or final").into())
 }
 
 /// The lead records where the consortium agreement stands: `none`, `negotiating` or `signed`.
 pub async fn agreement(app: &App, caller: &Caller, id: i64, status: &str) -> Result<()> {
     let cap = lead(app, caller, id).await?;
-    if !["none", "negotiating", "signed"].contains(&status) {
-        return Err(FieldError::new("status", "must be none, negotiating or signed").into());
-    }
+    let status = AgreementStatus::parse("status", status)
+        .map_err(|_| FieldError::new("status", "must be none, negotiating or signed"))?;
     store::set_agreement(&app.db, &caller.ctx(cap.by), id, status).await?;
     Ok(())
 }
 
 /// Finalises a selected project whose agreement is signed, within the call's window after
 /// the validation date (selection officers): the finalisation date.
-pub async fn finalise(app: &App, caller: &Caller, id: i64) -> Result<String> {
+pub async fn finalise(app: &App, caller: &Caller, id: i64) -> Result<Date> {
     let cap = app
         .allowed(caller, access::selection_officer(&caller.actor))
         .await?;
@@ -128,9 +133,10 @@ pub async fn lapse(
     let cap = app
         .allowed(caller, access::selection_officer(&caller.actor))
         .await?;
-    if let Some(d) = as_of {
-        date("as_of", d)?;
-    }
+    let as_of = match as_of {
+        Some(d) => optional_date("as_of", d)?,
+        None => None,
+    };
     Ok(store::lapse_overdue(&app.db, &caller.ctx(cap.by), call, as_of).await?)
 }
 
@@ -141,8 +147,6 @@ pub async fn schedule(app: &App, caller: &Caller, id: i64, lines: &[ScheduleLine
         .allowed(caller, access::selection_officer(&caller.actor))
         .await?;
     for (k, l) in lines.iter().enumerate() {
-        payment_kind("kind", &l.kind)?;
-        date(&format!("lines[{k}].due_on"), &l.due_on)?;
         if l.amount_cents < 0 {
             return Err(FieldError::new(
                 format!("lines[{k}].amount_cents"),
@@ -156,8 +160,8 @@ pub async fn schedule(app: &App, caller: &Caller, id: i64, lines: &[ScheduleLine
         .map(|l| ScheduledPayment {
             organisation_id: l.organisation_id,
             funder: l.funder.clone(),
-            kind: l.kind.clone(),
-            due_on: l.due_on.clone(),
+            kind: l.kind,
+            due_on: l.due_on,
             amount_cents: l.amount_cents,
         })
         .collect();
@@ -190,7 +194,7 @@ pub async fn claim(
         };
         return app.allowed(caller, Err(refused)).await;
     }
-    payment_kind("kind", &c.kind)?;
+    let kind = payment_kind("kind", &c.kind)?;
     if c.amount_cents < 0 || c.expenses_cents < 0 {
         return Err(FieldError::new("amount_cents", "must not be negative").into());
     }
@@ -201,7 +205,7 @@ pub async fn claim(
     let new = NewClaim {
         organisation_id: cap.organisation_id,
         funder: c.funder.clone(),
-        kind: c.kind.clone(),
+        kind,
         amount_cents: c.amount_cents,
         expenses_cents: c.expenses_cents,
         statement: statement.to_string(),
@@ -220,8 +224,8 @@ pub async fn decide_claim(
     let cap = app
         .allowed(caller, access::selection_officer(&caller.actor))
         .await?;
-    let paid_on = match d.paid_on.as_deref().filter(|x| !x.is_empty()) {
-        Some(x) => parse_date(x).map_err(|e| FieldError::new("paid_on", e))?,
+    let paid_on = match d.paid_on.as_deref() {
+        Some(x) => optional_date("paid_on", x)?,
         None => None,
     };
     store::decide_claim(
@@ -244,8 +248,8 @@ pub async fn add_milestone(app: &App, caller: &Caller, id: i64, m: &MilestoneInp
     if title.is_empty() || title.chars().count() > 300 {
         return Err(FieldError::new("title", "must have 1 to 300 characters").into());
     }
-    date("due_on", &m.due_on)?;
-    Ok(store::add_milestone(&app.db, &caller.ctx(cap.by), id, title, &m.due_on).await?)
+    let due_on = date("due_on", &m.due_on)?;
+    Ok(store::add_milestone(&app.db, &caller.ctx(cap.by), id, title, due_on).await?)
 }
 
 /// The lead records that a milestone was reached.
@@ -257,13 +261,13 @@ pub async fn milestone_done(
     m: &MilestoneDone,
 ) -> Result<()> {
     let cap = lead(app, caller, id).await?;
-    date("done_on", &m.done_on)?;
+    let done_on = date("done_on", &m.done_on)?;
     store::milestone_done(
         &app.db,
         &caller.ctx(cap.by),
         id,
         milestone,
-        &m.done_on,
+        done_on,
         m.evidence.as_deref(),
     )
     .await?;
@@ -282,9 +286,10 @@ pub async fn set_status(
     let cap = app
         .allowed(caller, access::selection_officer(&caller.actor))
         .await?;
-    if !["closed", "abandoned"].contains(&status) {
-        return Err(FieldError::new("status", "must be closed or abandoned").into());
-    }
+    let status = match ApplicationStatus::parse("status", status) {
+        Ok(s @ (ApplicationStatus::Closed | ApplicationStatus::Abandoned)) => s,
+        _ => return Err(FieldError::new("status", "must be closed or abandoned").into()),
+    };
     store::set_project_status(&app.db, &caller.ctx(cap.by), id, status, reason).await?;
     Ok(())
 }
@@ -307,7 +312,7 @@ pub async fn funding(app: &App, caller: &Caller, id: i64) -> Result<Funding> {
             let paid: i64 = f
                 .claims
                 .iter()
-                .filter(|c| c.funder == l.funder && c.status == "paid")
+                .filter(|c| c.funder == l.funder && c.status == ClaimStatus::Paid)
                 .map(|c| c.amount_cents)
                 .sum();
             FunderPosition {

@@ -1,64 +1,78 @@
 //! After the decision: finalisation within the call's window (or the selection lapses),
 //! the payment schedule per partner and funder, claims with expense statements, payments
-//! never beyond what was decided, milestones, and the project's status.
+//! never beyond what was decided, milestones, and the project's status. Rows are decoded
+//! into row structs of primitive columns (explicit column lists, never `SELECT *`) and
+//! converted with `TryFrom`: a stored status or date that does not parse is refused, never
+//! defaulted.
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{i, now_utc, os, s, today};
+use crate::util::{now_utc, parsed, parsed_opt};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::FundingLine;
-use poles_core::FieldError;
+use poles_core::status::{AgreementStatus, ApplicationStatus, ClaimStatus, PaymentKind};
+use poles_core::{Date, FieldError};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 use utoipa::ToSchema;
 
-/// `YYYY-MM-DD` plus whole months, the day clamped to the month's length.
+/// `YYYY-MM-DD` plus whole months, the day clamped to the month's length; `None` when
+/// `date` is not a date.
 pub fn add_months(date: &str, months: i64) -> Option<String> {
-    let y: i64 = date.get(0..4)?.parse().ok()?;
-    let m: i64 = date.get(5..7)?.parse().ok()?;
-    let d: i64 = date.get(8..10)?.parse().ok()?;
-    let total = y * 12 + (m - 1) + months;
-    let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
-    let leap = (ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0;
-    let len = match nm {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    Some(format!("{ny:04}-{nm:02}-{:02}", d.min(len)))
+    Date::parse("date", date)
+        .ok()?
+        .add_months(months)
+        .map(|d| d.to_string())
 }
 
 /// The approved proposal of an application: its id, validation date and lines.
-async fn decision(
-    tx: &mut Transaction<'static, Any>,
-    id: i64,
-) -> Result<Option<(i64, String, Vec<FundingLine>)>> {
-    let Some(r) = sqlx::query("SELECT id, validation_date FROM funding_proposals WHERE application_id = $1 AND status = 'approved'")
+struct Decision {
+    proposal_id: i64,
+    validation_date: Date,
+    lines: Vec<FundingLine>,
+}
+
+async fn decision(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Option<Decision>> {
+    let Some((proposal_id, validation_date)): Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, validation_date FROM funding_proposals WHERE application_id = $1 AND status = 'approved'")
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?
     else {
         return Ok(None);
     };
-    let pid = i(&r, "id")?;
+    // An approval always sets the validation date: an approved proposal without one is
+    // corrupt, refused rather than read as an empty date.
+    let validation_date = parsed::<Date>(validation_date.ok_or_else(|| {
+        StoreError::Data(format!(
+            "approved proposal {proposal_id} has no validation date"
+        ))
+    })?)?;
+    let lines = funding_lines(&mut **tx, proposal_id).await?;
+    Ok(Some(Decision {
+        proposal_id,
+        validation_date,
+        lines,
+    }))
+}
+
+/// The lines of a proposal, per funder.
+async fn funding_lines<'e, E: sqlx::Executor<'e, Database = Any>>(
+    e: E,
+    proposal_id: i64,
+) -> Result<Vec<FundingLine>> {
     let lines: Vec<(String, i64)> = sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC")
-        .bind(pid)
-        .fetch_all(&mut **tx)
+        .bind(proposal_id)
+        .fetch_all(e)
         .await?;
-    Ok(Some((
-        pid,
-        os(&r, "validation_date")?.unwrap_or_default(),
-        lines
-            .into_iter()
-            .map(|(funder, amount_cents)| FundingLine {
-                funder,
-                amount_cents,
-            })
-            .collect(),
-    )))
+    Ok(lines
+        .into_iter()
+        .map(|(funder, amount_cents)| FundingLine {
+            funder,
+            amount_cents,
+        })
+        .collect())
 }
 
 async fn finalisation_months(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
@@ -71,19 +85,38 @@ async fn finalisation_months(tx: &mut Transaction<'static, Any>, id: i64) -> Res
     Ok(rules.finalisation_months.value)
 }
 
-async fn status_of(tx: &mut Transaction<'static, Any>, id: i64) -> Result<(String, i64, String)> {
-    let r = sqlx::query(
-        "SELECT status, lead_organisation_id, consortium_agreement FROM applications WHERE id = $1",
+/// Where an application stands: its status and its consortium agreement's.
+struct Standing {
+    status: ApplicationStatus,
+    agreement: AgreementStatus,
+}
+
+#[derive(FromRow)]
+struct StandingRow {
+    status: String,
+    consortium_agreement: String,
+}
+
+impl TryFrom<StandingRow> for Standing {
+    type Error = StoreError;
+
+    fn try_from(r: StandingRow) -> Result<Self> {
+        Ok(Standing {
+            status: parsed(r.status)?,
+            agreement: parsed(r.consortium_agreement)?,
+        })
+    }
+}
+
+async fn standing(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Standing> {
+    sqlx::query_as::<_, StandingRow>(
+        "SELECT status, consortium_agreement FROM applications WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?
-    .ok_or(StoreError::NotFound("application"))?;
-    Ok((
-        s(&r, "status")?,
-        i(&r, "lead_organisation_id")?,
-        s(&r, "consortium_agreement")?,
-    ))
+    .ok_or(StoreError::NotFound("application"))?
+    .try_into()
 }
 
 /// The organisations of an application, to decide who acts for it: its lead and the
@@ -110,18 +143,24 @@ pub async fn parties(db: &Db, id: i64) -> Result<Option<Parties>> {
     Ok(Some(Parties { lead, partners }))
 }
 
-/// Records where the consortium agreement stands (`none`, `negotiating` or `signed`,
-/// checked by the use case), unless the project is over.
-pub async fn set_agreement(db: &Db, ctx: &Context, id: i64, status: &str) -> Result<()> {
+/// Records where the consortium agreement stands, unless the project is over.
+pub async fn set_agreement(db: &Db, ctx: &Context, id: i64, status: AgreementStatus) -> Result<()> {
+    use ApplicationStatus::*;
     let mut tx = audit::begin_write(db).await?;
-    let (app_status, _, before) = status_of(&mut tx, id).await?;
-    if ["closed", "abandoned", "lapsed", "withdrawn", "rejected"].contains(&app_status.as_str()) {
+    let Standing {
+        status: app_status,
+        agreement: before,
+    } = standing(&mut tx, id).await?;
+    if matches!(
+        app_status,
+        Closed | Abandoned | Lapsed | Withdrawn | Rejected
+    ) {
         return Err(FieldError::new("status", "the project is over").into());
     }
     sqlx::query(
         "UPDATE applications SET consortium_agreement = $1, version = version + 1 WHERE id = $2",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -132,7 +171,11 @@ pub async fn set_agreement(db: &Db, ctx: &Context, id: i64, status: &str) -> Res
             action: "application.agreement",
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: audit::diff(&[("consortium_agreement", before.into(), status.into())]),
+            changes: audit::diff(&[(
+                "consortium_agreement",
+                before.as_str().into(),
+                status.as_str().into(),
+            )]),
             reason: None,
         },
     )
@@ -142,33 +185,36 @@ pub async fn set_agreement(db: &Db, ctx: &Context, id: i64, status: &str) -> Res
 }
 
 /// Finalises a selected project (its agreement signed) within the call's window after the
-/// validation date; past the window the selection lapses instead.
-pub async fn finalise(db: &Db, ctx: &Context, id: i64) -> Result<String> {
+/// validation date (the finalisation date, today); past the window the selection lapses
+/// instead.
+pub async fn finalise(db: &Db, ctx: &Context, id: i64) -> Result<Date> {
     let mut tx = audit::begin_write(db).await?;
-    let (status, _, agreement) = status_of(&mut tx, id).await?;
-    if status != "selected" {
+    let Standing { status, agreement } = standing(&mut tx, id).await?;
+    if status != ApplicationStatus::Selected {
         return Err(FieldError::new("status", "only a selected project is finalised").into());
     }
-    let (_, validation, _) = decision(&mut tx, id)
+    let validation = decision(&mut tx, id)
         .await?
-        .ok_or(StoreError::NotFound("decision"))?;
+        .ok_or(StoreError::NotFound("decision"))?
+        .validation_date;
     let months = finalisation_months(&mut tx, id).await?;
-    let deadline = add_months(&validation, months)
-        .ok_or_else(|| StoreError::Data("bad validation date".into()))?;
-    if today() > deadline {
+    let deadline = validation
+        .add_months(months)
+        .ok_or_else(|| StoreError::Data(format!("no date {months} months after {validation}")))?;
+    let now = Date::today();
+    if now > deadline {
         return Err(FieldError::new(
             "status",
             format!("the finalisation deadline passed on {deadline}; the selection lapses"),
         )
         .into());
     }
-    if agreement != "signed" {
+    if agreement != AgreementStatus::Signed {
         return Err(
             FieldError::new("consortium_agreement", "must be signed before finalisation").into(),
         );
     }
-    let now = today();
-    sqlx::query("UPDATE applications SET status = 'running', finalised_at = $1, version = version + 1 WHERE id = $2").bind(now.clone()).bind(id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE applications SET status = 'running', finalised_at = $1, version = version + 1 WHERE id = $2").bind(now.to_string()).bind(id).execute(&mut *tx).await?;
     audit::append(&mut tx, ctx, Event { action: "application.finalise", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "selected", "after": "running"}, "deadline": deadline}), reason: None }).await?;
     tx.commit().await?;
     Ok(now)
@@ -180,9 +226,9 @@ pub async fn lapse_overdue(
     db: &Db,
     ctx: &Context,
     call: &str,
-    as_of: Option<&str>,
+    as_of: Option<Date>,
 ) -> Result<Vec<i64>> {
-    let as_of = as_of.map(str::to_string).unwrap_or_else(today);
+    let as_of = as_of.unwrap_or_else(Date::today);
     let mut tx = audit::begin_write(db).await?;
     let ids: Vec<i64> = sqlx::query_scalar("SELECT a.id FROM applications a JOIN calls c ON c.id = a.call_id WHERE c.slug = $1 AND a.status = 'selected'")
         .bind(call.to_string())
@@ -190,11 +236,16 @@ pub async fn lapse_overdue(
         .await?;
     let mut lapsed = Vec::new();
     for id in ids {
-        let Some((pid, validation, _)) = decision(&mut tx, id).await? else {
+        let Some(Decision {
+            proposal_id: pid,
+            validation_date: validation,
+            ..
+        }) = decision(&mut tx, id).await?
+        else {
             continue;
         };
         let months = finalisation_months(&mut tx, id).await?;
-        let Some(deadline) = add_months(&validation, months) else {
+        let Some(deadline) = validation.add_months(months) else {
             continue;
         };
         if as_of > deadline {
@@ -222,13 +273,36 @@ pub struct ScheduledPayment {
     pub organisation_id: i64,
     pub funder: String,
     /// `advance`, `interim` or `final`.
-    pub kind: String,
-    pub due_on: String,
+    pub kind: PaymentKind,
+    pub due_on: Date,
     pub amount_cents: i64,
 }
 
-/// Replaces the payment schedule (its lines' kinds, dates and amounts checked by the use
-/// case); each line's organisation is a partner, and per funder it never exceeds what was
+#[derive(FromRow)]
+struct ScheduleRow {
+    organisation_id: i64,
+    funder: String,
+    kind: String,
+    due_on: String,
+    amount_cents: i64,
+}
+
+impl TryFrom<ScheduleRow> for ScheduledPayment {
+    type Error = StoreError;
+
+    fn try_from(r: ScheduleRow) -> Result<Self> {
+        Ok(ScheduledPayment {
+            organisation_id: r.organisation_id,
+            funder: r.funder,
+            kind: parsed(r.kind)?,
+            due_on: parsed(r.due_on)?,
+            amount_cents: r.amount_cents,
+        })
+    }
+}
+
+/// Replaces the payment schedule (its lines' amounts checked by the use case); each line's
+/// organisation is a partner, and per funder it never exceeds what was
 /// decided.
 pub async fn set_schedule(
     db: &Db,
@@ -237,17 +311,21 @@ pub async fn set_schedule(
     lines: &[ScheduledPayment],
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let (status, _, _) = status_of(&mut tx, id).await?;
-    if !["selected", "running"].contains(&status.as_str()) {
+    let status = standing(&mut tx, id).await?.status;
+    if !matches!(
+        status,
+        ApplicationStatus::Selected | ApplicationStatus::Running
+    ) {
         return Err(FieldError::new(
             "status",
             "only a selected or running project has a schedule",
         )
         .into());
     }
-    let (_, _, decided) = decision(&mut tx, id)
+    let decided = decision(&mut tx, id)
         .await?
-        .ok_or(StoreError::NotFound("decision"))?;
+        .ok_or(StoreError::NotFound("decision"))?
+        .lines;
     let partners: Vec<i64> = sqlx::query_scalar("SELECT organisation_id FROM application_partners WHERE application_id = $1 AND invitation = 'accepted'").bind(id).fetch_all(&mut *tx).await?;
     for (k, l) in lines.iter().enumerate() {
         if !partners.contains(&l.organisation_id) {
@@ -291,7 +369,7 @@ pub async fn set_schedule(
         .await?;
     for l in lines {
         sqlx::query("INSERT INTO payment_schedule (application_id, organisation_id, funder, kind, due_on, amount_cents) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id).bind(l.organisation_id).bind(l.funder.clone()).bind(l.kind.clone()).bind(l.due_on.clone()).bind(l.amount_cents)
+            .bind(id).bind(l.organisation_id).bind(l.funder.clone()).bind(l.kind.as_str()).bind(l.due_on.to_string()).bind(l.amount_cents)
             .execute(&mut *tx).await?;
     }
     audit::append(
@@ -310,13 +388,13 @@ pub async fn set_schedule(
     Ok(())
 }
 
-/// A payment claimed by a partner, as stored (checked by the use case: its kind, amounts
-/// not negative, a statement of 1 to 20,000 characters, trimmed).
+/// A payment claimed by a partner, as stored (checked by the use case: amounts not
+/// negative, a statement of 1 to 20,000 characters, trimmed).
 #[derive(Debug, Clone)]
 pub struct NewClaim {
     pub organisation_id: i64,
     pub funder: String,
-    pub kind: String,
+    pub kind: PaymentKind,
     pub amount_cents: i64,
     pub expenses_cents: i64,
     pub statement: String,
@@ -326,16 +404,23 @@ pub struct NewClaim {
 /// statement.
 pub async fn claim(db: &Db, user_id: i64, ctx: &Context, id: i64, c: &NewClaim) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
-    let (status, _, _) = status_of(&mut tx, id).await?;
-    if status != "running" {
+    if standing(&mut tx, id).await?.status != ApplicationStatus::Running {
         return Err(FieldError::new("status", "payments are claimed for running projects").into());
     }
     let cid: i64 = sqlx::query_scalar("INSERT INTO payment_claims (application_id, organisation_id, funder, kind, amount_cents, expenses_cents, statement, claimed_by, claimed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
-        .bind(id).bind(c.organisation_id).bind(c.funder.clone()).bind(c.kind.clone()).bind(c.amount_cents).bind(c.expenses_cents).bind(c.statement.clone()).bind(user_id).bind(now_utc())
+        .bind(id).bind(c.organisation_id).bind(c.funder.clone()).bind(c.kind.as_str()).bind(c.amount_cents).bind(c.expenses_cents).bind(c.statement.clone()).bind(user_id).bind(now_utc())
         .fetch_one(&mut *tx).await?;
     audit::append(&mut tx, ctx, Event { action: "payment.claim", object_kind: "application", object_ref: id.to_string(), changes: json!({"claim": cid, "funder": c.funder, "kind": c.kind, "amount_cents": c.amount_cents, "expenses_cents": c.expenses_cents}), reason: None }).await?;
     tx.commit().await?;
     Ok(cid)
+}
+
+#[derive(FromRow)]
+struct ClaimToDecideRow {
+    application_id: i64,
+    funder: String,
+    amount_cents: i64,
+    status: String,
 }
 
 /// Pays (on `paid_on`, today when absent) or refuses a claim; what is paid per funder
@@ -346,27 +431,26 @@ pub async fn decide_claim(
     ctx: &Context,
     claim_id: i64,
     pay: bool,
-    paid_on: Option<String>,
+    paid_on: Option<Date>,
     reason: Option<String>,
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let c = sqlx::query(
+    let c: ClaimToDecideRow = sqlx::query_as(
         "SELECT application_id, funder, amount_cents, status FROM payment_claims WHERE id = $1",
     )
     .bind(claim_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound("claim"))?;
-    if s(&c, "status")? != "claimed" {
+    if parsed::<ClaimStatus>(c.status)? != ClaimStatus::Claimed {
         return Err(FieldError::new("claim", "was already decided").into());
     }
-    let id = i(&c, "application_id")?;
-    let funder = s(&c, "funder")?;
-    let amount = i(&c, "amount_cents")?;
+    let (id, funder, amount) = (c.application_id, c.funder, c.amount_cents);
     if pay {
-        let (_, _, decided) = decision(&mut tx, id)
+        let decided = decision(&mut tx, id)
             .await?
-            .ok_or(StoreError::NotFound("decision"))?;
+            .ok_or(StoreError::NotFound("decision"))?
+            .lines;
         let limit = decided
             .iter()
             .find(|l| l.funder == funder)
@@ -385,11 +469,16 @@ pub async fn decide_claim(
             .into());
         }
     }
-    let paid_on = paid_on.unwrap_or_else(today);
+    let paid_on = paid_on.unwrap_or_else(Date::today);
+    let status = if pay {
+        ClaimStatus::Paid
+    } else {
+        ClaimStatus::Refused
+    };
     sqlx::query("UPDATE payment_claims SET status = $1, decided_by = $2, paid_on = $3, reason = $4 WHERE id = $5")
-        .bind(if pay { "paid" } else { "refused" })
+        .bind(status.as_str())
         .bind(user_id)
-        .bind(if pay { Some(paid_on) } else { None })
+        .bind(pay.then(|| paid_on.to_string()))
         .bind(reason.clone())
         .bind(claim_id)
         .execute(&mut *tx).await?;
@@ -409,18 +498,20 @@ pub async fn decide_claim(
     Ok(())
 }
 
-/// Plans a milestone (its title and date checked by the use case) of a selected or running
-/// project.
+/// Plans a milestone (its title checked by the use case) of a selected or running project.
 pub async fn add_milestone(
     db: &Db,
     ctx: &Context,
     id: i64,
     title: &str,
-    due_on: &str,
+    due_on: Date,
 ) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
-    let (status, _, _) = status_of(&mut tx, id).await?;
-    if !["selected", "running"].contains(&status.as_str()) {
+    let status = standing(&mut tx, id).await?.status;
+    if !matches!(
+        status,
+        ApplicationStatus::Selected | ApplicationStatus::Running
+    ) {
         return Err(FieldError::new(
             "status",
             "milestones belong to selected or running projects",
@@ -451,18 +542,17 @@ pub async fn add_milestone(
     Ok(mid)
 }
 
-/// Records that a milestone of the application was reached (the date checked by the use
-/// case), with its evidence.
+/// Records that a milestone of the application was reached, with its evidence.
 pub async fn milestone_done(
     db: &Db,
     ctx: &Context,
     id: i64,
     milestone: i64,
-    done_on: &str,
+    done_on: Date,
     evidence: Option<&str>,
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    status_of(&mut tx, id).await?;
+    standing(&mut tx, id).await?;
     let n = sqlx::query(
         "UPDATE milestones SET done_on = $1, evidence = $2 WHERE id = $3 AND application_id = $4",
     )
@@ -497,18 +587,18 @@ pub async fn set_project_status(
     db: &Db,
     ctx: &Context,
     id: i64,
-    status: &str,
+    status: ApplicationStatus,
     reason: Option<String>,
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
-    let (before, _, _) = status_of(&mut tx, id).await?;
-    if before != "running" {
+    let before = standing(&mut tx, id).await?.status;
+    if before != ApplicationStatus::Running {
         return Err(
             FieldError::new("status", "only a running project is closed or abandoned").into(),
         );
     }
     sqlx::query("UPDATE applications SET status = $1, version = version + 1 WHERE id = $2")
-        .bind(status)
+        .bind(status.as_str())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -519,7 +609,7 @@ pub async fn set_project_status(
             action: "application.status",
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: audit::diff(&[("status", before.into(), status.into())]),
+            changes: audit::diff(&[("status", before.as_str().into(), status.as_str().into())]),
             reason,
         },
     )
@@ -533,30 +623,83 @@ pub struct ClaimRow {
     pub id: i64,
     pub organisation_id: i64,
     pub funder: String,
-    pub kind: String,
+    pub kind: PaymentKind,
     pub amount_cents: i64,
     pub expenses_cents: i64,
-    pub status: String,
+    pub status: ClaimStatus,
     pub claimed_at: String,
-    pub paid_on: Option<String>,
+    pub paid_on: Option<Date>,
+}
+
+#[derive(FromRow)]
+struct StoredClaimRow {
+    id: i64,
+    organisation_id: i64,
+    funder: String,
+    kind: String,
+    amount_cents: i64,
+    expenses_cents: i64,
+    status: String,
+    claimed_at: String,
+    paid_on: Option<String>,
+}
+
+impl TryFrom<StoredClaimRow> for ClaimRow {
+    type Error = StoreError;
+
+    fn try_from(r: StoredClaimRow) -> Result<Self> {
+        Ok(ClaimRow {
+            id: r.id,
+            organisation_id: r.organisation_id,
+            funder: r.funder,
+            kind: parsed(r.kind)?,
+            amount_cents: r.amount_cents,
+            expenses_cents: r.expenses_cents,
+            status: parsed(r.status)?,
+            claimed_at: r.claimed_at,
+            paid_on: parsed_opt(r.paid_on)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Milestone {
     pub id: i64,
     pub title: String,
-    pub due_on: String,
-    pub done_on: Option<String>,
+    pub due_on: Date,
+    pub done_on: Option<Date>,
+}
+
+#[derive(FromRow)]
+struct MilestoneRow {
+    id: i64,
+    title: String,
+    due_on: String,
+    done_on: Option<String>,
+}
+
+impl TryFrom<MilestoneRow> for Milestone {
+    type Error = StoreError;
+
+    fn try_from(r: MilestoneRow) -> Result<Self> {
+        Ok(Milestone {
+            id: r.id,
+            title: r.title,
+            due_on: parsed(r.due_on)?,
+            done_on: parsed_opt(r.done_on)?,
+        })
+    }
 }
 
 /// What follows an application's decision, as stored: its status, the decision (validation
 /// date, finalisation deadline, amounts per funder), the schedule, claims and milestones.
 #[derive(Debug, Clone)]
 pub struct FollowUp {
-    pub status: String,
-    pub validation_date: Option<String>,
-    pub finalisation_deadline: Option<String>,
-    pub finalised_at: Option<String>,
+    pub status: ApplicationStatus,
+    pub validation_date: Option<Date>,
+    pub finalisation_deadline: Option<Date>,
+    /// The finalisation date (the column holds a date, not a timestamp).
+    pub finalised_at: Option<Date>,
     /// What was decided per funder (empty before a decision).
     pub decided: Vec<FundingLine>,
     pub schedule: Vec<ScheduledPayment>,
@@ -566,55 +709,49 @@ pub struct FollowUp {
 
 pub async fn follow_up(db: &Db, id: i64) -> Result<FollowUp> {
     let mut tx = db.pool.begin().await?;
-    let r = sqlx::query("SELECT status, finalised_at FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("application"))?;
+    let (status, finalised_at): (String, Option<String>) =
+        sqlx::query_as("SELECT status, finalised_at FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("application"))?;
     let decided = decision(&mut tx, id).await?;
     let months = finalisation_months(&mut tx, id).await?;
-    let schedule: Vec<ScheduledPayment> = sqlx::query("SELECT organisation_id, funder, kind, due_on, amount_cents FROM payment_schedule WHERE application_id = $1 ORDER BY due_on, id")
-        .bind(id).fetch_all(&mut *tx).await?.iter()
-        .map(|x| Ok(ScheduledPayment { organisation_id: i(x, "organisation_id")?, funder: s(x, "funder")?, kind: s(x, "kind")?, due_on: s(x, "due_on")?, amount_cents: i(x, "amount_cents")? }))
-        .collect::<Result<_>>()?;
-    let claims: Vec<ClaimRow> =
-        sqlx::query("SELECT * FROM payment_claims WHERE application_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|x| {
-                Ok(ClaimRow {
-                    id: i(x, "id")?,
-                    organisation_id: i(x, "organisation_id")?,
-                    funder: s(x, "funder")?,
-                    kind: s(x, "kind")?,
-                    amount_cents: i(x, "amount_cents")?,
-                    expenses_cents: i(x, "expenses_cents")?,
-                    status: s(x, "status")?,
-                    claimed_at: s(x, "claimed_at")?,
-                    paid_on: os(x, "paid_on")?,
-                })
-            })
-            .collect::<Result<_>>()?;
-    let milestones: Vec<Milestone> = sqlx::query("SELECT id, title, due_on, done_on FROM milestones WHERE application_id = $1 ORDER BY due_on, id")
-        .bind(id).fetch_all(&mut *tx).await?.iter()
-        .map(|x| Ok(Milestone { id: i(x, "id")?, title: s(x, "title")?, due_on: s(x, "due_on")?, done_on: os(x, "done_on")? }))
-        .collect::<Result<_>>()?;
+    let schedule: Vec<ScheduleRow> = sqlx::query_as("SELECT organisation_id, funder, kind, due_on, amount_cents FROM payment_schedule WHERE application_id = $1 ORDER BY due_on, id")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let claims: Vec<StoredClaimRow> = sqlx::query_as("SELECT id, organisation_id, funder, kind, amount_cents, expenses_cents, status, claimed_at, paid_on FROM payment_claims WHERE application_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let milestones: Vec<MilestoneRow> = sqlx::query_as("SELECT id, title, due_on, done_on FROM milestones WHERE application_id = $1 ORDER BY due_on, id")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
     let (validation, decided) = match decided {
-        Some((_, validation, lines)) => (Some(validation), lines),
+        Some(d) => (Some(d.validation_date), d.lines),
         None => (None, Vec::new()),
     };
     Ok(FollowUp {
-        status: s(&r, "status")?,
-        finalisation_deadline: validation.as_deref().and_then(|v| add_months(v, months)),
+        status: parsed(status)?,
+        finalisation_deadline: validation.and_then(|v| v.add_months(months)),
         validation_date: validation,
-        finalised_at: os(&r, "finalised_at")?,
+        finalised_at: parsed_opt(finalised_at)?,
         decided,
-        schedule,
-        claims,
-        milestones,
+        schedule: schedule
+            .into_iter()
+            .map(ScheduledPayment::try_from)
+            .collect::<Result<_>>()?,
+        claims: claims
+            .into_iter()
+            .map(ClaimRow::try_from)
+            .collect::<Result<_>>()?,
+        milestones: milestones
+            .into_iter()
+            .map(Milestone::try_from)
+            .collect::<Result<_>>()?,
     })
 }
 
@@ -626,14 +763,26 @@ pub struct FundedProject {
     pub acronym: String,
     pub title: String,
     pub lead: String,
-    pub status: String,
-    pub validation_date: Option<String>,
+    pub status: ApplicationStatus,
+    pub validation_date: Option<Date>,
     pub funding: Vec<FundingLine>,
+}
+
+#[derive(FromRow)]
+struct FundedRow {
+    id: i64,
+    slug: String,
+    acronym: String,
+    title: String,
+    lead: String,
+    status: String,
+    pid: i64,
+    validation_date: Option<String>,
 }
 
 /// Selected, running and closed projects with their decided funding.
 pub async fn funded_projects(db: &Db) -> Result<Vec<FundedProject>> {
-    let rows = sqlx::query(
+    let rows: Vec<FundedRow> = sqlx::query_as(
         "SELECT a.id, c.slug, a.acronym, a.title, o.name AS lead, a.status, p.id AS pid, p.validation_date \
          FROM applications a JOIN calls c ON c.id = a.call_id JOIN organisations o ON o.id = a.lead_organisation_id \
          JOIN funding_proposals p ON p.application_id = a.id AND p.status = 'approved' \
@@ -642,26 +791,17 @@ pub async fn funded_projects(db: &Db) -> Result<Vec<FundedProject>> {
     .fetch_all(&db.pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let lines: Vec<(String, i64)> = sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC")
-            .bind(i(r, "pid")?)
-            .fetch_all(&db.pool)
-            .await?;
+    for r in rows {
+        let funding = funding_lines(&db.pool, r.pid).await?;
         out.push(FundedProject {
-            application_id: i(r, "id")?,
-            call: s(r, "slug")?,
-            acronym: s(r, "acronym")?,
-            title: s(r, "title")?,
-            lead: s(r, "lead")?,
-            status: s(r, "status")?,
-            validation_date: os(r, "validation_date")?,
-            funding: lines
-                .into_iter()
-                .map(|(funder, amount_cents)| FundingLine {
-                    funder,
-                    amount_cents,
-                })
-                .collect(),
+            application_id: r.id,
+            call: r.slug,
+            acronym: r.acronym,
+            title: r.title,
+            lead: r.lead,
+            status: parsed(r.status)?,
+            validation_date: parsed_opt(r.validation_date)?,
+            funding,
         });
     }
     Ok(out)

@@ -1,18 +1,42 @@
 //! Review and selection: officers assign reviewers (conflicts refused), reviewers score blind,
 //! a ranking per call, funding proposals approved under four eyes (two approvers above the
 //! call's threshold) and never beyond a funder's envelope — approvals run one at a time
-//! under the write lock, so racing approvals cannot overspend.
+//! under the write lock, so racing approvals cannot overspend. Rows are decoded into row
+//! structs of primitive columns (explicit column lists) and converted with `TryFrom`: a
+//! stored status or date that does not parse is refused, never defaulted.
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{i, now_utc, oi, os, s, today};
+use crate::util::{flag, now_utc, parsed};
 use crate::Db;
 use poles_core::model::FundingLine;
-use poles_core::FieldError;
-use serde::Serialize;
+use poles_core::status::{ApplicationStatus, ProposalStatus};
+use poles_core::{Date, FieldError};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::FromRow;
+use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
+
+/// What of the eligibility snapshot taken at submission the selection reads.
+#[derive(Deserialize)]
+struct EligibilitySnapshot {
+    eligible: bool,
+}
+
+/// Whether the application was eligible at submission: `false` without a snapshot (never
+/// submitted); a snapshot that does not parse is refused.
+fn eligible_at_submission(snapshot: Option<String>) -> Result<bool> {
+    snapshot
+        .map(|e| {
+            serde_json::from_str::<EligibilitySnapshot>(&e)
+                .map(|s| s.eligible)
+                .map_err(|e| StoreError::Data(format!("stored eligibility_at_submission: {e}")))
+        })
+        .transpose()
+        .map(|e| e.unwrap_or(false))
+}
 
 pub async fn assign_reviewer(
     db: &Db,
@@ -27,7 +51,7 @@ pub async fn assign_reviewer(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("application"))?;
-    if status != "submitted" {
+    if parsed::<ApplicationStatus>(status)? != ApplicationStatus::Submitted {
         return Err(
             FieldError::new("application", "only submitted applications are reviewed").into(),
         );
@@ -99,18 +123,18 @@ async fn assignment(
     user_id: i64,
     application_id: i64,
 ) -> Result<Option<String>> {
-    let r = sqlx::query("SELECT conflict_declared, submitted_at FROM review_assignments WHERE application_id = $1 AND reviewer_id = $2")
+    let (conflict_declared, submitted_at): (i64, Option<String>) = sqlx::query_as("SELECT conflict_declared, submitted_at FROM review_assignments WHERE application_id = $1 AND reviewer_id = $2")
         .bind(application_id)
         .bind(user_id)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound("review assignment"))?;
-    if i(&r, "conflict_declared")? != 0 {
+    if flag(conflict_declared) {
         return Err(
             FieldError::new("application", "you declared a conflict of interest on it").into(),
         );
     }
-    os(&r, "submitted_at")
+    Ok(submitted_at)
 }
 
 pub async fn declare_conflict(
@@ -238,6 +262,14 @@ pub struct ReviewMarks {
     pub marks: Vec<(i64, Mark)>,
 }
 
+#[derive(FromRow)]
+struct ScoreRow {
+    reviewer_id: i64,
+    criterion: i64,
+    score: i64,
+    comment: Option<String>,
+}
+
 /// The marks of an application, for one of its reviewers (their assignment is checked: it
 /// exists and no conflict was declared).
 pub async fn review_marks(db: &Db, user_id: i64, application_id: i64) -> Result<ReviewMarks> {
@@ -245,24 +277,24 @@ pub async fn review_marks(db: &Db, user_id: i64, application_id: i64) -> Result<
     let submitted = assignment(&mut tx, user_id, application_id)
         .await?
         .is_some();
-    let rows = sqlx::query("SELECT s.reviewer_id, s.criterion, s.score, s.comment, a.submitted_at FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id WHERE s.application_id = $1 ORDER BY a.submitted_at, s.reviewer_id, s.criterion")
+    let rows: Vec<ScoreRow> = sqlx::query_as("SELECT s.reviewer_id, s.criterion, s.score, s.comment FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id WHERE s.application_id = $1 ORDER BY a.submitted_at, s.reviewer_id, s.criterion")
         .bind(application_id)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
     let marks = rows
-        .iter()
+        .into_iter()
         .map(|r| {
-            Ok((
-                i(r, "reviewer_id")?,
+            (
+                r.reviewer_id,
                 Mark {
-                    criterion: i(r, "criterion")?,
-                    score: i(r, "score")?,
-                    comment: os(r, "comment")?,
+                    criterion: r.criterion,
+                    score: r.score,
+                    comment: r.comment,
                 },
-            ))
+            )
         })
-        .collect::<Result<_>>()?;
+        .collect();
     Ok(ReviewMarks { submitted, marks })
 }
 
@@ -285,6 +317,21 @@ pub struct RankingRow {
     pub eligible_at_submission: bool,
 }
 
+#[derive(FromRow)]
+struct RankedApplicationRow {
+    id: i64,
+    acronym: String,
+    eligibility_at_submission: Option<String>,
+}
+
+#[derive(FromRow)]
+struct ScoreSumRow {
+    application_id: i64,
+    criterion: i64,
+    total: i64,
+    n: i64,
+}
+
 /// Submitted applications of a call ranked by weighted average score.
 pub async fn ranking(db: &Db, call: &str) -> Result<Vec<RankingRow>> {
     let call_id: i64 = sqlx::query_scalar("SELECT id FROM calls WHERE slug = $1")
@@ -302,29 +349,29 @@ pub async fn ranking(db: &Db, call: &str) -> Result<Vec<RankingRow>> {
         criteria = vec![(1, 10_000)];
     }
     let weight_sum: i64 = criteria.iter().map(|c| c.1).sum::<i64>().max(1);
-    let apps = sqlx::query("SELECT id, acronym, eligibility_at_submission FROM applications WHERE call_id = $1 AND status IN ('submitted', 'selected', 'lapsed', 'running', 'closed', 'abandoned')")
+    let apps: Vec<RankedApplicationRow> = sqlx::query_as("SELECT id, acronym, eligibility_at_submission FROM applications WHERE call_id = $1 AND status IN ('submitted', 'selected', 'lapsed', 'running', 'closed', 'abandoned')")
         .bind(call_id)
         .fetch_all(&db.pool)
         .await?;
-    let scores = sqlx::query("SELECT s.application_id, s.criterion, CAST(SUM(s.score) AS BIGINT) AS total, COUNT(*) AS n FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id JOIN applications p ON p.id = s.application_id WHERE p.call_id = $1 AND a.submitted_at IS NOT NULL GROUP BY s.application_id, s.criterion")
+    let sums: Vec<ScoreSumRow> = sqlx::query_as("SELECT s.application_id, s.criterion, CAST(SUM(s.score) AS BIGINT) AS total, COUNT(*) AS n FROM review_scores s JOIN review_assignments a ON a.application_id = s.application_id AND a.reviewer_id = s.reviewer_id JOIN applications p ON p.id = s.application_id WHERE p.call_id = $1 AND a.submitted_at IS NOT NULL GROUP BY s.application_id, s.criterion")
         .bind(call_id)
         .fetch_all(&db.pool)
         .await?;
+    // (application, criterion) -> (sum of the marks, number of marks)
+    let sums: HashMap<(i64, i64), (i64, i64)> = sums
+        .into_iter()
+        .map(|r| ((r.application_id, r.criterion), (r.total, r.n)))
+        .collect();
     let mut rows = Vec::new();
-    for a in &apps {
-        let id = i(a, "id")?;
+    for a in apps {
         let mut averages = Vec::new();
         let mut weighted = 0i64;
         let mut reviews = 0i64;
         for (pos, w) in &criteria {
-            let found = scores.iter().find(|r| {
-                i(r, "application_id").ok() == Some(id) && i(r, "criterion").ok() == Some(*pos)
-            });
-            let avg = match found {
-                Some(r) => {
-                    let n = i(r, "n")?;
+            let avg = match sums.get(&(a.id, *pos)) {
+                Some(&(total, n)) => {
                     reviews = reviews.max(n);
-                    i(r, "total")? * 100 / n.max(1)
+                    total * 100 / n.max(1)
                 }
                 None => 0,
             };
@@ -334,18 +381,14 @@ pub async fn ranking(db: &Db, call: &str) -> Result<Vec<RankingRow>> {
             });
             weighted += avg * w;
         }
-        let eligible = os(a, "eligibility_at_submission")?
-            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
-            .and_then(|v| v["eligible"].as_bool())
-            .unwrap_or(false);
         rows.push(RankingRow {
             rank: 0,
-            application_id: id,
-            acronym: s(a, "acronym")?,
+            application_id: a.id,
+            acronym: a.acronym,
             reviews,
             averages,
             weighted_total: weighted / weight_sum,
-            eligible_at_submission: eligible,
+            eligible_at_submission: eligible_at_submission(a.eligibility_at_submission)?,
         });
     }
     rows.retain(|r| r.reviews > 0);
@@ -434,19 +477,43 @@ pub async fn set_settings(
     Ok(())
 }
 
+#[derive(FromRow)]
+struct EnvelopeRow {
+    funder: String,
+    envelope_cents: Option<i64>,
+    budget_code: Option<String>,
+    committed: i64,
+}
+
+impl From<EnvelopeRow> for CallEnvelope {
+    fn from(r: EnvelopeRow) -> Self {
+        CallEnvelope {
+            funder: r.funder,
+            envelope_cents: r.envelope_cents,
+            committed_cents: r.committed,
+            budget: r.budget_code,
+        }
+    }
+}
+
 /// Each funder's envelope and what approved proposals commit of it.
 pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<CallEnvelope>> {
-    sqlx::query(
+    let rows: Vec<EnvelopeRow> = sqlx::query_as(
         "SELECT f.funder, f.envelope_cents, f.budget_code, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
            JOIN applications a ON a.id = p.application_id WHERE a.call_id = c.id AND p.status = 'approved' AND l.funder = f.funder), 0) AS BIGINT) AS committed \
          FROM call_funders f JOIN calls c ON c.id = f.call_id WHERE c.slug = $1 ORDER BY f.funder DESC",
     )
     .bind(call.to_string())
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| Ok(CallEnvelope { funder: s(r, "funder")?, envelope_cents: oi(r, "envelope_cents")?, committed_cents: i(r, "committed")?, budget: os(r, "budget_code")? }))
-    .collect()
+    .await?;
+    Ok(rows.into_iter().map(CallEnvelope::from).collect())
+}
+
+#[derive(FromRow)]
+struct ProposedApplicationRow {
+    call_id: i64,
+    status: String,
+    eligibility_at_submission: Option<String>,
 }
 
 /// Proposes funding for a submitted, eligible application (its lines listed and none
@@ -459,23 +526,19 @@ pub async fn propose(
     lines: &[FundingLine],
 ) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
-    let a = sqlx::query(
+    let a: ProposedApplicationRow = sqlx::query_as(
         "SELECT call_id, status, eligibility_at_submission FROM applications WHERE id = $1",
     )
     .bind(application_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound("application"))?;
-    if s(&a, "status")? != "submitted" {
+    if parsed::<ApplicationStatus>(a.status)? != ApplicationStatus::Submitted {
         return Err(
             FieldError::new("application", "only submitted applications can be proposed").into(),
         );
     }
-    let eligible = os(&a, "eligibility_at_submission")?
-        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
-        .and_then(|v| v["eligible"].as_bool())
-        .unwrap_or(false);
-    if !eligible {
+    if !eligible_at_submission(a.eligibility_at_submission)? {
         return Err(FieldError::new("application", "was not eligible at submission").into());
     }
     let open: i64 = sqlx::query_scalar(
@@ -487,7 +550,7 @@ pub async fn propose(
     if open > 0 {
         return Err(FieldError::new("application", "already has an open proposal").into());
     }
-    let call_id = i(&a, "call_id")?;
+    let call_id = a.call_id;
     let funders: Vec<String> =
         sqlx::query_scalar("SELECT funder FROM call_funders WHERE call_id = $1")
             .bind(call_id)
@@ -547,11 +610,29 @@ pub async fn propose(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApprovalOutcome {
     /// `proposed` (more approvals needed) or `approved`.
-    pub status: String,
+    pub status: ProposalStatus,
     pub approvals: i64,
     pub approvals_needed: i64,
     /// The approval date of the decision: the project's validation date.
-    pub validation_date: Option<String>,
+    pub validation_date: Option<Date>,
+}
+
+#[derive(FromRow)]
+struct ApprovedProposalRow {
+    application_id: i64,
+    proposed_by: i64,
+    status: String,
+    approvals_needed: i64,
+    call_id: i64,
+}
+
+/// A funder's envelope for a call at the time of an approval.
+#[derive(FromRow)]
+struct FunderEnvelopeRow {
+    envelope_cents: Option<i64>,
+    budget_code: Option<String>,
+    currency: String,
+    committed: i64,
 }
 
 /// Approves a proposal. Never the proposer's own; the last needed approval checks every
@@ -563,15 +644,15 @@ pub async fn approve(
     proposal_id: i64,
 ) -> Result<ApprovalOutcome> {
     let mut tx = audit::begin_write(db).await?;
-    let p = sqlx::query("SELECT p.application_id, p.proposed_by, p.status, p.approvals_needed, a.call_id FROM funding_proposals p JOIN applications a ON a.id = p.application_id WHERE p.id = $1")
+    let p: ApprovedProposalRow = sqlx::query_as("SELECT p.application_id, p.proposed_by, p.status, p.approvals_needed, a.call_id FROM funding_proposals p JOIN applications a ON a.id = p.application_id WHERE p.id = $1")
         .bind(proposal_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("proposal"))?;
-    if s(&p, "status")? != "proposed" {
+    if parsed::<ProposalStatus>(p.status)? != ProposalStatus::Proposed {
         return Err(FieldError::new("proposal", "is no longer open").into());
     }
-    if i(&p, "proposed_by")? == user_id {
+    if p.proposed_by == user_id {
         return Err(
             FieldError::new("proposal", "a proposer never approves their own proposal").into(),
         );
@@ -591,11 +672,11 @@ pub async fn approve(
             .bind(proposal_id)
             .fetch_one(&mut *tx)
             .await?;
-    let needed = i(&p, "approvals_needed")?;
-    let application_id = i(&p, "application_id")?;
+    let needed = p.approvals_needed;
+    let application_id = p.application_id;
     let mut validation_date = None;
     if approvals >= needed {
-        let call_id = i(&p, "call_id")?;
+        let call_id = p.call_id;
         let lines: Vec<(String, i64)> =
             sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1")
                 .bind(proposal_id)
@@ -603,10 +684,10 @@ pub async fn approve(
                 .await?;
         // Two funders of one call may draw on one budget line: sum what this approval takes
         // from each line before checking it.
-        let date = today();
-        let mut per_line: std::collections::BTreeMap<String, (String, i64)> = Default::default();
+        let date = Date::today();
+        let mut per_line: BTreeMap<String, (String, i64)> = BTreeMap::new();
         for (funder, amount) in &lines {
-            let r = sqlx::query(
+            let r: FunderEnvelopeRow = sqlx::query_as(
                 "SELECT f.envelope_cents, f.budget_code, f.currency, CAST(COALESCE((SELECT SUM(l.amount_cents) FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
                    JOIN applications a ON a.id = p.application_id WHERE a.call_id = $1 AND p.status = 'approved' AND l.funder = $2), 0) AS BIGINT) AS committed \
                  FROM call_funders f WHERE f.call_id = $1 AND f.funder = $2",
@@ -615,29 +696,30 @@ pub async fn approve(
             .bind(funder.clone())
             .fetch_one(&mut *tx)
             .await?;
-            let Some(envelope) = oi(&r, "envelope_cents")? else {
+            let Some(envelope) = r.envelope_cents else {
                 return Err(FieldError::new(
                     "envelope",
                     format!("the {funder} envelope of this call is not set"),
                 )
                 .into());
             };
-            let committed = i(&r, "committed")?;
+            let committed = r.committed;
             if committed + amount > envelope {
                 return Err(FieldError::new("envelope", format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope)).into());
             }
-            if let Some(code) = os(&r, "budget_code")? {
-                let e = per_line.entry(code).or_insert((s(&r, "currency")?, 0));
+            if let Some(code) = r.budget_code {
+                let e = per_line.entry(code).or_insert((r.currency, 0));
                 e.1 += amount;
             }
         }
         for (code, (currency, amount)) in &per_line {
-            crate::funding::check_budget(&mut tx, code, currency, *amount, &date).await?;
+            crate::funding::check_budget(&mut tx, code, currency, *amount, &date.to_string())
+                .await?;
         }
         sqlx::query(
             "UPDATE funding_proposals SET status = 'approved', validation_date = $1 WHERE id = $2",
         )
-        .bind(date.clone())
+        .bind(date.to_string())
         .bind(proposal_id)
         .execute(&mut *tx)
         .await?;
@@ -667,9 +749,9 @@ pub async fn approve(
     tx.commit().await?;
     Ok(ApprovalOutcome {
         status: if validation_date.is_some() {
-            "approved".into()
+            ProposalStatus::Approved
         } else {
-            "proposed".into()
+            ProposalStatus::Proposed
         },
         approvals,
         approvals_needed: needed,

@@ -12,6 +12,7 @@ use poles_app::followup::{
     self, ClaimDecision, ClaimInput, FundedProject, Funding, MilestoneDone, MilestoneInput,
     ScheduleLine,
 };
+use poles_core::Date;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -60,7 +61,7 @@ async fn agreement(
 
 #[derive(Serialize, ToSchema)]
 pub struct Finalised {
-    pub finalised_on: String,
+    pub finalised_on: Date,
 }
 
 /// Finalises a selected project within the call's window (programme officers).
