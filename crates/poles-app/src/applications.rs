@@ -6,7 +6,10 @@ use crate::access::{self, ApplicantFor, ApplicationRead, Involved};
 use crate::{App, AppError, Caller, Result};
 use poles_core::calls::{self as rules, Aid, Costs, Eligibility, Labelling, Partner, ProjectFacts};
 use poles_core::model::Criterion;
-use poles_core::{FieldError, OrgKind};
+use poles_core::status::{
+    AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole,
+};
+use poles_core::{Date, FieldError, OrgKind};
 use poles_store::applications::{self as store, Acting, ApplicationRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,7 +23,7 @@ pub use poles_store::applications::{ApplicationPartner, LabellingRequest, Propos
 pub struct Application {
     pub id: i64,
     pub call: String,
-    pub call_deadline: Option<String>,
+    pub call_deadline: Option<Date>,
     pub acronym: String,
     pub title: String,
     pub summary_fr: Option<String>,
@@ -28,8 +31,8 @@ pub struct Application {
     pub keywords: Option<String>,
     pub duration_months: Option<i64>,
     pub lead_organisation_id: i64,
-    pub status: String,
-    pub consortium_agreement: String,
+    pub status: ApplicationStatus,
+    pub consortium_agreement: AgreementStatus,
     pub submitted_at: Option<String>,
     pub partners: Vec<ApplicationPartner>,
     pub labellings: Vec<LabellingRequest>,
@@ -85,12 +88,12 @@ fn facts(partners: &[ApplicationPartner], labellings: &[LabellingRequest]) -> Pr
     ProjectFacts {
         partners: partners
             .iter()
-            .filter(|p| p.invitation != "declined")
+            .filter(|p| p.invitation != Invitation::Declined)
             .map(|p| Partner {
                 name: p.name.clone(),
                 kind: p.declared_kind,
                 independent: p.independent,
-                lead: p.role == "lead",
+                lead: p.role == PartnerRole::Lead,
                 costs: p.costs.clone(),
                 in_labelling_territory: p.in_labelling_territory,
                 in_lead_territory: p.in_lead_territory,
@@ -102,8 +105,8 @@ fn facts(partners: &[ApplicationPartner], labellings: &[LabellingRequest]) -> Pr
             .map(|l| Labelling {
                 cluster: l.cluster.clone(),
                 lead: l.lead,
-                labelled: l.status == "labelled",
-                decided_on: l.decided_on.clone(),
+                labelled: l.status == LabellingStatus::Labelled,
+                decided_on: l.decided_on.map(|d| d.to_string()),
             })
             .collect(),
     }
@@ -112,8 +115,9 @@ fn facts(partners: &[ApplicationPartner], labellings: &[LabellingRequest]) -> Pr
 /// The stored application with its eligibility and aid under its call's rules.
 fn assess(r: ApplicationRecord) -> Application {
     let f = facts(&r.partners, &r.labellings);
+    let deadline = r.call_deadline.map(|d| d.to_string());
     Application {
-        eligibility: rules::eligibility(&r.rules, &f, r.call_deadline.as_deref()),
+        eligibility: rules::eligibility(&r.rules, &f, deadline.as_deref()),
         aid: rules::aid(&r.rules, &f),
         id: r.id,
         call: r.call,
@@ -263,7 +267,7 @@ pub async fn label_letter(
     let label = application
         .labellings
         .iter()
-        .find(|l| l.cluster == cluster && l.status == "labelled")
+        .find(|l| l.cluster == cluster && l.status == LabellingStatus::Labelled)
         .cloned()
         .ok_or(AppError::NotFound("label"))?;
     Ok(LabelLetter { application, label })
@@ -402,11 +406,9 @@ pub async fn decide(
     let cap = app
         .allowed(caller, access::labelling_decision(&caller.actor, cluster))
         .await?;
-    let decided_on = match d.decided_on.as_deref().filter(|x| !x.is_empty()) {
-        Some(x) => {
-            poles_core::cordis::parse_date(x).map_err(|e| FieldError::new("decided_on", e))?
-        }
-        None => None,
+    let decided_on = match d.decided_on.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(x) => Some(Date::parse("decided_on", x)?),
     };
     let decision = store::LabelDecision {
         labelled: d.labelled,

@@ -6,7 +6,7 @@ use crate::access;
 use crate::{App, AppError, Caller, Result};
 use poles_core::calls::{self as rules, Aid, Eligibility, ProjectFacts, RuleSet};
 use poles_core::model::{Call, Criterion};
-use poles_core::{FieldError, Slug};
+use poles_core::{Date, FieldError, Slug};
 use poles_store::calls as store;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,7 +81,11 @@ pub async fn check(app: &App, slug: &str, facts: &ProjectFacts) -> Result<CheckR
     let call = get(app, slug).await?;
     validate(facts)?;
     Ok(CheckResult {
-        eligibility: rules::eligibility(&call.rule_set, facts, call.deadline.as_deref()),
+        eligibility: rules::eligibility(
+            &call.rule_set,
+            facts,
+            call.deadline.map(|d| d.to_string()).as_deref(),
+        ),
         aid: rules::aid(&call.rule_set, facts),
         rule_set: call.rule_set.id.clone(),
         call: call.slug,
@@ -104,10 +108,10 @@ pub struct NewCall {
 }
 
 /// An optional `YYYY-MM-DD` date, empty as absent.
-fn date(field: &str, v: &Option<String>) -> Result<Option<String>, FieldError> {
-    match v.as_deref().filter(|d| !d.is_empty()) {
-        None => Ok(None),
-        Some(d) => poles_core::cordis::parse_date(d).map_err(|e| FieldError::new(field, e)),
+fn date(field: &str, v: &Option<String>) -> Result<Option<Date>, FieldError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(d) => Date::parse(field, d).map(Some),
     }
 }
 

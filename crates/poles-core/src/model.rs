@@ -368,10 +368,10 @@ pub struct Call {
     pub name_fr: String,
     pub name_en: String,
     pub programme: String,
-    pub opens_on: Option<String>,
+    pub opens_on: Option<Date>,
     /// Filing deadline, which is also the labelling deadline.
-    pub deadline: Option<String>,
-    pub decision_on: Option<String>,
+    pub deadline: Option<Date>,
+    pub decision_on: Option<Date>,
     pub rule_set: crate::calls::RuleSet,
     /// True once a submitted project was checked against the rule set: it can no longer change.
     pub rule_set_frozen: bool,

@@ -8,13 +8,16 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{i, now_utc, oi, os, s, today};
+use crate::util::{flag, now_utc, parsed, parsed_opt};
 use crate::Db;
 use poles_core::calls::{Costs, Eligibility, RuleSet};
-use poles_core::{FieldError, OrgKind};
+use poles_core::status::{
+    AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole, ProposalStatus,
+};
+use poles_core::{Date, FieldError, OrgKind};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 use utoipa::ToSchema;
 
 /// A new draft as checked by the use case: texts trimmed, empty ones absent.
@@ -32,10 +35,10 @@ pub struct Draft {
 pub struct ApplicationPartner {
     pub organisation_id: i64,
     pub name: String,
-    /// `lead` or `partner`.
-    pub role: String,
-    /// `invited`, `accepted` or `declined`.
-    pub invitation: String,
+    pub role: PartnerRole,
+    // Inline: in the API the name `Invitation` is the body that invites a partner.
+    #[schema(inline)]
+    pub invitation: Invitation,
     pub declared_kind: OrgKind,
     pub independent: bool,
     pub marginal_cost: bool,
@@ -53,10 +56,9 @@ pub struct LabellingRequest {
     pub cluster: String,
     pub cluster_name: String,
     pub lead: bool,
-    /// `requested`, `labelled` or `refused`.
-    pub status: String,
+    pub status: LabellingStatus,
     pub reasons: Option<String>,
-    pub decided_on: Option<String>,
+    pub decided_on: Option<Date>,
 }
 
 /// An application as stored, with its consortium, labels, and the rule set and deadline of
@@ -65,7 +67,7 @@ pub struct LabellingRequest {
 pub struct ApplicationRecord {
     pub id: i64,
     pub call: String,
-    pub call_deadline: Option<String>,
+    pub call_deadline: Option<Date>,
     pub acronym: String,
     pub title: String,
     pub summary_fr: Option<String>,
@@ -73,8 +75,8 @@ pub struct ApplicationRecord {
     pub keywords: Option<String>,
     pub duration_months: Option<i64>,
     pub lead_organisation_id: i64,
-    pub status: String,
-    pub consortium_agreement: String,
+    pub status: ApplicationStatus,
+    pub consortium_agreement: AgreementStatus,
     pub submitted_at: Option<String>,
     pub partners: Vec<ApplicationPartner>,
     pub labellings: Vec<LabellingRequest>,
@@ -98,8 +100,8 @@ async fn open_call(tx: &mut Transaction<'static, Any>, call_id: i64) -> Result<(
         .bind(call_id)
         .fetch_one(&mut **tx)
         .await?;
-    if let Some(d) = deadline {
-        if today() > d {
+    if let Some(d) = parsed_opt::<Date>(deadline)? {
+        if Date::today() > d {
             return Err(FieldError::new("call", format!("the call closed on {d}")).into());
         }
     }
@@ -223,23 +225,22 @@ pub async fn participants(db: &Db, id: i64) -> Result<Option<Participants>> {
 
 /// The funding proposals of an application, newest first: id, status, approvals, lines.
 pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
-    let rows = sqlx::query("SELECT p.id, p.status, p.approvals_needed, p.proposed_by, (SELECT COUNT(*) FROM funding_approvals a WHERE a.proposal_id = p.id) AS approvals FROM funding_proposals p WHERE p.application_id = $1 ORDER BY p.id DESC")
+    let rows = sqlx::query_as::<_, ProposalRow>("SELECT p.id, p.status, p.approvals_needed, p.proposed_by, (SELECT COUNT(*) FROM funding_approvals a WHERE a.proposal_id = p.id) AS approvals FROM funding_proposals p WHERE p.application_id = $1 ORDER BY p.id DESC")
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
     let mut out = Vec::new();
-    for r in &rows {
-        let pid = i(r, "id")?;
+    for r in rows {
         let lines: Vec<(String, i64)> = sqlx::query_as("SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC")
-            .bind(pid)
+            .bind(r.id)
             .fetch_all(&db.pool)
             .await?;
         out.push(Proposal {
-            id: pid,
-            status: s(r, "status")?,
-            approvals: i(r, "approvals")?,
-            approvals_needed: i(r, "approvals_needed")?,
-            proposed_by: i(r, "proposed_by")?,
+            id: r.id,
+            status: parsed(r.status)?,
+            approvals: r.approvals,
+            approvals_needed: r.approvals_needed,
+            proposed_by: r.proposed_by,
             lines: lines
                 .into_iter()
                 .map(|(funder, amount_cents)| poles_core::model::FundingLine {
@@ -252,127 +253,212 @@ pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
     Ok(out)
 }
 
+#[derive(FromRow)]
+struct ProposalRow {
+    id: i64,
+    status: String,
+    approvals_needed: i64,
+    proposed_by: i64,
+    approvals: i64,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Proposal {
     pub id: i64,
-    pub status: String,
+    pub status: ProposalStatus,
     pub approvals: i64,
     pub approvals_needed: i64,
     pub proposed_by: i64,
     pub lines: Vec<poles_core::model::FundingLine>,
 }
 
-async fn rule_set_of(db: &Db, call_id: i64) -> Result<(RuleSet, Option<String>)> {
-    let r = sqlx::query("SELECT r.body, c.deadline FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.id = $1")
+async fn rule_set_of(db: &Db, call_id: i64) -> Result<(RuleSet, Option<Date>)> {
+    let (body, deadline) = sqlx::query_as::<_, (String, Option<String>)>("SELECT r.body, c.deadline FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.id = $1")
         .bind(call_id)
         .fetch_one(&db.pool)
         .await?;
-    let rules: RuleSet =
-        serde_json::from_str(&s(&r, "body")?).map_err(|e| StoreError::Data(e.to_string()))?;
-    Ok((rules, os(&r, "deadline")?))
+    let rules: RuleSet = serde_json::from_str(&body)
+        .map_err(|e| StoreError::Data(format!("stored rule set: {e}")))?;
+    Ok((rules, parsed_opt(deadline)?))
+}
+
+#[derive(FromRow)]
+struct LabellingRow {
+    application_id: i64,
+    acronym: String,
+    cluster: String,
+    cluster_name: String,
+    lead: i64,
+    status: String,
+    reasons: Option<String>,
+    decided_on: Option<String>,
+}
+
+impl TryFrom<LabellingRow> for LabellingRequest {
+    type Error = StoreError;
+
+    fn try_from(r: LabellingRow) -> Result<Self> {
+        Ok(LabellingRequest {
+            application_id: r.application_id,
+            acronym: r.acronym,
+            cluster: r.cluster,
+            cluster_name: r.cluster_name,
+            lead: flag(r.lead),
+            status: parsed(r.status)?,
+            reasons: r.reasons,
+            decided_on: parsed_opt(r.decided_on)?,
+        })
+    }
 }
 
 async fn labellings(db: &Db, where_sql: &str, bind: i64) -> Result<Vec<LabellingRequest>> {
-    sqlx::query(&format!(
-        "SELECT l.application_id, a.acronym, c.slug, c.name, l.lead, l.status, l.reasons, l.decided_on \
+    sqlx::query_as::<_, LabellingRow>(&format!(
+        "SELECT l.application_id, a.acronym, c.slug AS cluster, c.name AS cluster_name, l.lead, l.status, l.reasons, l.decided_on \
          FROM labelling_requests l JOIN clusters c ON c.id = l.cluster_id JOIN applications a ON a.id = l.application_id \
          WHERE {where_sql} ORDER BY l.lead DESC, c.name"
     ))
     .bind(bind)
     .fetch_all(&db.pool)
     .await?
-    .iter()
-    .map(|r| {
-        Ok(LabellingRequest {
-            application_id: i(r, "application_id")?,
-            acronym: s(r, "acronym")?,
-            cluster: s(r, "slug")?,
-            cluster_name: s(r, "name")?,
-            lead: i(r, "lead")? != 0,
-            status: s(r, "status")?,
-            reasons: os(r, "reasons")?,
-            decided_on: os(r, "decided_on")?,
-        })
-    })
+    .into_iter()
+    .map(LabellingRequest::try_from)
     .collect()
+}
+
+#[derive(FromRow)]
+struct ApplicationRow {
+    call_id: i64,
+    call_slug: String,
+    acronym: String,
+    title: String,
+    summary_fr: Option<String>,
+    summary_en: Option<String>,
+    keywords: Option<String>,
+    duration_months: Option<i64>,
+    lead_organisation_id: i64,
+    status: String,
+    consortium_agreement: String,
+    submitted_at: Option<String>,
+    eligibility_at_submission: Option<String>,
+    version: i64,
+}
+
+#[derive(FromRow)]
+struct PartnerRow {
+    organisation_id: i64,
+    name: String,
+    role: String,
+    invitation: String,
+    declared_kind: String,
+    independent: i64,
+    marginal_cost: i64,
+    staff_cents: i64,
+    equipment_cents: i64,
+    subcontracting_cents: i64,
+    overheads_cents: i64,
+    rd_commune: Option<String>,
+    rd_region: Option<String>,
+    in_labelling_territory: i64,
+    in_lead_territory: i64,
+}
+
+impl TryFrom<PartnerRow> for ApplicationPartner {
+    type Error = StoreError;
+
+    fn try_from(p: PartnerRow) -> Result<Self> {
+        Ok(ApplicationPartner {
+            organisation_id: p.organisation_id,
+            name: p.name,
+            role: parsed(p.role)?,
+            invitation: parsed(p.invitation)?,
+            declared_kind: parsed(p.declared_kind)?,
+            independent: flag(p.independent),
+            marginal_cost: flag(p.marginal_cost),
+            costs: Costs {
+                staff: p.staff_cents,
+                equipment: p.equipment_cents,
+                subcontracting: p.subcontracting_cents,
+                overheads: p.overheads_cents,
+            },
+            rd_commune: p.rd_commune,
+            rd_region: p.rd_region,
+            in_labelling_territory: flag(p.in_labelling_territory),
+            in_lead_territory: flag(p.in_lead_territory),
+        })
+    }
 }
 
 /// The application as stored, with its call's rule set and deadline.
 pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
-    let Some(r) = sqlx::query("SELECT a.*, c.slug AS call_slug FROM applications a JOIN calls c ON c.id = a.call_id WHERE a.id = $1")
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
+    let Some(r) = sqlx::query_as::<_, ApplicationRow>(
+        "SELECT a.call_id, c.slug AS call_slug, a.acronym, a.title, a.summary_fr, a.summary_en, a.keywords, \
+           a.duration_months, a.lead_organisation_id, a.status, a.consortium_agreement, a.submitted_at, \
+           a.eligibility_at_submission, a.version \
+         FROM applications a JOIN calls c ON c.id = a.call_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
     else {
         return Ok(None);
     };
-    let partners = sqlx::query(
-        "SELECT p.*, o.name, cm.region_code FROM application_partners p JOIN organisations o ON o.id = p.organisation_id \
+    let partners = sqlx::query_as::<_, PartnerRow>(
+        "SELECT p.organisation_id, o.name, p.role, p.invitation, p.declared_kind, p.independent, p.marginal_cost, \
+           p.staff_cents, p.equipment_cents, p.subcontracting_cents, p.overheads_cents, p.rd_commune, \
+           cm.region_code AS rd_region, p.in_labelling_territory, p.in_lead_territory \
+         FROM application_partners p JOIN organisations o ON o.id = p.organisation_id \
          LEFT JOIN communes cm ON cm.code = p.rd_commune WHERE p.application_id = $1 ORDER BY CASE p.role WHEN 'lead' THEN 0 ELSE 1 END, o.name",
     )
     .bind(id)
     .fetch_all(&db.pool)
     .await?
-    .iter()
-    .map(|p| {
-        Ok(ApplicationPartner {
-            organisation_id: i(p, "organisation_id")?,
-            name: s(p, "name")?,
-            role: s(p, "role")?,
-            invitation: s(p, "invitation")?,
-            declared_kind: OrgKind::parse("kind", &s(p, "declared_kind")?).unwrap_or(OrgKind::Unknown),
-            independent: i(p, "independent")? != 0,
-            marginal_cost: i(p, "marginal_cost")? != 0,
-            costs: Costs {
-                staff: i(p, "staff_cents")?,
-                equipment: i(p, "equipment_cents")?,
-                subcontracting: i(p, "subcontracting_cents")?,
-                overheads: i(p, "overheads_cents")?,
-            },
-            rd_commune: os(p, "rd_commune")?,
-            rd_region: os(p, "region_code")?,
-            in_labelling_territory: i(p, "in_labelling_territory")? != 0,
-            in_lead_territory: i(p, "in_lead_territory")? != 0,
-        })
-    })
+    .into_iter()
+    .map(ApplicationPartner::try_from)
     .collect::<Result<Vec<_>>>()?;
     let labels = labellings(db, "l.application_id = $1", id).await?;
-    let (rules, deadline) = rule_set_of(db, i(&r, "call_id")?).await?;
+    let (rules, deadline) = rule_set_of(db, r.call_id).await?;
+    let eligibility_at_submission = r
+        .eligibility_at_submission
+        .map(|e| {
+            serde_json::from_str(&e)
+                .map_err(|e| StoreError::Data(format!("stored eligibility_at_submission: {e}")))
+        })
+        .transpose()?;
     Ok(Some(ApplicationRecord {
         id,
-        call: s(&r, "call_slug")?,
+        call: r.call_slug,
         call_deadline: deadline,
-        acronym: s(&r, "acronym")?,
-        title: s(&r, "title")?,
-        summary_fr: os(&r, "summary_fr")?,
-        summary_en: os(&r, "summary_en")?,
-        keywords: os(&r, "keywords")?,
-        duration_months: oi(&r, "duration_months")?,
-        lead_organisation_id: i(&r, "lead_organisation_id")?,
-        status: s(&r, "status")?,
-        consortium_agreement: s(&r, "consortium_agreement")?,
-        submitted_at: os(&r, "submitted_at")?,
+        acronym: r.acronym,
+        title: r.title,
+        summary_fr: r.summary_fr,
+        summary_en: r.summary_en,
+        keywords: r.keywords,
+        duration_months: r.duration_months,
+        lead_organisation_id: r.lead_organisation_id,
+        status: parsed(r.status)?,
+        consortium_agreement: parsed(r.consortium_agreement)?,
+        submitted_at: r.submitted_at,
         rules,
-        eligibility_at_submission: os(&r, "eligibility_at_submission")?
-            .and_then(|e| serde_json::from_str(&e).ok()),
+        eligibility_at_submission,
         partners,
         labellings: labels,
-        version: i(&r, "version")?,
+        version: r.version,
     }))
 }
 
 /// The call of an application a write changes, checked under the write lock: the
 /// application exists, is still a draft, and its call is still open.
 async fn draft(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
-    let r = sqlx::query("SELECT call_id, status FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound("application"))?;
-    if s(&r, "status")? != "draft" {
+    let (call_id, status) = sqlx::query_as::<_, (i64, String)>(
+        "SELECT call_id, status FROM applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound("application"))?;
+    if parsed::<ApplicationStatus>(status)? != ApplicationStatus::Draft {
         return Err(FieldError::new("status", "the application is no longer a draft").into());
     }
-    let call_id = i(&r, "call_id")?;
     open_call(tx, call_id).await?;
     Ok(call_id)
 }
@@ -446,7 +532,12 @@ pub async fn answer(db: &Db, by: &Acting, ctx: &Context, id: i64, a: &PartnerAns
     let mut tx = audit::begin_write(db).await?;
     draft(&mut tx, id).await?;
     let n = sqlx::query("UPDATE application_partners SET invitation = $1, declared_kind = COALESCE($2, declared_kind), independent = $3, marginal_cost = $4 WHERE application_id = $5 AND organisation_id = $6")
-        .bind(if a.accept { "accepted" } else { "declined" })
+        .bind(if a.accept {
+            Invitation::Accepted
+        } else {
+            Invitation::Declined
+        }
+        .as_str())
         .bind(kind.map(|k| k.as_str()))
         .bind(i64::from(a.independent))
         .bind(i64::from(a.marginal_cost))
@@ -509,7 +600,7 @@ pub async fn set_budget(
             return Err(FieldError::new("rd_commune", "is not an INSEE commune code").into());
         }
     }
-    let before = sqlx::query("SELECT staff_cents, equipment_cents, subcontracting_cents, overheads_cents, rd_commune FROM application_partners WHERE application_id = $1 AND organisation_id = $2")
+    let (staff, equipment, subcontracting, overheads, commune_before) = sqlx::query_as::<_, (i64, i64, i64, i64, Option<String>)>("SELECT staff_cents, equipment_cents, subcontracting_cents, overheads_cents, rd_commune FROM application_partners WHERE application_id = $1 AND organisation_id = $2")
         .bind(id)
         .bind(organisation_id)
         .fetch_optional(&mut *tx)
@@ -528,11 +619,8 @@ pub async fn set_budget(
         .execute(&mut *tx)
         .await?;
     bump(&mut tx, id).await?;
-    let total_before = i(&before, "staff_cents")?
-        + i(&before, "equipment_cents")?
-        + i(&before, "subcontracting_cents")?
-        + i(&before, "overheads_cents")?;
-    audit::append(&mut tx, ctx, Event { action: "application.budget", object_kind: "application", object_ref: id.to_string(), changes: json!({"partner": organisation_id, "total_cents": {"before": total_before, "after": b.costs.total()}, "rd_commune": {"before": os(&before, "rd_commune")?, "after": b.rd_commune}}), reason: None }).await?;
+    let total_before = staff + equipment + subcontracting + overheads;
+    audit::append(&mut tx, ctx, Event { action: "application.budget", object_kind: "application", object_ref: id.to_string(), changes: json!({"partner": organisation_id, "total_cents": {"before": total_before, "after": b.costs.total()}, "rd_commune": {"before": commune_before, "after": b.rd_commune}}), reason: None }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -611,8 +699,8 @@ pub async fn request_labelling(
 pub struct LabelDecision {
     pub labelled: bool,
     pub reasons: Option<String>,
-    /// The committee's date, `YYYY-MM-DD`; today when absent.
-    pub decided_on: Option<String>,
+    /// The committee's date; today when absent.
+    pub decided_on: Option<Date>,
 }
 
 /// Records a cluster's decision, taken by `user_id`; it must come by the call's deadline.
@@ -624,10 +712,10 @@ pub async fn decide_labelling(
     id: i64,
     d: &LabelDecision,
 ) -> Result<()> {
-    let decided_on = d.decided_on.clone().unwrap_or_else(today);
+    let decided_on = d.decided_on.unwrap_or_else(Date::today);
     let reasons = d.reasons.clone();
     let mut tx = audit::begin_write(db).await?;
-    let row = sqlx::query(
+    let (cluster_id, deadline) = sqlx::query_as::<_, (i64, Option<String>)>(
         "SELECT l.cluster_id, c.deadline FROM labelling_requests l JOIN clusters k ON k.id = l.cluster_id \
          JOIN applications a ON a.id = l.application_id JOIN calls c ON c.id = a.call_id \
          WHERE l.application_id = $1 AND k.slug = $2",
@@ -637,7 +725,7 @@ pub async fn decide_labelling(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound("labelling request"))?;
-    if let Some(deadline) = os(&row, "deadline")? {
+    if let Some(deadline) = parsed_opt::<Date>(deadline)? {
         if decided_on > deadline {
             return Err(FieldError::new(
                 "decided_on",
@@ -647,12 +735,19 @@ pub async fn decide_labelling(
         }
     }
     sqlx::query("UPDATE labelling_requests SET status = $1, reasons = $2, decided_on = $3, decided_by = $4 WHERE application_id = $5 AND cluster_id = $6")
-        .bind(if d.labelled { "labelled" } else { "refused" })
+        .bind(
+            if d.labelled {
+                LabellingStatus::Labelled
+            } else {
+                LabellingStatus::Refused
+            }
+            .as_str(),
+        )
         .bind(reasons.clone())
-        .bind(decided_on.clone())
+        .bind(decided_on.to_string())
         .bind(user_id)
         .bind(id)
-        .bind(i(&row, "cluster_id")?)
+        .bind(cluster_id)
         .execute(&mut *tx)
         .await?;
     bump(&mut tx, id).await?;

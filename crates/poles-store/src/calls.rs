@@ -4,13 +4,13 @@
 //! changes, criteria already scored against stay) are kept here.
 
 use crate::error::{Result, StoreError};
-use crate::util::{i, now_utc, oi, os, s, Cell};
+use crate::util::{flag, now_utc, parsed, parsed_opt, Cell};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::{Call, CallFunder, Criterion};
-use poles_core::{Currency, Money};
+use poles_core::{Currency, Date, Money};
 use serde::Deserialize;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 
 const RULE_SETS: &[&str] = &[
     include_str!("../../../data/calls/rulesets/fui-2007.json"),
@@ -39,9 +39,9 @@ struct CallIn {
     name_fr: String,
     name_en: String,
     programme: String,
-    opens_on: Option<String>,
-    deadline: Option<String>,
-    decision_on: Option<String>,
+    opens_on: Option<Date>,
+    deadline: Option<Date>,
+    decision_on: Option<Date>,
     rule_set: String,
     funders: Vec<FunderIn>,
     criteria: Vec<CriterionIn>,
@@ -70,9 +70,9 @@ pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<(
             .bind(c.name_fr)
             .bind(c.name_en)
             .bind(c.programme)
-            .bind(c.opens_on)
-            .bind(c.deadline)
-            .bind(c.decision_on)
+            .bind(c.opens_on.map(|d| d.to_string()))
+            .bind(c.deadline.map(|d| d.to_string()))
+            .bind(c.decision_on.map(|d| d.to_string()))
             .bind(c.rule_set)
             .bind(c.source)
             .fetch_one(&mut **tx)
@@ -124,91 +124,136 @@ pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<(
     Ok(())
 }
 
-async fn build(db: &Db, r: &sqlx::any::AnyRow) -> Result<Call> {
-    let id = i(r, "id")?;
-    let rule_set: RuleSet = serde_json::from_str(&s(r, "body")?)
-        .map_err(|e| StoreError::Data(format!("stored rule set: {e}")))?;
-    let funders = sqlx::query("SELECT funder, envelope_cents, currency, source, budget_code FROM call_funders WHERE call_id = $1 ORDER BY funder DESC")
-        .bind(id)
+#[derive(FromRow)]
+struct CallRow {
+    id: i64,
+    slug: String,
+    name_fr: String,
+    name_en: String,
+    programme: String,
+    opens_on: Option<String>,
+    deadline: Option<String>,
+    decision_on: Option<String>,
+    source: String,
+    body: String,
+    frozen: i64,
+}
+
+#[derive(FromRow)]
+struct CallFunderRow {
+    funder: String,
+    envelope_cents: Option<i64>,
+    currency: String,
+    source: String,
+    budget_code: Option<String>,
+}
+
+impl TryFrom<CallFunderRow> for CallFunder {
+    type Error = StoreError;
+
+    fn try_from(r: CallFunderRow) -> Result<Self> {
+        let currency = parsed::<Currency>(r.currency)?;
+        Ok(CallFunder {
+            funder: r.funder,
+            envelope: r.envelope_cents.map(|cents| Money { cents, currency }),
+            source: r.source,
+            budget: r.budget_code,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct CriterionRow {
+    position: i64,
+    name_fr: String,
+    name_en: String,
+    weight_bp: i64,
+}
+
+impl From<CriterionRow> for Criterion {
+    fn from(r: CriterionRow) -> Self {
+        Criterion {
+            position: r.position,
+            name_fr: r.name_fr,
+            name_en: r.name_en,
+            weight_bp: r.weight_bp,
+        }
+    }
+}
+
+/// A stored rule set, which must parse.
+fn rule_set(body: &str) -> Result<RuleSet> {
+    serde_json::from_str(body).map_err(|e| StoreError::Data(format!("stored rule set: {e}")))
+}
+
+async fn build(db: &Db, r: CallRow) -> Result<Call> {
+    let rule_set = rule_set(&r.body)?;
+    let funders = sqlx::query_as::<_, CallFunderRow>("SELECT funder, envelope_cents, currency, source, budget_code FROM call_funders WHERE call_id = $1 ORDER BY funder DESC")
+        .bind(r.id)
         .fetch_all(&db.pool)
         .await?
-        .iter()
-        .map(|f| {
-            let currency = Currency::parse("currency", &s(f, "currency")?).unwrap_or(Currency::Eur);
-            Ok(CallFunder {
-                funder: s(f, "funder")?,
-                envelope: oi(f, "envelope_cents")?.map(|cents| Money { cents, currency }),
-                source: s(f, "source")?,
-                budget: os(f, "budget_code")?,
-            })
-        })
+        .into_iter()
+        .map(CallFunder::try_from)
         .collect::<Result<Vec<_>>>()?;
-    let criteria = sqlx::query("SELECT position, name_fr, name_en, weight_bp FROM call_criteria WHERE call_id = $1 ORDER BY position")
-        .bind(id)
+    let criteria = sqlx::query_as::<_, CriterionRow>("SELECT position, name_fr, name_en, weight_bp FROM call_criteria WHERE call_id = $1 ORDER BY position")
+        .bind(r.id)
         .fetch_all(&db.pool)
         .await?
-        .iter()
-        .map(|c| {
-            Ok(Criterion {
-                position: i(c, "position")?,
-                name_fr: s(c, "name_fr")?,
-                name_en: s(c, "name_en")?,
-                weight_bp: i(c, "weight_bp")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .into_iter()
+        .map(Criterion::from)
+        .collect();
     Ok(Call {
-        slug: s(r, "slug")?,
-        name_fr: s(r, "name_fr")?,
-        name_en: s(r, "name_en")?,
-        programme: s(r, "programme")?,
-        opens_on: os(r, "opens_on")?,
-        deadline: os(r, "deadline")?,
-        decision_on: os(r, "decision_on")?,
+        slug: r.slug,
+        name_fr: r.name_fr,
+        name_en: r.name_en,
+        programme: r.programme,
+        opens_on: parsed_opt(r.opens_on)?,
+        deadline: parsed_opt(r.deadline)?,
+        decision_on: parsed_opt(r.decision_on)?,
         rule_set,
-        rule_set_frozen: i(r, "frozen")? != 0,
+        rule_set_frozen: flag(r.frozen),
         funders,
         criteria,
-        source: s(r, "source")?,
+        source: r.source,
     })
 }
 
-const SELECT: &str =
-    "SELECT c.*, r.body, r.frozen FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id";
+const SELECT: &str = "SELECT c.id, c.slug, c.name_fr, c.name_en, c.programme, c.opens_on, c.deadline, c.decision_on, c.source, r.body, r.frozen \
+     FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id";
 
 pub async fn list(db: &Db) -> Result<Vec<Call>> {
-    let rows = sqlx::query(&format!("{SELECT} ORDER BY c.id"))
+    let rows = sqlx::query_as::<_, CallRow>(&format!("{SELECT} ORDER BY c.id"))
         .fetch_all(&db.pool)
         .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows {
         out.push(build(db, r).await?);
     }
     Ok(out)
 }
 
 pub async fn get(db: &Db, slug: &str) -> Result<Option<Call>> {
-    match sqlx::query(&format!("{SELECT} WHERE c.slug = $1"))
+    match sqlx::query_as::<_, CallRow>(&format!("{SELECT} WHERE c.slug = $1"))
         .bind(slug.to_string())
         .fetch_optional(&db.pool)
         .await?
     {
-        Some(r) => Ok(Some(build(db, &r).await?)),
+        Some(r) => Ok(Some(build(db, r).await?)),
         None => Ok(None),
     }
 }
 
-/// A new call as checked by the use case (dates as `YYYY-MM-DD`), its rule set, funders and
-/// criteria copied from an earlier call.
+/// A new call as checked by the use case, its rule set, funders and criteria copied from an
+/// earlier call.
 #[derive(Debug, Clone)]
 pub struct CallDraft {
     pub slug: String,
     pub name_fr: String,
     pub name_en: String,
     pub programme: String,
-    pub opens_on: Option<String>,
-    pub deadline: Option<String>,
-    pub decision_on: Option<String>,
+    pub opens_on: Option<Date>,
+    pub deadline: Option<Date>,
+    pub decision_on: Option<Date>,
     /// The earlier call whose rule set, funders and criteria are copied.
     pub from_call: String,
     pub source: String,
@@ -218,12 +263,12 @@ pub struct CallDraft {
 /// envelopes) and criteria are copied.
 pub async fn create(db: &Db, ctx: &crate::audit::Context, c: &CallDraft) -> Result<()> {
     let (opens, deadline, decision) = (
-        c.opens_on.clone(),
-        c.deadline.clone(),
-        c.decision_on.clone(),
+        c.opens_on.map(|d| d.to_string()),
+        c.deadline.map(|d| d.to_string()),
+        c.decision_on.map(|d| d.to_string()),
     );
     let mut tx = crate::audit::begin_write(db).await?;
-    let from = sqlx::query("SELECT c.id, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
+    let (from_id, from_body) = sqlx::query_as::<_, (i64, String)>("SELECT c.id, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
         .bind(c.from_call.clone())
         .fetch_optional(&mut *tx)
         .await?
@@ -236,8 +281,7 @@ pub async fn create(db: &Db, ctx: &crate::audit::Context, c: &CallDraft) -> Resu
     {
         return Err(poles_core::FieldError::new("slug", "is already used").into());
     }
-    let mut rules: RuleSet =
-        serde_json::from_str(&s(&from, "body")?).map_err(|e| StoreError::Data(e.to_string()))?;
+    let mut rules = rule_set(&from_body)?;
     rules.id = format!("{}-v1", c.slug);
     rules.version = 1;
     rules.name = c.name_en.clone();
@@ -255,7 +299,6 @@ pub async fn create(db: &Db, ctx: &crate::audit::Context, c: &CallDraft) -> Resu
         .bind(c.slug.clone()).bind(c.name_fr.clone()).bind(c.name_en.clone()).bind(c.programme.clone())
         .bind(opens).bind(deadline.clone()).bind(decision).bind(rules.id.clone()).bind(c.source.clone())
         .fetch_one(&mut *tx).await?;
-    let from_id = i(&from, "id")?;
     sqlx::query("INSERT INTO call_funders (call_id, funder, envelope_cents, currency, source) SELECT $1, funder, NULL, currency, source FROM call_funders WHERE call_id = $2")
         .bind(id).bind(from_id).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO call_criteria (call_id, position, name_fr, name_en, weight_bp) SELECT $1, position, name_fr, name_en, weight_bp FROM call_criteria WHERE call_id = $2")
@@ -280,19 +323,20 @@ pub async fn put_rule_set(
     rules: &RuleSet,
 ) -> Result<()> {
     let mut tx = crate::audit::begin_write(db).await?;
-    let r = sqlx::query("SELECT r.id, r.frozen, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
+    let (id, frozen, before) = sqlx::query_as::<_, (String, i64, String)>("SELECT r.id, r.frozen, r.body FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id WHERE c.slug = $1")
         .bind(call.to_string())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("call"))?;
-    if i(&r, "frozen")? != 0 {
+    if flag(frozen) {
         return Err(poles_core::FieldError::new(
             "rule_set",
             "a project was checked against it: it can no longer change",
         )
         .into());
     }
-    let id = s(&r, "id")?;
+    let before: serde_json::Value = serde_json::from_str(&before)
+        .map_err(|e| StoreError::Data(format!("stored rule set: {e}")))?;
     let mut stored = rules.clone();
     stored.id = id.clone();
     let body = serde_json::to_string(&stored).map_err(|e| StoreError::Data(e.to_string()))?;
@@ -302,13 +346,18 @@ pub async fn put_rule_set(
         .bind(id.clone())
         .execute(&mut *tx)
         .await?;
-    crate::audit::append(&mut tx, ctx, crate::audit::Event {
-        action: "call.rule_set",
-        object_kind: "call",
-        object_ref: call.to_string(),
-        changes: serde_json::json!({"rule_set": {"before": serde_json::from_str::<serde_json::Value>(&s(&r, "body")?).unwrap_or_default(), "after": stored}}),
-        reason: None,
-    }).await?;
+    crate::audit::append(
+        &mut tx,
+        ctx,
+        crate::audit::Event {
+            action: "call.rule_set",
+            object_kind: "call",
+            object_ref: call.to_string(),
+            changes: serde_json::json!({"rule_set": {"before": before, "after": stored}}),
+            reason: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -23,7 +23,8 @@ use poles_app::applications::{
 };
 use poles_core::calls::{Costs, Outcome};
 use poles_core::model::Criterion;
-use poles_core::FieldError;
+use poles_core::status::{ApplicationStatus, Invitation, LabellingStatus};
+use poles_core::{Date, FieldError};
 use serde::Deserialize;
 
 pub fn pages() -> Router<AppState> {
@@ -57,7 +58,7 @@ struct ApplicationPage {
 
 impl ApplicationPage {
     fn draft(&self) -> bool {
-        self.a.status == "draft"
+        self.a.status == ApplicationStatus::Draft
     }
 
     fn is_lead(&self) -> bool {
@@ -66,7 +67,7 @@ impl ApplicationPage {
 
     fn can_answer(&self, p: &ApplicationPartner) -> bool {
         self.draft()
-            && p.invitation != "declined"
+            && p.invitation != Invitation::Declined
             && self.c.may(Ability::ApplyFor(p.organisation_id))
     }
 
@@ -75,7 +76,7 @@ impl ApplicationPage {
     }
 
     fn can_decide(&self, l: &LabellingRequest) -> bool {
-        l.status == "requested" && self.c.may(Ability::LabelFor(&l.cluster))
+        l.status == LabellingStatus::Requested && self.c.may(Ability::LabelFor(&l.cluster))
     }
 
     fn is_officer(&self) -> bool {
@@ -160,7 +161,7 @@ struct LabelLetterPage {
     c: Chrome,
     a: Application,
     cluster_name: String,
-    decided_on: String,
+    decided_on: Option<Date>,
     lead: bool,
     reasons: Option<String>,
 }
@@ -177,7 +178,7 @@ async fn label_letter(
     render(LabelLetterPage {
         c,
         cluster_name: label.cluster_name,
-        decided_on: label.decided_on.unwrap_or_default(),
+        decided_on: label.decided_on,
         lead: label.lead,
         reasons: label.reasons,
         a: application,
