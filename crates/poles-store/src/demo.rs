@@ -5,7 +5,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::import::{self, CordisData, ImportSummary, Progress};
-use crate::util::{i, insert_batched, Cell};
+use crate::util::{insert_batched, Cell};
 use crate::Db;
 use poles_core::{Currency, LabelStatus, OrgKind, Tier};
 use serde::Deserialize;
@@ -901,8 +901,8 @@ async fn load_programme(tx: &mut Transaction<'static, Any>) -> Result<u64> {
         "",
     )
     .await?;
-    let n = sqlx::query("SELECT COUNT(*) AS n FROM clusters")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) AS n FROM clusters")
         .fetch_one(&mut **tx)
         .await?;
-    Ok(i(&n, "n")? as u64)
+    Ok(n as u64)
 }

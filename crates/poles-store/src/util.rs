@@ -1,24 +1,7 @@
-//! Small helpers over sqlx's `Any` rows and batched inserts.
+//! Small helpers: converting stored values into domain types, batched inserts, times and hashes.
 
 use crate::error::Result;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
-
-pub(crate) fn s(row: &AnyRow, col: &str) -> Result<String> {
-    Ok(row.try_get::<String, _>(col)?)
-}
-
-pub(crate) fn os(row: &AnyRow, col: &str) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
-}
-
-pub(crate) fn i(row: &AnyRow, col: &str) -> Result<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
-}
-
-pub(crate) fn oi(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
-}
+use sqlx::{Any, Transaction};
 
 /// A stored 0/1 flag.
 pub(crate) fn flag(v: i64) -> bool {
