@@ -4,13 +4,12 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{fmt_unix, now_unix, now_utc, parsed, random_hex, sha256_hex};
+use crate::util::{fmt_unix, from_row, now_unix, now_utc, parsed, random_hex, sha256_hex};
 use crate::Db;
 use poles_core::auth::{Actor, AuthMethod, Email, Grant, NewPassword, Role};
 use poles_core::status::UserStatus;
 use poles_core::{totp, FieldError};
 use serde::Serialize;
-use sqlx::FromRow;
 use utoipa::ToSchema;
 
 /// Session and throttling settings. Security settings, not programme rules: defaults here,
@@ -104,7 +103,6 @@ async fn grants_of(db: &Db, user_id: i64) -> Result<Vec<Grant>> {
         .collect()
 }
 
-#[derive(FromRow)]
 struct UserRow {
     id: i64,
     email: String,
@@ -114,6 +112,15 @@ struct UserRow {
     created_at: String,
     version: i64,
 }
+from_row!(UserRow {
+    id,
+    email,
+    display_name,
+    status,
+    totp_enabled,
+    created_at,
+    version
+});
 
 const USER_COLS: &str = "id, email, display_name, status, totp_enabled, created_at, version";
 
@@ -488,7 +495,6 @@ pub struct Session {
     pub id_hash: String,
 }
 
-#[derive(FromRow)]
 struct SessionRow {
     user_id: i64,
     csrf_token: String,
@@ -497,6 +503,14 @@ struct SessionRow {
     email: String,
     status: String,
 }
+from_row!(SessionRow {
+    user_id,
+    csrf_token,
+    last_seen_at,
+    expires_at,
+    email,
+    status
+});
 
 /// The session behind a cookie, if it is live: not expired, not idle too long, and its user
 /// still active. Touches it at most once a minute.
@@ -578,8 +592,7 @@ pub async fn sessions_of(
     user_id: i64,
     current_hash: Option<&str>,
 ) -> Result<Vec<SessionInfo>> {
-    #[derive(FromRow)]
-    struct Row {
+    struct OpenSessionRow {
         created_at: String,
         last_seen_at: String,
         expires_at: String,
@@ -587,7 +600,15 @@ pub async fn sessions_of(
         user_agent: Option<String>,
         id_hash: String,
     }
-    let rows: Vec<Row> = sqlx::query_as(
+    from_row!(OpenSessionRow {
+        created_at,
+        last_seen_at,
+        expires_at,
+        ip,
+        user_agent,
+        id_hash
+    });
+    let rows: Vec<OpenSessionRow> = sqlx::query_as(
         "SELECT created_at, last_seen_at, expires_at, ip, user_agent, id_hash FROM sessions \
          WHERE user_id = $1 ORDER BY created_at DESC",
     )
@@ -759,7 +780,7 @@ pub async fn finish_reset(db: &Db, ctx: &Context, token: &str, new: &NewPassword
 }
 
 /// An API token as its owner sees it (never the secret, which is shown once at creation).
-#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TokenInfo {
     pub id: i64,
     pub name: String,
@@ -771,6 +792,15 @@ pub struct TokenInfo {
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
 }
+from_row!(TokenInfo {
+    id,
+    name,
+    prefix,
+    scope,
+    created_at,
+    last_used_at,
+    revoked_at
+});
 
 pub async fn create_token(
     db: &Db,

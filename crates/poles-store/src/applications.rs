@@ -8,7 +8,7 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{flag, now_utc, parsed, parsed_opt};
+use crate::util::{flag, from_row, now_utc, parsed, parsed_opt};
 use crate::Db;
 use poles_core::calls::{Costs, Eligibility, RuleSet};
 use poles_core::status::{
@@ -17,7 +17,7 @@ use poles_core::status::{
 use poles_core::{Date, FieldError, OrgKind};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
 /// A new draft as checked by the use case: texts trimmed, empty ones absent.
@@ -253,7 +253,6 @@ pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
     Ok(out)
 }
 
-#[derive(FromRow)]
 struct ProposalRow {
     id: i64,
     status: String,
@@ -261,6 +260,13 @@ struct ProposalRow {
     proposed_by: i64,
     approvals: i64,
 }
+from_row!(ProposalRow {
+    id,
+    status,
+    approvals_needed,
+    proposed_by,
+    approvals
+});
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Proposal {
@@ -282,7 +288,6 @@ async fn rule_set_of(db: &Db, call_id: i64) -> Result<(RuleSet, Option<Date>)> {
     Ok((rules, parsed_opt(deadline)?))
 }
 
-#[derive(FromRow)]
 struct LabellingRow {
     application_id: i64,
     acronym: String,
@@ -293,6 +298,16 @@ struct LabellingRow {
     reasons: Option<String>,
     decided_on: Option<String>,
 }
+from_row!(LabellingRow {
+    application_id,
+    acronym,
+    cluster,
+    cluster_name,
+    lead,
+    status,
+    reasons,
+    decided_on
+});
 
 impl TryFrom<LabellingRow> for LabellingRequest {
     type Error = StoreError;
@@ -325,7 +340,6 @@ async fn labellings(db: &Db, where_sql: &str, bind: i64) -> Result<Vec<Labelling
     .collect()
 }
 
-#[derive(FromRow)]
 struct ApplicationRow {
     call_id: i64,
     call_slug: String,
@@ -342,8 +356,23 @@ struct ApplicationRow {
     eligibility_at_submission: Option<String>,
     version: i64,
 }
+from_row!(ApplicationRow {
+    call_id,
+    call_slug,
+    acronym,
+    title,
+    summary_fr,
+    summary_en,
+    keywords,
+    duration_months,
+    lead_organisation_id,
+    status,
+    consortium_agreement,
+    submitted_at,
+    eligibility_at_submission,
+    version
+});
 
-#[derive(FromRow)]
 struct PartnerRow {
     organisation_id: i64,
     name: String,
@@ -361,6 +390,23 @@ struct PartnerRow {
     in_labelling_territory: i64,
     in_lead_territory: i64,
 }
+from_row!(PartnerRow {
+    organisation_id,
+    name,
+    role,
+    invitation,
+    declared_kind,
+    independent,
+    marginal_cost,
+    staff_cents,
+    equipment_cents,
+    subcontracting_cents,
+    overheads_cents,
+    rd_commune,
+    rd_region,
+    in_labelling_territory,
+    in_lead_territory
+});
 
 impl TryFrom<PartnerRow> for ApplicationPartner {
     type Error = StoreError;

@@ -4,13 +4,13 @@
 //! not in it, so that erasure can remove it without breaking the chain.
 
 use crate::error::{Result, StoreError};
-use crate::util::{now_utc, sha256_hex};
+use crate::util::{from_row, now_utc, sha256_hex};
 use crate::{Backend, Db};
 use poles_core::auth::Role;
 use poles_core::model::Paged;
 use poles_core::Page;
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
 /// Key of the PostgreSQL advisory lock that serialises audited writes.
@@ -158,7 +158,6 @@ pub struct Broken {
 }
 
 /// An audit row as it is chained: every column the hash covers.
-#[derive(FromRow)]
 struct ChainRow {
     id: i64,
     at: String,
@@ -173,6 +172,20 @@ struct ChainRow {
     prev_hash: String,
     hash: String,
 }
+from_row!(ChainRow {
+    id,
+    at,
+    actor_id,
+    role,
+    action,
+    object_kind,
+    object_ref,
+    changes,
+    reason,
+    request_id,
+    prev_hash,
+    hash
+});
 
 /// Recomputes the whole chain. `Ok(n)` with the number of rows checked, or the first broken row.
 /// The chain proves rows were not changed or removed in the middle; to detect rows cut from
@@ -235,7 +248,6 @@ pub struct AuditRow {
     pub hash: String,
 }
 
-#[derive(FromRow)]
 struct AuditListRow {
     id: i64,
     at: String,
@@ -250,6 +262,20 @@ struct AuditListRow {
     request_id: Option<String>,
     hash: String,
 }
+from_row!(AuditListRow {
+    id,
+    at,
+    actor_id,
+    actor_email,
+    role,
+    action,
+    object_kind,
+    object_ref,
+    changes,
+    reason,
+    request_id,
+    hash
+});
 
 impl TryFrom<AuditListRow> for AuditRow {
     type Error = StoreError;

@@ -4,13 +4,13 @@
 //! changes, criteria already scored against stay) are kept here.
 
 use crate::error::{Result, StoreError};
-use crate::util::{flag, now_utc, parsed, parsed_opt, Cell};
+use crate::util::{flag, from_row, now_utc, parsed, parsed_opt, Cell};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::{Call, CallFunder, Criterion};
 use poles_core::{Currency, Date, Money};
 use serde::Deserialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 
 const RULE_SETS: &[&str] = &[
     include_str!("../../../data/calls/rulesets/fui-2007.json"),
@@ -124,7 +124,6 @@ pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<(
     Ok(())
 }
 
-#[derive(FromRow)]
 struct CallRow {
     id: i64,
     slug: String,
@@ -138,8 +137,20 @@ struct CallRow {
     body: String,
     frozen: i64,
 }
+from_row!(CallRow {
+    id,
+    slug,
+    name_fr,
+    name_en,
+    programme,
+    opens_on,
+    deadline,
+    decision_on,
+    source,
+    body,
+    frozen
+});
 
-#[derive(FromRow)]
 struct CallFunderRow {
     funder: String,
     envelope_cents: Option<i64>,
@@ -147,6 +158,13 @@ struct CallFunderRow {
     source: String,
     budget_code: Option<String>,
 }
+from_row!(CallFunderRow {
+    funder,
+    envelope_cents,
+    currency,
+    source,
+    budget_code
+});
 
 impl TryFrom<CallFunderRow> for CallFunder {
     type Error = StoreError;
@@ -162,13 +180,18 @@ impl TryFrom<CallFunderRow> for CallFunder {
     }
 }
 
-#[derive(FromRow)]
 struct CriterionRow {
     position: i64,
     name_fr: String,
     name_en: String,
     weight_bp: i64,
 }
+from_row!(CriterionRow {
+    position,
+    name_fr,
+    name_en,
+    weight_bp
+});
 
 impl From<CriterionRow> for Criterion {
     fn from(r: CriterionRow) -> Self {

@@ -5,10 +5,11 @@
 
 use crate::audit::{self, diff, Context, Event};
 use crate::error::{Result, StoreError};
+use crate::util::from_row;
 use crate::Db;
 use poles_core::{Currency, FieldError, LabelStatus, Tier};
 use serde_json::{json, Value};
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 
 /// A field of a patch: absent = unchanged, `None` inside = cleared.
 pub type Patch<T> = Option<Option<T>>;
@@ -51,7 +52,6 @@ fn merge<'c, const N: usize>(
 }
 
 /// The profile columns of a cluster that its managers edit.
-#[derive(FromRow)]
 struct ClusterProfileRow {
     id: i64,
     version: i64,
@@ -60,6 +60,14 @@ struct ClusterProfileRow {
     website: Option<String>,
     governance: Option<String>,
 }
+from_row!(ClusterProfileRow {
+    id,
+    version,
+    description_fr,
+    description_en,
+    website,
+    governance
+});
 
 /// Changes a cluster's profile; its new version.
 pub async fn update_cluster(
@@ -364,7 +372,6 @@ pub struct OrganisationProfile {
 }
 
 /// The columns of an organisation that its profile edits.
-#[derive(FromRow)]
 struct OrganisationProfileRow {
     version: i64,
     name: String,
@@ -374,6 +381,15 @@ struct OrganisationProfileRow {
     siren: Option<String>,
     naf_code: Option<String>,
 }
+from_row!(OrganisationProfileRow {
+    version,
+    name,
+    short_name,
+    website,
+    competences,
+    siren,
+    naf_code
+});
 
 /// Changes an organisation; its new version.
 pub async fn update_organisation(
@@ -506,7 +522,6 @@ pub struct Figure {
 
 /// A stored figure, as the audit row records what a new one replaced. Its values are
 /// recorded as stored, without interpretation.
-#[derive(FromRow)]
 struct FigureRow {
     amount_cents: i64,
     currency: String,
@@ -516,6 +531,15 @@ struct FigureRow {
     certainty: String,
     source: String,
 }
+from_row!(FigureRow {
+    amount_cents,
+    currency,
+    period_start,
+    period_end,
+    per,
+    certainty,
+    source
+});
 
 pub async fn put_figure(db: &Db, ctx: &Context, f: &Figure) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;

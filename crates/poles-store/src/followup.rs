@@ -7,7 +7,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{now_utc, parsed, parsed_opt};
+use crate::util::{from_row, now_utc, parsed, parsed_opt};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::FundingLine;
@@ -15,7 +15,7 @@ use poles_core::status::{AgreementStatus, ApplicationStatus, ClaimStatus, Paymen
 use poles_core::{Date, FieldError};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
 /// `YYYY-MM-DD` plus whole months, the day clamped to the month's length; `None` when
@@ -91,11 +91,14 @@ struct Standing {
     agreement: AgreementStatus,
 }
 
-#[derive(FromRow)]
 struct StandingRow {
     status: String,
     consortium_agreement: String,
 }
+from_row!(StandingRow {
+    status,
+    consortium_agreement
+});
 
 impl TryFrom<StandingRow> for Standing {
     type Error = StoreError;
@@ -278,7 +281,6 @@ pub struct ScheduledPayment {
     pub amount_cents: i64,
 }
 
-#[derive(FromRow)]
 struct ScheduleRow {
     organisation_id: i64,
     funder: String,
@@ -286,6 +288,13 @@ struct ScheduleRow {
     due_on: String,
     amount_cents: i64,
 }
+from_row!(ScheduleRow {
+    organisation_id,
+    funder,
+    kind,
+    due_on,
+    amount_cents
+});
 
 impl TryFrom<ScheduleRow> for ScheduledPayment {
     type Error = StoreError;
@@ -415,13 +424,18 @@ pub async fn claim(db: &Db, user_id: i64, ctx: &Context, id: i64, c: &NewClaim) 
     Ok(cid)
 }
 
-#[derive(FromRow)]
 struct ClaimToDecideRow {
     application_id: i64,
     funder: String,
     amount_cents: i64,
     status: String,
 }
+from_row!(ClaimToDecideRow {
+    application_id,
+    funder,
+    amount_cents,
+    status
+});
 
 /// Pays (on `paid_on`, today when absent) or refuses a claim; what is paid per funder
 /// never exceeds what was decided.
@@ -631,7 +645,6 @@ pub struct ClaimRow {
     pub paid_on: Option<Date>,
 }
 
-#[derive(FromRow)]
 struct StoredClaimRow {
     id: i64,
     organisation_id: i64,
@@ -643,6 +656,17 @@ struct StoredClaimRow {
     claimed_at: String,
     paid_on: Option<String>,
 }
+from_row!(StoredClaimRow {
+    id,
+    organisation_id,
+    funder,
+    kind,
+    amount_cents,
+    expenses_cents,
+    status,
+    claimed_at,
+    paid_on
+});
 
 impl TryFrom<StoredClaimRow> for ClaimRow {
     type Error = StoreError;
@@ -670,13 +694,18 @@ pub struct Milestone {
     pub done_on: Option<Date>,
 }
 
-#[derive(FromRow)]
 struct MilestoneRow {
     id: i64,
     title: String,
     due_on: String,
     done_on: Option<String>,
 }
+from_row!(MilestoneRow {
+    id,
+    title,
+    due_on,
+    done_on
+});
 
 impl TryFrom<MilestoneRow> for Milestone {
     type Error = StoreError;
@@ -768,7 +797,6 @@ pub struct FundedProject {
     pub funding: Vec<FundingLine>,
 }
 
-#[derive(FromRow)]
 struct FundedRow {
     id: i64,
     slug: String,
@@ -779,6 +807,16 @@ struct FundedRow {
     pid: i64,
     validation_date: Option<String>,
 }
+from_row!(FundedRow {
+    id,
+    slug,
+    acronym,
+    title,
+    lead,
+    status,
+    pid,
+    validation_date
+});
 
 /// Selected, running and closed projects with their decided funding.
 pub async fn funded_projects(db: &Db) -> Result<Vec<FundedProject>> {

@@ -9,14 +9,14 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{flag, now_utc, parsed, Cell};
+use crate::util::{flag, from_row, now_utc, parsed, Cell};
 use crate::Db;
 use poles_core::relief::ReliefRules;
 use poles_core::status::{FunderKind, MovementKind};
 use poles_core::{Date, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
@@ -262,7 +262,6 @@ pub async fn cluster_zone(db: &Db, slug: &str) -> Result<Vec<ZoneHit>> {
     zone_rows(db, "c.slug = $1", slug, "m.name").await
 }
 
-#[derive(FromRow)]
 struct ZoneRow {
     commune_code: String,
     commune_name: String,
@@ -271,6 +270,14 @@ struct ZoneRow {
     illustrative: i64,
     source: String,
 }
+from_row!(ZoneRow {
+    commune_code,
+    commune_name,
+    slug,
+    name,
+    illustrative,
+    source
+});
 
 impl From<ZoneRow> for ZoneHit {
     fn from(r: ZoneRow) -> Self {
@@ -391,7 +398,6 @@ const LIVE: &str = "SELECT f.budget_code, f.funder, f.currency, 'committed' AS k
      FROM payment_claims c JOIN applications a ON a.id = c.application_id \
      JOIN call_funders f ON f.call_id = a.call_id AND f.funder = c.funder WHERE c.status = 'paid'";
 
-#[derive(FromRow)]
 struct BudgetLineRow {
     code: String,
     funder: String,
@@ -406,16 +412,34 @@ struct BudgetLineRow {
     certainty: String,
     source: String,
 }
+from_row!(BudgetLineRow {
+    code,
+    funder,
+    funder_kind,
+    name_fr,
+    name_en,
+    programme,
+    period_start,
+    period_end,
+    amount_cents,
+    currency,
+    certainty,
+    source
+});
 
-#[derive(FromRow)]
 struct MovementRow {
     budget_code: String,
     kind: String,
     year: i64,
     amount_cents: i64,
 }
+from_row!(MovementRow {
+    budget_code,
+    kind,
+    year,
+    amount_cents
+});
 
-#[derive(FromRow)]
 struct BreakdownRow {
     key: String,
     label: String,
@@ -423,6 +447,13 @@ struct BreakdownRow {
     committed: i64,
     paid: i64,
 }
+from_row!(BreakdownRow {
+    key,
+    label,
+    currency,
+    committed,
+    paid
+});
 
 impl From<BreakdownRow> for Breakdown {
     fn from(r: BreakdownRow) -> Self {
@@ -436,15 +467,19 @@ impl From<BreakdownRow> for Breakdown {
     }
 }
 
-#[derive(FromRow)]
 struct LiveSumRow {
     call_id: i64,
     funder: String,
     kind: String,
     total: i64,
 }
+from_row!(LiveSumRow {
+    call_id,
+    funder,
+    kind,
+    total
+});
 
-#[derive(FromRow)]
 struct CallFunderRow {
     id: i64,
     slug: String,
@@ -455,6 +490,16 @@ struct CallFunderRow {
     envelope_cents: Option<i64>,
     budget_code: Option<String>,
 }
+from_row!(CallFunderRow {
+    id,
+    slug,
+    name_fr,
+    name_en,
+    funder,
+    currency,
+    envelope_cents,
+    budget_code
+});
 
 pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
     let lines: Vec<BudgetLineRow> = sqlx::query_as(
@@ -708,7 +753,6 @@ pub async fn line_available(db: &Db, code: &str) -> Result<i64> {
     Ok(r.amount_cents - r.committed)
 }
 
-#[derive(FromRow)]
 struct LineStateRow {
     amount_cents: i64,
     currency: String,
@@ -716,6 +760,13 @@ struct LineStateRow {
     period_end: String,
     committed: i64,
 }
+from_row!(LineStateRow {
+    amount_cents,
+    currency,
+    period_start,
+    period_end,
+    committed
+});
 
 /// A budget line's amount, currency and period, with what is committed on it.
 struct LineState {
@@ -1005,7 +1056,6 @@ impl ReliefWrite {
     }
 }
 
-#[derive(FromRow)]
 struct ReliefRecordRow {
     id: i64,
     organisation_id: i64,
@@ -1020,6 +1070,20 @@ struct ReliefRecordRow {
     note: Option<String>,
     recorded_at: String,
 }
+from_row!(ReliefRecordRow {
+    id,
+    organisation_id,
+    organisation,
+    scheme,
+    family,
+    year,
+    granted_on,
+    amount_cents,
+    currency,
+    application_id,
+    note,
+    recorded_at
+});
 
 impl TryFrom<ReliefRecordRow> for ReliefRecord {
     type Error = StoreError;

@@ -3,10 +3,10 @@
 //! own ids), and every rejected row reported with its line and reason.
 
 use crate::error::{Result, StoreError};
-use crate::util::{insert_batched, Cell};
+use crate::util::{from_row, insert_batched, Cell};
 use crate::Db;
 use poles_core::cordis::{self, Edge, Organisation, Project, Rejected};
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
@@ -218,7 +218,6 @@ pub async fn import_cordis(
 }
 
 /// An organisation imported before, with the fields an import may change.
-#[derive(FromRow)]
 struct ImportedOrganisationRow {
     id: i64,
     cordis_id: String,
@@ -226,9 +225,15 @@ struct ImportedOrganisationRow {
     short_name: Option<String>,
     country: Option<String>,
 }
+from_row!(ImportedOrganisationRow {
+    id,
+    cordis_id,
+    name,
+    short_name,
+    country
+});
 
 /// A project imported before, with the fields an import may change (empty or -1 when absent).
-#[derive(FromRow)]
 struct ImportedProjectRow {
     id: i64,
     source_key: String,
@@ -238,6 +243,15 @@ struct ImportedProjectRow {
     total_cost_cents: i64,
     public_funding_cents: i64,
 }
+from_row!(ImportedProjectRow {
+    id,
+    source_key,
+    acronym,
+    end_date,
+    status,
+    total_cost_cents,
+    public_funding_cents
+});
 
 fn count_rejected(data: &CordisData, file: &str) -> u64 {
     data.rejected.iter().filter(|r| r.file == file).count() as u64

@@ -2,10 +2,10 @@
 //! so nobody is told of something that did not happen.
 
 use crate::error::{Result, StoreError};
-use crate::util::now_utc;
+use crate::util::{from_row, now_utc};
 use crate::Db;
 use serde::Serialize;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
 /// Who is told.
@@ -69,7 +69,6 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
-#[derive(FromRow)]
 struct NotificationRow {
     id: i64,
     at: String,
@@ -79,6 +78,15 @@ struct NotificationRow {
     link: Option<String>,
     read_at: Option<String>,
 }
+from_row!(NotificationRow {
+    id,
+    at,
+    kind,
+    text_fr,
+    text_en,
+    link,
+    read_at
+});
 
 impl From<NotificationRow> for Notification {
     fn from(r: NotificationRow) -> Self {

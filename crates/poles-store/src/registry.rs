@@ -5,25 +5,29 @@
 //! defaulted.
 
 use crate::error::Result;
-use crate::util::{flag, parsed, parsed_opt};
+use crate::util::{flag, from_row, parsed, parsed_opt};
 use crate::Db;
 use poles_core::model::*;
 use poles_core::text::tokens;
 use poles_core::{Currency, LabelStatus, Money, OrgKind, Page, Tier};
-use sqlx::FromRow;
 use std::collections::HashMap;
 
 fn money(cents: Option<i64>, currency: Currency) -> Option<Money> {
     cents.map(|cents| Money { cents, currency })
 }
 
-#[derive(FromRow)]
 struct SectorRow {
     code: String,
     name_en: String,
     name_fr: String,
     press_kit: i64,
 }
+from_row!(SectorRow {
+    code,
+    name_en,
+    name_fr,
+    press_kit
+});
 
 impl From<SectorRow> for Sector {
     fn from(r: SectorRow) -> Self {
@@ -44,11 +48,11 @@ pub async fn sectors(db: &Db) -> Result<Vec<Sector>> {
     Ok(rows.into_iter().map(Sector::from).collect())
 }
 
-#[derive(FromRow)]
 struct NamedRow {
     code: String,
     name: String,
 }
+from_row!(NamedRow { code, name });
 
 impl From<NamedRow> for Named {
     fn from(r: NamedRow) -> Self {
@@ -59,20 +63,29 @@ impl From<NamedRow> for Named {
     }
 }
 
-#[derive(FromRow)]
 struct RegionRow {
     code: String,
     name: String,
     clusters: i64,
     organisations: i64,
 }
+from_row!(RegionRow {
+    code,
+    name,
+    clusters,
+    organisations
+});
 
-#[derive(FromRow)]
 struct FormerRegionRow {
     code: String,
     name: String,
     region_code: String,
 }
+from_row!(FormerRegionRow {
+    code,
+    name,
+    region_code
+});
 
 pub async fn regions(db: &Db) -> Result<Vec<RegionSummary>> {
     let rows: Vec<RegionRow> = sqlx::query_as(
@@ -118,7 +131,6 @@ pub async fn countries(db: &Db) -> Result<HashMap<String, (String, String)>> {
         .collect())
 }
 
-#[derive(FromRow)]
 struct LabelRow {
     cluster_id: i64,
     tier: Option<String>,
@@ -130,6 +142,17 @@ struct LabelRow {
     note: Option<String>,
     source: String,
 }
+from_row!(LabelRow {
+    cluster_id,
+    tier,
+    status,
+    decision_date,
+    valid_from,
+    valid_until,
+    legal_act,
+    note,
+    source
+});
 
 impl TryFrom<LabelRow> for (i64, Label) {
     type Error = crate::StoreError;
@@ -188,7 +211,6 @@ pub struct ClusterFilter {
     pub q: Option<String>,
 }
 
-#[derive(FromRow)]
 struct ClusterSummaryRow {
     id: i64,
     slug: String,
@@ -197,6 +219,14 @@ struct ClusterSummaryRow {
     is_leading: i64,
     members: i64,
 }
+from_row!(ClusterSummaryRow {
+    id,
+    slug,
+    name,
+    official_name,
+    is_leading,
+    members
+});
 
 /// All clusters with their current label, regions, sectors and member counts. The programme
 /// has at most a few hundred clusters, so filters apply in memory on one consistent read.
@@ -322,7 +352,6 @@ pub async fn cluster_exists(db: &Db, slug: &str) -> Result<bool> {
 
 /// A partnership with both sides: a side is a cluster of the programme (its `*_cslug`,
 /// `*_cname`) or a foreign one (its `*_f*` columns).
-#[derive(FromRow)]
 struct PartnershipRow {
     id: i64,
     kind: String,
@@ -344,6 +373,27 @@ struct PartnershipRow {
     b_fcountry: Option<String>,
     b_fkind: Option<String>,
 }
+from_row!(PartnershipRow {
+    id,
+    kind,
+    start_date,
+    scope,
+    source,
+    a_cluster_id,
+    a_cslug,
+    a_cname,
+    a_fslug,
+    a_fname,
+    a_fcountry,
+    a_fkind,
+    b_cluster_id,
+    b_cslug,
+    b_cname,
+    b_fslug,
+    b_fname,
+    b_fcountry,
+    b_fkind
+});
 
 /// One side of a stored partnership; a side that names neither a cluster nor a foreign
 /// party is corrupt data and refused.
@@ -426,7 +476,6 @@ pub async fn partnerships(db: &Db, cluster: Option<i64>) -> Result<Vec<Partnersh
         .collect()
 }
 
-#[derive(FromRow)]
 struct NewsRow {
     id: i64,
     slug: Option<String>,
@@ -437,6 +486,16 @@ struct NewsRow {
     body_fr: Option<String>,
     source: String,
 }
+from_row!(NewsRow {
+    id,
+    slug,
+    published_on,
+    title_en,
+    title_fr,
+    body_en,
+    body_fr,
+    source
+});
 
 impl TryFrom<NewsRow> for NewsItem {
     type Error = crate::StoreError;
@@ -475,7 +534,6 @@ pub async fn news(db: &Db, cluster: Option<i64>) -> Result<Vec<NewsItem>> {
         .collect()
 }
 
-#[derive(FromRow)]
 struct EventRow {
     id: i64,
     name_en: String,
@@ -486,6 +544,16 @@ struct EventRow {
     description_fr: Option<String>,
     source: String,
 }
+from_row!(EventRow {
+    id,
+    name_en,
+    name_fr,
+    starts_on,
+    place,
+    description_en,
+    description_fr,
+    source
+});
 
 impl From<EventRow> for Event {
     fn from(r: EventRow) -> Self {
@@ -524,7 +592,6 @@ const CLUSTER_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
 const ORGANISATION_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
      JOIN organisations o ON o.id = pp.organisation_id WHERE o.id = $1 OR o.parent_id = $1";
 
-#[derive(FromRow)]
 struct ClusterRow {
     id: i64,
     slug: String,
@@ -541,8 +608,23 @@ struct ClusterRow {
     sources: String,
     version: i64,
 }
+from_row!(ClusterRow {
+    id,
+    slug,
+    name,
+    official_name,
+    theme_fr,
+    specialty_en,
+    is_leading,
+    website,
+    description_fr,
+    description_en,
+    governance,
+    note,
+    sources,
+    version
+});
 
-#[derive(FromRow)]
 struct MemberRow {
     id: i64,
     name: String,
@@ -553,6 +635,16 @@ struct MemberRow {
     source: String,
     quote: Option<String>,
 }
+from_row!(MemberRow {
+    id,
+    name,
+    kind,
+    country,
+    role,
+    since,
+    source,
+    quote
+});
 
 impl TryFrom<MemberRow> for Member {
     type Error = crate::StoreError;
@@ -666,7 +758,6 @@ const PROJECT_SUMMARY_COLS: &str =
      p.total_cost_cents, p.public_funding_cents, p.currency, \
      (SELECT COUNT(*) FROM project_partners x WHERE x.project_id = p.id) AS partners";
 
-#[derive(FromRow)]
 struct ProjectSummaryRow {
     id: i64,
     acronym: String,
@@ -679,6 +770,18 @@ struct ProjectSummaryRow {
     currency: String,
     partners: i64,
 }
+from_row!(ProjectSummaryRow {
+    id,
+    acronym,
+    title,
+    programme,
+    start_date,
+    end_date,
+    total_cost_cents,
+    public_funding_cents,
+    currency,
+    partners
+});
 
 impl TryFrom<ProjectSummaryRow> for ProjectSummary {
     type Error = crate::StoreError;
@@ -799,7 +902,6 @@ pub struct OrganisationFilter {
     pub kind: Option<OrgKind>,
 }
 
-#[derive(FromRow)]
 struct OrganisationSummaryRow {
     id: i64,
     name: String,
@@ -808,6 +910,14 @@ struct OrganisationSummaryRow {
     country: Option<String>,
     projects: i64,
 }
+from_row!(OrganisationSummaryRow {
+    id,
+    name,
+    short_name,
+    kind,
+    country,
+    projects
+});
 
 impl TryFrom<OrganisationSummaryRow> for OrganisationSummary {
     type Error = crate::StoreError;
@@ -865,7 +975,6 @@ pub async fn list_organisations(
     })
 }
 
-#[derive(FromRow)]
 struct OrganisationRow {
     name: String,
     short_name: Option<String>,
@@ -885,14 +994,38 @@ struct OrganisationRow {
     source: String,
     version: i64,
 }
+from_row!(OrganisationRow {
+    name,
+    short_name,
+    kind,
+    country,
+    region_code,
+    region_name,
+    naf_code,
+    headcount_band,
+    siren,
+    siret,
+    vat,
+    pic,
+    cordis_id,
+    website,
+    competences,
+    source,
+    version
+});
 
-#[derive(FromRow)]
 struct MembershipOfRow {
     slug: String,
     name: String,
     role: String,
     source: String,
 }
+from_row!(MembershipOfRow {
+    slug,
+    name,
+    role,
+    source
+});
 
 pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>> {
     let Some(r) = sqlx::query_as::<_, OrganisationRow>(
@@ -962,7 +1095,6 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
     }))
 }
 
-#[derive(FromRow)]
 struct ProjectRow {
     acronym: String,
     title: Option<String>,
@@ -979,8 +1111,23 @@ struct ProjectRow {
     currency: String,
     source: String,
 }
+from_row!(ProjectRow {
+    acronym,
+    title,
+    programme,
+    call,
+    topic,
+    topic_title,
+    funding_scheme,
+    status,
+    start_date,
+    end_date,
+    total_cost_cents,
+    public_funding_cents,
+    currency,
+    source
+});
 
-#[derive(FromRow)]
 struct ProjectPartnerRow {
     id: i64,
     name: String,
@@ -990,6 +1137,15 @@ struct ProjectPartnerRow {
     cost_cents: Option<i64>,
     funding_cents: Option<i64>,
 }
+from_row!(ProjectPartnerRow {
+    id,
+    name,
+    kind,
+    country,
+    role,
+    cost_cents,
+    funding_cents
+});
 
 pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
     let Some(r) = sqlx::query_as::<_, ProjectRow>(
@@ -1056,7 +1212,6 @@ pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
     }))
 }
 
-#[derive(FromRow)]
 struct TextRow {
     position: i64,
     title_en: Option<String>,
@@ -1065,6 +1220,14 @@ struct TextRow {
     text_fr: String,
     source: String,
 }
+from_row!(TextRow {
+    position,
+    title_en,
+    title_fr,
+    text_en,
+    text_fr,
+    source
+});
 
 async fn texts(db: &Db, kind: &str) -> Result<Vec<TextItem>> {
     let rows: Vec<TextRow> = sqlx::query_as(
@@ -1086,7 +1249,6 @@ async fn texts(db: &Db, kind: &str) -> Result<Vec<TextItem>> {
         .collect())
 }
 
-#[derive(FromRow)]
 struct FigureRow {
     key: String,
     label_en: String,
@@ -1100,6 +1262,19 @@ struct FigureRow {
     certainty: String,
     source: String,
 }
+from_row!(FigureRow {
+    key,
+    label_en,
+    label_fr,
+    amount_cents,
+    currency,
+    period_start,
+    period_end,
+    per,
+    funder,
+    certainty,
+    source
+});
 
 impl TryFrom<FigureRow> for Figure {
     type Error = crate::StoreError;
@@ -1123,7 +1298,6 @@ impl TryFrom<FigureRow> for Figure {
     }
 }
 
-#[derive(FromRow)]
 struct SurveyRow {
     statement_en: String,
     statement_fr: String,
@@ -1134,6 +1308,16 @@ struct SurveyRow {
     conducted: Option<String>,
     source: String,
 }
+from_row!(SurveyRow {
+    statement_en,
+    statement_fr,
+    percent,
+    population_en,
+    population_fr,
+    pollster,
+    conducted,
+    source
+});
 
 pub async fn programme_facts(db: &Db) -> Result<ProgrammeFacts> {
     let figures = sqlx::query_as::<_, FigureRow>(
@@ -1172,7 +1356,6 @@ pub async fn programme_facts(db: &Db) -> Result<ProgrammeFacts> {
     })
 }
 
-#[derive(FromRow)]
 struct StatsRow {
     clusters: i64,
     labelled_2005: i64,
@@ -1181,6 +1364,14 @@ struct StatsRow {
     partnerships: i64,
     countries: i64,
 }
+from_row!(StatsRow {
+    clusters,
+    labelled_2005,
+    organisations,
+    projects,
+    partnerships,
+    countries
+});
 
 pub async fn stats(db: &Db) -> Result<Stats> {
     let r: StatsRow = sqlx::query_as(
@@ -1203,13 +1394,18 @@ pub async fn stats(db: &Db) -> Result<Stats> {
     })
 }
 
-#[derive(FromRow)]
 struct CommuneRow {
     code: String,
     name: String,
     department_code: String,
     region_code: String,
 }
+from_row!(CommuneRow {
+    code,
+    name,
+    department_code,
+    region_code
+});
 
 /// Communes of a postcode, with their department and region: postcode → commune → region.
 pub async fn communes_by_postcode(db: &Db, postcode: &str) -> Result<Vec<Commune>> {

@@ -4,17 +4,16 @@
 //! ranking is done here, the same way on both backends.
 
 use crate::error::Result;
-use crate::util::{insert_batched, Cell};
+use crate::util::{from_row, insert_batched, Cell};
 use crate::Db;
 use poles_core::model::{SearchHit, SearchResults};
 use poles_core::text::{normalize, tokens};
 use poles_core::Page;
-use sqlx::{Any, FromRow, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Most candidates ranked for one query: enough for any page a person reads.
 const MAX_CANDIDATES: i64 = 5000;
 
-#[derive(FromRow)]
 struct ClusterRow {
     id: i64,
     slug: String,
@@ -23,8 +22,15 @@ struct ClusterRow {
     theme_fr: Option<String>,
     specialty_en: Option<String>,
 }
+from_row!(ClusterRow {
+    id,
+    slug,
+    name,
+    official_name,
+    theme_fr,
+    specialty_en
+});
 
-#[derive(FromRow)]
 struct OrganisationRow {
     id: i64,
     name: String,
@@ -32,8 +38,14 @@ struct OrganisationRow {
     country: Option<String>,
     members: i64,
 }
+from_row!(OrganisationRow {
+    id,
+    name,
+    short_name,
+    country,
+    members
+});
 
-#[derive(FromRow)]
 struct ProjectRow {
     id: i64,
     acronym: String,
@@ -41,6 +53,13 @@ struct ProjectRow {
     topic_title: Option<String>,
     call: Option<String>,
 }
+from_row!(ProjectRow {
+    id,
+    acronym,
+    title,
+    topic_title,
+    call
+});
 
 pub(crate) async fn rebuild(tx: &mut Transaction<'static, Any>) -> Result<()> {
     sqlx::query("DELETE FROM search_entries")
@@ -154,7 +173,6 @@ fn score(query_norm: &str, toks: &[String], title: &str, haystack: &str, weight:
     score
 }
 
-#[derive(FromRow)]
 struct EntryRow {
     kind: String,
     reference: String,
@@ -163,6 +181,14 @@ struct EntryRow {
     haystack: String,
     weight: i64,
 }
+from_row!(EntryRow {
+    kind,
+    reference,
+    title,
+    subtitle,
+    haystack,
+    weight
+});
 
 pub async fn search(db: &Db, q: &str, kind: Option<&str>, page: Page) -> Result<SearchResults> {
     let toks = tokens(q, 6);

@@ -8,14 +8,13 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{flag, now_utc, parsed};
+use crate::util::{flag, from_row, now_utc, parsed};
 use crate::Db;
 use poles_core::model::FundingLine;
 use poles_core::status::{ApplicationStatus, ProposalStatus};
 use poles_core::{Date, FieldError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::FromRow;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
@@ -262,13 +261,18 @@ pub struct ReviewMarks {
     pub marks: Vec<(i64, Mark)>,
 }
 
-#[derive(FromRow)]
 struct ScoreRow {
     reviewer_id: i64,
     criterion: i64,
     score: i64,
     comment: Option<String>,
 }
+from_row!(ScoreRow {
+    reviewer_id,
+    criterion,
+    score,
+    comment
+});
 
 /// The marks of an application, for one of its reviewers (their assignment is checked: it
 /// exists and no conflict was declared).
@@ -317,20 +321,29 @@ pub struct RankingRow {
     pub eligible_at_submission: bool,
 }
 
-#[derive(FromRow)]
 struct RankedApplicationRow {
     id: i64,
     acronym: String,
     eligibility_at_submission: Option<String>,
 }
+from_row!(RankedApplicationRow {
+    id,
+    acronym,
+    eligibility_at_submission
+});
 
-#[derive(FromRow)]
 struct ScoreSumRow {
     application_id: i64,
     criterion: i64,
     total: i64,
     n: i64,
 }
+from_row!(ScoreSumRow {
+    application_id,
+    criterion,
+    total,
+    n
+});
 
 /// Submitted applications of a call ranked by weighted average score.
 pub async fn ranking(db: &Db, call: &str) -> Result<Vec<RankingRow>> {
@@ -477,13 +490,18 @@ pub async fn set_settings(
     Ok(())
 }
 
-#[derive(FromRow)]
 struct EnvelopeRow {
     funder: String,
     envelope_cents: Option<i64>,
     budget_code: Option<String>,
     committed: i64,
 }
+from_row!(EnvelopeRow {
+    funder,
+    envelope_cents,
+    budget_code,
+    committed
+});
 
 impl From<EnvelopeRow> for CallEnvelope {
     fn from(r: EnvelopeRow) -> Self {
@@ -509,12 +527,16 @@ pub async fn envelopes(db: &Db, call: &str) -> Result<Vec<CallEnvelope>> {
     Ok(rows.into_iter().map(CallEnvelope::from).collect())
 }
 
-#[derive(FromRow)]
 struct ProposedApplicationRow {
     call_id: i64,
     status: String,
     eligibility_at_submission: Option<String>,
 }
+from_row!(ProposedApplicationRow {
+    call_id,
+    status,
+    eligibility_at_submission
+});
 
 /// Proposes funding for a submitted, eligible application (its lines listed and none
 /// negative: checked by the use case).
@@ -617,7 +639,6 @@ pub struct ApprovalOutcome {
     pub validation_date: Option<Date>,
 }
 
-#[derive(FromRow)]
 struct ApprovedProposalRow {
     application_id: i64,
     proposed_by: i64,
@@ -625,15 +646,27 @@ struct ApprovedProposalRow {
     approvals_needed: i64,
     call_id: i64,
 }
+from_row!(ApprovedProposalRow {
+    application_id,
+    proposed_by,
+    status,
+    approvals_needed,
+    call_id
+});
 
 /// A funder's envelope for a call at the time of an approval.
-#[derive(FromRow)]
 struct FunderEnvelopeRow {
     envelope_cents: Option<i64>,
     budget_code: Option<String>,
     currency: String,
     committed: i64,
 }
+from_row!(FunderEnvelopeRow {
+    envelope_cents,
+    budget_code,
+    currency,
+    committed
+});
 
 /// Approves a proposal. Never the proposer's own; the last needed approval checks every
 /// funder's envelope and decides, all under the write lock.

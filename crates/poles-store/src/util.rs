@@ -3,6 +3,24 @@
 use crate::error::Result;
 use sqlx::{Any, Transaction};
 
+/// Implements [`sqlx::FromRow`] for a row struct of primitive columns, each field read from
+/// the column of its name: `from_row!(SectorRow { code, name_en, name_fr, press_kit });`.
+/// (sqlx's derive would do the same, at the price of building its proc-macro crate and a
+/// second SQLite for the build host.)
+macro_rules! from_row {
+    ($name:ident { $($field:ident),+ $(,)? }) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> for $name {
+            fn from_row(row: &'r sqlx::any::AnyRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($name {
+                    $($field: row.try_get(stringify!($field))?,)+
+                })
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
 /// A stored 0/1 flag.
 pub(crate) fn flag(v: i64) -> bool {
     v != 0
