@@ -112,12 +112,42 @@ fn is_table_of_contents(p: &Path) -> bool {
     p == Path::new("lib.rs") || p == Path::new("main.rs") || p.ends_with("mod.rs")
 }
 
+/// The source folders of our crates, by name: the four layers, the web kit and every web
+/// feature.
+fn crates() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = ["poles-core", "poles-store", "poles-app", "poles-web"]
+        .iter()
+        .map(|c| (c.to_string(), root().join("crates").join(c).join("src")))
+        .collect();
+    out.push((
+        "poles-web-kit".into(),
+        root().join("crates/poles-web/kit/src"),
+    ));
+    for (name, dir) in features() {
+        out.push((format!("poles-web-{name}"), dir.join("src")));
+    }
+    out
+}
+
+/// The web feature crates: name and folder.
+fn features() -> Vec<(String, PathBuf)> {
+    let dir = root().join("crates/poles-web/features");
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").exists())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), p))
+        .collect();
+    out.sort();
+    assert!(out.len() >= 8, "the feature crates are found");
+    out
+}
+
 /// No two files of a crate import each other, directly or through others: each crate is a
 /// house whose floors only look down.
 #[test]
 fn no_import_circle_between_files_of_a_crate() {
-    for krate in ["poles-core", "poles-store", "poles-app", "poles-web"] {
-        let dir = root().join("crates").join(krate).join("src");
+    for (krate, dir) in crates() {
         let files = sources(&dir);
         let graph: Vec<(PathBuf, Vec<PathBuf>)> = files
             .iter()
@@ -171,32 +201,30 @@ fn no_import_circle_between_files_of_a_crate() {
     }
 }
 
-/// A feature folder of the web layer never imports another feature: what several features
-/// need is a use case, or lives in `http` or `ui`.
+/// A feature of the web layer never imports another: each is a crate that depends on the
+/// kit and the use cases only (what several features need is a use case, or lives in the
+/// kit), and no source names another feature.
 #[test]
 fn no_feature_imports_another() {
-    let dir = root().join("crates/poles-web/src/features");
-    for (p, src) in sources(&dir) {
-        let Some(feature) = p.iter().next().map(|f| f.to_string_lossy().to_string()) else {
-            continue;
-        };
-        let code = code_only(&src);
-        for (k, _) in code.match_indices("features::") {
-            let other: String = code[k + "features::".len()..]
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
+    let all = features();
+    for (name, dir) in &all {
+        let manifest = read(&dir.join("Cargo.toml"));
+        let code: String = sources(&dir.join("src"))
+            .into_iter()
+            .map(|(_, src)| code_only(&src))
+            .collect();
+        for (other, _) in all.iter().filter(|(o, _)| o != name) {
+            let krate = format!("poles-web-{other}");
             assert!(
-                other == feature,
-                "features/{}: imports the feature {other}",
-                p.display()
+                !manifest.contains(&format!("{krate}."))
+                    && !manifest.contains(&format!("{krate} ")),
+                "features/{name} depends on the feature {other}"
+            );
+            assert!(
+                !code.contains(&krate.replace('-', "_")),
+                "features/{name} names the feature {other}"
             );
         }
-        assert!(
-            !code.contains("super::super"),
-            "features/{}: reaches out of its feature with super::super",
-            p.display()
-        );
     }
 }
 
@@ -205,13 +233,17 @@ fn no_feature_imports_another() {
 /// use-case layer looks at an actor's roles.
 #[test]
 fn permissions_are_checked_in_the_use_case_layer_only() {
-    let web_manifest = read(&root().join("crates/poles-web/Cargo.toml"));
-    assert!(
-        !web_manifest.contains("poles-store"),
-        "poles-web must not depend on poles-store"
-    );
-    for krate in ["poles-store", "poles-web"] {
-        let dir = root().join("crates").join(krate).join("src");
+    for (krate, dir) in crates()
+        .into_iter()
+        .filter(|(k, _)| k == "poles-store" || k.starts_with("poles-web"))
+    {
+        if krate.starts_with("poles-web") {
+            let manifest = read(&dir.parent().unwrap().join("Cargo.toml"));
+            assert!(
+                !manifest.contains("poles-store"),
+                "{krate} must not depend on poles-store"
+            );
+        }
         for (p, src) in sources(&dir) {
             let code = code_only(&src);
             for needle in [

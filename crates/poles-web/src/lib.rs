@@ -1,19 +1,14 @@
 //! The HTTP layer of Pôles: the public atlas (server-rendered, FR/EN), the forms of every
 //! journey and the JSON API with its OpenAPI document. Handlers call the use cases of
-//! `poles-app`; this crate never reaches the store.
+//! `poles-app`; no web crate reaches the store.
 //!
-//! The house: [`router`] merges the features; each folder of [`features`] holds one
-//! feature's API and pages; [`http`] is the plumbing they share (errors, extractors,
-//! parameters, authentication) and [`ui`] what their pages share. Features never import
-//! each other.
+//! The house: this crate holds the route table ([`router`]), which merges the features; each
+//! feature is a crate of its own under `features/` (its JSON API, its pages and its routes),
+//! built in parallel with the others and unable to import them; `kit/` (`poles-web-kit`) is
+//! what they share: the HTTP plumbing and the page chrome.
 #![forbid(unsafe_code)]
 
-pub mod features;
-pub mod http;
 mod router;
-mod state;
-pub mod ui;
 
-pub use http::auth::AuthConfig;
+pub use poles_web_kit::{AppState, AuthConfig};
 pub use router::router;
-pub use state::AppState;

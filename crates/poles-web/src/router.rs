@@ -1,15 +1,14 @@
 //! The route table: each feature's pages and API merged, the static files, the health
 //! check, and the middleware every answer goes through.
 
-use crate::features;
-use crate::http::error::{ApiError, ErrorBody, PageError};
-use crate::ui::render::error_pages;
-use crate::{http, AppState};
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use poles_web_kit::http::error::{ApiError, ErrorBody, PageError};
+use poles_web_kit::ui::render::error_pages;
+use poles_web_kit::{http, AppState};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -40,14 +39,14 @@ struct ApiDoc;
 /// route can be missing from the document.
 fn api() -> Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(features::atlas::api())
-        .merge(features::edits::api())
-        .merge(features::accounts::api())
-        .merge(features::calls::api())
-        .merge(features::applications::api())
-        .merge(features::selection::api())
-        .merge(features::followup::api())
-        .merge(features::funding::api())
+        .merge(poles_web_atlas::api())
+        .merge(poles_web_edits::api())
+        .merge(poles_web_accounts::api())
+        .merge(poles_web_calls::api())
+        .merge(poles_web_applications::api())
+        .merge(poles_web_selection::api())
+        .merge(poles_web_followup::api())
+        .merge(poles_web_funding::api())
         .split_for_parts();
     let doc = Arc::new(doc);
     router.route(
@@ -61,14 +60,14 @@ fn api() -> Router<AppState> {
 
 fn pages() -> Router<AppState> {
     Router::new()
-        .merge(features::atlas::pages())
-        .merge(features::edits::pages())
-        .merge(features::accounts::pages())
-        .merge(features::calls::pages())
-        .merge(features::applications::pages())
-        .merge(features::selection::pages())
-        .merge(features::followup::pages())
-        .merge(features::funding::pages())
+        .merge(poles_web_atlas::pages())
+        .merge(poles_web_edits::pages())
+        .merge(poles_web_accounts::pages())
+        .merge(poles_web_calls::pages())
+        .merge(poles_web_applications::pages())
+        .merge(poles_web_selection::pages())
+        .merge(poles_web_followup::pages())
+        .merge(poles_web_funding::pages())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::OnceLock;
 
-const FR: &str = include_str!("../../i18n/fr.json");
-const EN: &str = include_str!("../../i18n/en.json");
+const FR: &str = include_str!("../../../i18n/fr.json");
+const EN: &str = include_str!("../../../i18n/en.json");
 
 fn table(lang: Lang) -> &'static HashMap<String, String> {
     static TABLES: OnceLock<(HashMap<String, String>, HashMap<String, String>)> = OnceLock::new();

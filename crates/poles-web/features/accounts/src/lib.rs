@@ -1,5 +1,9 @@
 //! Accounts: signing in, one's own account and inbox, users and roles (admins), the audit
 //! trail (officers).
+#![forbid(unsafe_code)]
+
+// The shared plumbing, under the names the feature's modules use.
+pub(crate) use poles_web_kit::{http, ui, AppState};
 
 mod api;
 mod pages;

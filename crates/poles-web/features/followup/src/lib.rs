@@ -2,12 +2,15 @@
 //! schedule, claims and payments, milestones, the project's status, and the public list of
 //! funded projects. JSON only: the forms of the application's page belong to the
 //! applications and selection features.
+#![forbid(unsafe_code)]
+
+// The shared plumbing, under the names the feature's modules use.
+pub(crate) use poles_web_kit::{http, AppState};
 
 mod api;
 
 pub use api::api;
 
-use crate::AppState;
 use axum::Router;
 
 pub fn pages() -> Router<AppState> {
