@@ -197,7 +197,7 @@ async fn officers_read_the_audit_log_with_filters() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
 
-async fn form_session(base: &str, email: &str) -> (String, String) {
+pub(crate) async fn form_session(base: &str, email: &str) -> (String, String) {
     let r = form_login(base, email, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
     let cookie = r
@@ -222,7 +222,7 @@ async fn form_session(base: &str, email: &str) -> (String, String) {
     (cookie.clone(), csrf_of(&html))
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     base: &str,
     path: &str,
     session: &(String, String),

@@ -2,7 +2,7 @@
 //! by two clusters, live eligibility and aid, submission.
 
 use crate::accounts::{app, make_user, PASSWORD};
-use crate::support::{client, connect, get_json};
+use crate::support::{client, connect, get_json, App};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -411,7 +411,11 @@ pub async fn submitted_to(call_slug: &str, prefix: &str) -> i64 {
 
 /// [`submitted_to`], each of the four partners budgeting `euros` of costs.
 pub async fn submitted_scaled(call_slug: &str, prefix: &str, euros: i64) -> i64 {
-    let app = app();
+    submitted_on(app(), call_slug, prefix, euros).await
+}
+
+/// [`submitted_scaled`] on a server of one's own.
+pub async fn submitted_on(app: &App, call_slug: &str, prefix: &str, euros: i64) -> i64 {
     let base = app.base.as_str();
     let db = connect(&app.db_url).await;
     let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE cordis_id IS NOT NULL AND country = 'FR' ORDER BY id LIMIT 4")

@@ -98,6 +98,28 @@ pub fn spawn_full(
     search_per_minute: i64,
     policy: poles_store::accounts::Policy,
 ) -> App {
+    start_server(None, demo, secure_cookies, search_per_minute, policy)
+}
+
+/// One more server over the database of a running one, as a deployment runs several app
+/// servers on one PostgreSQL: it shares nothing with the first but the database.
+pub fn spawn_on(db_url: &str, search_per_minute: i64) -> App {
+    start_server(
+        Some(db_url.to_string()),
+        false,
+        false,
+        search_per_minute,
+        Default::default(),
+    )
+}
+
+fn start_server(
+    existing: Option<String>,
+    demo: bool,
+    secure_cookies: bool,
+    search_per_minute: i64,
+    policy: poles_store::accounts::Policy,
+) -> App {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -106,7 +128,10 @@ pub fn spawn_full(
             .build()
             .expect("runtime");
         rt.block_on(async move {
-            let (db, url) = fresh_db().await;
+            let (db, url) = match existing {
+                Some(url) => (connect(&url).await, url),
+                None => fresh_db().await,
+            };
             if demo {
                 demo::load_if_empty(&db, true, &Quiet)
                     .await

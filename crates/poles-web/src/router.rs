@@ -6,6 +6,7 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use poles_web_kit::http::boundary;
 use poles_web_kit::http::error::{ApiError, ErrorBody, PageError};
 use poles_web_kit::ui::render::error_pages;
 use poles_web_kit::{http, AppState};
@@ -95,12 +96,21 @@ pub fn router(state: AppState) -> Router {
             asset("text/javascript; charset=utf-8", JS),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(boundary::method_not_allowed)
+        // Inside the page-error layer, so that its refusals become pages of the site; after
+        // the caller is resolved, which reads no path, query or body text.
+        .layer(axum::middleware::from_fn(
+            boundary::refuse_control_characters,
+        ))
         .layer(axum::middleware::from_fn(error_pages))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http::auth::resolve,
         ))
         .with_state(state)
+        .layer(RequestBodyLimitLayer::new(boundary::MAX_BODY_BYTES))
+        // Inside the security headers, so that its refusals carry them too.
+        .layer(axum::middleware::from_fn(boundary::shape_refusals))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::X_FRAME_OPTIONS, "DENY"))
@@ -108,7 +118,6 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             "strict-origin-when-cross-origin",
         ))
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         // Every request gets an `x-request-id` (kept when the client or a proxy sent one),

@@ -7,7 +7,7 @@ use crate::http::error::{ApiError, CSRF_HEADER};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use poles_app::{accounts, Caller, Origin};
@@ -98,7 +98,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
                 })
             }
             Ok(None) => return ApiError::App(poles_app::AppError::Unauthenticated).into_response(),
-            Err(e) => return refusal(req, e).await,
+            Err(e) => return refusal(req, e.into()).await,
         }
     } else if let Some(sid) = cookie(req.headers(), st.auth.cookie_name()) {
         match accounts::session(&st.app, sid).await {
@@ -110,7 +110,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
                 })
             }
             Ok(None) => {}
-            Err(e) => return refusal(req, e).await,
+            Err(e) => return refusal(req, e.into()).await,
         }
     }
     let mut req = req;
@@ -136,10 +136,14 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
             let body = if presented.is_none() && is_form {
-                let bytes = match axum::body::to_bytes(body, 1024 * 1024).await {
-                    Ok(b) => b,
-                    Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-                };
+                let bytes =
+                    match axum::body::to_bytes(body, crate::http::boundary::MAX_BODY_BYTES).await {
+                        Ok(b) => b,
+                        Err(_) => {
+                            let req = Request::from_parts(parts, Body::empty());
+                            return refusal(req, ApiError::PayloadTooLarge).await;
+                        }
+                    };
                 presented = form_field(&bytes, "csrf");
                 Body::from(bytes)
             } else {
@@ -149,7 +153,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
             if !presented.is_some_and(|p| constant_time_eq(&p, &session.csrf)) {
                 let what = format!("{} {}", req.method(), req.uri().path());
                 let _ = accounts::csrf_refused(&st.app, c, what).await;
-                return ApiError::Csrf.into_response();
+                return refusal(req, ApiError::Csrf).await;
             }
         } else if caller.is_none() {
             // No credentials: only the sign-in forms; refuse them cross-site.
@@ -166,7 +170,7 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
                     .map(|(_, rest)| rest == h)
                     .unwrap_or(false);
                 if !same {
-                    return ApiError::Csrf.into_response();
+                    return refusal(req, ApiError::Csrf).await;
                 }
             }
         }
@@ -191,10 +195,10 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
     res
 }
 
-/// A failure to resolve the caller (the database is unavailable, say): the JSON error on the
-/// API, a page of the site elsewhere (this runs outside the page-error layer).
-async fn refusal(req: Request<Body>, e: poles_app::AppError) -> Response {
-    let e = ApiError::App(e);
+/// A refusal before any handler runs (a form without its CSRF token, the database
+/// unavailable while resolving the caller): the JSON error on the API, a page of the site
+/// elsewhere (this runs outside the page-error layer).
+async fn refusal(req: Request<Body>, e: ApiError) -> Response {
     if req.uri().path().starts_with("/api/") {
         return e.into_response();
     }

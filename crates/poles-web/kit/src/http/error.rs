@@ -19,6 +19,15 @@ pub enum ApiError {
     App(#[from] AppError),
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// The refusals of the HTTP layer itself, given the shape of every other error.
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    #[error("the request body is larger than the limit of 1 MiB")]
+    PayloadTooLarge,
+    #[error("the address is longer than the limit of 8 KiB")]
+    UriTooLong,
+    #[error("the request headers are larger than the limit of 16 KiB")]
+    HeadersTooLarge,
 }
 
 impl From<FieldError> for ApiError {
@@ -69,6 +78,30 @@ impl ApiError {
                 return (
                     StatusCode::FORBIDDEN,
                     detail("csrf", self.to_string(), Some(CSRF_HEADER.into())),
+                )
+            }
+            ApiError::MethodNotAllowed => {
+                return (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    detail("method_not_allowed", self.to_string(), None),
+                )
+            }
+            ApiError::PayloadTooLarge => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    detail("payload_too_large", self.to_string(), Some("body".into())),
+                )
+            }
+            ApiError::UriTooLong => {
+                return (
+                    StatusCode::URI_TOO_LONG,
+                    detail("uri_too_long", self.to_string(), None),
+                )
+            }
+            ApiError::HeadersTooLarge => {
+                return (
+                    StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    detail("headers_too_large", self.to_string(), None),
                 )
             }
             ApiError::App(e) => e,

@@ -2,6 +2,7 @@
 //! authentication middleware.
 
 pub mod auth;
+pub mod boundary;
 pub mod error;
 pub mod extract;
 pub mod params;

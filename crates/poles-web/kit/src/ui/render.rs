@@ -52,7 +52,24 @@ fn message(c: &Chrome, status: StatusCode, field: Option<&str>, reason: &str) ->
             field.unwrap_or_default(),
             reason
         ),
+        // A form posted with an expired or missing token, or from another site.
+        StatusCode::FORBIDDEN if field == Some(crate::http::error::CSRF_HEADER) => {
+            let text = if fr {
+                "Ce formulaire a expiré ou ne vient pas de ce site. Revenez en arrière, rechargez la page et recommencez."
+            } else {
+                "This form has expired or did not come from this site. Go back, reload the page and try again."
+            };
+            text.to_string()
+        }
         StatusCode::FORBIDDEN if fr => format!("Accès refusé ({reason})."),
+        StatusCode::METHOD_NOT_ALLOWED if fr => "Cette adresse ne s'utilise pas ainsi.".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE if fr => {
+            "Le contenu envoyé dépasse la limite de 1 Mio.".to_string()
+        }
+        StatusCode::URI_TOO_LONG if fr => "L'adresse dépasse la limite de 8 Kio.".to_string(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE if fr => {
+            "Les en-têtes de la requête dépassent la limite de 16 Kio.".to_string()
+        }
         StatusCode::UNAUTHORIZED if fr => "Connectez-vous d'abord.".to_string(),
         StatusCode::CONFLICT if fr => {
             "La fiche a changé depuis votre lecture : rechargez-la.".to_string()
