@@ -15,6 +15,7 @@ mod followup;
 mod funding;
 mod house_rules;
 mod import;
+mod openapi;
 mod pages;
 mod selection;
 mod store;
