@@ -47,8 +47,13 @@ if [ -n "${POLES_BIN:-}" ]; then
   poles=$POLES_BIN
 else
   say "building the server"
-  cargo build --quiet --bin poles
-  poles="$target/debug/poles"
+  # Cargo says where it put the binary (wherever the target folder is configured).
+  poles=$(cargo build --quiet --bin poles --message-format=json | "$py" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable"):
+        print(m["executable"])')
 fi
 
 work=$(mktemp -d)
