@@ -251,7 +251,7 @@ async fn a_selection_not_finalised_in_time_lapses_and_frees_the_envelope() {
 }
 
 /// Today's date, UTC, from the system clock.
-fn chrono_today() -> String {
+pub fn chrono_today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -16,6 +16,7 @@ mod followup;
 mod funding;
 mod house_rules;
 mod import;
+mod openapi;
 mod pages;
 mod selection;
 mod servers;

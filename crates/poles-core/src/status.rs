@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use utoipa::ToSchema;
 
+/// Names are token trees, not `literal` fragments, so that utoipa reads each `serde(rename)`
+/// (see `string_enum!` in `types.rs`).
 macro_rules! status {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
@@ -197,5 +199,30 @@ mod tests {
         assert!(e.reason.contains("draft, submitted"));
         assert!(Invitation::try_from("maybe".to_string()).is_err());
         assert!(ProposalStatus::Approved == "approved");
+    }
+
+    /// The OpenAPI schema of each status lists its stored and wire names.
+    #[test]
+    fn status_schemas_spell_values_as_the_wire_does() {
+        fn check<T: utoipa::PartialSchema + Serialize>(all: &[T]) {
+            let schema = serde_json::to_value(T::schema()).unwrap();
+            let wire: Vec<serde_json::Value> = all
+                .iter()
+                .map(|v| serde_json::to_value(v).unwrap())
+                .collect();
+            assert_eq!(schema["enum"], serde_json::Value::from(wire), "{schema}");
+        }
+        check(ApplicationStatus::ALL);
+        check(AgreementStatus::ALL);
+        check(PartnerRole::ALL);
+        check(Invitation::ALL);
+        check(LabellingStatus::ALL);
+        check(ProposalStatus::ALL);
+        check(PaymentKind::ALL);
+        check(ClaimStatus::ALL);
+        check(UserStatus::ALL);
+        check(ProjectRole::ALL);
+        check(FunderKind::ALL);
+        check(MovementKind::ALL);
     }
 }

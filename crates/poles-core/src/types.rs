@@ -116,8 +116,11 @@ impl fmt::Display for Slug {
     }
 }
 
+/// An enum of fixed wire names. Each name is taken as a token tree, not a `literal` fragment:
+/// a fragment reaches a derive wrapped in an invisible group, which serde unwraps but utoipa
+/// does not, so the OpenAPI schema listed the variants' Rust names (`Labelled`, `Eur`).
 macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:tt),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
         pub enum $name { $(#[serde(rename = $s)] $variant),+ }
@@ -382,6 +385,40 @@ mod tests {
                 offset: 20
             }
         );
+    }
+
+    /// The OpenAPI schema of an enum lists its wire spelling (`labelled`, `EUR`), not the
+    /// Rust variant's name.
+    fn schema_names<T: utoipa::PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        schema["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("an enum schema: {schema}"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn wire_names<T: Serialize>(all: &[T]) -> Vec<String> {
+        all.iter()
+            .map(|v| {
+                serde_json::to_value(v)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enum_schemas_spell_values_as_the_wire_does() {
+        assert_eq!(schema_names::<Tier>(), wire_names(Tier::ALL));
+        assert_eq!(schema_names::<LabelStatus>(), wire_names(LabelStatus::ALL));
+        assert_eq!(schema_names::<OrgKind>(), wire_names(OrgKind::ALL));
+        assert_eq!(schema_names::<Currency>(), vec!["EUR", "USD"]);
+        assert_eq!(schema_names::<Currency>(), wire_names(Currency::ALL));
+        assert_eq!(wire_names(LabelStatus::ALL)[0], "labelled");
     }
 
     #[test]

@@ -49,6 +49,8 @@ fn api() -> Router<AppState> {
         .merge(poles_web_followup::api())
         .merge(poles_web_funding::api())
         .split_for_parts();
+    let mut doc = doc;
+    http::openapi::finish(&mut doc);
     let doc = Arc::new(doc);
     router.route(
         "/api/openapi.json",

@@ -3,6 +3,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn, Visitor};
+use crate::http::openapi::{signed_in, PageQuery};
 use crate::http::params::{self, Params};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -19,22 +20,24 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(login, logout))
-        .routes(routes!(me, erase_me))
-        .routes(routes!(change_password))
-        .routes(routes!(my_sessions))
-        .routes(routes!(my_data))
-        .routes(routes!(totp_begin))
-        .routes(routes!(totp_confirm))
-        .routes(routes!(create_token, list_tokens))
-        .routes(routes!(revoke_token))
-        .routes(routes!(list_users, create_user))
-        .routes(routes!(grant_role, revoke_role))
-        .routes(routes!(set_status))
-        .routes(routes!(audit_log))
-        .routes(routes!(inbox))
-        .routes(routes!(inbox_read))
+    OpenApiRouter::new().routes(routes!(login)).merge(signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(logout))
+            .routes(routes!(me, erase_me))
+            .routes(routes!(change_password))
+            .routes(routes!(my_sessions))
+            .routes(routes!(my_data))
+            .routes(routes!(totp_begin))
+            .routes(routes!(totp_confirm))
+            .routes(routes!(create_token, list_tokens))
+            .routes(routes!(revoke_token))
+            .routes(routes!(list_users, create_user))
+            .routes(routes!(grant_role, revoke_role))
+            .routes(routes!(set_status))
+            .routes(routes!(audit_log))
+            .routes(routes!(inbox))
+            .routes(routes!(inbox_read)),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -366,7 +369,7 @@ pub(super) fn audit_query(p: &Params) -> AuditQuery {
         ("actor" = Option<i64>, Query, description = "User id"), ("action" = Option<String>, Query),
         ("from" = Option<String>, Query, description = "UTC date or time, inclusive"),
         ("to" = Option<String>, Query, description = "UTC date or time, inclusive"),
-        ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query),
+        PageQuery,
     ),
     responses((status = 200, body = Paged<AuditRow>), (status = 403, body = ErrorBody)))]
 async fn audit_log(

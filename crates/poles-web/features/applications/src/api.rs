@@ -4,6 +4,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::openapi::signed_in;
 use crate::http::params;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -19,16 +20,18 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(create))
-        .routes(routes!(get))
-        .routes(routes!(invite))
-        .routes(routes!(answer))
-        .routes(routes!(budget))
-        .routes(routes!(request_label))
-        .routes(routes!(decide))
-        .routes(routes!(cluster_requests))
-        .routes(routes!(submit))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(create))
+            .routes(routes!(get))
+            .routes(routes!(invite))
+            .routes(routes!(answer))
+            .routes(routes!(budget))
+            .routes(routes!(request_label))
+            .routes(routes!(decide))
+            .routes(routes!(cluster_requests))
+            .routes(routes!(submit)),
+    )
 }
 
 /// The id of the record created.

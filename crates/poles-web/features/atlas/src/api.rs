@@ -2,6 +2,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::Visitor;
+use crate::http::openapi::PageQuery;
 use crate::http::params::{self, Params};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -66,8 +67,7 @@ pub(super) fn project_query(p: &Params) -> ProjectQuery {
         ("label" = Option<String>, Query, description = "Tier: `mondial`, `vocation_mondiale` or `national`"),
         ("status" = Option<String>, Query, description = "`labelled`, `probation` or `delabelled`"),
         ("q" = Option<String>, Query, description = "Text search in names, aliases and themes"),
-        ("limit" = Option<i64>, Query, description = "1-500, default 50"),
-        ("offset" = Option<i64>, Query, description = "Default 0"),
+        PageQuery,
     ),
     responses((status = 200, body = Paged<ClusterSummary>), (status = 400, body = ErrorBody)))]
 async fn list_clusters(
@@ -97,7 +97,7 @@ async fn get_cluster(
         ("q" = Option<String>, Query, description = "Text search in names"),
         ("country" = Option<String>, Query, description = "Two-letter country code as the source gives it (CORDIS: `UK`, `EL`)"),
         ("kind" = Option<String>, Query, description = "Organisation kind, e.g. `university`"),
-        ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query),
+        PageQuery,
     ),
     responses((status = 200, body = Paged<OrganisationSummary>), (status = 400, body = ErrorBody)))]
 async fn list_organisations(
@@ -128,7 +128,7 @@ async fn get_organisation(
         ("q" = Option<String>, Query, description = "Text search in acronyms, titles and topics"),
         ("cluster" = Option<String>, Query, description = "Slug of a cluster: projects of its members or labelled by it"),
         ("organisation" = Option<i64>, Query, description = "Id of an organisation"),
-        ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query),
+        PageQuery,
     ),
     responses((status = 200, body = Paged<ProjectSummary>), (status = 400, body = ErrorBody)))]
 async fn list_projects(
@@ -186,7 +186,7 @@ async fn list_regions(State(st): State<AppState>) -> ApiResult<Vec<RegionSummary
     params(
         ("q" = String, Query, description = "Words to find"),
         ("kind" = Option<String>, Query, description = "`cluster`, `organisation` or `project`"),
-        ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query),
+        PageQuery,
     ),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn search_all(

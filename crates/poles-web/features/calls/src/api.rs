@@ -3,6 +3,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::openapi::signed_in;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,11 +16,15 @@ use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_calls, create_call))
-        .routes(routes!(put_rule_set))
-        .routes(routes!(put_criteria))
+        .routes(routes!(list_calls))
         .routes(routes!(get_call))
         .routes(routes!(check))
+        .merge(signed_in(
+            OpenApiRouter::new()
+                .routes(routes!(create_call))
+                .routes(routes!(put_rule_set))
+                .routes(routes!(put_criteria)),
+        ))
 }
 
 /// Calls for projects, with their rule sets.

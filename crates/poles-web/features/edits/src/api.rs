@@ -3,6 +3,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::openapi::signed_in;
 use crate::http::params;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -18,18 +19,20 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(update_cluster))
-        .routes(routes!(update_organisation))
-        .routes(routes!(create_news))
-        .routes(routes!(delete_news))
-        .routes(routes!(create_event))
-        .routes(routes!(add_member))
-        .routes(routes!(remove_member))
-        .routes(routes!(add_partnership))
-        .routes(routes!(remove_partnership))
-        .routes(routes!(add_label))
-        .routes(routes!(put_figure))
+    signed_in(
+        OpenApiRouter::new()
+            .routes(routes!(update_cluster))
+            .routes(routes!(update_organisation))
+            .routes(routes!(create_news))
+            .routes(routes!(delete_news))
+            .routes(routes!(create_event))
+            .routes(routes!(add_member))
+            .routes(routes!(remove_member))
+            .routes(routes!(add_partnership))
+            .routes(routes!(remove_partnership))
+            .routes(routes!(add_label))
+            .routes(routes!(put_figure)),
+    )
 }
 
 /// The new version of the record written.

@@ -3,6 +3,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::openapi::signed_in;
 use crate::http::params;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -20,17 +21,20 @@ use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(agreement))
-        .routes(routes!(finalise))
-        .routes(routes!(lapse))
-        .routes(routes!(schedule))
-        .routes(routes!(claim))
-        .routes(routes!(decide_claim))
-        .routes(routes!(milestone))
-        .routes(routes!(milestone_done))
-        .routes(routes!(status))
-        .routes(routes!(funding))
         .routes(routes!(funded))
+        .merge(signed_in(
+            OpenApiRouter::new()
+                .routes(routes!(agreement))
+                .routes(routes!(finalise))
+                .routes(routes!(lapse))
+                .routes(routes!(schedule))
+                .routes(routes!(claim))
+                .routes(routes!(decide_claim))
+                .routes(routes!(milestone))
+                .routes(routes!(milestone_done))
+                .routes(routes!(status))
+                .routes(routes!(funding)),
+        ))
 }
 
 /// The id of the record created.

@@ -3,9 +3,10 @@
 //! (selection officers).
 
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::extract::{ApiJson, ApiQuery, SignedIn};
+use crate::http::openapi::signed_in;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use poles_app::funding::{
@@ -21,14 +22,18 @@ use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(budgets, add_line))
+        .routes(routes!(budgets))
         .routes(routes!(rules))
         .routes(routes!(zones))
         .routes(routes!(cluster_zone))
         .routes(routes!(simulate))
-        .routes(routes!(caps))
-        .routes(routes!(records, record))
-        .routes(routes!(optimise))
+        .merge(signed_in(
+            OpenApiRouter::new()
+                .routes(routes!(add_line))
+                .routes(routes!(caps))
+                .routes(routes!(records, record))
+                .routes(routes!(optimise)),
+        ))
 }
 
 /// Programme budget lines per funder with what is committed, paid and available, and the
@@ -59,6 +64,7 @@ async fn rules(State(st): State<AppState>) -> Result<Json<ReliefRules>, ApiError
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ZoneQuery {
     /// INSEE commune code, e.g. `38185`.
     pub commune: Option<String>,
@@ -71,7 +77,7 @@ pub struct ZoneQuery {
     responses((status = 200, body = Vec<ZoneHit>), (status = 400, body = ErrorBody)))]
 async fn zones(
     State(st): State<AppState>,
-    Query(q): Query<ZoneQuery>,
+    ApiQuery(q): ApiQuery<ZoneQuery>,
 ) -> Result<Json<Vec<ZoneHit>>, ApiError> {
     Ok(Json(
         funding::zones(&st.app, q.commune.as_deref(), q.postcode.as_deref()).await?,
@@ -100,6 +106,7 @@ async fn simulate(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CapQuery {
     /// The year of the records to check against (default: the current year).
     pub year: Option<i64>,
@@ -114,7 +121,7 @@ pub struct CapQuery {
 async fn caps(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
-    Query(q): Query<CapQuery>,
+    ApiQuery(q): ApiQuery<CapQuery>,
 ) -> Result<Json<Vec<CapUse>>, ApiError> {
     Ok(Json(
         funding::caps(&st.app, &me, q.year, q.organisation).await?,
@@ -122,6 +129,7 @@ async fn caps(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordQuery {
     pub organisation: Option<i64>,
 }
@@ -132,7 +140,7 @@ pub struct RecordQuery {
 async fn records(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
-    Query(q): Query<RecordQuery>,
+    ApiQuery(q): ApiQuery<RecordQuery>,
 ) -> Result<Json<Vec<ReliefRecord>>, ApiError> {
     Ok(Json(
         funding::records(&st.app, &me, q.organisation, 500).await?,

@@ -2,6 +2,7 @@
 
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::openapi::signed_in;
 use crate::http::params;
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -17,14 +18,17 @@ use utoipa_axum::routes;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(assign))
-        .routes(routes!(my_review, submit_review))
-        .routes(routes!(declare_conflict))
-        .routes(routes!(ranking))
-        .routes(routes!(settings))
         .routes(routes!(envelopes))
-        .routes(routes!(propose))
-        .routes(routes!(approve))
+        .merge(signed_in(
+            OpenApiRouter::new()
+                .routes(routes!(assign))
+                .routes(routes!(my_review, submit_review))
+                .routes(routes!(declare_conflict))
+                .routes(routes!(ranking))
+                .routes(routes!(settings))
+                .routes(routes!(propose))
+                .routes(routes!(approve)),
+        ))
 }
 
 /// The id of the record created.

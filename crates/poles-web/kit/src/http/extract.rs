@@ -110,3 +110,30 @@ fn refusal(r: &JsonRejection) -> FieldError {
         _ => FieldError::new("body", text),
     }
 }
+
+/// A typed query string whose refusals are our JSON errors (400 naming the parameter), not
+/// axum's plain-text ones.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => {
+                // "Failed to deserialize query string: year: invalid digit found in string"
+                let text = rejection.body_text();
+                let detail = text
+                    .split_once("query string: ")
+                    .map(|(_, d)| d)
+                    .unwrap_or(&text);
+                Err(match detail.split_once(": ") {
+                    Some((field, reason)) if !field.contains(' ') => FieldError::new(field, reason),
+                    _ => FieldError::new("query", detail),
+                }
+                .into())
+            }
+        }
+    }
+}
