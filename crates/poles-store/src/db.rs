@@ -86,6 +86,17 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// The schema version this binary migrates to: the last shipped migration's.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Every shipped migration's script on a backend, in order (for checks over what they do).
+#[cfg(test)]
+pub(crate) fn migration_scripts(backend: Backend) -> impl Iterator<Item = (i64, &'static str)> {
+    MIGRATIONS.iter().map(move |m| (m.version, m.sql(backend)))
+}
+
 impl Migration {
     fn sql(&self, backend: Backend) -> &'static str {
         match backend {
