@@ -1,5 +1,5 @@
 //! `poles`: the thin binary over the Pôles crates. `serve` (the default) runs the platform;
-//! `migrate`, `import` and `export` manage its data.
+//! `migrate`, `import`, `export`, `backup` and `restore` manage its data.
 #![forbid(unsafe_code)]
 
 use anyhow::Context;
@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use poles_app::accounts::{self, RoleInput};
 use poles_app::App;
 use poles_store::import::{self, CordisData, Progress};
-use poles_store::{audit, demo, export, Db};
+use poles_store::{audit, backup, demo, export, Db};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -54,6 +54,12 @@ enum Command {
     /// Check the audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a backup of the whole database (one consistent snapshot, taken beside a
+    /// working server) to FILE: gzip'd JSON lines, the same on SQLite and PostgreSQL
+    Backup { file: PathBuf },
+    /// Restore a backup into this database, which must be new (migrated, without data):
+    /// all or nothing
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -155,12 +161,13 @@ impl Progress for Bar {
 }
 
 impl Bar {
-    fn new() -> Bar {
+    /// `stopping` is what Ctrl-C prints.
+    fn new(stopping: &'static str) -> Bar {
         let flag = Arc::new(AtomicBool::new(false));
         let set = flag.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stopping: the import will roll back");
+                eprintln!("stopping: {stopping}");
                 set.store(true, Ordering::Relaxed);
             }
         });
@@ -215,7 +222,7 @@ async fn main() -> anyhow::Result<()> {
                     data.rejected.len()
                 );
             }
-            let bar = Bar::new();
+            let bar = Bar::new("the import will roll back");
             let summary = import::import_cordis(&db, &data, &bar).await?;
             bar.finish();
             println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -269,6 +276,41 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(2);
             }
         },
+        Command::Backup { file } => {
+            let started = std::time::Instant::now();
+            let bar = Bar::new("no backup will be written");
+            let summary = backup::backup(&db, &file, &bar).await;
+            bar.finish();
+            let summary = summary?;
+            println!(
+                "backup written to {}: {} tables, {} rows, schema version {}, in {:.1} s\nsha256 {}",
+                file.display(),
+                summary.tables.len(),
+                summary.rows(),
+                summary.header.schema_version,
+                started.elapsed().as_secs_f64(),
+                summary.sha256
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let started = std::time::Instant::now();
+            let bar = Bar::new("the restore will roll back");
+            let summary = backup::restore(&db, &file, &bar).await;
+            bar.finish();
+            let summary = summary?;
+            println!(
+                "restored {}: {} tables, {} rows (backup of {} made {}), in {:.1} s",
+                file.display(),
+                summary.tables.len(),
+                summary.rows(),
+                summary.header.backend,
+                summary.header.created_at,
+                started.elapsed().as_secs_f64()
+            );
+            println!("check it with `poles audit verify` (with the audit key the source used)");
+            Ok(())
+        }
         Command::Export(ExportCommand::Csv { dir }) => {
             for (table, rows) in export::export_csv(&db, &dir).await? {
                 println!("{table}.csv: {rows} rows");
@@ -284,7 +326,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("budgets and R&D zones loaded into an existing demo");
     }
     if !args.no_demo {
-        let bar = Bar::new();
+        let bar = Bar::new("the import will roll back");
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {
             bar.finish();
             create_demo_users(&App::new(db.clone(), Default::default())).await?;
