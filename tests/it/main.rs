@@ -9,6 +9,7 @@ mod account_pages;
 mod accounts;
 mod api;
 mod applications;
+mod backup;
 mod boundary;
 mod browser;
 mod calls;

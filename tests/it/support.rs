@@ -45,28 +45,47 @@ async fn sweep_postgres(admin: &str) {
 
 /// A new, empty, migrated database of the backend under test, and its URL.
 pub async fn fresh_db() -> (Db, String) {
+    match postgres_url() {
+        Some(admin) => fresh_postgres_db(&admin).await,
+        None => fresh_sqlite_db().await,
+    }
+}
+
+/// A new, empty, migrated SQLite database, whatever the backend under test.
+pub async fn fresh_sqlite_db() -> (Db, String) {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let url = match postgres_url() {
-        Some(admin) => {
-            sweep_postgres(&admin).await;
-            let name = format!("poles_test_{}_{n}", std::process::id());
-            let db = Db::connect(&admin).await.expect("PostgreSQL reachable");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&db.pool)
-                .await
-                .expect("create test database");
-            db.pool.close().await;
-            let base = admin.rsplit_once('/').expect("URL has a database").0;
-            format!("{base}/{name}")
-        }
-        None => format!(
-            "sqlite://{}",
-            tempdir().path().join(format!("t{n}.db")).display()
-        ),
-    };
+    let url = format!(
+        "sqlite://{}",
+        tempdir().path().join(format!("t{n}.db")).display()
+    );
+    migrated(url).await
+}
+
+/// A new, empty, migrated database on the PostgreSQL server `admin` names.
+pub async fn fresh_postgres_db(admin: &str) -> (Db, String) {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    sweep_postgres(admin).await;
+    let name = format!("poles_test_{}_{n}", std::process::id());
+    let db = Db::connect(admin).await.expect("PostgreSQL reachable");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&db.pool)
+        .await
+        .expect("create test database");
+    db.pool.close().await;
+    let base = admin.rsplit_once('/').expect("URL has a database").0;
+    migrated(format!("{base}/{name}")).await
+}
+
+async fn migrated(url: String) -> (Db, String) {
     let db = Db::connect(&url).await.expect("connect test database");
     db.migrate().await.expect("migrate");
     (db, url)
+}
+
+/// A file name in the tests' temporary folder.
+pub fn temp_path(name: &str) -> std::path::PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    tempdir().path().join(format!("{n}-{name}"))
 }
 
 /// A running server: its base URL and its database's URL. Tests that need the database
