@@ -1102,6 +1102,30 @@ mod tests {
         }
     }
 
+    /// Every value is an integer, a string or null: a column of any other type (a float, a
+    /// boolean, a timestamp…) stops the backup instead of being written approximately.
+    #[test]
+    fn only_integer_and_text_columns_are_carried() {
+        for (backend, declared, kind) in [
+            (Backend::Sqlite, "INTEGER", Some(Kind::Integer)),
+            (Backend::Sqlite, "BIGINT", Some(Kind::Integer)),
+            (Backend::Sqlite, "TEXT", Some(Kind::Text)),
+            (Backend::Sqlite, "REAL", None),
+            (Backend::Sqlite, "", None),
+            (Backend::Postgres, "bigint", Some(Kind::Integer)),
+            (Backend::Postgres, "text", Some(Kind::Text)),
+            (Backend::Postgres, "integer", None),
+            (Backend::Postgres, "double precision", None),
+            (Backend::Postgres, "boolean", None),
+        ] {
+            assert_eq!(
+                kind_of(backend, "t", "c", declared).ok(),
+                kind,
+                "{declared}"
+            );
+        }
+    }
+
     fn table(name: &str, parents: &[&str]) -> Table {
         Table {
             name: name.into(),
