@@ -146,12 +146,11 @@ async fn control_characters_are_refused_naming_the_field_and_nothing_is_stored()
     assert!(r.text().await.unwrap().contains("title_fr"));
 
     let db = connect(&app.db_url).await;
-    let stored: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM news WHERE title_fr LIKE 'EdgeNul%'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let stored: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM news WHERE title_fr LIKE 'EdgeNul%'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(stored, 0, "a refused write stores nothing");
 }
 
