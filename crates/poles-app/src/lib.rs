@@ -141,6 +141,7 @@ impl Caller {
             actor_email: Some(self.actor.email.clone()),
             role: role.or_else(|| self.actor.grants.first().map(|g| g.role)),
             request_id: self.origin.request_id.clone(),
+            client_request_id: None,
             ip: self.origin.ip.clone(),
         }
     }

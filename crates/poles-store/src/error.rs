@@ -15,6 +15,9 @@ pub enum StoreError {
     /// A write based on an old version: the record changed since it was read.
     #[error("the record changed since it was read (current version {current})")]
     Conflict { current: i64 },
+    /// The audit chain's keys are missing or malformed.
+    #[error("audit key: {0}")]
+    Key(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
     Url(String),
 }
