@@ -1587,6 +1587,79 @@ async fn audit_verify_survives_a_closed_pipe() {
     );
 }
 
+/// The request id in the audit trail is the server's: a client's `X-Request-Id` is kept
+/// only as a separate, short field, and a long or odd one is dropped.
+#[tokio::test]
+async fn the_request_id_is_the_servers_and_a_clients_is_kept_apart() {
+    let app = app();
+    let db = connect(&app.db_url).await;
+    // One account per attempt, so that no throttle answers instead of the sign-in.
+    let n = &std::sync::atomic::AtomicUsize::new(0);
+    let fail = |client_id: String| async move {
+        let email = format!(
+            "reqid-{}@test.invalid",
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        make_user(app, &email, "reviewer", None).await;
+        client()
+            .post(format!("{}/api/v1/session", app.base))
+            .header("x-request-id", client_id)
+            .json(&json!({"email": email, "password": "not the password"}))
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = fail("forged".into()).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let server_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(server_id, "forged", "the server chooses the request id");
+    assert!(
+        server_id.len() <= 64 && server_id.bytes().all(|b| b.is_ascii_graphic()),
+        "{server_id}"
+    );
+    let forged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE request_id = 'forged'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(forged, 0, "a client's id is never stored as the request id");
+    let (action, client_id): (String, Option<String>) =
+        sqlx::query_as("SELECT action, client_request_id FROM audit_log WHERE request_id = $1")
+            .bind(&server_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(action, "login.failed");
+    assert_eq!(client_id.as_deref(), Some("forged"), "kept apart");
+    // 8,000 characters, or characters that are not visible ASCII: dropped.
+    for bad in ["x".repeat(8000), "a b".to_string(), "x".repeat(65)] {
+        let r = fail(bad).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert!(id.len() <= 64);
+        let (request_id, client_id): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT request_id, client_request_id FROM audit_log WHERE request_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(request_id.as_deref(), Some(id.as_str()));
+        assert_eq!(client_id, None, "dropped");
+    }
+    // 64 visible characters are kept, and the officers' view shows both ids.
+    let ok = "A".repeat(63) + "~";
+    let r = fail(ok.clone()).await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let (client_id,): (Option<String>,) =
+        sqlx::query_as("SELECT client_request_id FROM audit_log WHERE request_id = $1")
+            .bind(&id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(client_id, Some(ok));
+}
+
 /// The personal part of audit rows (e-mail, address) changes only through erasure: the
 /// database refuses any other update or delete.
 #[tokio::test]

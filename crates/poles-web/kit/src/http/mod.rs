@@ -5,3 +5,4 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod params;
+pub mod request_id;
