@@ -2162,3 +2162,61 @@ async fn a_sqlite_database_gets_its_key_file_beside_it() {
         assert!(err.contains("POLES_AUDIT_KEY"), "{err}");
     }
 }
+
+/// Rotating the key: the new key signs, the old one, kept after it, still verifies the rows
+/// it signed; without it they are reported, not passed.
+#[tokio::test]
+async fn a_rotated_key_keeps_older_rows_verifiable() {
+    use poles_store::keyring::Keyring;
+    let (_, url) = crate::support::fresh_db().await;
+    let old = "old:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let new = "new:ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    let with = |keys: String| {
+        let url = url.clone();
+        async move {
+            poles_store::Db::connect(&url)
+                .await
+                .unwrap()
+                .with_audit_keys(Keyring::parse(&keys).unwrap())
+        }
+    };
+    let event = |n: usize| audit::Event {
+        action: "rotation.event",
+        object_kind: "test",
+        object_ref: n.to_string(),
+        changes: json!({}),
+        reason: None,
+    };
+    let before = with(old.to_string()).await;
+    audit::record(&before, &audit::Context::default(), event(1))
+        .await
+        .unwrap();
+    let rotated = with(format!("{new}, {old}")).await;
+    audit::record(&rotated, &audit::Context::default(), event(2))
+        .await
+        .unwrap();
+    let v = audit::verify_trail(&rotated, None).await.unwrap().unwrap();
+    assert_eq!(
+        (v.keyed, v.key_ids.clone()),
+        (2, vec!["old".to_string(), "new".to_string()])
+    );
+    let keys: Vec<Option<String>> = sqlx::query_scalar("SELECT key_id FROM audit_log ORDER BY id")
+        .fetch_all(&rotated.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, [Some("old".into()), Some("new".into())]);
+    // The old key dropped: its row cannot be checked, and verification says so.
+    let broken = audit::verify(&with(new.to_string()).await)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(broken.id, 1);
+    assert!(broken.reason.contains("\"old\""), "{broken}");
+    // A handle without keys writes nothing to the trail.
+    let keyless = poles_store::Db::connect(&url).await.unwrap();
+    assert!(
+        audit::record(&keyless, &audit::Context::default(), event(3))
+            .await
+            .is_err()
+    );
+}
