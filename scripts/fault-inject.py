@@ -106,7 +106,7 @@ class Poles:
         self.binary, self.backend, self.workdir = binary, backend, workdir
         self.env = dict(os.environ, POLES_DATABASE_URL=backend.url, RUST_LOG="warn")
         # One audit key for every start, as several servers share it through their environment.
-        self.env.setdefault("POLES_AUDIT_KEY", "fault-injection-audit-key-0123456789abcdef")
+        self.env.setdefault("POLES_AUDIT_KEY", "fault:" + "5a" * 32)
         self.proc = None
         self.port = None
 

@@ -8,8 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use poles_app::accounts::{self, RoleInput};
 use poles_app::App;
 use poles_store::import::{self, CordisData, Progress};
+use poles_store::keyring::Keyring;
 use poles_store::{audit, backup, demo, export, Db};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +33,11 @@ struct Cli {
     /// (default: 5 on PostgreSQL, 60 on SQLite)
     #[arg(long, env = "POLES_DB_ACQUIRE_TIMEOUT", global = true)]
     db_acquire_timeout: Option<u64>,
+    /// A file holding the audit chain's keys (ID:HEX, the first one signs). Without it the
+    /// keys are POLES_AUDIT_KEY, or on SQLite the file DATABASE.audit-key beside the
+    /// database, created on first start
+    #[arg(long, env = "POLES_AUDIT_KEY_FILE", global = true, value_name = "FILE")]
+    audit_key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -84,8 +90,18 @@ enum AdminCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exits non-zero naming the first broken row
-    Verify,
+    /// Recompute the chain with the audit keys; exits 2 naming the first broken row
+    Verify {
+        /// The head printed earlier by `poles audit head` and kept outside the database:
+        /// rows cut from the end of the trail are found only so
+        #[arg(long, value_name = "ID:HASH")]
+        expect_head: Option<audit::Head>,
+    },
+    /// Print the last row as ID:HASH, to keep outside the database
+    Head,
+    /// Print a new random audit key (ID:HEX); to rotate, put it first in POLES_AUDIT_KEY or
+    /// the key file and keep the old keys after it
+    NewKey,
 }
 
 #[derive(clap::Args, Default)]
@@ -190,6 +206,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Audit(AuditCommand::NewKey)) = cli.command {
+        return print_out(&format!("{}\n", Keyring::generate()));
+    }
     let db = Db::connect_with(
         &cli.database_url,
         cli.db_acquire_timeout.map(std::time::Duration::from_secs),
@@ -200,6 +219,27 @@ async fn main() -> anyhow::Result<()> {
     if !applied.is_empty() {
         tracing::info!(?applied, backend = db.backend.name(), "migrations applied");
     }
+    // Commands that write to the audit trail need its key (created on first start beside a
+    // SQLite database); the others read it when it is there.
+    let writes = matches!(
+        cli.command,
+        None | Some(Command::Serve(_) | Command::Import(_) | Command::Admin(_))
+    );
+    let keys = audit_keys(
+        cli.audit_key_file.as_deref(),
+        &db,
+        &cli.database_url,
+        writes,
+    )
+    .await?;
+    let db = match keys {
+        Some(keys) => db.with_audit_keys(keys),
+        None if writes => anyhow::bail!(
+            "the audit trail needs a key: set POLES_AUDIT_KEY=ID:HEX (make one with \
+             `poles audit new-key`) or name a key file with --audit-key-file"
+        ),
+        None => db,
+    };
     match cli.command.unwrap_or(Command::Serve(ServeArgs {
         bind: std::env::var("POLES_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into()),
         no_demo: false,
@@ -263,19 +303,23 @@ async fn main() -> anyhow::Result<()> {
                 None => anyhow::bail!("no active account with that e-mail"),
             }
         }
-        Command::Audit(AuditCommand::Verify) => match audit::verify(&db).await? {
-            Ok(n) => {
-                let mut out = format!("audit trail intact: {n} rows verified\n");
-                if let Some((id, hash)) = audit::head(&db).await? {
-                    out.push_str(&format!("head: row {id}, hash {hash} (keep it outside the database to detect rows cut from the end)\n"));
+        Command::Audit(AuditCommand::Verify { expect_head }) => {
+            match audit::verify_trail(&db, expect_head.as_ref()).await? {
+                Ok(v) => print_out(&verified(&v, expect_head.is_some())),
+                Err(broken) => {
+                    eprintln!("audit trail BROKEN at row {}: {}", broken.id, broken.reason);
+                    std::process::exit(2);
                 }
-                print_out(&out)
             }
-            Err(broken) => {
-                eprintln!("audit trail BROKEN at row {}: {}", broken.id, broken.reason);
-                std::process::exit(2);
+        }
+        Command::Audit(AuditCommand::Head) => match audit::head(&db).await? {
+            Some(head) => print_out(&format!("{head}\n")),
+            None => {
+                eprintln!("the audit trail is empty");
+                Ok(())
             }
         },
+        Command::Audit(AuditCommand::NewKey) => print_out(&format!("{}\n", Keyring::generate())),
         Command::Backup { file } => {
             let started = std::time::Instant::now();
             let bar = Bar::new("no backup will be written");
@@ -320,7 +364,98 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// The audit chain's keys: `POLES_AUDIT_KEY`, else the file named by `--audit-key-file`,
+/// else on SQLite the file beside the database — created when `create` (first start) unless
+/// the trail is already signed with a key that would then be missing.
+async fn audit_keys(
+    file: Option<&Path>,
+    db: &Db,
+    url: &str,
+    create: bool,
+) -> anyhow::Result<Option<Keyring>> {
+    let env = std::env::var("POLES_AUDIT_KEY")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    match (env, file) {
+        (Some(_), Some(_)) => anyhow::bail!(
+            "the audit key is given twice: POLES_AUDIT_KEY and --audit-key-file (or POLES_AUDIT_KEY_FILE)"
+        ),
+        (Some(text), None) => return Ok(Some(Keyring::parse(&text).context("POLES_AUDIT_KEY")?)),
+        (None, Some(path)) => return Ok(Some(Keyring::read_file(path)?)),
+        (None, None) => {}
+    }
+    let Some(path) = poles_store::db::sqlite_file(url).map(|db_file| {
+        let mut name = db_file.into_os_string();
+        name.push(".audit-key");
+        PathBuf::from(name)
+    }) else {
+        return Ok(None);
+    };
+    if path.exists() {
+        return Ok(Some(Keyring::read_file(&path)?));
+    }
+    if !create {
+        return Ok(None);
+    }
+    let used = audit::key_ids_in_use(db).await?;
+    if !used.is_empty() {
+        anyhow::bail!(
+            "the audit trail is signed with the key(s) {used:?}, but {} is missing and no key \
+             is configured: restore the key file or set POLES_AUDIT_KEY",
+            path.display()
+        );
+    }
+    let keys = Keyring::create_file(&path)?;
+    tracing::warn!(
+        file = %path.display(),
+        key = keys.current(),
+        "audit key created beside the database: keep a copy elsewhere, never with the database's backups"
+    );
+    Ok(Some(keys))
+}
+
+/// The report of `poles audit verify`.
+fn verified(v: &audit::Verified, head_checked: bool) -> String {
+    let mut out = format!("audit trail intact: {} rows verified\n", v.rows());
+    if let Some(to) = v.unkeyed_to {
+        out.push_str(&format!(
+            "  {} rows (1 to {to}) chained without a key, before the chain had one: checked with \
+             the unkeyed rule, they are vouched for only by the keyed rows after them and by a \
+             head kept outside the database\n",
+            v.unkeyed
+        ));
+    }
+    if v.keyed > 0 {
+        out.push_str(&format!(
+            "  {} rows keyed (keys: {})\n",
+            v.keyed,
+            v.key_ids.join(", ")
+        ));
+    }
+    if let Some(head) = &v.head {
+        if head_checked {
+            out.push_str("the head kept outside the database is there: head matches\n");
+        }
+        out.push_str(&format!(
+            "head: {head} (keep it outside the database; `poles audit verify --expect-head {head}` \
+             then finds rows cut from the end)\n"
+        ));
+    }
+    out
+}
+
 async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
+    let missing: Vec<String> = audit::key_ids_in_use(&db)
+        .await?
+        .into_iter()
+        .filter(|id| db.audit_keys().is_some_and(|k| !k.ids().any(|k| k == id)))
+        .collect();
+    if !missing.is_empty() {
+        tracing::warn!(
+            ?missing,
+            "the audit trail has rows signed with keys that are not configured: keep old keys after the current one, or `poles audit verify` fails"
+        );
+    }
     poles_store::funding::ensure_rules(&db).await?;
     if poles_store::funding::load_if_missing(&db).await? {
         tracing::info!("budgets and R&D zones loaded into an existing demo");

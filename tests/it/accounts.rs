@@ -1,6 +1,6 @@
 //! Accounts, roles and the audit trail, as users and attackers meet them over HTTP.
 
-use crate::support::{client, connect, spawn, spawn_full, spawn_with, App};
+use crate::support::{client, connect, poles, spawn, spawn_full, spawn_with, App};
 use poles_core::auth::{Email, Grant, NewPassword};
 use poles_store::{accounts, audit};
 use reqwest::{Method, StatusCode};
@@ -972,8 +972,8 @@ async fn the_audit_trail_is_append_only_and_tampering_is_found() {
     // … and `poles audit verify` names the row.
     let broken = audit::verify(&db).await.unwrap().unwrap_err();
     assert_eq!(broken.id, third);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
-        .args(["--database-url", &app.db_url, "audit", "verify"])
+    let out = poles(&app.db_url)
+        .args(["audit", "verify"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -1570,8 +1570,8 @@ async fn re_enabling_a_user_does_not_revive_their_tokens() {
 #[tokio::test]
 async fn audit_verify_survives_a_closed_pipe() {
     let app = app();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
-        .args(["--database-url", &app.db_url, "audit", "verify"])
+    let mut child = poles(&app.db_url)
+        .args(["audit", "verify"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1584,5 +1584,639 @@ async fn audit_verify_survives_a_closed_pipe() {
         out.status.success() && !stderr.contains("panicked"),
         "{:?}: {stderr}",
         out.status
+    );
+}
+
+/// The request id in the audit trail is the server's: a client's `X-Request-Id` is kept
+/// only as a separate, short field, and a long or odd one is dropped.
+#[tokio::test]
+async fn the_request_id_is_the_servers_and_a_clients_is_kept_apart() {
+    let app = app();
+    let db = connect(&app.db_url).await;
+    // One account per attempt, so that no throttle answers instead of the sign-in.
+    let n = &std::sync::atomic::AtomicUsize::new(0);
+    let fail = |client_id: String| async move {
+        let email = format!(
+            "reqid-{}@test.invalid",
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        make_user(app, &email, "reviewer", None).await;
+        client()
+            .post(format!("{}/api/v1/session", app.base))
+            .header("x-request-id", client_id)
+            .json(&json!({"email": email, "password": "not the password"}))
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = fail("forged".into()).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let server_id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(server_id, "forged", "the server chooses the request id");
+    assert!(
+        server_id.len() <= 64 && server_id.bytes().all(|b| b.is_ascii_graphic()),
+        "{server_id}"
+    );
+    let forged: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE request_id = 'forged'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(forged, 0, "a client's id is never stored as the request id");
+    let (action, client_id): (String, Option<String>) =
+        sqlx::query_as("SELECT action, client_request_id FROM audit_log WHERE request_id = $1")
+            .bind(&server_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(action, "login.failed");
+    assert_eq!(client_id.as_deref(), Some("forged"), "kept apart");
+    // 8,000 characters, or characters that are not visible ASCII: dropped.
+    for bad in ["x".repeat(8000), "a b".to_string(), "x".repeat(65)] {
+        let r = fail(bad).await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert!(id.len() <= 64);
+        let (request_id, client_id): (Option<String>, Option<String>) = sqlx::query_as(
+            "SELECT request_id, client_request_id FROM audit_log WHERE request_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(request_id.as_deref(), Some(id.as_str()));
+        assert_eq!(client_id, None, "dropped");
+    }
+    // 64 visible characters are kept, and the officers' view shows both ids.
+    let ok = "A".repeat(63) + "~";
+    let r = fail(ok.clone()).await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let (client_id,): (Option<String>,) =
+        sqlx::query_as("SELECT client_request_id FROM audit_log WHERE request_id = $1")
+            .bind(&id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(client_id, Some(ok));
+}
+
+/// The personal part of audit rows (e-mail, address) changes only through erasure: the
+/// database refuses any other update or delete.
+#[tokio::test]
+async fn audit_personal_data_changes_only_through_erasure() {
+    let app = app();
+    let id = make_user(app, "personal@test.invalid", "reviewer", None).await;
+    let b = sign_in(app, "personal@test.invalid").await;
+    let db = connect(&app.db_url).await;
+    let row: i64 = sqlx::query_scalar(
+        "SELECT p.audit_id FROM audit_personal p JOIN audit_log a ON a.id = p.audit_id \
+         WHERE a.actor_id = $1 AND p.actor_email IS NOT NULL ORDER BY a.id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    for sql in [
+        "UPDATE audit_personal SET actor_email = 'someone@else.invalid' WHERE audit_id = $1",
+        "UPDATE audit_personal SET ip = '10.9.9.9' WHERE audit_id = $1",
+        "UPDATE audit_personal SET actor_email = NULL, ip = NULL WHERE audit_id = $1",
+        "DELETE FROM audit_personal WHERE audit_id = $1",
+    ] {
+        assert!(
+            sqlx::query(sql).bind(row).execute(&db.pool).await.is_err(),
+            "refused: {sql}"
+        );
+    }
+    if db.backend == poles_store::Backend::Postgres {
+        assert!(sqlx::query("TRUNCATE audit_personal")
+            .execute(&db.pool)
+            .await
+            .is_err());
+    }
+    let email: Option<String> =
+        sqlx::query_scalar("SELECT actor_email FROM audit_personal WHERE audit_id = $1")
+            .bind(row)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(email.as_deref(), Some("personal@test.invalid"));
+    // Erasure clears it, and says so in the trail.
+    let (s, _) = call(
+        app,
+        Some(&b),
+        Method::DELETE,
+        "/api/v1/me",
+        Some(json!({"password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (email, ip): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT actor_email, ip FROM audit_personal WHERE audit_id = $1")
+            .bind(row)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((email, ip), (None, None));
+    let changes: String = sqlx::query_scalar(
+        "SELECT changes FROM audit_log WHERE action = 'user.erase' AND object_ref = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let changes: Value = serde_json::from_str(&changes).unwrap();
+    assert!(
+        changes["audit_rows_cleared"]
+            .as_i64()
+            .is_some_and(|n| n >= 1),
+        "{changes}"
+    );
+    // Still no way around it afterwards.
+    assert!(
+        sqlx::query("DELETE FROM audit_personal WHERE audit_id = $1")
+            .bind(row)
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
+}
+
+/// Drops (SQLite) or disables (PostgreSQL) every trigger guarding the audit tables, as
+/// someone holding the database's keys can.
+async fn strip_audit_triggers(db: &poles_store::Db) {
+    match db.backend {
+        poles_store::Backend::Sqlite => {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' \
+                 AND tbl_name IN ('audit_log', 'audit_personal')",
+            )
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+            for n in names {
+                sqlx::query(&format!("DROP TRIGGER {n}"))
+                    .execute(&db.pool)
+                    .await
+                    .unwrap();
+            }
+        }
+        poles_store::Backend::Postgres => {
+            for t in ["audit_log", "audit_personal"] {
+                sqlx::query(&format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
+                    .execute(&db.pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// The hash rule of the chain before it had a key: SHA-256 of the row's length-prefixed
+/// fields, anyone can recompute it.
+fn unkeyed_hash(prev: &str, r: &ChainRow) -> String {
+    use sha2::Digest;
+    let actor = r.2.map(|a| a.to_string());
+    let fields: [Option<&str>; 10] = [
+        Some(prev),
+        Some(&r.1),
+        actor.as_deref(),
+        r.3.as_deref(),
+        Some(&r.4),
+        Some(&r.5),
+        Some(&r.6),
+        Some(&r.7),
+        r.8.as_deref(),
+        r.9.as_deref(),
+    ];
+    let canon: String = fields
+        .iter()
+        .map(|f| match f {
+            Some(v) => format!("{}:{v}\n", v.len()),
+            None => "~\n".to_string(),
+        })
+        .collect();
+    sha2::Sha256::digest(canon.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+type ChainRow = (
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// Rewrites rows from `from` on with the unkeyed rule, each linked to the one before.
+async fn recompute_without_key(db: &poles_store::Db, from: i64) {
+    let rows: Vec<ChainRow> = sqlx::query_as(
+        "SELECT id, at, actor_id, role, action, object_kind, object_ref, changes, reason, request_id \
+         FROM audit_log WHERE id >= $1 ORDER BY id",
+    )
+    .bind(from)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let mut prev: String =
+        sqlx::query_scalar("SELECT hash FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT 1")
+            .bind(from)
+            .fetch_optional(&db.pool)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| "0".repeat(64));
+    for r in rows {
+        let hash = unkeyed_hash(&prev, &r);
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(r.0)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+}
+
+/// A server with a few audited writes of its own (its trail gets tampered with).
+async fn audited_server(news: usize) -> (App, poles_store::Db) {
+    let app = spawn(false);
+    make_user(&app, "chain@test.invalid", "programme_officer", None).await;
+    let b = sign_in(&app, "chain@test.invalid").await;
+    for n in 0..news {
+        let (s, _) = call(
+            &app,
+            Some(&b),
+            Method::POST,
+            "/api/v1/news",
+            Some(
+                json!({"title_fr": format!("N{n}"), "title_en": format!("N{n}"), "source": "test"}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let db = connect(&app.db_url).await;
+    (app, db)
+}
+
+fn run(c: &mut std::process::Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `poles audit head` prints the head to keep elsewhere; `verify --expect-head` then finds
+/// rows cut from the end, which the chain alone cannot show.
+#[tokio::test]
+async fn rows_cut_from_the_end_are_found_against_a_kept_head() {
+    let (app, db) = audited_server(3).await;
+    let (code, head, err) = run(poles(&app.db_url).args(["audit", "head"]));
+    assert_eq!(code, 0, "{err}");
+    let head = head.trim().to_string();
+    let (last_id, last_hash): (i64, String) =
+        sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(head, format!("{last_id}:{last_hash}"));
+    let (code, out, err) =
+        run(poles(&app.db_url).args(["audit", "verify", "--expect-head", &head]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("head matches"), "{out}");
+    // A wrong head is refused.
+    let wrong = format!("{last_id}:{}", "ab".repeat(32));
+    let (code, _, err) = run(poles(&app.db_url).args(["audit", "verify", "--expect-head", &wrong]));
+    assert_eq!(code, 2, "{err}");
+    // Cut the last two rows.
+    strip_audit_triggers(&db).await;
+    for t in ["audit_personal WHERE audit_id", "audit_log WHERE id"] {
+        sqlx::query(&format!("DELETE FROM {t} > $1"))
+            .bind(last_id - 2)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let (code, _, err) = run(poles(&app.db_url).args(["audit", "verify"]));
+    assert_eq!(code, 0, "the chain alone cannot tell: {err}");
+    let (code, _, err) = run(poles(&app.db_url).args(["audit", "verify", "--expect-head", &head]));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("cut") && err.contains(&format!("row {last_id}")),
+        "{err}"
+    );
+}
+
+/// Row ids are in the hash: moving a row to another id breaks the chain.
+#[tokio::test]
+async fn renumbered_rows_break_the_chain() {
+    let (_app, db) = audited_server(2).await;
+    audit::verify(&db).await.unwrap().unwrap();
+    strip_audit_triggers(&db).await;
+    let last: i64 = sqlx::query_scalar("SELECT MAX(id) FROM audit_log")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM audit_personal WHERE audit_id = $1")
+        .bind(last)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET id = $1 WHERE id = $2")
+        .bind(last + 1000)
+        .bind(last)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let broken = audit::verify(&db).await.unwrap().unwrap_err();
+    assert_eq!(broken.id, last + 1000, "{broken}");
+}
+
+/// The chain has a key: rows rewritten and re-hashed by someone without it (with the rule
+/// of the unkeyed chain) are found, whether they keep their key id or drop it.
+#[tokio::test]
+async fn a_chain_recomputed_without_the_key_is_found() {
+    let (app, db) = audited_server(3).await;
+    let (_, head, _) = run(poles(&app.db_url).args(["audit", "head"]));
+    strip_audit_triggers(&db).await;
+    let third: i64 = sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 2")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET object_ref = 'forged' WHERE id = $1")
+        .bind(third)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    recompute_without_key(&db, third).await;
+    let broken = audit::verify(&db).await.unwrap().unwrap_err();
+    assert_eq!(broken.id, third, "{broken}");
+    // Passing the rewritten rows off as rows of the unkeyed era: after a keyed row, refused.
+    sqlx::query("UPDATE audit_log SET key_id = NULL WHERE id >= $1")
+        .bind(third)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let broken = audit::verify(&db).await.unwrap().unwrap_err();
+    assert_eq!(broken.id, third, "{broken}");
+    // The whole trail passed off as unkeyed: it verifies as such (nothing in the database
+    // can tell), says so, and the head kept elsewhere finds it.
+    sqlx::query("UPDATE audit_log SET key_id = NULL")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    recompute_without_key(&db, 1).await;
+    let (code, out, err) = run(poles(&app.db_url).args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("without a key"), "{out}");
+    let (code, _, err) =
+        run(poles(&app.db_url).args(["audit", "verify", "--expect-head", head.trim()]));
+    assert_eq!(code, 2, "{err}");
+}
+
+/// A trail begun before the chain had a key (an older database) still verifies: its first
+/// rows with the unkeyed rule, reported as such, the rows after them with the key.
+#[tokio::test]
+async fn rows_chained_before_the_key_still_verify_and_are_reported() {
+    let (db, url) = crate::support::fresh_db().await;
+    let mut prev = "0".repeat(64);
+    for id in 1..=3i64 {
+        let r: ChainRow = (
+            id,
+            format!("2024-01-0{id}T00:00:00Z"),
+            None,
+            None,
+            "legacy.event".into(),
+            "test".into(),
+            id.to_string(),
+            "{}".into(),
+            None,
+            Some(format!("req-{id}")),
+        );
+        let hash = unkeyed_hash(&prev, &r);
+        sqlx::query(
+            "INSERT INTO audit_log (id, at, action, object_kind, object_ref, changes, request_id, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(r.0)
+        .bind(&r.1)
+        .bind(&r.4)
+        .bind(&r.5)
+        .bind(&r.6)
+        .bind(&r.7)
+        .bind(&r.9)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        prev = hash;
+    }
+    let db = connect(&url).await;
+    for n in 0..2 {
+        audit::record(
+            &db,
+            &audit::Context::default(),
+            audit::Event {
+                action: "keyed.event",
+                object_kind: "test",
+                object_ref: n.to_string(),
+                changes: json!({}),
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(audit::verify(&db).await.unwrap().unwrap(), 5);
+    let (code, out, err) = run(poles(&url).args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("3 rows (1 to 3) chained without a key") && out.contains("2 rows keyed"),
+        "{out}"
+    );
+    let keys: Vec<Option<String>> = sqlx::query_scalar("SELECT key_id FROM audit_log ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys,
+        [None, None, None, Some("test".into()), Some("test".into())]
+    );
+}
+
+/// Without a configured key, a SQLite database gets one in a file beside it (mode 0600), on
+/// first start; the key never enters the database. PostgreSQL refuses to write without one.
+#[tokio::test]
+async fn a_sqlite_database_gets_its_key_file_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let url = format!("sqlite://{}", path.display());
+    let create = |email: &str| {
+        use std::io::Write;
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_poles"));
+        c.env_remove("POLES_AUDIT_KEY")
+            .env_remove("POLES_AUDIT_KEY_FILE")
+            .args([
+                "--database-url",
+                &url,
+                "admin",
+                "create-user",
+                "--email",
+                email,
+                "--role",
+                "reviewer",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    create("k1@test.invalid");
+    let key_file = dir.path().join("k.db.audit-key");
+    let key = std::fs::read_to_string(&key_file).expect("a key file beside the database");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    create("k2@test.invalid");
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap(),
+        key,
+        "kept, not replaced"
+    );
+    let secret = key
+        .lines()
+        .find(|l| !l.trim_start().starts_with('#') && l.contains(':'))
+        .and_then(|l| l.trim().split_once(':'))
+        .map(|(_, s)| s.to_string())
+        .unwrap();
+    for f in ["k.db", "k.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(f)) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(&secret),
+                "the key is not in {f}"
+            );
+        }
+    }
+    let mut plain = std::process::Command::new(env!("CARGO_BIN_EXE_poles"));
+    plain
+        .env_remove("POLES_AUDIT_KEY")
+        .env_remove("POLES_AUDIT_KEY_FILE")
+        .args(["--database-url", &url, "audit", "verify"]);
+    let (code, out, err) = run(&mut plain);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 rows keyed"), "{out}");
+    // Another key does not verify these rows.
+    let (code, _, err) = run(std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
+        .env(
+            "POLES_AUDIT_KEY",
+            "other:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        )
+        .args(["--database-url", &url, "audit", "verify"]));
+    assert_eq!(code, 2, "{err}");
+    // The key can be named by a flag instead.
+    let (code, _, err) = run(std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
+        .env_remove("POLES_AUDIT_KEY")
+        .args(["--database-url", &url, "--audit-key-file"])
+        .arg(&key_file)
+        .args(["audit", "verify"]));
+    assert_eq!(code, 0, "{err}");
+    if crate::support::postgres_url().is_some() {
+        let (_, pg) = crate::support::fresh_db().await;
+        let (code, _, err) = run(std::process::Command::new(env!("CARGO_BIN_EXE_poles"))
+            .env_remove("POLES_AUDIT_KEY")
+            .env_remove("POLES_AUDIT_KEY_FILE")
+            .args([
+                "--database-url",
+                &pg,
+                "serve",
+                "--no-demo",
+                "--bind",
+                "127.0.0.1:0",
+            ]));
+        assert_ne!(code, 0);
+        assert!(err.contains("POLES_AUDIT_KEY"), "{err}");
+    }
+}
+
+/// Rotating the key: the new key signs, the old one, kept after it, still verifies the rows
+/// it signed; without it they are reported, not passed.
+#[tokio::test]
+async fn a_rotated_key_keeps_older_rows_verifiable() {
+    use poles_store::keyring::Keyring;
+    let (_, url) = crate::support::fresh_db().await;
+    let old = "old:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    let new = "new:ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    let with = |keys: String| {
+        let url = url.clone();
+        async move {
+            poles_store::Db::connect(&url)
+                .await
+                .unwrap()
+                .with_audit_keys(Keyring::parse(&keys).unwrap())
+        }
+    };
+    let event = |n: usize| audit::Event {
+        action: "rotation.event",
+        object_kind: "test",
+        object_ref: n.to_string(),
+        changes: json!({}),
+        reason: None,
+    };
+    let before = with(old.to_string()).await;
+    audit::record(&before, &audit::Context::default(), event(1))
+        .await
+        .unwrap();
+    let rotated = with(format!("{new}, {old}")).await;
+    audit::record(&rotated, &audit::Context::default(), event(2))
+        .await
+        .unwrap();
+    let v = audit::verify_trail(&rotated, None).await.unwrap().unwrap();
+    assert_eq!(
+        (v.keyed, v.key_ids.clone()),
+        (2, vec!["old".to_string(), "new".to_string()])
+    );
+    let keys: Vec<Option<String>> = sqlx::query_scalar("SELECT key_id FROM audit_log ORDER BY id")
+        .fetch_all(&rotated.pool)
+        .await
+        .unwrap();
+    assert_eq!(keys, [Some("old".into()), Some("new".into())]);
+    // The old key dropped: its row cannot be checked, and verification says so.
+    let broken = audit::verify(&with(new.to_string()).await)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(broken.id, 1);
+    assert!(broken.reason.contains("\"old\""), "{broken}");
+    // A handle without keys writes nothing to the trail.
+    let keyless = poles_store::Db::connect(&url).await.unwrap();
+    assert!(
+        audit::record(&keyless, &audit::Context::default(), event(3))
+            .await
+            .is_err()
     );
 }

@@ -8,6 +8,18 @@ use std::sync::OnceLock;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// The audit key of every test database (`ID:HEX`, as `POLES_AUDIT_KEY` takes it).
+pub const AUDIT_KEY: &str = "test:7e57ab1e7e57ab1e7e57ab1e7e57ab1e7e57ab1e7e57ab1e7e57ab1e7e57ab1e";
+
+/// The `poles` command on a test database, with the tests' audit key in its environment.
+pub fn poles(db_url: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_poles"));
+    c.env("POLES_AUDIT_KEY", AUDIT_KEY)
+        .env_remove("POLES_AUDIT_KEY_FILE")
+        .args(["--database-url", db_url]);
+    c
+}
+
 /// The PostgreSQL server to test on, if any: `postgres://user@host:port/db`.
 pub fn postgres_url() -> Option<String> {
     std::env::var("POLES_TEST_DATABASE_URL")
@@ -77,8 +89,20 @@ pub async fn fresh_postgres_db(admin: &str) -> (Db, String) {
 }
 
 async fn migrated(url: String) -> (Db, String) {
-    let db = Db::connect(&url).await.expect("connect test database");
+    let db = connect(&url).await;
     db.migrate().await.expect("migrate");
+    // A key file beside a SQLite database, as `poles` finds it when nothing else is given.
+    if let Some(file) = poles_store::db::sqlite_file(&url) {
+        let mut name = file.into_os_string();
+        name.push(".audit-key");
+        std::fs::write(&name, format!("{AUDIT_KEY}\n")).expect("key file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600))
+                .expect("key file mode");
+        }
+    }
     (db, url)
 }
 
@@ -95,8 +119,12 @@ pub struct App {
     pub db_url: String,
 }
 
+/// A handle on a test database, signing the audit chain with the tests' key.
 pub async fn connect(url: &str) -> Db {
-    Db::connect(url).await.expect("connect")
+    Db::connect(url)
+        .await
+        .expect("connect")
+        .with_audit_keys(poles_store::keyring::Keyring::parse(AUDIT_KEY).expect("test key"))
 }
 
 /// Starts a server on 127.0.0.1:0 over a fresh database (with the demo data if `demo`), on

@@ -109,7 +109,10 @@ impl App {
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub ip: Option<String>,
+    /// The server's id of the request.
     pub request_id: Option<String>,
+    /// The id the client sent, if short visible ASCII: recorded apart from the server's.
+    pub client_request_id: Option<String>,
     pub user_agent: Option<String>,
 }
 
@@ -119,6 +122,7 @@ impl Origin {
         Context {
             ip: self.ip.clone(),
             request_id: self.request_id.clone(),
+            client_request_id: self.client_request_id.clone(),
             ..Default::default()
         }
     }
@@ -141,6 +145,7 @@ impl Caller {
             actor_email: Some(self.actor.email.clone()),
             role: role.or_else(|| self.actor.grants.first().map(|g| g.role)),
             request_id: self.origin.request_id.clone(),
+            client_request_id: self.origin.client_request_id.clone(),
             ip: self.origin.ip.clone(),
         }
     }

@@ -1150,7 +1150,19 @@ pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE audit_personal SET actor_email = NULL, ip = NULL WHERE audit_id IN (SELECT id FROM audit_log WHERE actor_id = $1)")
+    // The database lets the personal part of audit rows be cleared only while this
+    // transaction holds the user's row in audit_erasure (migration 0010), which no other
+    // transaction ever sees.
+    sqlx::query("INSERT INTO audit_erasure (user_id) VALUES ($1)")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let cleared = sqlx::query("UPDATE audit_personal SET actor_email = NULL, ip = NULL WHERE audit_id IN (SELECT id FROM audit_log WHERE actor_id = $1) AND (actor_email IS NOT NULL OR ip IS NOT NULL)")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM audit_erasure WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -1164,7 +1176,7 @@ pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
             action: "user.erase",
             object_kind: "user",
             object_ref: user_id.to_string(),
-            changes: serde_json::json!({"personal_data": "erased"}),
+            changes: serde_json::json!({"personal_data": "erased", "audit_rows_cleared": cleared}),
             reason: Some("erasure requested by the user".into()),
         },
     )

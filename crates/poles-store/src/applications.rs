@@ -8,7 +8,7 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{flag, from_row, now_utc, parsed, parsed_opt};
+use crate::util::{flag, from_row, now_utc, parsed, parsed_opt, Tx};
 use crate::Db;
 use poles_core::calls::{Costs, Eligibility, RuleSet};
 use poles_core::status::{
@@ -17,7 +17,6 @@ use poles_core::status::{
 use poles_core::{Date, FieldError, OrgKind};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
 /// A new draft as checked by the use case: texts trimmed, empty ones absent.
@@ -95,7 +94,7 @@ pub struct Acting {
 }
 
 /// The call of an application and whether it is still open today.
-async fn open_call(tx: &mut Transaction<'static, Any>, call_id: i64) -> Result<()> {
+async fn open_call(tx: &mut impl Tx, call_id: i64) -> Result<()> {
     let deadline: Option<String> = sqlx::query_scalar("SELECT deadline FROM calls WHERE id = $1")
         .bind(call_id)
         .fetch_one(&mut **tx)
@@ -494,7 +493,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
 
 /// The call of an application a write changes, checked under the write lock: the
 /// application exists, is still a draft, and its call is still open.
-async fn draft(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
+async fn draft(tx: &mut impl Tx, id: i64) -> Result<i64> {
     let (call_id, status) = sqlx::query_as::<_, (i64, String)>(
         "SELECT call_id, status FROM applications WHERE id = $1",
     )
@@ -509,7 +508,7 @@ async fn draft(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
     Ok(call_id)
 }
 
-async fn bump(tx: &mut Transaction<'static, Any>, id: i64) -> Result<()> {
+async fn bump(tx: &mut impl Tx, id: i64) -> Result<()> {
     sqlx::query("UPDATE applications SET version = version + 1 WHERE id = $1")
         .bind(id)
         .execute(&mut **tx)

@@ -4,13 +4,12 @@
 //! changes, criteria already scored against stay) are kept here.
 
 use crate::error::{Result, StoreError};
-use crate::util::{flag, from_row, now_utc, parsed, parsed_opt, Cell};
+use crate::util::{flag, from_row, now_utc, parsed, parsed_opt, Cell, Tx};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::{Call, CallFunder, Criterion};
 use poles_core::{Currency, Date, Money};
 use serde::Deserialize;
-use sqlx::{Any, Transaction};
 
 const RULE_SETS: &[&str] = &[
     include_str!("../../../data/calls/rulesets/fui-2007.json"),
@@ -49,7 +48,7 @@ struct CallIn {
 }
 
 /// Loads the shipped historical rule sets and calls (`data/calls`).
-pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<()> {
+pub(crate) async fn load_shipped(tx: &mut impl Tx) -> Result<()> {
     for body in RULE_SETS {
         let rules: RuleSet =
             serde_json::from_str(body).map_err(|e| StoreError::Data(format!("rule set: {e}")))?;

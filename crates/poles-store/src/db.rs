@@ -1,8 +1,10 @@
 //! Connecting, configuring and migrating either backend, chosen by the URL's scheme.
 
 use crate::error::{Result, StoreError};
+use crate::keyring::Keyring;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -84,6 +86,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_funding.sql"),
         postgres: include_str!("../migrations/postgres/0009_funding.sql"),
     },
+    Migration {
+        version: 10,
+        name: "audit_key",
+        sqlite: include_str!("../migrations/sqlite/0010_audit_key.sql"),
+        postgres: include_str!("../migrations/postgres/0010_audit_key.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.
@@ -143,6 +151,22 @@ const MIGRATION_LOCK: i64 = 7_263_001;
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The keys that sign and verify the audit chain, never stored in the database (see
+    /// [`crate::keyring`]); without them the audit trail cannot be written.
+    audit_keys: Option<Keyring>,
+}
+
+/// The file of a SQLite URL (`sqlite:///abs.db`, `sqlite://rel.db`, `sqlite:rel.db`); `None`
+/// for PostgreSQL or an in-memory database.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    Some(PathBuf::from(path))
 }
 
 /// Turns the documented URL forms into what the driver accepts:
@@ -218,7 +242,22 @@ impl Db {
                     .await?
             }
         };
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            audit_keys: None,
+        })
+    }
+
+    /// This handle, signing the audit rows it writes with the first of `keys` and verifying
+    /// the chain with all of them.
+    pub fn with_audit_keys(mut self, keys: Keyring) -> Db {
+        self.audit_keys = Some(keys);
+        self
+    }
+
+    pub fn audit_keys(&self) -> Option<&Keyring> {
+        self.audit_keys.as_ref()
     }
 
     /// Applies the migrations not yet applied; returns their versions. Safe to run from
@@ -352,5 +391,16 @@ mod tests {
             Backend::Postgres
         );
         assert!(driver_url("mysql://x").is_err());
+    }
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(sqlite_file("sqlite://poles.db"), Some("poles.db".into()));
+        assert_eq!(
+            sqlite_file("sqlite:///tmp/p.db?mode=rwc"),
+            Some("/tmp/p.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://u@h/db"), None);
     }
 }

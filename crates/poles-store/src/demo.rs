@@ -5,11 +5,11 @@
 
 use crate::error::{Result, StoreError};
 use crate::import::{self, CordisData, ImportSummary, Progress};
-use crate::util::{insert_batched, Cell};
+use crate::util::{insert_batched, Cell, Tx};
 use crate::Db;
 use poles_core::{Currency, LabelStatus, OrgKind, Tier};
 use serde::Deserialize;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -151,7 +151,7 @@ struct NafCode {
     label: String,
 }
 
-async fn load_reference(tx: &mut Transaction<'static, Any>) -> Result<u64> {
+async fn load_reference(tx: &mut impl Tx) -> Result<u64> {
     let regions: Vec<GeoCode> = json("regions.json", REGIONS_JSON)?;
     let rows = regions
         .iter()
@@ -485,11 +485,7 @@ struct TextIn {
     source: String,
 }
 
-async fn returning_id(
-    tx: &mut Transaction<'static, Any>,
-    sql: &str,
-    binds: Vec<Cell>,
-) -> Result<i64> {
+async fn returning_id(tx: &mut impl Tx, sql: &str, binds: Vec<Cell>) -> Result<i64> {
     let mut q = sqlx::query(sql);
     for b in binds {
         q = match b {
@@ -501,7 +497,7 @@ async fn returning_id(
     Ok(row.try_get::<i64, _>(0)?)
 }
 
-async fn load_programme(tx: &mut Transaction<'static, Any>) -> Result<u64> {
+async fn load_programme(tx: &mut impl Tx) -> Result<u64> {
     let p: Programme = json("programme.json", PROGRAMME_JSON)?;
     let rows = p
         .sectors

@@ -5,11 +5,10 @@
 
 use crate::audit::{self, diff, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::from_row;
+use crate::util::{from_row, Tx};
 use crate::Db;
 use poles_core::{Currency, FieldError, LabelStatus, Tier};
 use serde_json::{json, Value};
-use sqlx::{Any, Transaction};
 
 /// A field of a patch: absent = unchanged, `None` inside = cleared.
 pub type Patch<T> = Option<Option<T>>;
@@ -121,7 +120,7 @@ pub async fn update_cluster(
     Ok(version)
 }
 
-async fn cluster_id(tx: &mut Transaction<'static, Any>, slug: &str) -> Result<i64> {
+async fn cluster_id(tx: &mut impl Tx, slug: &str) -> Result<i64> {
     sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
         .bind(slug.to_string())
         .fetch_optional(&mut **tx)

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A backup or restore refused or failed, with what to do about it.
     #[error("{0}")]
     Backup(String),
+    /// The audit chain's keys are missing or malformed.
+    #[error("audit key: {0}")]
+    Key(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
     Url(String),
 }

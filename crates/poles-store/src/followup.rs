@@ -7,7 +7,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{from_row, now_utc, parsed, parsed_opt};
+use crate::util::{from_row, now_utc, parsed, parsed_opt, Tx};
 use crate::Db;
 use poles_core::calls::RuleSet;
 use poles_core::model::FundingLine;
@@ -15,7 +15,7 @@ use poles_core::status::{AgreementStatus, ApplicationStatus, ClaimStatus, Paymen
 use poles_core::{Date, FieldError};
 use serde::Serialize;
 use serde_json::json;
-use sqlx::{Any, Transaction};
+use sqlx::Any;
 use utoipa::ToSchema;
 
 /// `YYYY-MM-DD` plus whole months, the day clamped to the month's length; `None` when
@@ -34,7 +34,7 @@ struct Decision {
     lines: Vec<FundingLine>,
 }
 
-async fn decision(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Option<Decision>> {
+async fn decision(tx: &mut impl Tx, id: i64) -> Result<Option<Decision>> {
     let Some((proposal_id, validation_date)): Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, validation_date FROM funding_proposals WHERE application_id = $1 AND status = 'approved'")
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -75,7 +75,7 @@ async fn funding_lines<'e, E: sqlx::Executor<'e, Database = Any>>(
         .collect())
 }
 
-async fn finalisation_months(tx: &mut Transaction<'static, Any>, id: i64) -> Result<i64> {
+async fn finalisation_months(tx: &mut impl Tx, id: i64) -> Result<i64> {
     let body: String = sqlx::query_scalar("SELECT r.body FROM applications a JOIN calls c ON c.id = a.call_id JOIN rule_sets r ON r.id = c.rule_set_id WHERE a.id = $1")
         .bind(id)
         .fetch_one(&mut **tx)
@@ -111,7 +111,7 @@ impl TryFrom<StandingRow> for Standing {
     }
 }
 
-async fn standing(tx: &mut Transaction<'static, Any>, id: i64) -> Result<Standing> {
+async fn standing(tx: &mut impl Tx, id: i64) -> Result<Standing> {
     sqlx::query_as::<_, StandingRow>(
         "SELECT status, consortium_agreement FROM applications WHERE id = $1",
     )

@@ -9,7 +9,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{flag, from_row, now_utc, parsed, Cell};
+use crate::util::{flag, from_row, now_utc, parsed, Cell, Tx};
 use crate::Db;
 use poles_core::relief::ReliefRules;
 use poles_core::status::{FunderKind, MovementKind};
@@ -105,7 +105,7 @@ pub async fn load_if_missing(db: &Db) -> Result<bool> {
 
 /// Loads the shipped budgets, their historical movements, the calls' budget links and the
 /// illustrative R&D zones, inside the demo load's transaction.
-pub(crate) async fn load_shipped(tx: &mut Transaction<'static, Any>) -> Result<()> {
+pub(crate) async fn load_shipped(tx: &mut impl Tx) -> Result<()> {
     let b: BudgetsIn = serde_json::from_str(BUDGETS)
         .map_err(|e| StoreError::Data(format!("budgets.json: {e}")))?;
     let rows = b
@@ -711,7 +711,7 @@ pub async fn add_line(db: &Db, ctx: &Context, l: &NewLine) -> Result<()> {
 /// Runs inside the approval's write transaction, so two approvals cannot both pass.
 /// `on` is the decision's date, `YYYY-MM-DD`.
 pub(crate) async fn check_budget(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut impl Tx,
     code: &str,
     currency: &str,
     amount: i64,
@@ -810,11 +810,7 @@ async fn line_state<'e>(
 }
 
 /// Checks a budget line exists and has the currency of the call's envelope.
-pub(crate) async fn check_link(
-    tx: &mut Transaction<'static, Any>,
-    code: &str,
-    currency: &str,
-) -> Result<()> {
+pub(crate) async fn check_link(tx: &mut impl Tx, code: &str, currency: &str) -> Result<()> {
     let c: Option<String> = sqlx::query_scalar("SELECT currency FROM budget_lines WHERE code = $1")
         .bind(code.to_string())
         .fetch_optional(&mut **tx)
@@ -865,7 +861,7 @@ pub struct NewRecord {
 
 /// Sum of the records of some schemes in a window of years, for everyone or one company.
 async fn used(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut impl Tx,
     schemes: &[String],
     from: i64,
     to: i64,
@@ -890,10 +886,7 @@ async fn used(
     Ok(q.fetch_one(&mut **tx).await?)
 }
 
-async fn organisation_name(
-    tx: &mut Transaction<'static, Any>,
-    organisation: i64,
-) -> Result<Option<String>> {
+async fn organisation_name(tx: &mut impl Tx, organisation: i64) -> Result<Option<String>> {
     Ok(
         sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
             .bind(organisation)
@@ -964,7 +957,7 @@ impl ReliefSnapshot {
 /// engine in between, and two concurrent records can never both slip under a cap.
 /// Dropped without inserting, it writes nothing.
 pub struct ReliefWrite {
-    tx: Transaction<'static, Any>,
+    tx: audit::WriteTx,
 }
 
 /// Takes the write lock (see [`audit::begin_write`]) for recording relief.

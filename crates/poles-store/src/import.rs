@@ -3,10 +3,9 @@
 //! own ids), and every rejected row reported with its line and reason.
 
 use crate::error::{Result, StoreError};
-use crate::util::{from_row, insert_batched, Cell};
+use crate::util::{from_row, insert_batched, Cell, Tx};
 use crate::Db;
 use poles_core::cordis::{self, Edge, Organisation, Project, Rejected};
-use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
@@ -258,7 +257,7 @@ fn count_rejected(data: &CordisData, file: &str) -> u64 {
 }
 
 pub(crate) async fn import_cordis_tx(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut impl Tx,
     data: &CordisData,
     progress: &dyn Progress,
 ) -> Result<ImportSummary> {

@@ -2,10 +2,9 @@
 //! so nobody is told of something that did not happen.
 
 use crate::error::{Result, StoreError};
-use crate::util::{from_row, now_utc};
+use crate::util::{from_row, now_utc, Tx};
 use crate::Db;
 use serde::Serialize;
-use sqlx::{Any, Transaction};
 use utoipa::ToSchema;
 
 /// Who is told.
@@ -18,7 +17,7 @@ pub enum To<'a> {
 }
 
 pub(crate) async fn notify(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut impl Tx,
     to: To<'_>,
     kind: &str,
     text_fr: String,

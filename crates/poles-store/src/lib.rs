@@ -18,6 +18,7 @@ pub mod followup;
 pub mod funding;
 pub mod import;
 pub mod inbox;
+pub mod keyring;
 pub mod rate;
 pub mod registry;
 pub mod search;

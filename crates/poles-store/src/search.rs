@@ -4,12 +4,11 @@
 //! ranking is done here, the same way on both backends.
 
 use crate::error::Result;
-use crate::util::{from_row, insert_batched, Cell};
+use crate::util::{from_row, insert_batched, Cell, Tx};
 use crate::Db;
 use poles_core::model::{SearchHit, SearchResults};
 use poles_core::text::{normalize, tokens};
 use poles_core::Page;
-use sqlx::{Any, Transaction};
 
 /// Most candidates ranked for one query: enough for any page a person reads.
 const MAX_CANDIDATES: i64 = 5000;
@@ -61,7 +60,7 @@ from_row!(ProjectRow {
     call
 });
 
-pub(crate) async fn rebuild(tx: &mut Transaction<'static, Any>) -> Result<()> {
+pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
     sqlx::query("DELETE FROM search_entries")
         .execute(&mut **tx)
         .await?;

@@ -8,7 +8,7 @@
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
-use crate::util::{flag, from_row, now_utc, parsed};
+use crate::util::{flag, from_row, now_utc, parsed, Tx};
 use crate::Db;
 use poles_core::model::FundingLine;
 use poles_core::status::{ApplicationStatus, ProposalStatus};
@@ -117,11 +117,7 @@ pub async fn assign_reviewer(
 }
 
 /// The reviewer's assignment, checked: it exists and no conflict was declared.
-async fn assignment(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    user_id: i64,
-    application_id: i64,
-) -> Result<Option<String>> {
+async fn assignment(tx: &mut impl Tx, user_id: i64, application_id: i64) -> Result<Option<String>> {
     let (conflict_declared, submitted_at): (i64, Option<String>) = sqlx::query_as("SELECT conflict_declared, submitted_at FROM review_assignments WHERE application_id = $1 AND reviewer_id = $2")
         .bind(application_id)
         .bind(user_id)
@@ -181,10 +177,7 @@ pub struct Mark {
 }
 
 /// The criteria positions a call expects (1 when it lists none).
-async fn criteria_of(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    application_id: i64,
-) -> Result<Vec<(i64, i64)>> {
+async fn criteria_of(tx: &mut impl Tx, application_id: i64) -> Result<Vec<(i64, i64)>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT k.position, k.weight_bp FROM call_criteria k JOIN applications a ON a.call_id = k.call_id WHERE a.id = $1 ORDER BY k.position")
         .bind(application_id)
         .fetch_all(&mut **tx)

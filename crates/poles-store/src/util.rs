@@ -1,7 +1,6 @@
 //! Small helpers: converting stored values into domain types, batched inserts, times and hashes.
 
 use crate::error::Result;
-use sqlx::{Any, Transaction};
 
 /// Implements [`sqlx::FromRow`] for a row struct of primitive columns, each field read from
 /// the column of its name: `from_row!(SectorRow { code, name_en, name_fr, press_kit });`.
@@ -38,6 +37,12 @@ pub(crate) fn parsed_opt<T: TryFrom<String, Error = poles_core::FieldError>>(
 ) -> Result<Option<T>> {
     v.map(parsed).transpose()
 }
+
+/// A transaction of either kind, an audited write (the audit module's `WriteTx`, which
+/// carries the keys that sign the audit chain) or a plain one: helpers used by both take
+/// `&mut impl Tx` and run their queries on `&mut **tx`.
+pub(crate) trait Tx: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send {}
+impl<T: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send> Tx for T {}
 
 /// A bindable cell of a batched insert.
 #[derive(Debug, Clone)]
@@ -81,7 +86,7 @@ impl From<Option<i64>> for Cell {
 /// instead of per row, which matters on PostgreSQL over a network. `suffix` may hold an
 /// `ON CONFLICT` clause.
 pub(crate) async fn insert_batched(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut impl Tx,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Cell>>,

@@ -122,10 +122,12 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
-        // Every request gets an `x-request-id` (kept when the client or a proxy sent one),
-        // echoed on the response, so that logs and reports can name it.
+        // Every request gets an `x-request-id` of the server's (a random UUID), echoed on the
+        // response, so that logs and reports can name it; the audit trail records it. An id
+        // the client sent is taken off first and kept apart (64 visible characters at most).
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn(http::request_id::take_client_id))
 }
 
 /// Whether this server can reach its database: 503 with `Retry-After` otherwise, as fast as

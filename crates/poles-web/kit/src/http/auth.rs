@@ -4,6 +4,7 @@
 //! or [`crate::http::extract::Visitor`].
 
 use crate::http::error::{ApiError, CSRF_HEADER};
+use crate::http::request_id::{ClientRequestId, X_REQUEST_ID};
 use crate::AppState;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -83,7 +84,11 @@ pub async fn resolve(State(st): State<AppState>, req: Request<Body>, next: Next)
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string()),
-        request_id: header_text(&req, header::HeaderName::from_static("x-request-id")),
+        request_id: header_text(&req, X_REQUEST_ID),
+        client_request_id: req
+            .extensions()
+            .get::<ClientRequestId>()
+            .map(|c| c.0.clone()),
         user_agent: header_text(&req, header::USER_AGENT),
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);

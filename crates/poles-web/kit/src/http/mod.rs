@@ -7,3 +7,4 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod params;
+pub mod request_id;
