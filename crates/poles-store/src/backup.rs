@@ -36,7 +36,7 @@ use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -179,7 +179,7 @@ fn kind_of(backend: Backend, table: &str, column: &str, declared: &str) -> Resul
 
 /// Every table of the database but the migrations' own, sorted by name, with its columns
 /// in declared order, its primary key and its foreign keys.
-async fn catalog(tx: &mut Transaction<'static, Any>, backend: Backend) -> Result<Vec<Table>> {
+async fn catalog(tx: &mut impl crate::util::Tx, backend: Backend) -> Result<Vec<Table>> {
     let names: Vec<String> = match backend {
         Backend::Sqlite => {
             sqlx::query_scalar(
@@ -209,7 +209,7 @@ async fn catalog(tx: &mut Transaction<'static, Any>, backend: Backend) -> Result
     Ok(tables)
 }
 
-async fn sqlite_table(tx: &mut Transaction<'static, Any>, name: String) -> Result<Table> {
+async fn sqlite_table(tx: &mut impl crate::util::Tx, name: String) -> Result<Table> {
     let cols: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT name, type, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
     )
@@ -270,7 +270,7 @@ async fn sqlite_table(tx: &mut Transaction<'static, Any>, name: String) -> Resul
     Ok(out)
 }
 
-async fn postgres_table(tx: &mut Transaction<'static, Any>, name: String) -> Result<Table> {
+async fn postgres_table(tx: &mut impl crate::util::Tx, name: String) -> Result<Table> {
     let cols: Vec<(String, String, String, String)> = sqlx::query_as(
         "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT), CAST(is_nullable AS TEXT), \
          CAST(is_identity AS TEXT) FROM information_schema.columns \
@@ -366,7 +366,7 @@ fn fk_order(tables: &[Table]) -> Result<Vec<Table>> {
     Ok(out)
 }
 
-async fn applied_version(tx: &mut Transaction<'static, Any>) -> Result<Option<i64>> {
+async fn applied_version(tx: &mut impl crate::util::Tx) -> Result<Option<i64>> {
     Ok(
         sqlx::query_scalar(&format!("SELECT MAX(version) FROM {MIGRATIONS_TABLE}"))
             .fetch_one(&mut **tx)
@@ -938,7 +938,7 @@ fn plan(header: &Header, tables: &[Table]) -> Result<Vec<TablePlan>> {
 
 /// Refuses a target that holds any data: every table empty, but for the rows the
 /// migrations insert.
-async fn refuse_unless_empty(tx: &mut Transaction<'static, Any>, tables: &[Table]) -> Result<()> {
+async fn refuse_unless_empty(tx: &mut impl crate::util::Tx, tables: &[Table]) -> Result<()> {
     let mut full = Vec::new();
     for t in tables {
         let mut sql = format!("SELECT COUNT(*) FROM {}", quote(&t.name));
@@ -1036,7 +1036,7 @@ impl<'p> Loading<'p> {
         Ok(())
     }
 
-    async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+    async fn flush(&mut self, tx: &mut impl crate::util::Tx) -> Result<()> {
         if self.batch.is_empty() {
             return Ok(());
         }
@@ -1046,7 +1046,7 @@ impl<'p> Loading<'p> {
         Ok(())
     }
 
-    async fn finish(mut self, tx: &mut Transaction<'static, Any>) -> Result<()> {
+    async fn finish(mut self, tx: &mut impl crate::util::Tx) -> Result<()> {
         self.flush(tx).await?;
         for (key, col, value) in std::mem::take(&mut self.later) {
             let mut sql = format!(
