@@ -235,8 +235,13 @@ impl Db {
                     .await?
             }
             Backend::Postgres => {
+                // Several app servers share one PostgreSQL and its connection limit (100 by
+                // default): ten each unless said otherwise, given back after half a minute
+                // unused.
                 AnyPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(postgres_pool_size())
+                    .min_connections(0)
+                    .idle_timeout(Duration::from_secs(30))
                     .acquire_timeout(acquire_timeout)
                     .connect_with(opts)
                     .await?
@@ -403,4 +408,14 @@ mod tests {
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://u@h/db"), None);
     }
+}
+
+/// Connections each server keeps to PostgreSQL at most: `POLES_DB_MAX_CONNECTIONS`, else 10.
+/// Several app servers (or a test suite's many servers) must fit in the database's own limit.
+fn postgres_pool_size() -> u32 {
+    std::env::var("POLES_DB_MAX_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(10)
 }
