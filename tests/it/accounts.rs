@@ -1268,32 +1268,44 @@ async fn strangers_cannot_lock_a_user_out_and_parallel_guesses_are_counted() {
     .unwrap();
     assert!(matches!(r, accounts::Login::Session { .. }));
 
-    // Twenty guesses at once from a new address: only the allowed number are even tried.
-    let attempts = (0..20).map(|_| {
+    // Twenty guesses at once from one address on a fresh account: exactly the allowed
+    // number are even tried.
+    make_user(app, "parallel@test.invalid", "reviewer", None).await;
+    let attempts = |ip: &'static str| {
         let db = db.clone();
-        async move {
-            accounts::login(
-                &db,
-                &policy,
-                &from("192.0.2.99"),
-                "target@test.invalid",
-                "parallel guess x",
-                None,
-                None,
-            )
-            .await
-            .unwrap()
-        }
-    });
-    let results = futures_join_all(attempts).await;
-    let tried = results
-        .iter()
-        .filter(|r| matches!(r, accounts::Login::Refused))
-        .count() as i64;
+        (0..20).map(move |_| {
+            let db = db.clone();
+            async move {
+                accounts::login(
+                    &db,
+                    &policy,
+                    &from(ip),
+                    "parallel@test.invalid",
+                    "parallel guess x",
+                    None,
+                    None,
+                )
+                .await
+                .unwrap()
+            }
+        })
+    };
+    let tried = |results: &[accounts::Login]| {
+        results
+            .iter()
+            .filter(|r| matches!(r, accounts::Login::Refused))
+            .count() as i64
+    };
+    let results = futures_join_all(attempts("192.0.2.99")).await;
     assert_eq!(
-        tried, policy.failures_per_account_and_address,
+        tried(&results),
+        policy.failures_per_account_and_address,
         "the rest were throttled"
     );
+    // Twenty at once from another address, on the account that now has its failures: the
+    // first is tried (the address had not failed), the others wait for the account's delay.
+    let results = futures_join_all(attempts("192.0.2.100")).await;
+    assert_eq!(tried(&results), 1, "one tried, the rest delayed");
 }
 
 /// Runs futures concurrently on this task (no extra dependency for a join-all).
@@ -1584,5 +1596,216 @@ async fn audit_verify_survives_a_closed_pipe() {
         out.status.success() && !stderr.contains("panicked"),
         "{:?}: {stderr}",
         out.status
+    );
+}
+
+/// Signs in through the API from one loopback address: the response.
+async fn login_from(app: &App, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    crate::support::client_from(ip)
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Strangers rotating addresses fail on the admin's account fifty times: the admin, from an
+/// address that has not failed, still signs in at once; an address that just failed waits a
+/// short, stated delay (never more than a minute) instead of a lock.
+#[tokio::test]
+async fn rotating_addresses_cannot_lock_an_account_out() {
+    let app = spawn(false);
+    make_user(&app, "locked-out@test.invalid", "admin", None).await;
+    for k in 10..60 {
+        let r = login_from(
+            &app,
+            &format!("127.0.0.{k}"),
+            "locked-out@test.invalid",
+            "not the right one",
+        )
+        .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "guess from 127.0.0.{k}"
+        );
+    }
+    let r = login_from(&app, "127.0.0.100", "locked-out@test.invalid", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the right password from an address that has not failed is never refused"
+    );
+    let r = login_from(&app, "127.0.0.59", "locked-out@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "a delay, not a lock: {retry}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+}
+
+/// Behind one address (a shared NAT), people mistyping on a few accounts block nobody else;
+/// what is limited per address is the number of distinct accounts failed on.
+#[tokio::test]
+async fn one_address_failing_on_a_few_accounts_blocks_nobody_else_behind_it() {
+    let app = spawn(false);
+    for k in 0..9 {
+        make_user(&app, &format!("nat-{k}@test.invalid"), "reviewer", None).await;
+    }
+    let nat = "127.0.0.70";
+    // 32 failures on 8 accounts, under the 5 per account and address.
+    for round in 0..4 {
+        for k in 0..8 {
+            let r = login_from(&app, nat, &format!("nat-{k}@test.invalid"), "mistyped it").await;
+            assert_eq!(
+                r.status(),
+                StatusCode::UNAUTHORIZED,
+                "failure {round} on nat-{k}"
+            );
+        }
+    }
+    let r = login_from(&app, nat, "nat-8@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "a colleague behind the NAT");
+    let r = login_from(&app, nat, "nat-0@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "and the one who mistyped");
+
+    // One address trying many accounts is stopped once it failed on 30 of them.
+    let sprayer = "127.0.0.71";
+    for k in 0..30 {
+        let r = login_from(
+            &app,
+            sprayer,
+            &format!("spray-{k}@test.invalid"),
+            "password1234!",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "account {k}");
+    }
+    let r = login_from(&app, sprayer, "nat-8@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "a 31st account");
+    let r = login_from(&app, "127.0.0.72", "nat-8@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "from elsewhere");
+}
+
+/// The delays hold back only the addresses that failed lately: one that has not failed for
+/// longer than `clean_after_secs` (a minute by default, two seconds here) signs in with the
+/// right credentials however busy the attackers are. For an account with a second factor,
+/// the password alone never gets through, and a throttled answer says nothing about the
+/// password or the code.
+#[tokio::test]
+async fn delays_hold_back_only_recent_failures_and_the_second_factor_still_counts() {
+    let policy = accounts::Policy {
+        clean_after_secs: 2,
+        ..Default::default()
+    };
+    let app = spawn_full(false, false, 600, policy);
+    let email = "delayed@test.invalid";
+    let id = make_user(&app, email, "programme_officer", None).await;
+    let db = connect(&app.db_url).await;
+    let secret = accounts::begin_totp(&db, id).await.unwrap();
+    let key = poles_core::totp::base32_decode(&secret).unwrap();
+    let code_now = || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        format!("{:06}", poles_core::totp::hotp(&key, now / 30))
+    };
+    accounts::enable_totp(&db, id, &audit::Context::default(), &code_now())
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let wrong_code = (0u32..)
+        .map(|k| {
+            format!(
+                "{:06}",
+                (poles_core::totp::hotp(&key, now / 30) + 1 + k) % 1_000_000
+            )
+        })
+        .find(|c| {
+            !poles_core::totp::verify(&key, c, now) && !poles_core::totp::verify(&key, c, now + 60)
+        })
+        .unwrap();
+    let attempt = |ip: &'static str, password: &'static str, code: Option<String>| {
+        let base = app.base.clone();
+        async move {
+            let mut body = json!({"email": email, "password": password});
+            if let Some(c) = code {
+                body["code"] = json!(c);
+            }
+            let r = crate::support::client_from(ip)
+                .post(format!("{base}/api/v1/session"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<i64>().unwrap());
+            let body: Value = r.json().await.unwrap();
+            (
+                status,
+                retry,
+                body["error"]["code"].as_str().unwrap_or("").to_string(),
+            )
+        }
+    };
+    // Ten attackers, one guess each.
+    for ip in [
+        "127.0.0.120",
+        "127.0.0.121",
+        "127.0.0.122",
+        "127.0.0.123",
+        "127.0.0.124",
+        "127.0.0.125",
+        "127.0.0.126",
+        "127.0.0.127",
+        "127.0.0.128",
+        "127.0.0.129",
+    ] {
+        let (s, _, _) = attempt(ip, "a wrong guess here", Some(wrong_code.clone())).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{ip}");
+    }
+    // From a fresh address the right password alone asks for the code, a wrong code is a
+    // failure like a wrong password …
+    let (s, _, code) = attempt("127.0.0.140", PASSWORD, None).await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "second_factor_required")
+    );
+    let (s, _, code) = attempt("127.0.0.140", PASSWORD, Some(wrong_code.clone())).await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "bad_credentials")
+    );
+    // … after which that address waits like the attackers, even with the right code: the
+    // throttled answer comes before any check.
+    let (s, retry, _) = attempt("127.0.0.140", PASSWORD, Some(code_now())).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some_and(|r| (1..=2).contains(&r)), "{retry:?}");
+    let (s, _, _) = attempt("127.0.0.141", PASSWORD, Some(code_now())).await;
+    assert_eq!(s, StatusCode::OK, "a fresh address signs in");
+    let (s, _, _) = attempt("127.0.0.129", PASSWORD, Some(code_now())).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an attacker's address waits"
+    );
+    // Once its last failure is older than the clean-after time, an address gets its chance.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (s, _, _) = attempt("127.0.0.129", PASSWORD, Some(code_now())).await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the delay never outlasts the address's own quiet time"
     );
 }

@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_funding.sql"),
         postgres: include_str!("../migrations/postgres/0009_funding.sql"),
     },
+    Migration {
+        version: 11,
+        name: "login_throttle",
+        sqlite: include_str!("../migrations/sqlite/0011_login_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0011_login_throttle.sql"),
+    },
 ];
 
 impl Migration {
