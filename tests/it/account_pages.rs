@@ -438,3 +438,85 @@ async fn every_registry_write_has_its_form() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "a stale form is refused");
 }
+
+/// The row of the users page that shows `email`: from its cell to the end of the row.
+fn row_of<'a>(html: &'a str, email: &str) -> &'a str {
+    let start = html
+        .find(&format!("<td>{email}</td>"))
+        .unwrap_or_else(|| panic!("a row for {email}"));
+    let end = html[start..].find("</tr>").expect("the row ends") + start;
+    &html[start..end]
+}
+
+async fn page(base: &str, path: &str, session: &(String, String)) -> String {
+    client()
+        .get(format!("{base}{path}"))
+        .header("cookie", &session.0)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn is_admin(db_url: &str, user: i64) -> bool {
+    let db = crate::support::connect(db_url).await;
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = 'admin'",
+    )
+    .bind(user)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+        == 1
+}
+
+/// Through the pages too, the last active admin can neither disable their account, nor drop
+/// the admin role, nor erase the account; the reason shows beside the control.
+#[tokio::test]
+async fn the_pages_refuse_to_remove_the_last_admin_beside_the_control() {
+    let app = crate::support::spawn(false);
+    let me = make_user(&app, "page-only-admin@test.invalid", "admin", None).await;
+    let s = form_session(&app.base, "page-only-admin@test.invalid").await;
+    for (path, fields, id) in [
+        (
+            format!("/admin/users/{me}/status?lang=en"),
+            vec![("disabled", "true")],
+            "status-error-",
+        ),
+        (
+            format!("/admin/users/{me}/roles/revoke?lang=en"),
+            vec![("role", "admin"), ("scope", "")],
+            "role-error-",
+        ),
+    ] {
+        let r = post_form(&app.base, &path, &s, &fields).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{path}");
+        let html = r.text().await.unwrap();
+        let row = row_of(&html, "page-only-admin@test.invalid");
+        assert!(
+            row.contains(id) && row.contains("The last active admin cannot"),
+            "{path}: {row}"
+        );
+    }
+    let r = post_form(
+        &app.base,
+        "/account/erase?lang=en",
+        &s,
+        &[("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    let erase = &html[html
+        .find("<details open>")
+        .expect("the erasure form is open")..];
+    assert!(
+        erase.contains("id=\"erase-error\"") && erase.contains("The last active admin cannot"),
+        "{erase}"
+    );
+    assert!(is_admin(&app.db_url, me).await);
+    let html = page(&app.base, "/admin/users?lang=en", &s).await;
+    assert!(row_of(&html, "page-only-admin@test.invalid").contains("<td>active</td>"));
+}

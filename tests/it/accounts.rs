@@ -1609,6 +1609,172 @@ async fn login_from(app: &App, ip: &str, email: &str, password: &str) -> reqwest
         .unwrap()
 }
 
+async fn active_admins(app: &App) -> i64 {
+    let db = connect(&app.db_url).await;
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT u.id) FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.status = 'active' AND g.role = 'admin'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+/// The only admin can neither disable their account, nor give up the admin role, nor erase
+/// their account: 409 `last_admin`, naming the field. With a second active admin each of
+/// these is allowed again.
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_disabled_demoted_or_erased() {
+    let app = spawn(false);
+    let only = make_user(&app, "only-admin@test.invalid", "admin", None).await;
+    let admin = sign_in(&app, "only-admin@test.invalid").await;
+    let cases = [
+        (
+            Method::PUT,
+            format!("/api/v1/users/{only}/status"),
+            json!({"disabled": true}),
+            "disabled",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/users/{only}/roles"),
+            json!({"role": "admin"}),
+            "role",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/me".to_string(),
+            json!({"password": PASSWORD}),
+            "account",
+        ),
+    ];
+    for (method, path, body, field) in &cases {
+        let (s, r) = call(&app, Some(&admin), method.clone(), path, Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{method} {path}: {r}");
+        assert_eq!(r["error"]["code"], "last_admin", "{r}");
+        assert_eq!(r["error"]["field"], *field, "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("last active admin"),
+            "{r}"
+        );
+    }
+    let (s, me) = call(&app, Some(&admin), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["user"]["status"], "active");
+    assert_eq!(active_admins(&app).await, 1);
+
+    // A disabled admin does not count: disabling the second one leaves the first the last.
+    let second = make_user(&app, "second-admin@test.invalid", "admin", None).await;
+    let (s, r) = call(
+        &app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{second}/status"),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    let (s, _) = call(
+        &app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{only}/status"),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Re-enabled, the second admin lets the first step down.
+    let (s, _) = call(
+        &app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{second}/status"),
+        Some(json!({"disabled": false})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, r) = call(
+        &app,
+        Some(&admin),
+        Method::DELETE,
+        &format!("/api/v1/users/{only}/roles"),
+        Some(json!({"role": "admin"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    assert_eq!(active_admins(&app).await, 1);
+}
+
+/// Two admins each giving up the role, or disabling each other, at the same moment: the
+/// check runs in the change's own transaction under the write lock, so one of them wins
+/// and an active admin remains.
+#[tokio::test]
+async fn racing_admins_cannot_leave_the_platform_without_one() {
+    let app = spawn(false);
+    let db = connect(&app.db_url).await;
+    let a = make_user(&app, "race-a@test.invalid", "admin", None).await;
+    let b = make_user(&app, "race-b@test.invalid", "admin", None).await;
+    for round in 0..3 {
+        let ba = sign_in(&app, "race-a@test.invalid").await;
+        let bb = sign_in(&app, "race-b@test.invalid").await;
+        let body = Some(json!({"role": "admin"}));
+        let (pa, pb) = (
+            format!("/api/v1/users/{a}/roles"),
+            format!("/api/v1/users/{b}/roles"),
+        );
+        let ((sa, _), (sb, _)) = tokio::join!(
+            call(&app, Some(&ba), Method::DELETE, &pa, body.clone()),
+            call(&app, Some(&bb), Method::DELETE, &pb, body.clone()),
+        );
+        let mut got = [sa, sb];
+        got.sort();
+        assert_eq!(
+            got,
+            [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
+            "round {round}: giving up the role"
+        );
+        assert_eq!(active_admins(&app).await, 1, "round {round}");
+        // Both admins again, then each disables the other.
+        for id in [a, b] {
+            sqlx::query("INSERT INTO role_grants (user_id, role, scope, granted_at) VALUES ($1, 'admin', '', '2026-01-01T00:00:00Z') ON CONFLICT (user_id, role, scope) DO NOTHING")
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+        let ba = sign_in(&app, "race-a@test.invalid").await;
+        let bb = sign_in(&app, "race-b@test.invalid").await;
+        let off = Some(json!({"disabled": true}));
+        let (pa, pb) = (
+            format!("/api/v1/users/{b}/status"),
+            format!("/api/v1/users/{a}/status"),
+        );
+        let ((sa, _), (sb, _)) = tokio::join!(
+            call(&app, Some(&ba), Method::PUT, &pa, off.clone()),
+            call(&app, Some(&bb), Method::PUT, &pb, off.clone()),
+        );
+        // The loser is refused (409), or finds its session already ended (401).
+        let wins = [sa, sb]
+            .iter()
+            .filter(|s| **s == StatusCode::NO_CONTENT)
+            .count();
+        assert_eq!(
+            wins, 1,
+            "round {round}: disabling each other gave {sa} and {sb}"
+        );
+        assert_eq!(active_admins(&app).await, 1, "round {round}");
+        sqlx::query("UPDATE users SET status = 'active' WHERE id IN ($1, $2)")
+            .bind(a)
+            .bind(b)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+}
+
 /// Strangers rotating addresses fail on the admin's account fifty times: the admin, from an
 /// address that has not failed, still signs in at once; an address that just failed waits a
 /// short, stated delay (never more than a minute) instead of a lock.

@@ -972,6 +972,39 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
     Ok(Some(a))
 }
 
+/// How many active users hold the admin role, read inside a write's transaction.
+async fn active_admins(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT u.id) FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.status = 'active' AND g.role = 'admin'",
+    )
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Refuses a change that left no active admin where there was one (`before`, counted at the
+/// start of the same transaction): the platform would have nobody to manage it. The change
+/// runs under the write lock, so two of them racing (two admins disabling each other, or
+/// each giving up the role) are serialised and the second sees the first; the refused
+/// transaction is rolled back when it is dropped.
+async fn keep_an_admin(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    before: i64,
+    field: &str,
+    what: &str,
+) -> Result<()> {
+    if before > 0 && active_admins(tx).await? == 0 {
+        return Err(StoreError::Refused {
+            code: "last_admin",
+            reason: FieldError::new(
+                field,
+                format!("the last active admin cannot be {what}: make another user admin first"),
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub async fn grant_role(
     db: &Db,
     admin_id: i64,
@@ -1017,6 +1050,7 @@ pub async fn grant_role(
 
 pub async fn revoke_role(db: &Db, ctx: &Context, user_id: i64, grant: &Grant) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
+    let admins = active_admins(&mut tx).await?;
     let n = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope = $3")
         .bind(user_id)
         .bind(grant.role.as_str())
@@ -1027,6 +1061,7 @@ pub async fn revoke_role(db: &Db, ctx: &Context, user_id: i64, grant: &Grant) ->
     if n == 0 {
         return Err(StoreError::NotFound("role grant"));
     }
+    keep_an_admin(&mut tx, admins, "role", "removed from the admin role").await?;
     audit::append(
         &mut tx,
         ctx,
@@ -1062,12 +1097,14 @@ pub async fn set_disabled(
     if before == "erased" {
         return Err(FieldError::new("disabled", "an erased account cannot change").into());
     }
+    let admins = active_admins(&mut tx).await?;
     let after = if disabled { "disabled" } else { "active" };
     sqlx::query("UPDATE users SET status = $1, version = version + 1 WHERE id = $2")
         .bind(after)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    keep_an_admin(&mut tx, admins, "disabled", "disabled").await?;
     if disabled {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
@@ -1191,6 +1228,7 @@ pub async fn personal_data(db: &Db, user_id: i64) -> Result<serde_json::Value> {
 /// personal data) stays whole and verifiable.
 pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
+    let admins = active_admins(&mut tx).await?;
     let pseudonym = format!("erased-{}@invalid", user_id);
     sqlx::query("UPDATE users SET email = $1, display_name = NULL, password_hash = '!', status = 'erased', totp_secret = NULL, totp_enabled = 0, version = version + 1 WHERE id = $2")
         .bind(pseudonym)
@@ -1209,6 +1247,7 @@ pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    keep_an_admin(&mut tx, admins, "account", "erased").await?;
     sqlx::query("UPDATE audit_personal SET actor_email = NULL, ip = NULL WHERE audit_id IN (SELECT id FROM audit_log WHERE actor_id = $1)")
         .bind(user_id)
         .execute(&mut *tx)

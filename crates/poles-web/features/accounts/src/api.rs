@@ -148,8 +148,11 @@ pub struct ErasureRequest {
 }
 
 /// Erases the caller's personal data; the account cannot be used again.
+///
+/// The last active admin cannot erase their account (409 `last_admin`).
 #[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body = ErasureRequest,
-    responses((status = 204), (status = 400, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody),
+        (status = 409, description = "The caller is the last active admin (`last_admin`)", body = ErrorBody)))]
 async fn erase_me(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
@@ -314,8 +317,11 @@ async fn grant_role(
 }
 
 /// Revokes a role (admins).
+///
+/// The last active admin keeps the admin role (409 `last_admin`).
 #[utoipa::path(delete, path = "/api/v1/users/{id}/roles", tag = "admin", request_body = GrantInput, params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The user is the last active admin (`last_admin`)", body = ErrorBody)))]
 async fn revoke_role(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
@@ -334,8 +340,11 @@ pub struct StatusChange {
 }
 
 /// Disables (every session ends at once) or re-enables an account (admins).
+///
+/// The last active admin cannot be disabled (409 `last_admin`).
 #[utoipa::path(put, path = "/api/v1/users/{id}/status", tag = "admin", request_body = StatusChange, params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The user is the last active admin (`last_admin`)", body = ErrorBody)))]
 async fn set_status(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
