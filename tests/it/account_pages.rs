@@ -472,6 +472,90 @@ async fn is_admin(db_url: &str, user: i64) -> bool {
         == 1
 }
 
+/// The add-role control of every row starts on no role; submitted as is, it is refused with
+/// the reason beside it. Choosing admin asks for confirmation and the admin's password, and
+/// grants nothing until the right one is typed.
+#[tokio::test]
+async fn the_add_role_control_defaults_to_no_role_and_admin_asks_for_the_password() {
+    let app = app();
+    make_user(app, "roles-page-admin@test.invalid", "admin", None).await;
+    let target = make_user(app, "roles-page-target@test.invalid", "reviewer", None).await;
+    let s = form_session(&app.base, "roles-page-admin@test.invalid").await;
+    let html = page(&app.base, "/admin/users?lang=en", &s).await;
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    let select = &row[row
+        .find("<select name=\"role\"")
+        .expect("an add-role control")..];
+    let first = &select[select.find("<option").unwrap()..];
+    assert!(
+        first.starts_with("<option value=\"\" selected>"),
+        "the add-role control starts on no role: {}",
+        &first[..first.len().min(80)]
+    );
+    assert!(
+        !select[..select.find("</select>").unwrap()].contains("value=\"admin\" selected"),
+        "admin is never preselected"
+    );
+
+    let grant = format!("/admin/users/{target}/roles?lang=en");
+    let r = post_form(&app.base, &grant, &s, &[("role", ""), ("scope", "")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(
+        row.contains("id=\"role-error-") && row.contains("Choose a role to add."),
+        "the refusal sits beside the control: {row}"
+    );
+
+    // Admin: a confirmation with the password field, and nothing granted yet.
+    let r = post_form(&app.base, &grant, &s, &[("role", "admin"), ("scope", "")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(
+        row.contains("name=\"password\"") && row.contains("Grant admin"),
+        "{row}"
+    );
+    assert!(!is_admin(&app.db_url, target).await);
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[
+            ("role", "admin"),
+            ("scope", ""),
+            ("password", "not my password!"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(
+        row.contains("id=\"password-error-") && row.contains("is not your current password"),
+        "{row}"
+    );
+    assert!(!is_admin(&app.db_url, target).await);
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[("role", "admin"), ("scope", ""), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(is_admin(&app.db_url, target).await);
+    // Other roles are granted in one step.
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[("role", "reviewer"), ("scope", "")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
 /// Through the pages too, the last active admin can neither disable their account, nor drop
 /// the admin role, nor erase the account; the reason shows beside the control.
 #[tokio::test]

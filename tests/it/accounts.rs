@@ -1857,6 +1857,76 @@ async fn one_address_failing_on_a_few_accounts_blocks_nobody_else_behind_it() {
     assert_eq!(r.status(), StatusCode::OK, "from elsewhere");
 }
 
+/// Granting admin through the API needs the acting admin's current password in the body.
+#[tokio::test]
+async fn granting_admin_through_the_api_needs_the_password() {
+    let app = app();
+    make_user(app, "grant-api-admin@test.invalid", "admin", None).await;
+    let target = make_user(app, "grant-api-target@test.invalid", "reviewer", None).await;
+    let admin = sign_in(app, "grant-api-admin@test.invalid").await;
+    let path = format!("/api/v1/users/{target}/roles");
+    let is_admin = || async {
+        let db = connect(&app.db_url).await;
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = 'admin'",
+        )
+        .bind(target)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+            == 1
+    };
+    for (body, why) in [
+        (json!({"role": "admin"}), "needs your current password"),
+        (
+            json!({"role": "admin", "password": "not my password at all"}),
+            "is not your current password",
+        ),
+    ] {
+        let (s, r) = call(app, Some(&admin), Method::POST, &path, Some(body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+        assert_eq!(r["error"]["field"], "password", "{r}");
+        assert!(r["error"]["message"].as_str().unwrap().contains(why), "{r}");
+        assert!(!is_admin().await);
+    }
+    let (s, r) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"role": "admin", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    assert!(is_admin().await);
+    // Other roles need no password.
+    let (s, _) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"role": "programme_officer"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Creating an admin is granting admin too.
+    let new = json!({"email": "new-admin@test.invalid", "password": PASSWORD, "grants": [{"role": "admin"}]});
+    let (s, r) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        "/api/v1/users",
+        Some(new.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+    assert_eq!(r["error"]["field"], "current_password", "{r}");
+    let mut with = new;
+    with["current_password"] = json!(PASSWORD);
+    let (s, r) = call(app, Some(&admin), Method::POST, "/api/v1/users", Some(with)).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+}
+
 /// The delays hold back only the addresses that failed lately: one that has not failed for
 /// longer than `clean_after_secs` (a minute by default, two seconds here) signs in with the
 /// right credentials however busy the attackers are. For an account with a second factor,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poles_app::accounts::{
-    self, AuditRow, Notification, RoleInput, SessionInfo, TokenInfo, TotpSetup, User,
+    self, AuditRow, Notification, Reauth, RoleInput, SessionInfo, TokenInfo, TotpSetup, User,
 };
 use poles_app::{AppError, Caller};
 use poles_core::auth::Role;
@@ -385,17 +385,20 @@ struct UsersPage {
     roles: Vec<&'static str>,
     /// A refusal of the creation form, shown beside it.
     create_error: Option<String>,
-    /// What a row has to say after a write on it.
+    /// What a row has to say after a write on it: a refusal beside its control, or the
+    /// confirmation that granting admin asks for.
     note: Option<RowNote>,
 }
 
-/// What one row of the users page shows after a write on it: a refusal beside its control.
+/// What one row of the users page shows after a write on it.
 struct RowNote {
     user_id: i64,
-    /// The control the note belongs beside: `role` (adding or removing roles, the scope) or
-    /// `disabled` (the status button).
+    /// The control the note belongs beside: `role` (adding or removing roles, the scope),
+    /// `disabled` (the status button) or `password` (the admin confirmation).
     field: String,
     message: Option<String>,
+    /// Granting admin waits for the acting admin's password: the scope to grant it with.
+    confirm_admin: Option<String>,
 }
 
 impl UsersPage {
@@ -405,6 +408,14 @@ impl UsersPage {
             .as_ref()
             .filter(|n| n.user_id == *id && n.field == field)
             .and_then(|n| n.message.as_deref())
+    }
+
+    /// The scope of the admin grant waiting for confirmation in the row of user `id`.
+    fn confirming(&self, id: &i64) -> Option<&str> {
+        self.note
+            .as_ref()
+            .filter(|n| n.user_id == *id)
+            .and_then(|n| n.confirm_admin.as_deref())
     }
 }
 
@@ -478,6 +489,7 @@ async fn row_result(
                 user_id,
                 field,
                 message: Some(message),
+                confirm_admin: None,
             };
             users_page(st, c, me, None, Some(note), status).await
         }
@@ -490,6 +502,7 @@ struct NewUserForm {
     password: String,
     role: String,
     scope: Option<String>,
+    current_password: Option<String>,
 }
 
 async fn user_create(
@@ -506,7 +519,13 @@ async fn user_create(
             scope: f.scope,
         }]
     };
-    let r = accounts::create_user(&st.app, &me, &f.email, &f.password, &roles).await;
+    let wrong = c.t.t("account.wrong_password").to_string();
+    let reauth = Reauth {
+        field: "current_password",
+        password: f.current_password.as_deref(),
+        wrong: &wrong,
+    };
+    let r = accounts::create_user(&st.app, &me, &f.email, &f.password, &roles, reauth).await;
     match r {
         Ok(_) => Ok(Redirect::to(&c.href("/admin/users")).into_response()),
         Err(e) => {
@@ -520,6 +539,8 @@ async fn user_create(
 struct GrantForm {
     role: String,
     scope: Option<String>,
+    /// The acting admin's password, typed in the confirmation of an admin grant.
+    password: Option<String>,
 }
 
 async fn user_grant(
@@ -534,8 +555,39 @@ async fn user_grant(
         role: f.role,
         scope: f.scope,
     };
-    let r = accounts::grant_role(&st.app, &me, id, &role).await;
-    row_result(&st, c, &me, id, r).await
+    let confirm = |message: Option<String>| RowNote {
+        user_id: id,
+        field: "password".into(),
+        message,
+        confirm_admin: Some(role.scope.clone().unwrap_or_default()),
+    };
+    // Granting admin asks first: the row shows what it means and the password field.
+    if accounts::grant_needs_password(&role) && f.password.is_none() {
+        let note = confirm(None);
+        return users_page(&st, c, &me, None, Some(note), StatusCode::OK).await;
+    }
+    let wrong = c.t.t("account.wrong_password").to_string();
+    let reauth = Reauth {
+        field: "password",
+        password: f.password.as_deref(),
+        wrong: &wrong,
+    };
+    match accounts::grant_role(&st.app, &me, id, &role, reauth).await {
+        Err(AppError::Invalid(e)) if e.field == "password" => {
+            let note = confirm(Some(e.reason));
+            users_page(&st, c, &me, None, Some(note), StatusCode::BAD_REQUEST).await
+        }
+        Err(AppError::Invalid(e)) if e.field == "role" && role.role.trim().is_empty() => {
+            let note = RowNote {
+                user_id: id,
+                field: "role".into(),
+                message: Some(c.t.t("users.role_required").to_string()),
+                confirm_admin: None,
+            };
+            users_page(&st, c, &me, None, Some(note), StatusCode::BAD_REQUEST).await
+        }
+        r => row_result(&st, c, &me, id, r).await,
+    }
 }
 
 async fn user_revoke(
