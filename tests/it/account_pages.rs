@@ -438,3 +438,169 @@ async fn every_registry_write_has_its_form() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "a stale form is refused");
 }
+
+/// The row of the users page that shows `email`: from its cell to the end of the row.
+fn row_of<'a>(html: &'a str, email: &str) -> &'a str {
+    let start = html
+        .find(&format!("<td>{email}</td>"))
+        .unwrap_or_else(|| panic!("a row for {email}"));
+    let end = html[start..].find("</tr>").expect("the row ends") + start;
+    &html[start..end]
+}
+
+async fn page(base: &str, path: &str, session: &(String, String)) -> String {
+    client()
+        .get(format!("{base}{path}"))
+        .header("cookie", &session.0)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn is_admin(db_url: &str, user: i64) -> bool {
+    let db = crate::support::connect(db_url).await;
+    sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = 'admin'",
+    )
+    .bind(user)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+        == 1
+}
+
+/// The add-role control of every row starts on no role; submitted as is, it is refused with
+/// the reason beside it. Choosing admin asks for confirmation and the admin's password, and
+/// grants nothing until the right one is typed.
+#[tokio::test]
+async fn the_add_role_control_defaults_to_no_role_and_admin_asks_for_the_password() {
+    let app = app();
+    make_user(app, "roles-page-admin@test.invalid", "admin", None).await;
+    let target = make_user(app, "roles-page-target@test.invalid", "reviewer", None).await;
+    let s = form_session(&app.base, "roles-page-admin@test.invalid").await;
+    let html = page(&app.base, "/admin/users?lang=en", &s).await;
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    let select = &row[row
+        .find("<select name=\"role\"")
+        .expect("an add-role control")..];
+    let first = &select[select.find("<option").unwrap()..];
+    assert!(
+        first.starts_with("<option value=\"\" selected>"),
+        "the add-role control starts on no role: {}",
+        &first[..first.len().min(80)]
+    );
+    assert!(
+        !select[..select.find("</select>").unwrap()].contains("value=\"admin\" selected"),
+        "admin is never preselected"
+    );
+
+    let grant = format!("/admin/users/{target}/roles?lang=en");
+    let r = post_form(&app.base, &grant, &s, &[("role", ""), ("scope", "")]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(
+        row.contains("id=\"role-error-") && row.contains("Choose a role to add."),
+        "the refusal sits beside the control: {row}"
+    );
+
+    // Admin: a confirmation with the password field, and nothing granted yet.
+    let r = post_form(&app.base, &grant, &s, &[("role", "admin"), ("scope", "")]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(
+        row.contains("name=\"password\"") && row.contains("Grant admin"),
+        "{row}"
+    );
+    assert!(!is_admin(&app.db_url, target).await);
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[
+            ("role", "admin"),
+            ("scope", ""),
+            ("password", "not my password!"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(
+        row.contains("id=\"password-error-") && row.contains("is not your current password"),
+        "{row}"
+    );
+    assert!(!is_admin(&app.db_url, target).await);
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[("role", "admin"), ("scope", ""), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(is_admin(&app.db_url, target).await);
+    // Other roles are granted in one step.
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[("role", "reviewer"), ("scope", "")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// Through the pages too, the last active admin can neither disable their account, nor drop
+/// the admin role, nor erase the account; the reason shows beside the control.
+#[tokio::test]
+async fn the_pages_refuse_to_remove_the_last_admin_beside_the_control() {
+    let app = crate::support::spawn(false);
+    let me = make_user(&app, "page-only-admin@test.invalid", "admin", None).await;
+    let s = form_session(&app.base, "page-only-admin@test.invalid").await;
+    for (path, fields, id) in [
+        (
+            format!("/admin/users/{me}/status?lang=en"),
+            vec![("disabled", "true")],
+            "status-error-",
+        ),
+        (
+            format!("/admin/users/{me}/roles/revoke?lang=en"),
+            vec![("role", "admin"), ("scope", "")],
+            "role-error-",
+        ),
+    ] {
+        let r = post_form(&app.base, &path, &s, &fields).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{path}");
+        let html = r.text().await.unwrap();
+        let row = row_of(&html, "page-only-admin@test.invalid");
+        assert!(
+            row.contains(id) && row.contains("The last active admin cannot"),
+            "{path}: {row}"
+        );
+    }
+    let r = post_form(
+        &app.base,
+        "/account/erase?lang=en",
+        &s,
+        &[("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    let erase = &html[html
+        .find("<details open>")
+        .expect("the erasure form is open")..];
+    assert!(
+        erase.contains("id=\"erase-error\"") && erase.contains("The last active admin cannot"),
+        "{erase}"
+    );
+    assert!(is_admin(&app.db_url, me).await);
+    let html = page(&app.base, "/admin/users?lang=en", &s).await;
+    assert!(row_of(&html, "page-only-admin@test.invalid").contains("<td>active</td>"));
+}

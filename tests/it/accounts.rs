@@ -1268,32 +1268,44 @@ async fn strangers_cannot_lock_a_user_out_and_parallel_guesses_are_counted() {
     .unwrap();
     assert!(matches!(r, accounts::Login::Session { .. }));
 
-    // Twenty guesses at once from a new address: only the allowed number are even tried.
-    let attempts = (0..20).map(|_| {
+    // Twenty guesses at once from one address on a fresh account: exactly the allowed
+    // number are even tried.
+    make_user(app, "parallel@test.invalid", "reviewer", None).await;
+    let attempts = |ip: &'static str| {
         let db = db.clone();
-        async move {
-            accounts::login(
-                &db,
-                &policy,
-                &from("192.0.2.99"),
-                "target@test.invalid",
-                "parallel guess x",
-                None,
-                None,
-            )
-            .await
-            .unwrap()
-        }
-    });
-    let results = futures_join_all(attempts).await;
-    let tried = results
-        .iter()
-        .filter(|r| matches!(r, accounts::Login::Refused))
-        .count() as i64;
+        (0..20).map(move |_| {
+            let db = db.clone();
+            async move {
+                accounts::login(
+                    &db,
+                    &policy,
+                    &from(ip),
+                    "parallel@test.invalid",
+                    "parallel guess x",
+                    None,
+                    None,
+                )
+                .await
+                .unwrap()
+            }
+        })
+    };
+    let tried = |results: &[accounts::Login]| {
+        results
+            .iter()
+            .filter(|r| matches!(r, accounts::Login::Refused))
+            .count() as i64
+    };
+    let results = futures_join_all(attempts("192.0.2.99")).await;
     assert_eq!(
-        tried, policy.failures_per_account_and_address,
+        tried(&results),
+        policy.failures_per_account_and_address,
         "the rest were throttled"
     );
+    // Twenty at once from another address, on the account that now has its failures: the
+    // first is tried (the address had not failed), the others wait for the account's delay.
+    let results = futures_join_all(attempts("192.0.2.100")).await;
+    assert_eq!(tried(&results), 1, "one tried, the rest delayed");
 }
 
 /// Runs futures concurrently on this task (no extra dependency for a join-all).
@@ -2218,5 +2230,452 @@ async fn a_rotated_key_keeps_older_rows_verifiable() {
         audit::record(&keyless, &audit::Context::default(), event(3))
             .await
             .is_err()
+
+/// Signs in through the API from one loopback address: the response.
+async fn login_from(app: &App, ip: &str, email: &str, password: &str) -> reqwest::Response {
+    crate::support::client_from(ip)
+        .post(format!("{}/api/v1/session", app.base))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn active_admins(app: &App) -> i64 {
+    let db = connect(&app.db_url).await;
+    sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT u.id) FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.status = 'active' AND g.role = 'admin'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+/// The only admin can neither disable their account, nor give up the admin role, nor erase
+/// their account: 409 `last_admin`, naming the field. With a second active admin each of
+/// these is allowed again.
+#[tokio::test]
+async fn the_last_active_admin_cannot_be_disabled_demoted_or_erased() {
+    let app = spawn(false);
+    let only = make_user(&app, "only-admin@test.invalid", "admin", None).await;
+    let admin = sign_in(&app, "only-admin@test.invalid").await;
+    let cases = [
+        (
+            Method::PUT,
+            format!("/api/v1/users/{only}/status"),
+            json!({"disabled": true}),
+            "disabled",
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/users/{only}/roles"),
+            json!({"role": "admin"}),
+            "role",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/me".to_string(),
+            json!({"password": PASSWORD}),
+            "account",
+        ),
+    ];
+    for (method, path, body, field) in &cases {
+        let (s, r) = call(&app, Some(&admin), method.clone(), path, Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{method} {path}: {r}");
+        assert_eq!(r["error"]["code"], "last_admin", "{r}");
+        assert_eq!(r["error"]["field"], *field, "{r}");
+        assert!(
+            r["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("last active admin"),
+            "{r}"
+        );
+    }
+    let (s, me) = call(&app, Some(&admin), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(me["user"]["status"], "active");
+    assert_eq!(active_admins(&app).await, 1);
+
+    // A disabled admin does not count: disabling the second one leaves the first the last.
+    let second = make_user(&app, "second-admin@test.invalid", "admin", None).await;
+    let (s, r) = call(
+        &app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{second}/status"),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    let (s, _) = call(
+        &app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{only}/status"),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    // Re-enabled, the second admin lets the first step down.
+    let (s, _) = call(
+        &app,
+        Some(&admin),
+        Method::PUT,
+        &format!("/api/v1/users/{second}/status"),
+        Some(json!({"disabled": false})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, r) = call(
+        &app,
+        Some(&admin),
+        Method::DELETE,
+        &format!("/api/v1/users/{only}/roles"),
+        Some(json!({"role": "admin"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    assert_eq!(active_admins(&app).await, 1);
+}
+
+/// Two admins each giving up the role, or disabling each other, at the same moment: the
+/// check runs in the change's own transaction under the write lock, so one of them wins
+/// and an active admin remains.
+#[tokio::test]
+async fn racing_admins_cannot_leave_the_platform_without_one() {
+    let app = spawn(false);
+    let db = connect(&app.db_url).await;
+    let a = make_user(&app, "race-a@test.invalid", "admin", None).await;
+    let b = make_user(&app, "race-b@test.invalid", "admin", None).await;
+    for round in 0..3 {
+        let ba = sign_in(&app, "race-a@test.invalid").await;
+        let bb = sign_in(&app, "race-b@test.invalid").await;
+        let body = Some(json!({"role": "admin"}));
+        let (pa, pb) = (
+            format!("/api/v1/users/{a}/roles"),
+            format!("/api/v1/users/{b}/roles"),
+        );
+        let ((sa, _), (sb, _)) = tokio::join!(
+            call(&app, Some(&ba), Method::DELETE, &pa, body.clone()),
+            call(&app, Some(&bb), Method::DELETE, &pb, body.clone()),
+        );
+        let mut got = [sa, sb];
+        got.sort();
+        assert_eq!(
+            got,
+            [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
+            "round {round}: giving up the role"
+        );
+        assert_eq!(active_admins(&app).await, 1, "round {round}");
+        // Both admins again, then each disables the other.
+        for id in [a, b] {
+            sqlx::query("INSERT INTO role_grants (user_id, role, scope, granted_at) VALUES ($1, 'admin', '', '2026-01-01T00:00:00Z') ON CONFLICT (user_id, role, scope) DO NOTHING")
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+        let ba = sign_in(&app, "race-a@test.invalid").await;
+        let bb = sign_in(&app, "race-b@test.invalid").await;
+        let off = Some(json!({"disabled": true}));
+        let (pa, pb) = (
+            format!("/api/v1/users/{b}/status"),
+            format!("/api/v1/users/{a}/status"),
+        );
+        let ((sa, _), (sb, _)) = tokio::join!(
+            call(&app, Some(&ba), Method::PUT, &pa, off.clone()),
+            call(&app, Some(&bb), Method::PUT, &pb, off.clone()),
+        );
+        // The loser is refused (409), or finds its session already ended (401).
+        let wins = [sa, sb]
+            .iter()
+            .filter(|s| **s == StatusCode::NO_CONTENT)
+            .count();
+        assert_eq!(
+            wins, 1,
+            "round {round}: disabling each other gave {sa} and {sb}"
+        );
+        assert_eq!(active_admins(&app).await, 1, "round {round}");
+        sqlx::query("UPDATE users SET status = 'active' WHERE id IN ($1, $2)")
+            .bind(a)
+            .bind(b)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+}
+
+/// Strangers rotating addresses fail on the admin's account fifty times: the admin, from an
+/// address that has not failed, still signs in at once; an address that just failed waits a
+/// short, stated delay (never more than a minute) instead of a lock.
+#[tokio::test]
+async fn rotating_addresses_cannot_lock_an_account_out() {
+    let app = spawn(false);
+    make_user(&app, "locked-out@test.invalid", "admin", None).await;
+    for k in 10..60 {
+        let r = login_from(
+            &app,
+            &format!("127.0.0.{k}"),
+            "locked-out@test.invalid",
+            "not the right one",
+        )
+        .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "guess from 127.0.0.{k}"
+        );
+    }
+    let r = login_from(&app, "127.0.0.100", "locked-out@test.invalid", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the right password from an address that has not failed is never refused"
+    );
+    let r = login_from(&app, "127.0.0.59", "locked-out@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "a delay, not a lock: {retry}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+}
+
+/// Behind one address (a shared NAT), people mistyping on a few accounts block nobody else;
+/// what is limited per address is the number of distinct accounts failed on.
+#[tokio::test]
+async fn one_address_failing_on_a_few_accounts_blocks_nobody_else_behind_it() {
+    let app = spawn(false);
+    for k in 0..9 {
+        make_user(&app, &format!("nat-{k}@test.invalid"), "reviewer", None).await;
+    }
+    let nat = "127.0.0.70";
+    // 32 failures on 8 accounts, under the 5 per account and address.
+    for round in 0..4 {
+        for k in 0..8 {
+            let r = login_from(&app, nat, &format!("nat-{k}@test.invalid"), "mistyped it").await;
+            assert_eq!(
+                r.status(),
+                StatusCode::UNAUTHORIZED,
+                "failure {round} on nat-{k}"
+            );
+        }
+    }
+    let r = login_from(&app, nat, "nat-8@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "a colleague behind the NAT");
+    let r = login_from(&app, nat, "nat-0@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "and the one who mistyped");
+
+    // One address trying many accounts is stopped once it failed on 30 of them.
+    let sprayer = "127.0.0.71";
+    for k in 0..30 {
+        let r = login_from(
+            &app,
+            sprayer,
+            &format!("spray-{k}@test.invalid"),
+            "password1234!",
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "account {k}");
+    }
+    let r = login_from(&app, sprayer, "nat-8@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "a 31st account");
+    let r = login_from(&app, "127.0.0.72", "nat-8@test.invalid", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::OK, "from elsewhere");
+}
+
+/// Granting admin through the API needs the acting admin's current password in the body.
+#[tokio::test]
+async fn granting_admin_through_the_api_needs_the_password() {
+    let app = app();
+    make_user(app, "grant-api-admin@test.invalid", "admin", None).await;
+    let target = make_user(app, "grant-api-target@test.invalid", "reviewer", None).await;
+    let admin = sign_in(app, "grant-api-admin@test.invalid").await;
+    let path = format!("/api/v1/users/{target}/roles");
+    let is_admin = || async {
+        let db = connect(&app.db_url).await;
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = 'admin'",
+        )
+        .bind(target)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+            == 1
+    };
+    for (body, why) in [
+        (json!({"role": "admin"}), "needs your current password"),
+        (
+            json!({"role": "admin", "password": "not my password at all"}),
+            "is not your current password",
+        ),
+    ] {
+        let (s, r) = call(app, Some(&admin), Method::POST, &path, Some(body)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+        assert_eq!(r["error"]["field"], "password", "{r}");
+        assert!(r["error"]["message"].as_str().unwrap().contains(why), "{r}");
+        assert!(!is_admin().await);
+    }
+    let (s, r) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"role": "admin", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
+    assert!(is_admin().await);
+    // Other roles need no password.
+    let (s, _) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        &path,
+        Some(json!({"role": "programme_officer"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Creating an admin is granting admin too.
+    let new = json!({"email": "new-admin@test.invalid", "password": PASSWORD, "grants": [{"role": "admin"}]});
+    let (s, r) = call(
+        app,
+        Some(&admin),
+        Method::POST,
+        "/api/v1/users",
+        Some(new.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+    assert_eq!(r["error"]["field"], "current_password", "{r}");
+    let mut with = new;
+    with["current_password"] = json!(PASSWORD);
+    let (s, r) = call(app, Some(&admin), Method::POST, "/api/v1/users", Some(with)).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+}
+
+/// The delays hold back only the addresses that failed lately: one that has not failed for
+/// longer than `clean_after_secs` (a minute by default, three seconds here) signs in with the
+/// right credentials however busy the attackers are. For an account with a second factor,
+/// the password alone never gets through, and a throttled answer says nothing about the
+/// password or the code.
+#[tokio::test]
+async fn delays_hold_back_only_recent_failures_and_the_second_factor_still_counts() {
+    let policy = accounts::Policy {
+        clean_after_secs: 3,
+        ..Default::default()
+    };
+    let app = spawn_full(false, false, 600, policy);
+    let email = "delayed@test.invalid";
+    let id = make_user(&app, email, "programme_officer", None).await;
+    let db = connect(&app.db_url).await;
+    let secret = accounts::begin_totp(&db, id).await.unwrap();
+    let key = poles_core::totp::base32_decode(&secret).unwrap();
+    let code_now = || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        format!("{:06}", poles_core::totp::hotp(&key, now / 30))
+    };
+    accounts::enable_totp(&db, id, &audit::Context::default(), &code_now())
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let wrong_code = (0u32..)
+        .map(|k| {
+            format!(
+                "{:06}",
+                (poles_core::totp::hotp(&key, now / 30) + 1 + k) % 1_000_000
+            )
+        })
+        .find(|c| {
+            !poles_core::totp::verify(&key, c, now) && !poles_core::totp::verify(&key, c, now + 60)
+        })
+        .unwrap();
+    let attempt = |ip: &'static str, password: &'static str, code: Option<String>| {
+        let base = app.base.clone();
+        async move {
+            let mut body = json!({"email": email, "password": password});
+            if let Some(c) = code {
+                body["code"] = json!(c);
+            }
+            let r = crate::support::client_from(ip)
+                .post(format!("{base}/api/v1/session"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status();
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<i64>().unwrap());
+            let body: Value = r.json().await.unwrap();
+            (
+                status,
+                retry,
+                body["error"]["code"].as_str().unwrap_or("").to_string(),
+            )
+        }
+    };
+    // Ten attackers, one guess each.
+    for ip in [
+        "127.0.0.120",
+        "127.0.0.121",
+        "127.0.0.122",
+        "127.0.0.123",
+        "127.0.0.124",
+        "127.0.0.125",
+        "127.0.0.126",
+        "127.0.0.127",
+        "127.0.0.128",
+        "127.0.0.129",
+    ] {
+        let (s, _, _) = attempt(ip, "a wrong guess here", Some(wrong_code.clone())).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{ip}");
+    }
+    // The last attacker, trying again at once, waits, even with the right credentials.
+    let (s, retry, _) = attempt("127.0.0.129", PASSWORD, Some(code_now())).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an attacker's address waits"
+    );
+    assert!(retry.is_some_and(|r| (1..=3).contains(&r)), "{retry:?}");
+    // From a fresh address the right password alone asks for the code, a wrong code is a
+    // failure like a wrong password …
+    let (s, _, code) = attempt("127.0.0.140", PASSWORD, None).await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "second_factor_required")
+    );
+    let (s, _, code) = attempt("127.0.0.140", PASSWORD, Some(wrong_code.clone())).await;
+    assert_eq!(
+        (s, code.as_str()),
+        (StatusCode::UNAUTHORIZED, "bad_credentials")
+    );
+    // … after which that address waits like the attackers, even with the right code: the
+    // throttled answer comes before any check.
+    let (s, retry, _) = attempt("127.0.0.140", PASSWORD, Some(code_now())).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some_and(|r| (1..=3).contains(&r)), "{retry:?}");
+    let (s, _, _) = attempt("127.0.0.141", PASSWORD, Some(code_now())).await;
+    assert_eq!(s, StatusCode::OK, "a fresh address signs in");
+    // Once its last failure is older than the clean-after time, an address gets its chance.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let (s, _, _) = attempt("127.0.0.129", PASSWORD, Some(code_now())).await;
+    assert_eq!(
+        s,
+        StatusCode::OK,
+        "the delay never outlasts the address's own quiet time"
     );
 }

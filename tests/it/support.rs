@@ -224,6 +224,18 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// A client whose connections come from `ip`, one of the loopback addresses (127.0.0.x):
+/// the server sees it as the caller's address (it reads the peer address of the
+/// connection; there is no proxy header to trust).
+pub fn client_from(ip: &str) -> reqwest::Client {
+    let ip: std::net::IpAddr = ip.parse().expect("an IP address");
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(ip)
+        .build()
+        .expect("client")
+}
+
 pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
     let r = client().get(url).send().await.expect("request");
     let status = r.status().as_u16();

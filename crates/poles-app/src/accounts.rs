@@ -237,8 +237,43 @@ pub struct RoleInput {
 
 impl RoleInput {
     fn parse(&self) -> Result<Grant> {
+        if self.role.trim().is_empty() {
+            return Err(FieldError::new("role", "choose a role").into());
+        }
         Ok(Grant::parse(&self.role, self.scope.as_deref())?)
     }
+}
+
+/// Why granting admin was refused for want of the acting admin's password.
+const ADMIN_NEEDS_PASSWORD: &str = "granting the admin role needs your current password";
+
+/// Whether granting this role needs the acting admin's password again (admin does), so that
+/// a page can ask for it before trying.
+pub fn grant_needs_password(role: &RoleInput) -> bool {
+    role.parse().is_ok_and(|g| g.role == Role::Admin)
+}
+
+/// Granting admin gives every right on the platform: the acting admin types their current
+/// password again (checked and throttled like a sign-in), whatever the way in — the page's
+/// confirmation, the API's `password` field, or a new user's grants.
+async fn confirm_admin_grant(
+    app: &App,
+    caller: &Caller,
+    by: Granted,
+    grants: &[Grant],
+    reauth: Reauth<'_>,
+) -> Result<()> {
+    if !grants.iter().any(|g| g.role == Role::Admin) {
+        return Ok(());
+    }
+    let Some(password) = reauth.password.filter(|p| !p.is_empty()) else {
+        return Err(FieldError::new(reauth.field, ADMIN_NEEDS_PASSWORD).into());
+    };
+    let ctx = caller.ctx(by);
+    if !store::check_password(&app.db, &app.config.policy, by.user_id, &ctx, password).await? {
+        return Err(FieldError::new(reauth.field, reauth.wrong).into());
+    }
+    Ok(())
 }
 
 async fn admin(app: &App, caller: &Caller) -> Result<Granted> {
@@ -248,13 +283,25 @@ async fn admin(app: &App, caller: &Caller) -> Result<Granted> {
         .by)
 }
 
-/// Creates a user with roles (admins).
+/// The acting admin's current password, asked again before granting admin.
+#[derive(Debug, Clone, Copy)]
+pub struct Reauth<'a> {
+    /// The field it was typed in (`password` when granting a role, `current_password` when
+    /// creating a user), named in refusals.
+    pub field: &'a str,
+    pub password: Option<&'a str>,
+    /// The refusal's reason when it is wrong, in the caller's language.
+    pub wrong: &'a str,
+}
+
+/// Creates a user with roles (admins); an admin grant needs the acting admin's password.
 pub async fn create_user(
     app: &App,
     caller: &Caller,
     email: &str,
     password: &str,
     roles: &[RoleInput],
+    reauth: Reauth<'_>,
 ) -> Result<User> {
     let by = admin(app, caller).await?;
     let email = Email::parse("email", email)?;
@@ -263,6 +310,7 @@ pub async fn create_user(
         .iter()
         .map(RoleInput::parse)
         .collect::<Result<Vec<_>>>()?;
+    confirm_admin_grant(app, caller, by, &grants, reauth).await?;
     let id = store::create_user(
         &app.db,
         Some(by.user_id),
@@ -306,10 +354,17 @@ pub async fn start_reset_from_cli(app: &App, email: &str) -> Result<Option<Strin
     Ok(store::start_reset(&app.db, &app.config.policy, &Context::default(), &email).await?)
 }
 
-/// Grants a role (admins).
-pub async fn grant_role(app: &App, caller: &Caller, user_id: i64, role: &RoleInput) -> Result<()> {
+/// Grants a role (admins); granting admin needs the acting admin's password again.
+pub async fn grant_role(
+    app: &App,
+    caller: &Caller,
+    user_id: i64,
+    role: &RoleInput,
+    reauth: Reauth<'_>,
+) -> Result<()> {
     let by = admin(app, caller).await?;
     let grant = role.parse()?;
+    confirm_admin_grant(app, caller, by, std::slice::from_ref(&grant), reauth).await?;
     store::grant_role(
         &app.db,
         by.user_id,

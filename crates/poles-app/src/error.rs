@@ -19,6 +19,14 @@ pub enum AppError {
     /// A write based on an old version: the record changed since it was read.
     #[error("the record changed since it was read (current version {current})")]
     Conflict { current: i64 },
+    /// A valid request that the data as it stands refuses (409): the last active admin
+    /// cannot be disabled, lose the role or be erased. `code` is stable for clients; the
+    /// field names the control at fault.
+    #[error("{}", .reason.reason)]
+    Refused {
+        code: &'static str,
+        reason: FieldError,
+    },
     #[error("too many requests; retry in {retry_after} s")]
     TooManyRequests { retry_after: i64 },
     #[error("too many failed attempts; retry in {retry_after} s")]
@@ -41,6 +49,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Invalid(f) => AppError::Invalid(f),
             StoreError::Conflict { current } => AppError::Conflict { current },
+            StoreError::Refused { code, reason } => AppError::Refused { code, reason },
             other if other.is_unavailable() => AppError::Unavailable(other),
             other => AppError::Internal(other),
         }

@@ -14,17 +14,34 @@ use utoipa::ToSchema;
 
 /// Session and throttling settings. Security settings, not programme rules: defaults here,
 /// overridable by configuration.
+///
+/// Failed sign-ins are throttled three ways, all counted in the database (one row per failure,
+/// kept for `failure_window_secs`) so that every app server applies the same limits:
+/// - one account from one address: at most `failures_per_account_and_address` failures in
+///   the window, then that address waits for that account (even with the right password);
+/// - one account from anywhere: no lock, but growing delays (1 s, 2 s, 4 s … up to
+///   `account_delay_max_secs`) once it has `account_failures_before_delay` failures, which
+///   hold back only the addresses that failed on it in the last `clean_after_secs`: an
+///   address that has not failed for longer always gets its attempt, so strangers rotating
+///   addresses cannot keep a user out;
+/// - one address: at most `accounts_per_address` distinct accounts with failures in the
+///   window, so that a few people mistyping behind a shared NAT block nobody, while one
+///   address cannot try passwords across many accounts.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
     pub session_idle_secs: i64,
     pub session_absolute_secs: i64,
     /// Failures for one account from one address.
     pub failures_per_account_and_address: i64,
-    /// Failures for one account from anywhere: high, so that strangers cannot lock a user out.
-    pub failures_per_account: i64,
-    pub failures_per_address: i64,
-    /// Failures older than this are forgotten: an attacker cannot lock a real user out for
-    /// longer than this window.
+    /// Failures of one account (from anywhere) before its attempts are delayed.
+    pub account_failures_before_delay: i64,
+    /// The longest delay between attempts on one account.
+    pub account_delay_max_secs: i64,
+    /// An address whose last failure on an account is older than this is never delayed.
+    pub clean_after_secs: i64,
+    /// Distinct accounts one address may fail on in the window.
+    pub accounts_per_address: i64,
+    /// Failures older than this are forgotten: nobody stays throttled longer than this.
     pub failure_window_secs: i64,
     pub reset_token_secs: i64,
 }
@@ -35,10 +52,28 @@ impl Default for Policy {
             session_idle_secs: 30 * 60,
             session_absolute_secs: 12 * 3600,
             failures_per_account_and_address: 5,
-            failures_per_account: 50,
-            failures_per_address: 30,
+            account_failures_before_delay: 5,
+            account_delay_max_secs: 60,
+            clean_after_secs: 60,
+            accounts_per_address: 30,
             failure_window_secs: 15 * 60,
             reset_token_secs: 3600,
+        }
+    }
+}
+
+impl Policy {
+    /// The delay an account's attempts wait after its last failure, once it has `failures`
+    /// in the window: doubling from 1 s, capped.
+    pub fn account_delay(&self, failures: i64) -> i64 {
+        let over = failures - self.account_failures_before_delay;
+        if over < 0 {
+            return 0;
+        }
+        let max = self.account_delay_max_secs.max(0);
+        match u32::try_from(over) {
+            Ok(n) if n < 62 => (1i64 << n).min(max),
+            _ => max,
         }
     }
 }
@@ -258,8 +293,11 @@ fn parse_ts(ts: &str) -> i64 {
 }
 
 /// Checks a password (and a second-factor code when the account has one enabled) and opens
-/// a new session. Failures are counted per account and per address; past the limits the
-/// answer is `Throttled` until the oldest failure in the window expires.
+/// a new session. Whether the attempt may be made at all is decided first, from the failures
+/// counted so far (see [`Policy`]), never from the credentials: a throttled answer says
+/// nothing about the password or the code. An attempt that gets through is checked whole —
+/// password, then the second factor for accounts that have one — and only a session clears
+/// it; a wrong code counts as a failure like a wrong password.
 pub async fn login(
     db: &Db,
     policy: &Policy,
@@ -270,11 +308,10 @@ pub async fn login(
     user_agent: Option<&str>,
 ) -> Result<Login> {
     let email_n = email.trim().to_lowercase();
-    let keys = throttle_keys(&email_n, ctx);
     // The attempt is counted before the password is checked, inside the write lock, so that
     // parallel guesses cannot all slip under the limit.
-    let pending = match reserve_attempt(db, policy, &keys).await? {
-        Ok(ids) => ids,
+    let pending = match reserve_attempt(db, policy, &email_n, ctx).await? {
+        Ok(id) => id,
         Err(retry_after) => return Ok(Login::Throttled { retry_after }),
     };
     let now = now_unix();
@@ -304,7 +341,7 @@ pub async fn login(
         (Some(_), None) => false,
     };
     if ok && totp_secret.is_some() && code.is_none() {
-        release_attempt(db, &pending).await?;
+        release_attempt(db, pending).await?;
         return Ok(Login::NeedsSecondFactor);
     }
     let mut ctx = ctx.clone();
@@ -328,7 +365,7 @@ pub async fn login(
         .await?;
         return Ok(Login::Refused);
     }
-    release_attempt(db, &pending).await?;
+    release_attempt(db, pending).await?;
     let user_id = user_id.expect("a matched password has a user");
     let (session_id, csrf) = open_session(db, policy, &ctx, user_id, user_agent).await?;
     Ok(Login::Session {
@@ -338,71 +375,94 @@ pub async fn login(
     })
 }
 
-/// The throttling keys of an attempt with their limits' names.
-fn throttle_keys(email: &str, ctx: &Context) -> [(String, &'static str); 3] {
-    let ip = ctx.ip.clone().unwrap_or_default();
-    [
-        (format!("account+address:{email}|{ip}"), "pair"),
-        (format!("account:{email}"), "account"),
-        (format!("address:{ip}"), "address"),
-    ]
-}
-
-/// Counts an attempt under every key, unless one of them is over its limit: then the
-/// seconds to wait. Returns the ids of the rows written, to release on success.
+/// Counts an attempt on `account` from the context's address, unless the failures so far
+/// hold it back (see [`Policy`]): then the seconds to wait. Returns the id of the row
+/// written, to release on success.
 async fn reserve_attempt(
     db: &Db,
     policy: &Policy,
-    keys: &[(String, &'static str)],
-) -> Result<std::result::Result<Vec<i64>, i64>> {
+    account: &str,
+    ctx: &Context,
+) -> Result<std::result::Result<i64, i64>> {
+    let address = ctx.ip.clone().unwrap_or_default();
     let now = now_unix();
-    let since = fmt_unix(now - policy.failure_window_secs);
+    let since = now - policy.failure_window_secs;
     let mut tx = audit::begin_write(db).await?;
-    for (key, kind) in keys {
-        let limit = match *kind {
-            "pair" => policy.failures_per_account_and_address,
-            "account" => policy.failures_per_account,
-            _ => policy.failures_per_address,
-        };
-        let (n, first): (i64, Option<String>) = sqlx::query_as(
-            "SELECT COUNT(*) AS n, MIN(at) AS first FROM auth_failures WHERE key = $1 AND at >= $2",
-        )
-        .bind(key.clone())
-        .bind(since.clone())
-        .fetch_one(&mut *tx)
-        .await?;
-        if n >= limit {
-            let first = first.map(|f| parse_ts(&f)).unwrap_or(now);
-            tx.rollback().await?;
-            return Ok(Err((first + policy.failure_window_secs - now).max(1)));
-        }
-    }
-    let mut ids = Vec::new();
-    for (key, _) in keys {
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO auth_failures (key, at) VALUES ($1, $2) RETURNING id")
-                .bind(key.clone())
-                .bind(fmt_unix(now))
-                .fetch_one(&mut *tx)
-                .await?;
-        ids.push(id);
-    }
-    sqlx::query("DELETE FROM auth_failures WHERE at < $1")
-        .bind(fmt_unix(now - 2 * policy.failure_window_secs))
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(since)
         .execute(&mut *tx)
         .await?;
+    // This account from this address.
+    let (pair, pair_first, pair_last): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(at), MAX(at) FROM login_failures \
+         WHERE account = $1 AND address = $2 AND at >= $3",
+    )
+    .bind(account.to_string())
+    .bind(address.clone())
+    .bind(since)
+    .fetch_one(&mut *tx)
+    .await?;
+    let wait = if pair >= policy.failures_per_account_and_address {
+        Some(pair_first.unwrap_or(now) + policy.failure_window_secs - now)
+    } else {
+        None
+    };
+    // This account from anywhere: a growing delay, for addresses that failed on it lately.
+    let wait = match (wait, pair_last) {
+        (None, Some(last)) if last + policy.clean_after_secs > now => {
+            let (failures, account_last): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MAX(at) FROM login_failures WHERE account = $1 AND at >= $2",
+            )
+            .bind(account.to_string())
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
+            let until = account_last.unwrap_or(now) + policy.account_delay(failures);
+            (until > now).then(|| until.min(last + policy.clean_after_secs) - now)
+        }
+        (wait, _) => wait,
+    };
+    // This address, across accounts: how many it failed on, unless this one is among them.
+    let wait = match wait {
+        None if pair == 0 => {
+            let lasts: Vec<i64> = sqlx::query_scalar(
+                "SELECT MAX(at) FROM login_failures WHERE address = $1 AND at >= $2 \
+                 GROUP BY account",
+            )
+            .bind(address.clone())
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await?;
+            let over =
+                i64::try_from(lasts.len()).unwrap_or(i64::MAX) >= policy.accounts_per_address;
+            over.then(|| {
+                lasts.iter().copied().min().unwrap_or(now) + policy.failure_window_secs - now
+            })
+        }
+        wait => wait,
+    };
+    if let Some(wait) = wait {
+        tx.rollback().await?;
+        return Ok(Err(wait.max(1)));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failures (account, address, at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(account.to_string())
+    .bind(address)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
-    Ok(Ok(ids))
+    Ok(Ok(id))
 }
 
 /// Forgets a reserved attempt that succeeded.
-async fn release_attempt(db: &Db, ids: &[i64]) -> Result<()> {
-    for id in ids {
-        sqlx::query("DELETE FROM auth_failures WHERE id = $1")
-            .bind(*id)
-            .execute(&db.pool)
-            .await?;
-    }
+async fn release_attempt(db: &Db, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
@@ -418,9 +478,8 @@ async fn reauthenticate(
         .bind(user_id)
         .fetch_one(&db.pool)
         .await?;
-    let keys = throttle_keys(&email, ctx);
-    let pending = match reserve_attempt(db, policy, &keys).await? {
-        Ok(ids) => ids,
+    let pending = match reserve_attempt(db, policy, &email, ctx).await? {
+        Ok(id) => id,
         Err(retry_after) => {
             return Err(FieldError::new(
                 "password",
@@ -435,7 +494,7 @@ async fn reauthenticate(
         .await?;
     let ok = verify_password(hash, password.to_string()).await;
     if ok {
-        release_attempt(db, &pending).await?;
+        release_attempt(db, pending).await?;
     }
     Ok(ok)
 }
@@ -913,6 +972,39 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
     Ok(Some(a))
 }
 
+/// How many active users hold the admin role, read inside a write's transaction.
+async fn active_admins(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT u.id) FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.status = 'active' AND g.role = 'admin'",
+    )
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Refuses a change that left no active admin where there was one (`before`, counted at the
+/// start of the same transaction): the platform would have nobody to manage it. The change
+/// runs under the write lock, so two of them racing (two admins disabling each other, or
+/// each giving up the role) are serialised and the second sees the first; the refused
+/// transaction is rolled back when it is dropped.
+async fn keep_an_admin(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    before: i64,
+    field: &str,
+    what: &str,
+) -> Result<()> {
+    if before > 0 && active_admins(tx).await? == 0 {
+        return Err(StoreError::Refused {
+            code: "last_admin",
+            reason: FieldError::new(
+                field,
+                format!("the last active admin cannot be {what}: make another user admin first"),
+            ),
+        });
+    }
+    Ok(())
+}
+
 pub async fn grant_role(
     db: &Db,
     admin_id: i64,
@@ -958,6 +1050,7 @@ pub async fn grant_role(
 
 pub async fn revoke_role(db: &Db, ctx: &Context, user_id: i64, grant: &Grant) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
+    let admins = active_admins(&mut tx).await?;
     let n = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2 AND scope = $3")
         .bind(user_id)
         .bind(grant.role.as_str())
@@ -968,6 +1061,7 @@ pub async fn revoke_role(db: &Db, ctx: &Context, user_id: i64, grant: &Grant) ->
     if n == 0 {
         return Err(StoreError::NotFound("role grant"));
     }
+    keep_an_admin(&mut tx, admins, "role", "removed from the admin role").await?;
     audit::append(
         &mut tx,
         ctx,
@@ -1003,12 +1097,14 @@ pub async fn set_disabled(
     if before == "erased" {
         return Err(FieldError::new("disabled", "an erased account cannot change").into());
     }
+    let admins = active_admins(&mut tx).await?;
     let after = if disabled { "disabled" } else { "active" };
     sqlx::query("UPDATE users SET status = $1, version = version + 1 WHERE id = $2")
         .bind(after)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    keep_an_admin(&mut tx, admins, "disabled", "disabled").await?;
     if disabled {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
@@ -1132,6 +1228,7 @@ pub async fn personal_data(db: &Db, user_id: i64) -> Result<serde_json::Value> {
 /// personal data) stays whole and verifiable.
 pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
+    let admins = active_admins(&mut tx).await?;
     let pseudonym = format!("erased-{}@invalid", user_id);
     sqlx::query("UPDATE users SET email = $1, display_name = NULL, password_hash = '!', status = 'erased', totp_secret = NULL, totp_enabled = 0, version = version + 1 WHERE id = $2")
         .bind(pseudonym)
@@ -1150,6 +1247,7 @@ pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
+    keep_an_admin(&mut tx, admins, "account", "erased").await?;
     // The database lets the personal part of audit rows be cleared only while this
     // transaction holds the user's row in audit_erasure (migration 0010), which no other
     // transaction ever sees.
@@ -1205,6 +1303,14 @@ pub async fn user_id_by_email(db: &Db, email: &Email) -> Result<Option<i64>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn account_delays_double_from_one_second_up_to_the_cap() {
+        let p = super::Policy::default();
+        let delays: Vec<i64> = (0..14).map(|f| p.account_delay(f)).collect();
+        assert_eq!(delays, [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(p.account_delay(i64::MAX), 60);
+    }
+
     #[test]
     fn timestamps_parse_back() {
         for t in [0i64, 1_700_000_000, 951_782_400, 4_102_444_800] {

@@ -92,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_audit_key.sql"),
         postgres: include_str!("../migrations/postgres/0010_audit_key.sql"),
     },
+    Migration {
+        version: 11,
+        name: "login_throttle",
+        sqlite: include_str!("../migrations/sqlite/0011_login_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0011_login_throttle.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

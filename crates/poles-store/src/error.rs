@@ -12,6 +12,13 @@ pub enum StoreError {
     Data(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A valid request that the data as it stands refuses (the last active admin cannot be
+    /// disabled): `code` is stable for clients, the field names the control at fault.
+    #[error("{}", .reason.reason)]
+    Refused {
+        code: &'static str,
+        reason: FieldError,
+    },
     /// A write based on an old version: the record changed since it was read.
     #[error("the record changed since it was read (current version {current})")]
     Conflict { current: i64 },

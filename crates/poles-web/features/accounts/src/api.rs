@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use poles_app::accounts::{
-    self, AuditQuery, AuditRow, Notification, RoleInput, SessionInfo, TokenInfo, User,
+    self, AuditQuery, AuditRow, Notification, Reauth, RoleInput, SessionInfo, TokenInfo, User,
 };
 use poles_core::model::Paged;
 use serde::{Deserialize, Serialize};
@@ -151,8 +151,11 @@ pub struct ErasureRequest {
 }
 
 /// Erases the caller's personal data; the account cannot be used again.
+///
+/// The last active admin cannot erase their account (409 `last_admin`).
 #[utoipa::path(delete, path = "/api/v1/me", tag = "accounts", request_body = ErasureRequest,
-    responses((status = 204), (status = 400, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody),
+        (status = 409, description = "The caller is the last active admin (`last_admin`)", body = ErrorBody)))]
 async fn erase_me(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
@@ -269,9 +272,12 @@ async fn list_users(
 #[derive(Deserialize, ToSchema)]
 pub struct NewUser {
     pub email: String,
+    /// The new user's password.
     pub password: String,
     #[serde(default)]
     pub grants: Vec<GrantInput>,
+    /// The acting admin's own current password, required when `grants` include `admin`.
+    pub current_password: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -289,7 +295,12 @@ impl GrantInput {
     }
 }
 
+const WRONG_PASSWORD: &str = "is not your current password";
+
 /// Creates a user (admins).
+///
+/// Creating an admin needs the acting admin's `current_password` (400 naming that field when
+/// it is missing or wrong).
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUser,
     responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn create_user(
@@ -298,27 +309,58 @@ async fn create_user(
     ApiJson(b): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let roles: Vec<RoleInput> = b.grants.iter().map(GrantInput::role).collect();
-    let user = accounts::create_user(&st.app, &me, &b.email, &b.password, &roles).await?;
+    let reauth = Reauth {
+        field: "current_password",
+        password: b.current_password.as_deref(),
+        wrong: WRONG_PASSWORD,
+    };
+    let user = accounts::create_user(&st.app, &me, &b.email, &b.password, &roles, reauth).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
+/// A role to grant.
+#[derive(Deserialize, ToSchema)]
+pub struct GrantRequest {
+    pub role: String,
+    pub scope: Option<String>,
+    /// The acting admin's own current password, required to grant `admin` (checked and
+    /// throttled like a sign-in).
+    pub password: Option<String>,
+}
+
 /// Grants a role (admins).
-#[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "admin", request_body = GrantInput, params(("id" = i64, Path)),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+///
+/// Granting `admin` needs the acting admin's current `password` (400 naming the field
+/// `password` when it is missing or wrong; 429 after repeated wrong ones).
+#[utoipa::path(post, path = "/api/v1/users/{id}/roles", tag = "admin", request_body = GrantRequest, params(("id" = i64, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, description = "Too many wrong passwords", body = ErrorBody)))]
 async fn grant_role(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
-    ApiJson(g): ApiJson<GrantInput>,
+    ApiJson(g): ApiJson<GrantRequest>,
 ) -> Result<StatusCode, ApiError> {
     let id = params::path_id(&id, "user")?;
-    accounts::grant_role(&st.app, &me, id, &g.role()).await?;
+    let role = RoleInput {
+        role: g.role,
+        scope: g.scope,
+    };
+    let reauth = Reauth {
+        field: "password",
+        password: g.password.as_deref(),
+        wrong: WRONG_PASSWORD,
+    };
+    accounts::grant_role(&st.app, &me, id, &role, reauth).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Revokes a role (admins).
+///
+/// The last active admin keeps the admin role (409 `last_admin`).
 #[utoipa::path(delete, path = "/api/v1/users/{id}/roles", tag = "admin", request_body = GrantInput, params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The user is the last active admin (`last_admin`)", body = ErrorBody)))]
 async fn revoke_role(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
@@ -337,8 +379,11 @@ pub struct StatusChange {
 }
 
 /// Disables (every session ends at once) or re-enables an account (admins).
+///
+/// The last active admin cannot be disabled (409 `last_admin`).
 #[utoipa::path(put, path = "/api/v1/users/{id}/status", tag = "admin", request_body = StatusChange, params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The user is the last active admin (`last_admin`)", body = ErrorBody)))]
 async fn set_status(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,

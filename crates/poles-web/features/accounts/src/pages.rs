@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use poles_app::accounts::{
-    self, AuditRow, Notification, RoleInput, SessionInfo, TokenInfo, TotpSetup, User,
+    self, AuditRow, Notification, Reauth, RoleInput, SessionInfo, TokenInfo, TotpSetup, User,
 };
 use poles_app::{AppError, Caller};
 use poles_core::auth::Role;
@@ -153,6 +153,8 @@ struct AccountPage {
     totp_uri: Option<String>,
     message: Option<String>,
     error: Option<String>,
+    /// A refused erasure, shown beside its form.
+    erase_error: Option<String>,
 }
 
 /// What the account page shows besides the account itself.
@@ -162,6 +164,7 @@ struct Extras {
     totp: Option<TotpSetup>,
     message: Option<String>,
     error: Option<String>,
+    erase_error: Option<String>,
 }
 
 async fn account_page(
@@ -189,6 +192,7 @@ async fn account_page(
             totp_uri,
             message: x.message,
             error: x.error,
+            erase_error: x.erase_error,
         },
         status,
     ))
@@ -317,7 +321,13 @@ async fn erase(
 ) -> PageResult {
     let wrong = c.t.t("account.wrong_password").to_string();
     if let Err(e) = accounts::erase(&st.app, &me, &f.password, &wrong).await {
-        return account_result(&st, c, &me, Err(e), "").await;
+        // Refused (the last active admin, a wrong password): the reason beside the form.
+        let (status, _, message) = admin_refusal(&c, e)?;
+        let x = Extras {
+            erase_error: Some(message),
+            ..Default::default()
+        };
+        return account_page(&st, c, &me, x, status).await;
     }
     let mut res = Redirect::to(&c.href("/")).into_response();
     res.headers_mut()
@@ -373,14 +383,48 @@ struct UsersPage {
     c: Chrome,
     users: Vec<User>,
     roles: Vec<&'static str>,
-    error: Option<String>,
+    /// A refusal of the creation form, shown beside it.
+    create_error: Option<String>,
+    /// What a row has to say after a write on it: a refusal beside its control, or the
+    /// confirmation that granting admin asks for.
+    note: Option<RowNote>,
+}
+
+/// What one row of the users page shows after a write on it.
+struct RowNote {
+    user_id: i64,
+    /// The control the note belongs beside: `role` (adding or removing roles, the scope),
+    /// `disabled` (the status button) or `password` (the admin confirmation).
+    field: String,
+    message: Option<String>,
+    /// Granting admin waits for the acting admin's password: the scope to grant it with.
+    confirm_admin: Option<String>,
+}
+
+impl UsersPage {
+    /// The refusal to show beside `field` in the row of user `id`.
+    fn note_for(&self, id: &i64, field: &str) -> Option<&str> {
+        self.note
+            .as_ref()
+            .filter(|n| n.user_id == *id && n.field == field)
+            .and_then(|n| n.message.as_deref())
+    }
+
+    /// The scope of the admin grant waiting for confirmation in the row of user `id`.
+    fn confirming(&self, id: &i64) -> Option<&str> {
+        self.note
+            .as_ref()
+            .filter(|n| n.user_id == *id)
+            .and_then(|n| n.confirm_admin.as_deref())
+    }
 }
 
 async fn users_page(
     st: &AppState,
     c: Chrome,
     me: &Caller,
-    error: Option<String>,
+    create_error: Option<String>,
+    note: Option<RowNote>,
     status: StatusCode,
 ) -> PageResult {
     let users = accounts::users(&st.app, me).await?;
@@ -390,31 +434,65 @@ async fn users_page(
             c,
             users,
             roles,
-            error,
+            create_error,
+            note,
         },
         status,
     ))
 }
 
 async fn users(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn) -> PageResult {
-    users_page(&st, c, &me, None, StatusCode::OK).await
+    users_page(&st, c, &me, None, None, StatusCode::OK).await
 }
 
-/// After an admin write: success goes back to the list, a refused input shows the list
-/// with the reason.
-async fn users_result(
+/// A refusal of an admin write as the page shows it: its status, the control it belongs
+/// beside and its message in the page's language where the page knows it.
+fn admin_refusal(c: &Chrome, e: AppError) -> Result<(StatusCode, String, String), PageError> {
+    match e {
+        AppError::Refused { code, reason } => {
+            let key = format!("users.{code}");
+            let known = c.t.t(&key);
+            let message = if known == key {
+                reason.reason
+            } else {
+                known.to_string()
+            };
+            Ok((StatusCode::CONFLICT, reason.field, message))
+        }
+        AppError::Invalid(f) => {
+            let message = format!("{}: {}", f.field, f.reason);
+            Ok((StatusCode::BAD_REQUEST, f.field, message))
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// After a write on a row: success goes back to the list, a refusal shows the list with the
+/// reason beside the row's control.
+async fn row_result(
     st: &AppState,
     c: Chrome,
     me: &Caller,
-    r: Result<(), PageError>,
+    user_id: i64,
+    r: Result<(), AppError>,
 ) -> PageResult {
     match r {
         Ok(()) => Ok(Redirect::to(&c.href("/admin/users")).into_response()),
-        Err(PageError(crate::http::error::ApiError::App(e))) => {
-            let error = refusal(e)?;
-            users_page(st, c, me, Some(error), StatusCode::BAD_REQUEST).await
+        Err(e) => {
+            let (status, field, message) = admin_refusal(&c, e)?;
+            let field = if field == "disabled" {
+                field
+            } else {
+                "role".into()
+            };
+            let note = RowNote {
+                user_id,
+                field,
+                message: Some(message),
+                confirm_admin: None,
+            };
+            users_page(st, c, me, None, Some(note), status).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -424,6 +502,7 @@ struct NewUserForm {
     password: String,
     role: String,
     scope: Option<String>,
+    current_password: Option<String>,
 }
 
 async fn user_create(
@@ -440,17 +519,28 @@ async fn user_create(
             scope: f.scope,
         }]
     };
-    let r = accounts::create_user(&st.app, &me, &f.email, &f.password, &roles)
-        .await
-        .map(|_| ())
-        .map_err(PageError::from);
-    users_result(&st, c, &me, r).await
+    let wrong = c.t.t("account.wrong_password").to_string();
+    let reauth = Reauth {
+        field: "current_password",
+        password: f.current_password.as_deref(),
+        wrong: &wrong,
+    };
+    let r = accounts::create_user(&st.app, &me, &f.email, &f.password, &roles, reauth).await;
+    match r {
+        Ok(_) => Ok(Redirect::to(&c.href("/admin/users")).into_response()),
+        Err(e) => {
+            let (status, _, message) = admin_refusal(&c, e)?;
+            users_page(&st, c, &me, Some(message), None, status).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
 struct GrantForm {
     role: String,
     scope: Option<String>,
+    /// The acting admin's password, typed in the confirmation of an admin grant.
+    password: Option<String>,
 }
 
 async fn user_grant(
@@ -460,17 +550,44 @@ async fn user_grant(
     Path(id): Path<String>,
     Form(f): Form<GrantForm>,
 ) -> PageResult {
+    let id = params::path_id(&id, "user")?;
     let role = RoleInput {
         role: f.role,
         scope: f.scope,
     };
-    let r = async {
-        let id = params::path_id(&id, "user")?;
-        accounts::grant_role(&st.app, &me, id, &role).await?;
-        Ok(())
+    let confirm = |message: Option<String>| RowNote {
+        user_id: id,
+        field: "password".into(),
+        message,
+        confirm_admin: Some(role.scope.clone().unwrap_or_default()),
+    };
+    // Granting admin asks first: the row shows what it means and the password field.
+    if accounts::grant_needs_password(&role) && f.password.is_none() {
+        let note = confirm(None);
+        return users_page(&st, c, &me, None, Some(note), StatusCode::OK).await;
     }
-    .await;
-    users_result(&st, c, &me, r).await
+    let wrong = c.t.t("account.wrong_password").to_string();
+    let reauth = Reauth {
+        field: "password",
+        password: f.password.as_deref(),
+        wrong: &wrong,
+    };
+    match accounts::grant_role(&st.app, &me, id, &role, reauth).await {
+        Err(AppError::Invalid(e)) if e.field == "password" => {
+            let note = confirm(Some(e.reason));
+            users_page(&st, c, &me, None, Some(note), StatusCode::BAD_REQUEST).await
+        }
+        Err(AppError::Invalid(e)) if e.field == "role" && role.role.trim().is_empty() => {
+            let note = RowNote {
+                user_id: id,
+                field: "role".into(),
+                message: Some(c.t.t("users.role_required").to_string()),
+                confirm_admin: None,
+            };
+            users_page(&st, c, &me, None, Some(note), StatusCode::BAD_REQUEST).await
+        }
+        r => row_result(&st, c, &me, id, r).await,
+    }
 }
 
 async fn user_revoke(
@@ -480,17 +597,13 @@ async fn user_revoke(
     Path(id): Path<String>,
     Form(f): Form<GrantForm>,
 ) -> PageResult {
+    let id = params::path_id(&id, "user")?;
     let role = RoleInput {
         role: f.role,
         scope: f.scope,
     };
-    let r = async {
-        let id = params::path_id(&id, "user")?;
-        accounts::revoke_role(&st.app, &me, id, &role).await?;
-        Ok(())
-    }
-    .await;
-    users_result(&st, c, &me, r).await
+    let r = accounts::revoke_role(&st.app, &me, id, &role).await;
+    row_result(&st, c, &me, id, r).await
 }
 
 #[derive(Deserialize)]
@@ -506,13 +619,9 @@ async fn user_status(
     Path(id): Path<String>,
     Form(f): Form<StatusForm>,
 ) -> PageResult {
-    let r = async {
-        let id = params::path_id(&id, "user")?;
-        accounts::set_status(&st.app, &me, id, f.disabled == "true", f.reason).await?;
-        Ok(())
-    }
-    .await;
-    users_result(&st, c, &me, r).await
+    let id = params::path_id(&id, "user")?;
+    let r = accounts::set_status(&st.app, &me, id, f.disabled == "true", f.reason).await;
+    row_result(&st, c, &me, id, r).await
 }
 
 #[derive(Template)]

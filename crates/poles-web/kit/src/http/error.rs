@@ -47,7 +47,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, machine-readable: `not_found`, `bad_request`, `internal`.
+    /// Stable, machine-readable: `not_found`, `bad_request`, `conflict`, `last_admin`, `internal` …
     pub code: &'static str,
     pub message: String,
     /// The parameter or field at fault, when there is one.
@@ -119,6 +119,10 @@ impl ApiError {
                     field: Some("version".into()),
                     current_version: Some(*current),
                 },
+            ),
+            AppError::Refused { code, reason } => (
+                StatusCode::CONFLICT,
+                detail(code, reason.reason.clone(), Some(reason.field.clone())),
             ),
             AppError::Forbidden(d) => (
                 StatusCode::FORBIDDEN,
