@@ -2230,6 +2230,8 @@ async fn a_rotated_key_keeps_older_rows_verifiable() {
         audit::record(&keyless, &audit::Context::default(), event(3))
             .await
             .is_err()
+    );
+}
 
 /// Signs in through the API from one loopback address: the response.
 async fn login_from(app: &App, ip: &str, email: &str, password: &str) -> reqwest::Response {

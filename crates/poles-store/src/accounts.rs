@@ -973,7 +973,7 @@ pub async fn token_actor(db: &Db, secret: &str) -> Result<Option<Actor>> {
 }
 
 /// How many active users hold the admin role, read inside a write's transaction.
-async fn active_admins(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<i64> {
+async fn active_admins(tx: &mut impl crate::util::Tx) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(DISTINCT u.id) FROM users u JOIN role_grants g ON g.user_id = u.id \
          WHERE u.status = 'active' AND g.role = 'admin'",
@@ -988,7 +988,7 @@ async fn active_admins(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result
 /// each giving up the role) are serialised and the second sees the first; the refused
 /// transaction is rolled back when it is dropped.
 async fn keep_an_admin(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut impl crate::util::Tx,
     before: i64,
     field: &str,
     what: &str,
