@@ -381,6 +381,16 @@ impl Db {
     }
 }
 
+/// Connections each server keeps to PostgreSQL at most: `POLES_DB_MAX_CONNECTIONS`, else 10.
+/// Several app servers (or a test suite's many servers) must fit in the database's own limit.
+fn postgres_pool_size() -> u32 {
+    std::env::var("POLES_DB_MAX_CONNECTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,14 +424,4 @@ mod tests {
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://u@h/db"), None);
     }
-}
-
-/// Connections each server keeps to PostgreSQL at most: `POLES_DB_MAX_CONNECTIONS`, else 10.
-/// Several app servers (or a test suite's many servers) must fit in the database's own limit.
-fn postgres_pool_size() -> u32 {
-    std::env::var("POLES_DB_MAX_CONNECTIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(10)
 }
