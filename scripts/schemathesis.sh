@@ -76,6 +76,9 @@ fi
 port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 
+# The audit trail is signed with a key kept outside the database; PostgreSQL will not serve
+# without one. A throwaway key for this run, unless one is given.
+export POLES_AUDIT_KEY="${POLES_AUDIT_KEY:-schemathesis:$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}"
 say "starting the server on $base over a demo database (${POLES_DATABASE_URL%%:*})"
 RUST_LOG=warn "$poles" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
