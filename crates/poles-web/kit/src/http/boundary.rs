@@ -8,13 +8,14 @@
 
 use crate::http::error::{ApiError, PageError};
 use crate::ui::chrome::Chrome;
+use crate::ui::i18n::PageLang;
 use crate::ui::render::failure_page;
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::{header, Method, Request, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use poles_core::FieldError;
+use poles_core::{FieldError, Lang};
 
 /// The largest request body accepted (uploads included).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -196,11 +197,17 @@ pub async fn shape_refusals(req: Request<Body>, next: Next) -> Response {
     } else {
         None
     };
-    // What a page needs to speak the visitor's language, kept before the request goes on.
+    // What a page would need to speak the visitor's language, kept before the request goes
+    // on; the page itself is built only for a refusal (this runs on every request).
     let (mut parts, body) = req.into_parts();
-    let Ok(chrome) = Chrome::from_request_parts(&mut parts, &()).await;
+    let page = if api {
+        None
+    } else {
+        let Ok(PageLang(lang)) = PageLang::from_request_parts(&mut parts, &()).await;
+        Some((lang, parts.uri.clone()))
+    };
     if let Some(e) = early {
-        return shaped(api, chrome, e);
+        return shaped(page, e);
     }
     let res = next.run(Request::from_parts(parts, body)).await;
     let bare = !res.headers().contains_key(header::CONTENT_TYPE)
@@ -209,10 +216,10 @@ pub async fn shape_refusals(req: Request<Body>, next: Next) -> Response {
             .get(header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
     match res.status() {
-        StatusCode::PAYLOAD_TOO_LARGE if bare => shaped(api, chrome, ApiError::PayloadTooLarge),
+        StatusCode::PAYLOAD_TOO_LARGE if bare => shaped(page, ApiError::PayloadTooLarge),
         StatusCode::METHOD_NOT_ALLOWED if bare => {
             let allow = res.headers().get(header::ALLOW).cloned();
-            let mut out = shaped(api, chrome, ApiError::MethodNotAllowed);
+            let mut out = shaped(page, ApiError::MethodNotAllowed);
             if let Some(allow) = allow {
                 out.headers_mut().insert(header::ALLOW, allow);
             }
@@ -222,13 +229,14 @@ pub async fn shape_refusals(req: Request<Body>, next: Next) -> Response {
     }
 }
 
-fn shaped(api: bool, chrome: Chrome, e: ApiError) -> Response {
-    if api {
+/// The refusal `e`: the JSON error on the API (`page` is `None`), else a page of the site.
+fn shaped(page: Option<(Lang, Uri)>, e: ApiError) -> Response {
+    let Some((lang, uri)) = page else {
         return e.into_response();
-    }
+    };
     let (_, detail) = e.parts();
     let res = e.into_response();
-    failure_page(chrome, &res, &detail)
+    failure_page(Chrome::new(lang, &uri), &res, &detail)
 }
 
 #[cfg(test)]
