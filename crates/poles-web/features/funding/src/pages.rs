@@ -471,7 +471,12 @@ async fn budgets(
     );
     let notice = q.get("recorded").map(|id| format!("#{id}"));
     let mut schemes: Vec<(String, String)> = Vec::new();
-    for s in &rules.schemes {
+    // The programme's relief is recorded; the general tax credits and statuses are not.
+    for s in rules
+        .schemes
+        .iter()
+        .filter(|s| s.family == "tax" || s.family == "social")
+    {
         if !schemes.iter().any(|(code, _)| code == &s.code) {
             schemes.push((
                 s.code.clone(),
