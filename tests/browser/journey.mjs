@@ -144,6 +144,14 @@ try {
   await visitor.fill('input[name="start"]', "2009-11-17");
   await submit(visitor, visitor.getByRole("button", { name: "Simulate", exact: true }));
   await expectText(visitor, "Closed to new entrants since 2009-11-17", "zone relief closed");
+  // The same company in 2026: the 2007 and 2018 calls are listed as closed, not offered,
+  // and today's research tax credit is computed.
+  await visitor.fill('input[name="start"]', "2026-03-16");
+  await visitor.fill('input[name="rd_staff_costs"]', "600000");
+  await submit(visitor, visitor.getByRole("button", { name: "Simulate", exact: true }));
+  await expectText(visitor, "Closed on 2018-12-31", "2018 call closed for 2026");
+  await expectText(visitor, "Research tax credit (CIR)", "CIR computed for 2026");
+  if ((await visitor.locator('select[name="call"] option[value="fui-25"]').count()) !== 0) fail("closed call offered");
   console.log("journey ok: budgets, relief caps and simulator");
 } catch (e) {
   fail(String(e && e.stack || e));

@@ -143,8 +143,8 @@ async fn the_simulator_says_when_a_scheme_closed() {
             .unwrap()
     };
     // The day before the R&D-zone relief closed to new entrants: 1,000,000 of profit, tax
-    // 333,300, exempt 100 %; plus the 3,750 flat tax; capped by de minimis at €200k
-    // (2007-2009 window, the €500k temporary amount applies from 2008-12-17: 2009 is under it).
+    // 1/3 exactly = 333,333.33, exempt 100 %; plus the 3,750 flat tax; under the €500k de
+    // minimis of 2007-2009.
     let (s, before) = post(profile("2009-11-16")).await;
     assert_eq!(s, StatusCode::OK, "{before}");
     assert_eq!(before["zones"][0]["cluster"], "minalogic");
@@ -157,12 +157,10 @@ async fn the_simulator_says_when_a_scheme_closed() {
         .iter()
         .find(|l| l["item"] == "profit_tax")
         .unwrap();
-    assert_eq!(profit_tax["cents"], 33_330_000);
-    assert!(profit_tax["source"]
-        .as_str()
-        .unwrap()
-        .contains("programme-rules.md"));
-    assert_eq!(y2009["total_cents"], 33_330_000 + 375_000);
+    assert_eq!(profit_tax["cents"], 33_333_333);
+    let source = profit_tax["source"].as_str().unwrap();
+    assert!(source.contains("public sources on the pôles programme") && !source.contains(".md"));
+    assert_eq!(y2009["total_cents"], 33_333_333 + 375_000);
     // The day it closed.
     let (_, after) = post(profile("2009-11-17")).await;
     let z = scheme(&after, "rd_zone_tax");
@@ -226,6 +224,123 @@ async fn the_simulator_says_when_a_scheme_closed() {
     assert!(fr.contains("Hypothèses"));
     let (_, err) = page(base, "/simulator?lang=en&start=2007-01-01&staff=many").await;
     assert!(err.contains("data-field=\"staff\""));
+}
+
+/// The simulator for a company of 2026 and for one of 2007, through the API and the page.
+#[tokio::test]
+async fn the_simulator_knows_2026_and_2007() {
+    let base = shared().base.as_str();
+    let post = |body: Value| async move {
+        let r = client()
+            .post(format!("{base}/api/v1/simulate"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    };
+    // An SME in Toulouse, project validated in March 2026, asking for the 2018 call: the call
+    // is closed, no grant is counted; its €600,000 of R&D staff costs give a CIR base of
+    // 600,000 + 40 % × 600,000 = 840,000 and a credit of 30 % = 252,000.
+    let (s, r) = post(json!({
+        "size": "sme", "staff": 30, "turnover_cents": 400_000_000, "balance_sheet_cents": 300_000_000,
+        "founded_on": "2003-01-01", "rd_share_bp": 1500, "rd_staff": 8, "rd_wages_cents": 45_000_000,
+        "rd_staff_costs_cents": 60_000_000, "profits_cents": [0], "start": "2026-03-16",
+        "postcode": "31000", "call": "fui-25", "years": 1,
+        "project_costs": {"staff": 100_000_000, "equipment": 0, "subcontracting": 0, "overheads": 0}
+    }))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let sim = &r["simulation"];
+    let lines = sim["years"][0]["lines"].as_array().unwrap();
+    assert!(lines
+        .iter()
+        .all(|l| !l["item"].as_str().unwrap().starts_with("grant")));
+    let cir = lines.iter().find(|l| l["scheme"] == "cir").unwrap();
+    assert_eq!(cir["cents"], 25_200_000);
+    assert!(cir["rule_en"].as_str().unwrap().contains("base €840,000"));
+    assert_eq!(sim["total_cents"], 25_200_000);
+    assert_eq!(sim["confirmed_cents"], 25_200_000);
+    assert_eq!(sim["unconfirmed_cents"], 0);
+    let closed = sim["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["scheme"] == "call:fui-25")
+        .unwrap();
+    assert_eq!(closed["status"], "closed");
+    assert!(closed["explanation_en"]
+        .as_str()
+        .unwrap()
+        .starts_with("Closed on 2018-12-31"));
+    // No call is open for a project of 2026; each says when it closed.
+    let calls = r["calls"].as_array().unwrap();
+    assert!(calls.len() >= 2);
+    assert!(calls
+        .iter()
+        .filter(|c| c["call"] == "fui-25" || c["call"] == "fui-2007")
+        .all(|c| c["status"] == "closed"));
+    // The 23-year-old company reads what the JEI requires.
+    let jei = sim["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["scheme"] == "jei")
+        .unwrap();
+    assert!(jei["explanation_en"]
+        .as_str()
+        .unwrap()
+        .contains("founded less than 8 years before the project's date (this one: 23 years)"));
+
+    // The 2007 case: an SME of 60 staff in Grenoble, founded March 2001, R&D 20 % of charges,
+    // €675k of R&D wages, a €1M FUI-2007 project validated on 1 June 2007 (the core's unit
+    // test writes out each figure): €1,380,416.66 with the rules of version 2.
+    let (s, r) = post(json!({
+        "size": "sme", "staff": 60, "turnover_cents": 600_000_000, "balance_sheet_cents": 400_000_000,
+        "founded_on": "2001-03-01", "rd_share_bp": 2000, "rd_staff": 12, "rd_wages_cents": 67_500_000,
+        "profits_cents": [-10_000_000, 25_000_000, 40_000_000], "flat_tax_cents": 375_000,
+        "local_taxes_cents": 2_500_000, "local_exemption_voted": true, "start": "2007-06-01",
+        "postcode": "38000", "call": "fui-2007", "years": 8,
+        "project_costs": {"staff": 100_000_000, "equipment": 0, "subcontracting": 0, "overheads": 0}
+    }))
+    .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["simulation"]["total_cents"], 138_041_666);
+    assert_eq!(r["simulation"]["confirmed_cents"], 90_625_000);
+    assert_eq!(r["simulation"]["rules"], "relief v2");
+
+    // The page: the 2018 call is not offered for 2026, it is listed with why; the headline
+    // gives the confirmed amount.
+    let q = "start=2026-03-16&size=sme&staff=30&turnover=4000000&balance_sheet=3000000&founded_on=2003-01-01&independent=on&rd_share=15&postcode=31000&rd_staff=8&rd_wages=450000&rd_staff_costs=600000&other_rd_spending=0&innovation_spending=0&project_costs=1000000&profits=0&flat_tax=0&local_taxes=0&other_de_minimis=0&years=1&call=fui-25";
+    let (s, en) = page(base, &format!("/simulator?lang=en&{q}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!en.contains("<option value=\"fui-25\""));
+    assert!(en.contains("data-call=\"fui-25\""));
+    assert!(en.contains("Closed on 2018-12-31"));
+    assert!(en.contains("€252,000 in 2026, all on figures confirmed by a public source."));
+    assert!(en.contains("Research tax credit (CIR)"));
+    let (_, fr) = page(base, &format!("/simulator?lang=fr&{q}")).await;
+    assert!(fr.contains("Clos le 2018-12-31"));
+    assert!(
+        fr.contains("Crédit d&#39;impôt recherche (CIR)")
+            || fr.contains("Crédit d'impôt recherche (CIR)")
+    );
+    // Nothing applies: words, not a chart of empty bars.
+    let empty = q
+        .replace("rd_staff_costs=600000", "rd_staff_costs=0")
+        .replace("rd_wages=450000", "rd_wages=0")
+        .replace("rd_staff=8", "rd_staff=0");
+    let (_, en) = page(base, &format!("/simulator?lang=en&{empty}")).await;
+    assert!(en.contains("No amount for a project of 2026-03-16"), "{en}");
+    assert!(!en.contains("<svg class=\"chart\""));
+    assert!(!en.contains("Conditions not met"));
+    // A 2007 date offers the 2007 call.
+    let (_, en) = page(base, "/simulator?lang=en&start=2007-06-01&size=sme&staff=60&turnover=6000000&balance_sheet=4000000&founded_on=2001-03-01&independent=on&rd_share=20&postcode=38000&rd_staff=12&rd_wages=675000&project_costs=1000000&profits=-100000%2C+250000%2C+400000&flat_tax=3750&local_taxes=25000&local_voted=on&other_de_minimis=0&years=8&call=fui-2007").await;
+    assert!(en.contains("<option value=\"fui-2007\" selected>"));
+    assert!(
+        en.contains("€906,250 confirmed over 2007-2012; up to €1,380,416.66"),
+        "{en}"
+    );
 }
 
 /// Records relief through the API as an officer.

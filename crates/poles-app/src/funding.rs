@@ -11,7 +11,7 @@ use crate::access;
 use crate::{App, AppError, Caller, Result};
 use poles_core::model::Call;
 use poles_core::optimise::{self, Candidate, Comparison, Envelope, Limits};
-use poles_core::relief::{self, Cap, CapScope, Profile, ReliefRules, Simulation};
+use poles_core::relief::{self, CallStatus, Cap, CapScope, Profile, ReliefRules, Simulation};
 use poles_core::status::FunderKind;
 use poles_core::{Date, FieldError};
 use poles_store::funding as store;
@@ -466,12 +466,20 @@ pub struct SimulationRequest {
 pub struct SimulationResponse {
     /// The R&D zones holding the site (demo lists are marked illustrative).
     pub zones: Vec<ZoneHit>,
+    /// Every call, open or not for a project of the simulation's date, and why.
+    pub calls: Vec<CallStatus>,
     pub simulation: Simulation,
 }
 
-/// The calls a simulation may name, for the simulator's form. Public.
-pub async fn simulator_calls(app: &App) -> Result<Vec<Call>> {
-    Ok(poles_store::calls::list(&app.db).await?)
+/// The calls a project validated on `date` (`YYYY-MM-DD`) may name, each with whether it is
+/// open then and why not: only open ones can be chosen. Public.
+pub async fn simulator_calls(app: &App, date: &str) -> Result<Vec<CallStatus>> {
+    let rules = store::rules(&app.db).await?;
+    let calls = poles_store::calls::list(&app.db).await?;
+    Ok(calls
+        .iter()
+        .map(|c| relief::call_status(&rules, c, date))
+        .collect())
 }
 
 /// What the programme could give a company, year by year, each line with its rule and
@@ -510,14 +518,18 @@ pub async fn simulate(app: &App, mut req: SimulationRequest) -> Result<Simulatio
         ),
         None => None,
     };
-    let mut simulation = relief::simulate(
-        &rules,
-        &req.profile,
-        call.as_ref()
-            .map(|c| (&c.rule_set, c.name_fr.as_str(), c.name_en.as_str())),
-    );
+    let mut simulation = relief::simulate(&rules, &req.profile, call.as_ref());
     simulation.assumptions.extend(note);
-    Ok(SimulationResponse { zones, simulation })
+    let calls = poles_store::calls::list(&app.db)
+        .await?
+        .iter()
+        .map(|c| relief::call_status(&rules, c, &req.profile.start))
+        .collect();
+    Ok(SimulationResponse {
+        zones,
+        calls,
+        simulation,
+    })
 }
 
 // ---------------------------------------------------------------- the optimiser

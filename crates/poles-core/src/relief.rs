@@ -8,14 +8,102 @@ use crate::{FieldError, OrgKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// An exact rate, `num / den`: 33⅓ % is 1/3, which no number of basis points writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Ratio {
+    pub num: i64,
+    pub den: i64,
+}
+
+impl Ratio {
+    pub fn bp(bp: Bp) -> Self {
+        Ratio {
+            num: bp,
+            den: 10_000,
+        }
+    }
+
+    /// `cents × num / den`, rounded once to the cent ([`round_div`]).
+    pub fn of(self, cents: i64) -> i64 {
+        exact(cents, &[(self.num, self.den)])
+    }
+
+    /// As a percentage: 3000/10000 → "30%", 1/3 → "33 1/3%" (French: "30 %", "33 1/3 %").
+    pub fn pct(self, lang: crate::Lang) -> String {
+        let hundred = i128::from(self.num) * 1_000_000;
+        let den = i128::from(self.den.max(1));
+        if hundred % den == 0 {
+            return calls::pct((hundred / den / 100) as i64, lang);
+        }
+        let whole = i128::from(self.num) * 100 / den;
+        let rest = i128::from(self.num) * 100 - whole * den;
+        let g = gcd(rest, den);
+        let s = format!("{whole} {}/{}", rest / g, den / g);
+        match lang {
+            crate::Lang::Fr => format!("{s} %"),
+            crate::Lang::En => format!("{s}%"),
+        }
+    }
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    if b == 0 {
+        a.abs().max(1)
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// The rounding rule of every amount the simulator computes: the exact quotient
+/// `num / den`, rounded to the nearest cent, halves away from zero. Each line is computed
+/// exactly (integer cents times rational rates, in 128 bits) and rounded once; totals are
+/// sums of rounded lines, so no cent appears or vanishes between a line and its total.
+pub fn round_div(num: i128, den: i128) -> i64 {
+    if den == 0 {
+        return 0;
+    }
+    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+    let q = num / den;
+    let r = num % den;
+    let q = if 2 * r.abs() >= den {
+        q + num.signum()
+    } else {
+        q
+    };
+    i64::try_from(q).unwrap_or(if q > 0 { i64::MAX } else { i64::MIN })
+}
+
+/// `cents × Π(num/den)`, rounded once.
+fn exact(cents: i64, factors: &[(i64, i64)]) -> i64 {
+    let (mut n, mut d) = (i128::from(cents), 1i128);
+    for (a, b) in factors {
+        n *= i128::from(*a);
+        d *= i128::from(*b);
+        let g = gcd(n, d);
+        n /= g;
+        d /= g;
+    }
+    round_div(n, d)
+}
+
 /// A value that holds from a date on, until the next value of the same series.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Dated {
     /// `YYYY-MM-DD`.
     pub from: String,
     pub value: i64,
+    /// The exact rate when basis points cannot write it (33⅓ %): used instead of `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact: Option<Ratio>,
     pub source: String,
     pub certainty: String,
+}
+
+impl Dated {
+    /// The value as a rate: its exact ratio, else its basis points.
+    pub fn rate(&self) -> Ratio {
+        self.exact.unwrap_or(Ratio::bp(self.value))
+    }
 }
 
 /// The value of a series in force on `date` (`YYYY-MM-DD`; ISO dates compare as text).
@@ -87,10 +175,54 @@ pub struct JeiRules {
     pub min_rd_share: Figure,
     /// Employer contributions exempt until 31 Dec of this many years after the creation year.
     pub exempt_until_year_after_creation: Figure,
-    /// Wages counted up to this multiple of the monthly minimum wage, per person (bp: 45000 = 4.5×).
-    pub wage_cap_minimum_wage_multiple_bp: Figure,
-    /// Relief per establishment a year up to this multiple of the annual social-security ceiling.
-    pub establishment_cap_ceiling_multiple_bp: Figure,
+    /// Wages counted up to this multiple of the monthly minimum wage, per person (bp: 45000 =
+    /// 4.5×); absent in the versions before the cap existed.
+    #[serde(default)]
+    pub wage_cap_minimum_wage_multiple_bp: Option<Figure>,
+    /// Relief per establishment a year up to this multiple of the annual social-security
+    /// ceiling; absent in the versions before the cap existed.
+    #[serde(default)]
+    pub establishment_cap_ceiling_multiple_bp: Option<Figure>,
+}
+
+/// The young growth company (JEC) status: who qualifies; its advantages are described, not
+/// computed, when the sources do not give them.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct JecRules {
+    pub max_staff: Figure,
+    pub max_turnover_cents: Figure,
+    pub max_balance_sheet_cents: Figure,
+    pub max_age_years: Figure,
+    /// R&D at least this share of the charges …
+    pub min_rd_share: Figure,
+    /// … and below this one.
+    pub max_rd_share: Figure,
+    pub advantages_fr: String,
+    pub advantages_en: String,
+}
+
+/// The research tax credit (CIR): `rate` of the yearly base up to `band_cents`, `rate_above`
+/// beyond; the base is the R&D staff costs, plus `operating_flat_rate` of them for operating
+/// costs, plus the other eligible R&D spending.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CirRules {
+    pub rate: Figure,
+    pub band_cents: Figure,
+    pub rate_above: Figure,
+    pub operating_flat_rate: Figure,
+    #[serde(default)]
+    pub note_fr: String,
+    #[serde(default)]
+    pub note_en: String,
+}
+
+/// The innovation tax credit (CII): `rate` of the innovation spending, at most
+/// `max_base_cents` of it a year.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CiiRules {
+    pub rate: Figure,
+    pub max_base_cents: Figure,
+    pub sme_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -99,6 +231,9 @@ pub enum SchemeRules {
     RdZone(RdZoneRules),
     PoleSocial(PoleSocialRules),
     Jei(Box<JeiRules>),
+    Jec(Box<JecRules>),
+    Cir(Box<CirRules>),
+    Cii(CiiRules),
 }
 
 /// One version of a relief scheme, in force for projects or entries from `valid_from` to
@@ -287,6 +422,19 @@ pub struct ReferenceValues {
     pub employer_contribution_rate_bp: Vec<Dated>,
 }
 
+/// When a project validated on a given date can count on a call whose own dates are not
+/// known (historical calls grouped by year), with the source of that period.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CallPeriod {
+    /// The call's slug.
+    pub call: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    pub to: String,
+    pub source: String,
+    pub certainty: String,
+}
+
 /// All relief rules: versioned schemes, caps and the reference values.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReliefRules {
@@ -295,6 +443,9 @@ pub struct ReliefRules {
     pub schemes: Vec<Scheme>,
     pub caps: Vec<Cap>,
     pub reference: ReferenceValues,
+    /// Periods of the calls that have no dates of their own (from version 2).
+    #[serde(default)]
+    pub call_periods: Vec<CallPeriod>,
 }
 
 impl ReliefRules {
@@ -344,6 +495,26 @@ impl ReliefRules {
                 return Err(format!("cap {} has no amount", c.code));
             }
         }
+        // Two versions of one scheme never overlap: a date picks one version.
+        for (i, a) in self.schemes.iter().enumerate() {
+            for b in self.schemes.iter().skip(i + 1).filter(|b| b.code == a.code) {
+                let a_to = a.valid_to.as_deref().unwrap_or("9999-12-31");
+                let b_to = b.valid_to.as_deref().unwrap_or("9999-12-31");
+                if a.valid_from.as_str() <= b_to && b.valid_from.as_str() <= a_to {
+                    return Err(format!("scheme {}: versions overlap", a.code));
+                }
+            }
+        }
+        for p in &self.call_periods {
+            if parse_date(&p.from).is_none() || parse_date(&p.to).is_none() || p.from > p.to {
+                return Err(format!("call period {}: bad dates", p.call));
+            }
+        }
+        for d in &self.reference.profit_tax_rate_bp {
+            if d.exact.is_some_and(|r| r.den <= 0) {
+                return Err(format!("profit tax rate from {}: bad ratio", d.from));
+            }
+        }
         Ok(())
     }
 }
@@ -390,6 +561,18 @@ pub struct Profile {
     pub rd_wages_cents: i64,
     /// Employer contributions on those wages; estimated from the reference rate when absent.
     pub employer_contributions_cents: Option<i64>,
+    /// R&D staff costs for the research tax credit (gross wages plus employer contributions);
+    /// when absent, the wages plus the contributions (given or estimated).
+    #[serde(default)]
+    pub rd_staff_costs_cents: Option<i64>,
+    /// Other eligible R&D spending a year (subcontracting, depreciation …), counted in the
+    /// research tax credit's base as it is.
+    #[serde(default)]
+    pub other_rd_spending_cents: i64,
+    /// Innovation spending a year (prototypes, pilot lines of new products), the base of the
+    /// innovation tax credit (SMEs only).
+    #[serde(default)]
+    pub innovation_spending_cents: i64,
     /// Planned costs of the collaborative project.
     #[serde(default)]
     pub project_costs: Costs,
@@ -440,6 +623,12 @@ impl Profile {
             ("flat_tax_cents", self.flat_tax_cents),
             ("local_taxes_cents", self.local_taxes_cents),
             ("other_de_minimis_cents", self.other_de_minimis_cents),
+            (
+                "rd_staff_costs_cents",
+                self.rd_staff_costs_cents.unwrap_or(0),
+            ),
+            ("other_rd_spending_cents", self.other_rd_spending_cents),
+            ("innovation_spending_cents", self.innovation_spending_cents),
             (
                 "project_costs",
                 self.project_costs
@@ -548,8 +737,122 @@ pub struct Simulation {
     pub rules: String,
     pub schemes: Vec<SchemeStatus>,
     pub years: Vec<Year>,
+    /// Everything counted: `confirmed_cents + unconfirmed_cents`.
     pub total_cents: i64,
+    /// What rests only on figures a public source confirms ([C]): the low end of the range.
+    /// A scheme's amount of a year is confirmed when every counted line of it is.
+    pub confirmed_cents: i64,
+    /// What rests on at least one figure stated by the press kit alone [K] or unconfirmed [U].
+    pub unconfirmed_cents: i64,
+    /// The result in one sentence: confirmed amount, range, or why nothing applies.
+    pub headline: Text,
     pub assumptions: Vec<Text>,
+}
+
+/// Whether a call can be chosen for a project of a given date, and why not.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallStatus {
+    pub call: String,
+    pub name_fr: String,
+    pub name_en: String,
+    /// `open`, `closed` (its period ended before the date), `not_yet` (it opens later) or
+    /// `unknown` (no dates known).
+    pub status: String,
+    /// The period the decision used, `YYYY-MM-DD` (absent when unknown).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub explanation_fr: String,
+    pub explanation_en: String,
+    pub source: String,
+    pub certainty: String,
+}
+
+/// Whether `call` takes a project validated on `date`: open from its opening to its filing
+/// deadline; a call without dates uses the period the rules give it.
+pub fn call_status(rules: &ReliefRules, call: &crate::model::Call, date: &str) -> CallStatus {
+    let given = rules.call_periods.iter().find(|p| p.call == call.slug);
+    let (from, to, source, certainty) = match (&call.opens_on, &call.deadline, given) {
+        (Some(o), Some(d), _) => (
+            Some(o.to_string()),
+            Some(d.to_string()),
+            call.source.clone(),
+            "C".to_string(),
+        ),
+        (o, d, Some(p)) => (
+            Some(o.map(|x| x.to_string()).unwrap_or_else(|| p.from.clone())),
+            Some(d.map(|x| x.to_string()).unwrap_or_else(|| p.to.clone())),
+            p.source.clone(),
+            p.certainty.clone(),
+        ),
+        (o, d, None) => (
+            o.map(|x| x.to_string()),
+            d.map(|x| x.to_string()),
+            call.source.clone(),
+            "U".to_string(),
+        ),
+    };
+    let (status, fr, en) = match (&from, &to) {
+        (_, Some(t)) if date > t.as_str() => (
+            "closed",
+            format!("Clos le {t} : un projet du {date} ne peut plus y prétendre."),
+            format!("Closed on {t}: a project of {date} can no longer apply."),
+        ),
+        (Some(f), _) if date < f.as_str() => (
+            "not_yet",
+            format!("Ouvre le {f}."),
+            format!("Opens on {f}."),
+        ),
+        (Some(f), Some(t)) => (
+            "open",
+            format!("Ouvert du {f} au {t}."),
+            format!("Open from {f} to {t}."),
+        ),
+        _ => (
+            "unknown",
+            "Dates inconnues : l'appel ne peut pas être proposé.".to_string(),
+            "Dates unknown: the call cannot be offered.".to_string(),
+        ),
+    };
+    CallStatus {
+        call: call.slug.clone(),
+        name_fr: call.name_fr.clone(),
+        name_en: call.name_en.clone(),
+        status: status.into(),
+        from,
+        to,
+        explanation_fr: fr,
+        explanation_en: en,
+        source: public_source(&source),
+        certainty,
+    }
+}
+
+/// A source as a visitor reads it: the references to the project's internal notes that older
+/// rule sets carry become the public sources they summarise.
+pub fn public_source(s: &str) -> String {
+    let mut out = s.to_string();
+    while let Some(i) = out.find("programme-rules.md") {
+        let mut j = i + "programme-rules.md".len();
+        let rest = &out[j..];
+        // Drop " §3", " §2-3" and a following ":" if any.
+        let skip: usize = rest
+            .char_indices()
+            .take_while(|(_, c)| matches!(c, ' ' | '§' | '-' | ':' | '0'..='9'))
+            .map(|(_, c)| c.len_utf8())
+            .sum();
+        j += skip;
+        let tail = out[j..].to_string();
+        let sep = if tail.is_empty() || tail.starts_with([';', ',', ')']) {
+            ""
+        } else {
+            ": "
+        };
+        out = format!(
+            "{}public sources on the pôles programme{sep}{tail}",
+            &out[..i]
+        );
+    }
+    out
 }
 
 /// An exact amount in euros: "€1,234,567.89" / "1 234 567,89 €" (cents only when not zero).
@@ -594,7 +897,7 @@ fn times(bp: i64, lang: crate::Lang) -> String {
 }
 
 fn mul_bp(amount: i64, bp: i64) -> i64 {
-    (i128::from(amount) * i128::from(bp) / 10_000) as i64
+    exact(amount, &[(bp, 10_000)])
 }
 
 fn status(s: &Scheme, code: &str, fr: String, en: String) -> SchemeStatus {
@@ -635,15 +938,22 @@ fn entry<'r>(
         },
         None => {
             if let Some(s) = rules.latest(code) {
-                let (fr, en) = if start < s.valid_from.as_str() {
-                    (
+                if start < s.valid_from.as_str() {
+                    statuses.push(status(
+                        s,
+                        "not_yet",
                         format!(
-                            "Pas encore en vigueur à cette date (à partir du {}).",
+                            "Pas encore en vigueur pour un projet de cette date (à partir du {}).",
                             s.valid_from
                         ),
-                        format!("Not yet in force on that date (from {}).", s.valid_from),
-                    )
-                } else {
+                        format!(
+                            "Not yet in force for a project of that date (from {}).",
+                            s.valid_from
+                        ),
+                    ));
+                    return None;
+                }
+                let (fr, en) = {
                     let end = s.valid_to.clone().unwrap_or_default();
                     (
                         format!(
@@ -739,7 +1049,7 @@ fn grant_lines(call: &RuleSet, name_fr: &str, call_name: &str, p: &Profile) -> V
                 None => format!("{call_name}: no rate for this kind of company"),
             },
             source: rate
-                .map(|r| format!("{}; {}", r.source, share.source))
+                .map(|r| public_source(&format!("{}; {}", r.source, share.source)))
                 .unwrap_or_default(),
             certainty: rate
                 .map(|r| worst(&r.certainty, &share.certainty))
@@ -760,11 +1070,7 @@ fn worst(a: &str, b: &str) -> String {
 
 /// What the programme could give a company, year by year, from its start date on.
 /// `call`: a call's rule set with its French and English names, for the grant lines.
-pub fn simulate(
-    rules: &ReliefRules,
-    p: &Profile,
-    call: Option<(&RuleSet, &str, &str)>,
-) -> Simulation {
+pub fn simulate(rules: &ReliefRules, p: &Profile, call: Option<&crate::model::Call>) -> Simulation {
     let (y0, _, _) = parse_date(&p.start).unwrap_or((2007, 1, 1));
     let (fy, _, _) = parse_date(&p.founded_on).unwrap_or((y0, 1, 1));
     let n = p.years.unwrap_or(8).clamp(1, 12);
@@ -778,6 +1084,10 @@ pub fn simulate(
             fr: "Les exonérations fiscales portent sur des exercices entiers (années civiles), année de départ comprise ; les exonérations sociales sont comptées au mois.".into(),
             en: "Tax relief applies to whole financial years (calendar years), the start year included; social relief is counted by the month.".into(),
         },
+        Text {
+            fr: "Chaque ligne est calculée exactement (centimes entiers multipliés par des taux rationnels, 33 1/3 % compris) puis arrondie une seule fois au centime le plus proche, les demis s'éloignant de zéro ; les totaux sont les sommes des lignes arrondies.".into(),
+            en: "Each line is computed exactly (whole cents times rational rates, 33 1/3% included) and rounded once to the nearest cent, halves away from zero; totals are the sums of the rounded lines.".into(),
+        },
     ];
     let mut years: Vec<Year> = (0..n)
         .map(|k| Year {
@@ -787,6 +1097,30 @@ pub fn simulate(
         })
         .collect();
 
+    // A call takes only projects of its own period: a project of 2026 gets no 2018 grant.
+    let call = call.and_then(|c| {
+        let st = call_status(rules, c, &p.start);
+        let open = st.status == "open";
+        statuses.push(SchemeStatus {
+            scheme: format!("call:{}", c.slug),
+            name_fr: c.name_fr.clone(),
+            name_en: c.name_en.clone(),
+            status: if open { "open" } else { "closed" }.into(),
+            explanation_fr: if open {
+                st.explanation_fr
+            } else {
+                format!("{} Aucune subvention comptée.", st.explanation_fr)
+            },
+            explanation_en: if open {
+                st.explanation_en
+            } else {
+                format!("{} No grant counted.", st.explanation_en)
+            },
+            source: st.source,
+            certainty: st.certainty,
+        });
+        open.then_some((&c.rule_set, c.name_fr.as_str(), c.name_en.as_str()))
+    });
     match call {
         Some((_, name_fr, name)) if p.project_costs.total() == 0 => assumptions.push(Text {
             fr: format!(
@@ -908,6 +1242,65 @@ pub fn simulate(
         }
     }
 
+    // Young growth company: a status whose conditions are data; its advantages are computed
+    // only when the rules give them.
+    if let Some(s) = entry(rules, "jec", &p.start, &mut statuses) {
+        if let SchemeRules::Jec(j) = &s.rules {
+            let mut fails = young_company_requirements(
+                p,
+                fy,
+                (
+                    &j.max_staff,
+                    &j.max_turnover_cents,
+                    &j.max_balance_sheet_cents,
+                ),
+                &j.max_age_years,
+            );
+            if p.rd_share_bp < j.min_rd_share.value || p.rd_share_bp >= j.max_rd_share.value {
+                fails.push(Requirement {
+                    fr: format!(
+                        "une R&D d'au moins {} et de moins de {} des charges (celle-ci : {})",
+                        calls::pct(j.min_rd_share.value, crate::Lang::Fr),
+                        calls::pct(j.max_rd_share.value, crate::Lang::Fr),
+                        calls::pct(p.rd_share_bp, crate::Lang::Fr)
+                    ),
+                    en: format!(
+                        "R&D of at least {} and below {} of charges (this one: {})",
+                        calls::pct(j.min_rd_share.value, crate::Lang::En),
+                        calls::pct(j.max_rd_share.value, crate::Lang::En),
+                        calls::pct(p.rd_share_bp, crate::Lang::En)
+                    ),
+                });
+            }
+            statuses.push(if fails.is_empty() {
+                status(
+                    s,
+                    "open",
+                    format!(
+                        "L'entreprise remplit les conditions du statut. {}",
+                        j.advantages_fr
+                    ),
+                    format!(
+                        "The company meets the status's conditions. {}",
+                        j.advantages_en
+                    ),
+                )
+            } else {
+                not_for(s, &fails)
+            });
+        }
+    }
+    if p.rd_share_bp > 3000 && p.start.as_str() >= "2025-03-01" {
+        assumptions.push(Text {
+            fr: "[U] Avec une R&D de plus de 30 % des charges, un statut de recherche renforcé existe depuis 2025 ; ses avantages ne sont pas dans les sources du simulateur et ne sont pas calculés.".into(),
+            en: "[U] With R&D above 30% of charges, a stronger research status exists since 2025; its advantages are not in the simulator's sources and are not computed.".into(),
+        });
+    }
+
+    // Today's tax credits, year by year: one year can need two calculations when the rules
+    // changed during it (the CIR on 15 Feb 2025).
+    tax_credits(rules, p, &mut years, &mut statuses, &mut assumptions);
+
     if p.employer_contributions_cents.is_none()
         && years
             .iter()
@@ -958,14 +1351,491 @@ pub fn simulate(
             en: "The two social reliefs are not added on the same wages: only the larger is counted.".into(),
         });
     }
+    let (confirmed_cents, unconfirmed_cents) = split_by_certainty(&years);
+    let total_cents = confirmed_cents + unconfirmed_cents;
+    let headline = headline(&p.start, &years, confirmed_cents, total_cents);
     Simulation {
         start: p.start.clone(),
         rules: format!("{} v{}", rules.id, rules.version),
         schemes: statuses,
-        total_cents: years.iter().map(|y| y.total_cents).sum(),
+        total_cents,
+        confirmed_cents,
+        unconfirmed_cents,
+        headline,
         years,
         assumptions,
     }
+}
+
+/// (confirmed, unconfirmed): a scheme's counted amount of a year is confirmed when every
+/// counted line of it is [C]; otherwise the whole of it is unconfirmed (a cap confirmed by a
+/// source does not confirm the unconfirmed rate it cuts).
+fn split_by_certainty(years: &[Year]) -> (i64, i64) {
+    let (mut c, mut u) = (0, 0);
+    for y in years {
+        let mut by_scheme: Vec<(&str, i64, bool)> = Vec::new();
+        for l in y.lines.iter().filter(|l| l.counted) {
+            match by_scheme.iter_mut().find(|(s, _, _)| *s == l.scheme) {
+                Some(e) => {
+                    e.1 += l.cents;
+                    e.2 &= l.certainty == "C";
+                }
+                None => by_scheme.push((&l.scheme, l.cents, l.certainty == "C")),
+            }
+        }
+        for (_, cents, sure) in by_scheme {
+            if sure {
+                c += cents;
+            } else {
+                u += cents;
+            }
+        }
+    }
+    (c, u)
+}
+
+fn headline(start: &str, years: &[Year], confirmed: i64, total: i64) -> Text {
+    let paying: Vec<i64> = years
+        .iter()
+        .filter(|y| y.total_cents != 0)
+        .map(|y| y.year)
+        .collect();
+    let (Some(first), Some(last)) = (paying.first(), paying.last()) else {
+        return Text {
+            fr: format!("Aucun montant pour un projet du {start} : aucun des dispositifs ci-dessous ne s'applique à cette entreprise à cette date ; chacun dit pourquoi."),
+            en: format!("No amount for a project of {start}: none of the schemes below applies to this company at that date; each says why."),
+        };
+    };
+    let (span_fr, span_en) = if first == last {
+        (format!("en {first}"), format!("in {first}"))
+    } else {
+        (
+            format!("sur {first}-{last}"),
+            format!("over {first}-{last}"),
+        )
+    };
+    if confirmed == total {
+        Text {
+            fr: format!(
+                "{} {span_fr}, sur des chiffres tous confirmés par une source publique.",
+                eur_fr(total)
+            ),
+            en: format!(
+                "{} {span_en}, all on figures confirmed by a public source.",
+                eur(total)
+            ),
+        }
+    } else if confirmed == 0 {
+        Text {
+            fr: format!("Jusqu'à {} {span_fr}, qui reposent sur des chiffres non confirmés par une source publique (marqués K ou U) : rien de confirmé.", eur_fr(total)),
+            en: format!("Up to {} {span_en}, resting on figures no public source confirms (marked K or U): nothing confirmed.", eur(total)),
+        }
+    } else {
+        Text {
+            fr: format!("{} confirmés {span_fr} ; jusqu'à {} avec les {} qui reposent sur des chiffres non confirmés (marqués K ou U).", eur_fr(confirmed), eur_fr(total), eur_fr(total - confirmed)),
+            en: format!("{} confirmed {span_en}; up to {} with the {} that rest on unconfirmed figures (marked K or U).", eur(confirmed), eur(total), eur(total - confirmed)),
+        }
+    }
+}
+
+/// A condition of a status the company does not meet, worded as what is required, with the
+/// company's own figure.
+struct Requirement {
+    fr: String,
+    en: String,
+}
+
+fn not_for(s: &Scheme, fails: &[Requirement]) -> SchemeStatus {
+    status(
+        s,
+        "not_eligible",
+        format!(
+            "Pas pour cette entreprise : le statut demande {}.",
+            fails
+                .iter()
+                .map(|f| f.fr.as_str())
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        ),
+        format!(
+            "Not for this company: the status requires {}.",
+            fails
+                .iter()
+                .map(|f| f.en.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    )
+}
+
+/// Full years of existence on the project's date.
+fn age_on(p: &Profile, founded_year: i64) -> i64 {
+    let (sy, sm, sd) = parse_date(&p.start).unwrap_or((founded_year, 1, 1));
+    let (_, fm, fd) = parse_date(&p.founded_on).unwrap_or((founded_year, 1, 1));
+    sy - founded_year - i64::from((sm, sd) < (fm, fd))
+}
+
+/// The conditions the JEI and the JEC share (size, turnover or balance sheet, age,
+/// independence), those not met.
+fn young_company_requirements(
+    p: &Profile,
+    founded_year: i64,
+    (staff, turnover, balance): (&Figure, &Figure, &Figure),
+    max_age: &Figure,
+) -> Vec<Requirement> {
+    let mut fails = Vec::new();
+    if p.size != Size::Sme || p.staff >= staff.value {
+        let (fr, en) = if p.size != Size::Sme {
+            (
+                "celle-ci ne se déclare pas PME".to_string(),
+                "this one is not declared an SME".to_string(),
+            )
+        } else {
+            (
+                format!("celle-ci : {}", p.staff),
+                format!("this one: {}", p.staff),
+            )
+        };
+        fails.push(Requirement {
+            fr: format!("une PME de moins de {} salariés ({fr})", staff.value),
+            en: format!("an SME with fewer than {} staff ({en})", staff.value),
+        });
+    }
+    if p.turnover_cents >= turnover.value && p.balance_sheet_cents >= balance.value {
+        fails.push(Requirement {
+            fr: format!(
+                "un chiffre d'affaires de moins de {} ou un bilan de moins de {}",
+                eur_fr(turnover.value),
+                eur_fr(balance.value)
+            ),
+            en: format!(
+                "a turnover below {} or a balance sheet below {}",
+                eur(turnover.value),
+                eur(balance.value)
+            ),
+        });
+    }
+    let age = age_on(p, founded_year);
+    if age >= max_age.value {
+        fails.push(Requirement {
+            fr: format!(
+                "une création il y a moins de {} ans à la date du projet (celle-ci : {age} ans)",
+                max_age.value
+            ),
+            en: format!(
+                "a company founded less than {} years before the project's date (this one: {age} years)",
+                max_age.value
+            ),
+        });
+    }
+    if !p.independent {
+        fails.push(Requirement {
+            fr: "une entreprise indépendante de tout groupe".into(),
+            en: "a company independent of any group".into(),
+        });
+    }
+    fails
+}
+
+/// Day number of a date (days since 1970-01-01, proleptic Gregorian).
+fn day_number(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn day_of(date: &str) -> Option<i64> {
+    parse_date(date).map(|(y, m, d)| day_number(y, m, d))
+}
+
+/// The versions of `code` in force during `year`, each with the first and last day it covers
+/// and that span in days, and the year's length in days.
+fn versions_in_year<'r>(
+    rules: &'r ReliefRules,
+    code: &str,
+    year: i64,
+) -> Vec<(&'r Scheme, String, String, i64, i64)> {
+    let ys = day_number(year, 1, 1);
+    let ye = day_number(year, 12, 31);
+    let mut out: Vec<(&Scheme, String, String, i64, i64)> = rules
+        .schemes
+        .iter()
+        .filter(|s| s.code == code)
+        .filter_map(|s| {
+            let from = day_of(&s.valid_from)?.max(ys);
+            let to = s.valid_to.as_deref().and_then(day_of).unwrap_or(ye).min(ye);
+            (from <= to).then(|| {
+                let f = if from == ys {
+                    format!("{year}-01-01")
+                } else {
+                    s.valid_from.clone()
+                };
+                let t = if to == ye {
+                    format!("{year}-12-31")
+                } else {
+                    s.valid_to.clone().unwrap_or_default()
+                };
+                (s, f, t, to - from + 1, ye - ys + 1)
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+/// "(15 Feb-31 Dec 2025, 320/365 of the year)" when a version covers part of a year.
+fn slice_note(from: &str, to: &str, days: i64, year_days: i64) -> (String, String) {
+    if days == year_days {
+        return (String::new(), String::new());
+    }
+    (
+        format!(" (du {from} au {to} : {days}/{year_days} de l'année)"),
+        format!(" ({from} to {to}: {days}/{year_days} of the year)"),
+    )
+}
+
+/// The research and innovation tax credits, year by year, on the yearly spending given.
+fn tax_credits(
+    rules: &ReliefRules,
+    p: &Profile,
+    years: &mut [Year],
+    statuses: &mut Vec<SchemeStatus>,
+    assumptions: &mut Vec<Text>,
+) {
+    let Some(first_year) = years.first().map(|y| y.year) else {
+        return;
+    };
+    let last_year = years.last().map(|y| y.year).unwrap_or(first_year);
+    let mut any_credit = false;
+    for code in ["cir", "cii"] {
+        let Some(latest) = rules.latest(code) else {
+            continue;
+        };
+        let earliest = rules
+            .schemes
+            .iter()
+            .filter(|s| s.code == code)
+            .min_by(|a, b| a.valid_from.cmp(&b.valid_from))
+            .unwrap_or(latest);
+        let covered: Vec<i64> = (first_year..=last_year)
+            .filter(|y| !versions_in_year(rules, code, *y).is_empty())
+            .collect();
+        if covered.is_empty() {
+            let before = format!("{last_year}-12-31") < earliest.valid_from;
+            statuses.push(if before {
+                status(
+                    earliest,
+                    "not_modelled",
+                    format!("Le simulateur modélise ce crédit d'impôt à partir du {} ; ses règles antérieures ne sont pas dans ses sources, aucun montant n'est calculé pour ces années.", earliest.valid_from),
+                    format!("The simulator models this tax credit from {} on; its earlier rules are not in its sources, so no amount is computed for these years.", earliest.valid_from),
+                )
+            } else {
+                let end = latest.valid_to.clone().unwrap_or_default();
+                status(
+                    latest,
+                    "closed",
+                    format!("Prend fin le {end}."),
+                    format!("Ends on {end}."),
+                )
+            });
+            continue;
+        }
+        if code == "cii" && p.size != Size::Sme {
+            statuses.push(not_for(
+                latest,
+                &[Requirement {
+                    fr: "une PME (celle-ci ne se déclare pas PME)".into(),
+                    en: "an SME (this one is not declared an SME)".into(),
+                }],
+            ));
+            continue;
+        }
+        let spending = match code {
+            "cir" => {
+                staff_costs(rules, p, &format!("{first_year}-12-31")).0 + p.other_rd_spending_cents
+            }
+            _ => p.innovation_spending_cents,
+        };
+        if spending == 0 {
+            statuses.push(not_for(
+                latest,
+                &[Requirement {
+                    fr: if code == "cir" {
+                        "des dépenses de recherche (frais de personnel de R&D ou autres dépenses de R&D : aucune indiquée)".into()
+                    } else {
+                        "des dépenses d'innovation (aucune indiquée)".into()
+                    },
+                    en: if code == "cir" {
+                        "R&D spending (R&D staff costs or other R&D spending: none given)".into()
+                    } else {
+                        "innovation spending (none given)".into()
+                    },
+                }],
+            ));
+            continue;
+        }
+        let partly = covered.len() < years.len();
+        statuses.push(status(
+            latest,
+            "open",
+            if partly {
+                format!("Calculé pour {}-{} ; hors de ces années, ce crédit n'est pas modélisé ou n'est plus en vigueur.", covered[0], covered[covered.len() - 1])
+            } else {
+                "Calculé chaque année sur les dépenses indiquées, selon les règles en vigueur quand elles sont engagées.".into()
+            },
+            if partly {
+                format!("Computed for {}-{}; outside those years this credit is not modelled or no longer in force.", covered[0], covered[covered.len() - 1])
+            } else {
+                "Computed each year on the spending given, by the rules in force when it is incurred.".into()
+            },
+        ));
+        any_credit = true;
+        for y in years.iter_mut() {
+            for (s, from, to, days, year_days) in versions_in_year(rules, code, y.year) {
+                let line = match &s.rules {
+                    SchemeRules::Cir(c) => {
+                        cir_line(rules, s, c, p, y.year, (&from, &to, days, year_days))
+                    }
+                    SchemeRules::Cii(c) => cii_line(s, c, p, (&from, &to, days, year_days)),
+                    _ => None,
+                };
+                y.lines.extend(line);
+            }
+        }
+    }
+    if any_credit {
+        assumptions.push(Text {
+            fr: "Les crédits d'impôt sont calculés sur les dépenses annuelles indiquées, les mêmes chaque année. [U] La loi déduit de leur base les subventions publiques reçues pour ces dépenses ; le simulateur ne les déduit pas (règle absente de ses sources) : avec une subvention, le crédit est surestimé.".into(),
+            en: "The tax credits are computed on the yearly spending given, the same every year. [U] The law deducts from their base the public grants received for that spending; the simulator does not (the rule is not in its sources): with a grant, the credit is overstated.".into(),
+        });
+    }
+}
+
+/// R&D staff costs for the research tax credit: the company's figure, else wages plus
+/// contributions (given or estimated); `true` when estimated.
+fn staff_costs(rules: &ReliefRules, p: &Profile, date: &str) -> (i64, bool) {
+    match p.rd_staff_costs_cents {
+        Some(c) => (c, false),
+        None => {
+            let (c, est) = contributions(rules, p, date);
+            (p.rd_wages_cents + c, est.is_some())
+        }
+    }
+}
+
+fn cir_line(
+    rules: &ReliefRules,
+    s: &Scheme,
+    c: &CirRules,
+    p: &Profile,
+    year: i64,
+    (from, to, days, year_days): (&str, &str, i64, i64),
+) -> Option<Line> {
+    let (staff, estimated) = staff_costs(rules, p, &format!("{year}-12-31"));
+    let flat = c.operating_flat_rate.value;
+    // Over the common denominator 10,000 × days of the year (integers of 128 bits):
+    let base_n = (i128::from(staff) * i128::from(10_000 + flat)
+        + i128::from(p.other_rd_spending_cents) * 10_000)
+        * i128::from(days);
+    let band_n = i128::from(c.band_cents.value) * 10_000 * i128::from(days);
+    let low = base_n.min(band_n);
+    let high = base_n - low;
+    let den = 10_000 * i128::from(year_days);
+    let cents = round_div(
+        low * i128::from(c.rate.value) + high * i128::from(c.rate_above.value),
+        den * 10_000,
+    );
+    if cents == 0 {
+        return None;
+    }
+    let base = round_div(base_n, den);
+    let operating = mul_bp(staff, flat);
+    let (nfr, nen) = slice_note(from, to, days, year_days);
+    let above = high > 0;
+    let mut certainty = worst(
+        &worst(&s.certainty, &c.rate.certainty),
+        &c.operating_flat_rate.certainty,
+    );
+    if above {
+        certainty = worst(&certainty, &c.rate_above.certainty);
+    }
+    let (est_fr, est_en) = if estimated {
+        (", cotisations estimées", ", contributions estimated")
+    } else {
+        ("", "")
+    };
+    Some(Line {
+        scheme: s.code.clone(),
+        item: "tax_credit".into(),
+        counted: true,
+        cents,
+        rule_fr: format!(
+            "CIR{nfr} : frais de personnel de R&D {}{est_fr} + forfait de fonctionnement {} ({}) + autres dépenses {} = base {} ; crédit {}{}",
+            eur_fr(staff),
+            calls::pct(flat, crate::Lang::Fr),
+            eur_fr(operating),
+            eur_fr(p.other_rd_spending_cents),
+            eur_fr(base),
+            calls::pct(c.rate.value, crate::Lang::Fr),
+            if above { format!(" jusqu'à {}, {} au-delà", eur_fr(c.band_cents.value), calls::pct(c.rate_above.value, crate::Lang::Fr)) } else { String::new() },
+        ) + &if c.note_fr.is_empty() { String::new() } else { format!(". {}", c.note_fr) },
+        rule_en: format!(
+            "CIR{nen}: R&D staff costs {}{est_en} + operating costs at a flat {} ({}) + other R&D spending {} = base {}; credit {}{}",
+            eur(staff),
+            calls::pct(flat, crate::Lang::En),
+            eur(operating),
+            eur(p.other_rd_spending_cents),
+            eur(base),
+            calls::pct(c.rate.value, crate::Lang::En),
+            if above { format!(" up to {}, {} beyond", eur(c.band_cents.value), calls::pct(c.rate_above.value, crate::Lang::En)) } else { String::new() },
+        ) + &if c.note_en.is_empty() { String::new() } else { format!(". {}", c.note_en) },
+        source: format!("{}; {}; {}", s.source, c.rate.source, c.operating_flat_rate.source),
+        certainty,
+    })
+}
+
+fn cii_line(
+    s: &Scheme,
+    c: &CiiRules,
+    p: &Profile,
+    (from, to, days, year_days): (&str, &str, i64, i64),
+) -> Option<Line> {
+    let spent = p.innovation_spending_cents.min(c.max_base_cents.value);
+    let cents = exact(spent, &[(c.rate.value, 10_000), (days, year_days)]);
+    if cents == 0 {
+        return None;
+    }
+    let (nfr, nen) = slice_note(from, to, days, year_days);
+    Some(Line {
+        scheme: s.code.clone(),
+        item: "tax_credit".into(),
+        counted: true,
+        cents,
+        rule_fr: format!(
+            "CII{nfr} : {} × dépenses d'innovation {} (au plus {} par an)",
+            calls::pct(c.rate.value, crate::Lang::Fr),
+            eur_fr(spent),
+            eur_fr(c.max_base_cents.value)
+        ),
+        rule_en: format!(
+            "CII{nen}: {} × innovation spending {} (at most {} a year)",
+            calls::pct(c.rate.value, crate::Lang::En),
+            eur(spent),
+            eur(c.max_base_cents.value)
+        ),
+        source: format!(
+            "{}; {}; {}",
+            s.source, c.rate.source, c.max_base_cents.source
+        ),
+        certainty: worst(
+            &worst(&s.certainty, &c.rate.certainty),
+            &c.max_base_cents.certainty,
+        ),
+    })
 }
 
 fn zone_relief(
@@ -997,23 +1867,24 @@ fn zone_relief(
             if let Some(ph) = phase {
                 let date = format!("{}-12-31", y.year);
                 if let Some(rate) = value_at(&rules.reference.profit_tax_rate_bp, &date) {
-                    let tax = mul_bp(profit, rate.value);
+                    let r = rate.rate();
+                    let tax = r.of(profit);
                     lines.push(Line {
                         scheme: s.code.clone(),
                         item: "profit_tax".into(),
                         counted: true,
-                        cents: mul_bp(tax, ph.rate_bp),
+                        cents: exact(profit, &[(r.num, r.den), (ph.rate_bp, 10_000)]),
                         rule_fr: format!(
                             "Année bénéficiaire n° {profitable} : {} × IS {} = {} d'impôt, exonéré à {}",
                             eur_fr(profit),
-                            calls::pct(rate.value, crate::Lang::Fr),
+                            r.pct(crate::Lang::Fr),
                             eur_fr(tax),
                             calls::pct(ph.rate_bp, crate::Lang::Fr)
                         ),
                         rule_en: format!(
                             "Profitable year {profitable}: {} × profit tax {} = {} of tax, {} exempt",
                             eur(profit),
-                            calls::pct(rate.value, crate::Lang::En),
+                            r.pct(crate::Lang::En),
                             eur(tax),
                             calls::pct(ph.rate_bp, crate::Lang::En)
                         ),
@@ -1137,75 +2008,33 @@ fn jei(
     years: &mut [Year],
     statuses: &mut Vec<SchemeStatus>,
 ) {
-    let (sy, sm, sd) = parse_date(&p.start).unwrap_or((founded_year, 1, 1));
-    let (_, fm, fd) = parse_date(&p.founded_on).unwrap_or((founded_year, 1, 1));
-    // Full years of existence on the start date.
-    let age = sy - founded_year - i64::from((sm, sd) < (fm, fd));
-    let mut fails: Vec<(String, String)> = Vec::new();
-    if p.size != Size::Sme || p.staff >= j.max_staff.value {
-        fails.push((
-            format!("PME de moins de {} salariés", j.max_staff.value),
-            format!("an SME with fewer than {} staff", j.max_staff.value),
-        ));
-    }
-    if p.turnover_cents >= j.max_turnover_cents.value
-        && p.balance_sheet_cents >= j.max_balance_sheet_cents.value
-    {
-        fails.push((
-            format!(
-                "chiffre d'affaires < {} ou bilan < {}",
-                eur_fr(j.max_turnover_cents.value),
-                eur_fr(j.max_balance_sheet_cents.value)
-            ),
-            format!(
-                "turnover < {} or balance sheet < {}",
-                eur(j.max_turnover_cents.value),
-                eur(j.max_balance_sheet_cents.value)
-            ),
-        ));
-    }
-    if age >= j.max_age_years.value {
-        fails.push((
-            format!("moins de {} ans d'existence", j.max_age_years.value),
-            format!("younger than {} years", j.max_age_years.value),
-        ));
-    }
+    let (sy, _, _) = parse_date(&p.start).unwrap_or((founded_year, 1, 1));
+    let mut fails = young_company_requirements(
+        p,
+        founded_year,
+        (
+            &j.max_staff,
+            &j.max_turnover_cents,
+            &j.max_balance_sheet_cents,
+        ),
+        &j.max_age_years,
+    );
     if p.rd_share_bp < j.min_rd_share.value {
-        fails.push((
-            format!(
-                "R&D ≥ {} des charges",
-                calls::pct(j.min_rd_share.value, crate::Lang::Fr)
+        fails.push(Requirement {
+            fr: format!(
+                "une R&D d'au moins {} des charges (celle-ci : {})",
+                calls::pct(j.min_rd_share.value, crate::Lang::Fr),
+                calls::pct(p.rd_share_bp, crate::Lang::Fr)
             ),
-            format!(
-                "R&D ≥ {} of charges",
-                calls::pct(j.min_rd_share.value, crate::Lang::En)
+            en: format!(
+                "R&D of at least {} of charges (this one: {})",
+                calls::pct(j.min_rd_share.value, crate::Lang::En),
+                calls::pct(p.rd_share_bp, crate::Lang::En)
             ),
-        ));
-    }
-    if !p.independent {
-        fails.push(("indépendante".into(), "independent".into()));
+        });
     }
     if !fails.is_empty() {
-        statuses.push(status(
-            s,
-            "not_eligible",
-            format!(
-                "Conditions non remplies : {}.",
-                fails
-                    .iter()
-                    .map(|f| f.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ; ")
-            ),
-            format!(
-                "Conditions not met: {}.",
-                fails
-                    .iter()
-                    .map(|f| f.1.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        ));
+        statuses.push(not_for(s, &fails));
         return;
     }
     let last = founded_year + j.exempt_until_year_after_creation.value;
@@ -1230,58 +2059,101 @@ fn jei(
     let mut dropped: Option<(String, i64)> = None;
     for y in years.iter_mut().filter(|y| y.year <= last) {
         let date = format!("{}-12-31", y.year);
-        // The status is assessed every year, against the version in force that year.
-        if let Some(SchemeRules::Jei(v)) = rules.scheme_on("jei", &date).map(|s| &s.rules) {
-            if p.rd_share_bp < v.min_rd_share.value {
-                dropped.get_or_insert((date.clone(), v.min_rd_share.value));
-                continue;
-            }
-        }
-        let (Some(smic), Some(pass)) = (
-            value_at(&rules.reference.minimum_wage_monthly_cents, &date),
-            value_at(&rules.reference.social_security_ceiling_cents, &date),
-        ) else {
-            continue;
+        // The status is assessed every year, against the version in force that year, whose
+        // caps apply (none before they existed).
+        let (v, vs) = match rules.scheme_on("jei", &date) {
+            Some(
+                vs @ Scheme {
+                    rules: SchemeRules::Jei(v),
+                    ..
+                },
+            ) => (v.as_ref(), vs),
+            _ => (j, s),
         };
+        if p.rd_share_bp < v.min_rd_share.value {
+            dropped.get_or_insert((date.clone(), v.min_rd_share.value));
+            continue;
+        }
         // Months of this year the relief covers (the start year counts from the start month).
         let m = months_in_year(&p.start, (last - sy + 1) * 12, y.year);
         if m == 0 {
             continue;
         }
         let (c, _) = contributions(rules, p, &date);
-        let wage_cap = mul_bp(smic.value, j.wage_cap_minimum_wage_multiple_bp.value);
-        let wages_period = p.rd_wages_cents * m / 12;
-        // Wages count up to the cap per person and month (staff assumed paid alike).
-        let counted_wages = wages_period.min(wage_cap * p.rd_staff * m);
-        let relief_uncapped = if wages_period == 0 {
-            0
-        } else {
-            (i128::from(c) * i128::from(m) / 12 * i128::from(counted_wages)
-                / i128::from(wages_period)) as i64
-        };
-        let est_cap = mul_bp(pass.value, j.establishment_cap_ceiling_multiple_bp.value);
-        let cents = relief_uncapped.min(est_cap);
+        let wages_period_n = i128::from(p.rd_wages_cents) * i128::from(m); // × 1/12
+                                                                           // Wages count up to the cap per person and month (staff assumed paid alike), kept
+                                                                           // exact: counted/wages is a ratio of rationals, rounded once with the line.
+        let mut sources = vec![vs.source.clone()];
+        let mut certainty = vs.certainty.clone();
+        let (mut rule_fr, mut rule_en) = (
+            format!("Cotisations patronales de R&D ({}) sur {m} mois", eur_fr(c)),
+            format!("R&D employer contributions ({}) over {m} months", eur(c)),
+        );
+        // relief = c × m/12 × min(1, cap × staff × m / (wages × m/12)), exactly.
+        let mut num = i128::from(c) * i128::from(m);
+        let mut den = 12i128;
+        if let Some(wm) = &v.wage_cap_minimum_wage_multiple_bp {
+            if let Some(smic) = value_at(&rules.reference.minimum_wage_monthly_cents, &date) {
+                // cap × staff × m, over 10,000; wages × m over 12: compare cross-multiplied.
+                let cap_n = i128::from(smic.value)
+                    * i128::from(wm.value)
+                    * i128::from(p.rd_staff)
+                    * i128::from(m)
+                    * 12;
+                let wages_n = wages_period_n * 10_000;
+                if wages_n > 0 && cap_n < wages_n {
+                    num *= cap_n;
+                    den *= wages_n;
+                }
+                rule_fr += &format!(
+                    ", salaires retenus jusqu'à {} × SMIC ({} / mois)",
+                    times(wm.value, crate::Lang::Fr),
+                    eur_fr(mul_bp(smic.value, wm.value))
+                );
+                rule_en += &format!(
+                    ", wages counted up to {} × minimum wage ({} a month)",
+                    times(wm.value, crate::Lang::En),
+                    eur(mul_bp(smic.value, wm.value))
+                );
+                sources.extend([wm.source.clone(), smic.source.clone()]);
+                certainty = worst(&worst(&certainty, &wm.certainty), &smic.certainty);
+            }
+        }
+        let mut cents = round_div(num, den);
+        if let Some(em) = &v.establishment_cap_ceiling_multiple_bp {
+            if let Some(pass) = value_at(&rules.reference.social_security_ceiling_cents, &date) {
+                let est_cap = mul_bp(pass.value, em.value);
+                cents = cents.min(est_cap);
+                rule_fr += &format!(
+                    ", plafond {} × PASS = {}",
+                    times(em.value, crate::Lang::Fr),
+                    eur_fr(est_cap)
+                );
+                rule_en += &format!(
+                    ", cap {} × ceiling = {}",
+                    times(em.value, crate::Lang::En),
+                    eur(est_cap)
+                );
+                sources.extend([em.source.clone(), pass.source.clone()]);
+                certainty = worst(&worst(&certainty, &em.certainty), &pass.certainty);
+            }
+        }
+        if v.wage_cap_minimum_wage_multiple_bp.is_none()
+            && v.establishment_cap_ceiling_multiple_bp.is_none()
+        {
+            rule_fr += ", sans plafond à cette date";
+            rule_en += ", no cap at that date";
+        }
+        sources.dedup();
         y.lines.push(Line {
             scheme: s.code.clone(),
             item: "social".into(),
             counted: true,
             cents,
-            rule_fr: format!(
-                "Cotisations patronales de R&D sur {m} mois, salaires retenus jusqu'à {} × SMIC ({} / mois), plafond {} × PASS = {}",
-                times(j.wage_cap_minimum_wage_multiple_bp.value, crate::Lang::Fr),
-                eur_fr(wage_cap),
-                j.establishment_cap_ceiling_multiple_bp.value / 10_000,
-                eur_fr(est_cap)
-            ),
-            rule_en: format!(
-                "R&D employer contributions over {m} months, wages counted up to {} × minimum wage ({} a month), cap {} × ceiling = {}",
-                times(j.wage_cap_minimum_wage_multiple_bp.value, crate::Lang::En),
-                eur(wage_cap),
-                j.establishment_cap_ceiling_multiple_bp.value / 10_000,
-                eur(est_cap)
-            ),
-            source: format!("{}; {}; {}", s.source, smic.source, pass.source),
-            certainty: worst(&worst(&s.certainty, &smic.certainty), &pass.certainty),
+            rule_fr,
+            rule_en,
+            source: sources.join("; "),
+            certainty,
         });
     }
     if let Some((date, min)) = dropped {
@@ -1306,6 +2178,7 @@ mod tests {
     //! out beside each figure.
     use super::*;
 
+    /// Version 1 of the rules, as shipped first (kept: a shipped version is never edited).
     fn rules() -> ReliefRules {
         let r: ReliefRules =
             serde_json::from_str(include_str!("../../../data/relief/rules.json")).unwrap();
@@ -1313,8 +2186,37 @@ mod tests {
         r
     }
 
+    /// Version 2: JEI caps dated, exact 33 1/3 %, today's tax credits, call periods.
+    fn v2() -> ReliefRules {
+        let r: ReliefRules =
+            serde_json::from_str(include_str!("../../../data/relief/rules-v2.json")).unwrap();
+        r.validate().unwrap();
+        assert_eq!(r.version, 2);
+        // Sources are worded for a visitor: no internal file is named.
+        let body = include_str!("../../../data/relief/rules-v2.json");
+        assert!(!body.contains(".md") && !body.contains("NOTES"));
+        r
+    }
+
     fn fui_2007() -> RuleSet {
         serde_json::from_str(include_str!("../../../data/calls/rulesets/fui-2007.json")).unwrap()
+    }
+
+    fn call(slug: &str, rule_set: RuleSet) -> crate::model::Call {
+        crate::model::Call {
+            slug: slug.into(),
+            name_fr: slug.into(),
+            name_en: slug.into(),
+            programme: "FUI".into(),
+            opens_on: None,
+            deadline: None,
+            decision_on: None,
+            rule_set,
+            rule_set_frozen: false,
+            funders: vec![],
+            criteria: vec![],
+            source: "programme-rules.md §3".into(),
+        }
     }
 
     const EUR: i64 = 100;
@@ -1332,6 +2234,9 @@ mod tests {
             rd_staff: 0,
             rd_wages_cents: 0,
             employer_contributions_cents: None,
+            rd_staff_costs_cents: None,
+            other_rd_spending_cents: 0,
+            innovation_spending_cents: 0,
             project_costs: Costs::default(),
             profits_cents: vec![0],
             flat_tax_cents: 0,
@@ -1492,12 +2397,13 @@ mod tests {
         assert_eq!(item(&s, 2012, "jei", "social"), 0);
 
         // Two people at 10,000 a month: wages counted up to 4.5 × SMIC (2007-07: 1,280.07 →
-        // 5,760.31), so 2 × 5,760.31 × 12 = 138,247.44 of 240,000 count; contributions 40 %
-        // = 96,000 → 96,000 × 138,247.44 / 240,000 = 55,298.97.
+        // 5,760.315 exactly), so 2 × 5,760.315 × 12 = 138,247.56 of 240,000 count;
+        // contributions 40 % = 96,000 → 96,000 × 138,247.56 / 240,000 = 55,299.024, rounded
+        // once: 55,299.02.
         p.rd_staff = 2;
         p.rd_wages_cents = 240_000 * EUR;
         let s = simulate(&rules(), &p, None);
-        assert_eq!(item(&s, 2007, "jei", "social"), 5_529_897);
+        assert_eq!(item(&s, 2007, "jei", "social"), 5_529_902);
     }
 
     #[test]
@@ -1512,10 +2418,9 @@ mod tests {
         p.start = "2025-03-01".into();
         let s = simulate(&rules(), &p, None);
         assert_eq!(status_of(&s, "jei"), "not_eligible");
-        assert!(s
-            .schemes
-            .iter()
-            .any(|x| x.explanation_en.contains("R&D ≥ 20% of charges")));
+        assert!(s.schemes.iter().any(|x| x
+            .explanation_en
+            .contains("R&D of at least 20% of charges (this one: 18%)")));
     }
 
     #[test]
@@ -1591,8 +2496,8 @@ mod tests {
             subcontracting: 100_000 * EUR,
             overheads: 100_000 * EUR,
         };
-        let call = fui_2007();
-        let s = simulate(&rules(), &p, Some((&call, "FUI 2007", "FUI 2007")));
+        let call = call("fui-2007", fui_2007());
+        let s = simulate(&v2(), &p, Some(&call));
         // SME in the zone: 45 % of 1,000,000 = 450,000; State 66.67 % = 300,015, region 149,985.
         assert_eq!(
             item(&s, 2007, "call:fui-2007", "grant:state"),
@@ -1604,8 +2509,10 @@ mod tests {
         );
         // Outside the zone: 30 % [U] = 300,000.
         p.in_rd_zone = false;
-        let s = simulate(&rules(), &p, Some((&call, "FUI 2007", "FUI 2007")));
+        let s = simulate(&v2(), &p, Some(&call));
         assert_eq!(total(&s, 2007), 300_000 * EUR);
+        // The grant line names public sources, never the project's internal notes.
+        assert!(s.years[0].lines.iter().all(|l| !l.source.contains(".md")));
     }
 
     #[test]
@@ -1634,6 +2541,299 @@ mod tests {
         let period = r.cap("programme_tax_2006_2008").unwrap();
         assert_eq!(period.window_years(2007), Some((2006, 2008)));
         assert_eq!(period.window_years(2009), None);
+    }
+
+    /// The 2007 worked case: an SME of 60 staff in Grenoble (in Minalogic's R&D zone),
+    /// founded in March 2001, R&D 20 % of charges, €675k of R&D wages, a €1M FUI-2007
+    /// project validated on 1 June 2007.
+    fn grenoble_2007() -> Profile {
+        let mut p = profile("2007-06-01");
+        p.staff = 60;
+        p.turnover_cents = 6_000_000 * EUR;
+        p.balance_sheet_cents = 4_000_000 * EUR;
+        p.founded_on = "2001-03-01".into();
+        p.rd_share_bp = 2000;
+        p.in_rd_zone = true;
+        p.rd_staff = 12;
+        p.rd_wages_cents = 675_000 * EUR;
+        p.project_costs = Costs {
+            staff: 1_000_000 * EUR,
+            ..Costs::default()
+        };
+        p.profits_cents = vec![-100_000 * EUR, 250_000 * EUR, 400_000 * EUR];
+        p.flat_tax_cents = 3_750 * EUR;
+        p.local_taxes_cents = 25_000 * EUR;
+        p.local_exemption_voted = true;
+        p.years = Some(8);
+        p
+    }
+
+    fn fui_25() -> RuleSet {
+        serde_json::from_str(include_str!(
+            "../../../data/calls/rulesets/fui-25-2018.json"
+        ))
+        .unwrap()
+    }
+
+    fn line<'a>(s: &'a Simulation, year: i64, scheme: &str) -> Vec<&'a Line> {
+        s.years
+            .iter()
+            .filter(|y| y.year == year)
+            .flat_map(|y| y.lines.iter())
+            .filter(|l| l.scheme == scheme)
+            .collect()
+    }
+
+    #[test]
+    fn the_2007_grenoble_case_checked_by_hand() {
+        let c = call("fui-2007", fui_2007());
+        // Version 1 of the rules (the first shipped), given the call's period of version 2
+        // (version 1 has none, so it could not tell whether the call was open).
+        let mut r1 = rules();
+        r1.call_periods = v2().call_periods;
+        let s = simulate(&r1, &grenoble_2007(), Some(&c));
+        // Grant: an SME in the zone, 45 % × €1,000,000 = 450,000 (State 300,015, region 149,985).
+        assert_eq!(
+            item(&s, 2007, "call:fui-2007", "grant:state"),
+            300_015 * EUR
+        );
+        // JEI: founded 2001-03, 6 full years on 2007-06-01, relief until 31 Dec 2008;
+        // contributions 40 % × 675,000 = 270,000 a year.
+        // 2007, June-December: 270,000 × 7/12 = 157,500 (under 5 × PASS 2007 = 160,920).
+        assert_eq!(item(&s, 2007, "jei", "social"), 157_500 * EUR);
+        // 2008: 270,000, capped by version 1 at 5 × PASS 2008 = 5 × 33,276 = 166,380.
+        assert_eq!(item(&s, 2008, "jei", "social"), 166_380 * EUR);
+        // R&D zone (33.33 % in version 1): 2007 a loss, flat tax 3,750 + local taxes 25,000;
+        // 2008 250,000 × 33.33 % = 83,325 + 28,750 = 112,075; 2009 and 2010 400,000 ×
+        // 33.33 % = 133,320 + 28,750 = 162,070 (the €500k de minimis windows hold them);
+        // 2011 66,660 + 28,750, but €200k over 2009-2011 is used up: 0; 2012 66,660, of
+        // which €200k − 162,070 = 37,930 is left.
+        for (y, t) in [
+            (2007, 450_000 + 157_500 + 28_750),
+            (2008, 112_075 + 166_380),
+            (2009, 162_070),
+            (2010, 162_070),
+            (2011, 0),
+            (2012, 37_930),
+            (2013, 0),
+        ] {
+            assert_eq!(total(&s, y), t * EUR, "{y}");
+        }
+        assert_eq!(s.total_cents, 1_276_775 * EUR);
+
+        // Version 2 of the rules: no JEI caps before the finance law for 2011, so 2008 gets
+        // the whole 270,000 (+103,620); the profit tax is exactly 1/3: 83,333.33 and
+        // 133,333.33 (2011 is still cut to 0, 2012 keeps €200k − 162,083.33 = 37,916.67).
+        let s2 = simulate(&v2(), &grenoble_2007(), Some(&c));
+        assert_eq!(item(&s2, 2008, "jei", "social"), 270_000 * EUR);
+        assert_eq!(item(&s2, 2008, "rd_zone_tax", "profit_tax"), 8_333_333);
+        assert_eq!(total(&s2, 2009), 16_208_333);
+        assert_eq!(total(&s2, 2012), 3_791_667);
+        // 636,250 + 382,083.33 + 2 × 162,083.33 + 37,916.67 = 1,380,416.66
+        assert_eq!(s2.total_cents, 138_041_666);
+        // Confirmed: the grant, the JEI and the 2007 zone taxes (28,750); the profit-tax
+        // lines rest on the transcribed rate [U].
+        assert_eq!(
+            s2.confirmed_cents,
+            (450_000 + 157_500 + 28_750 + 270_000) * EUR
+        );
+        assert_eq!(s2.unconfirmed_cents, 138_041_666 - 90_625_000);
+        assert!(
+            s2.headline
+                .en
+                .starts_with("€906,250 confirmed over 2007-2012; up to €1,380,416.66"),
+            "{}",
+            s2.headline.en
+        );
+        // Today's tax credits are not modelled back then, and say so.
+        assert_eq!(status_of(&s2, "cir"), "not_modelled");
+        assert_eq!(status_of(&s2, "jec"), "not_yet");
+    }
+
+    #[test]
+    fn an_sme_of_2026_gets_the_research_tax_credit() {
+        let mut p = profile("2026-03-16");
+        p.rd_staff_costs_cents = Some(600_000 * EUR);
+        p.years = Some(2);
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(status_of(&s, "cir"), "open");
+        // Base 600,000 + 40 % × 600,000 = 840,000; credit 30 % = 252,000, each year.
+        assert_eq!(item(&s, 2026, "cir", "tax_credit"), 252_000 * EUR);
+        assert_eq!(item(&s, 2027, "cir", "tax_credit"), 252_000 * EUR);
+        let l = line(&s, 2026, "cir");
+        assert!(
+            l[0].rule_en.contains("= base €840,000; credit 30%"),
+            "{}",
+            l[0].rule_en
+        );
+        assert!(l[0].source.contains("Finance law 2025-127"));
+        assert_eq!(l[0].certainty, "C");
+        assert_eq!(s.confirmed_cents, 504_000 * EUR);
+        assert_eq!(s.unconfirmed_cents, 0);
+        assert_eq!(
+            s.headline.en,
+            "€504,000 over 2026-2027, all on figures confirmed by a public source."
+        );
+        // No innovation spending: the CII says what it requires.
+        let cii = s.schemes.iter().find(|x| x.scheme == "cii").unwrap();
+        assert_eq!(cii.status, "not_eligible");
+        assert!(cii.explanation_en.contains("requires innovation spending"));
+        // With €500k of innovation spending: 20 % of at most €400k = 80,000.
+        p.innovation_spending_cents = 500_000 * EUR;
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(item(&s, 2026, "cii", "tax_credit"), 80_000 * EUR);
+        // A large firm gets the CIR, not the CII.
+        p.size = Size::Large;
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(item(&s, 2026, "cii", "tax_credit"), 0);
+        assert_eq!(item(&s, 2026, "cir", "tax_credit"), 252_000 * EUR);
+    }
+
+    #[test]
+    fn the_cir_of_2025_needs_two_calculations() {
+        let mut p = profile("2025-01-01");
+        p.rd_staff_costs_cents = Some(600_000 * EUR);
+        p.years = Some(1);
+        let s = simulate(&v2(), &p, None);
+        let l = line(&s, 2025, "cir");
+        assert_eq!(l.len(), 2);
+        // 1 Jan-14 Feb (45/365): 600,000 × 143 % × 30 % × 45/365 = 31,734.2466 → 31,734.25.
+        assert_eq!(l[0].cents, 3_173_425);
+        assert!(l[0].rule_en.contains("45/365") && l[0].rule_en.contains("flat 43%"));
+        // 15 Feb-31 Dec (320/365): 600,000 × 140 % × 30 % × 320/365 = 220,931.5068 → 220,931.51.
+        assert_eq!(l[1].cents, 22_093_151);
+        assert!(l[1].rule_en.contains("young-doctor bonus"));
+        // The CII: 30 % until 2024, 20 % from 2025.
+        let mut p = profile("2024-01-01");
+        p.innovation_spending_cents = 100_000 * EUR;
+        p.years = Some(2);
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(item(&s, 2024, "cii", "tax_credit"), 30_000 * EUR);
+        assert_eq!(item(&s, 2025, "cii", "tax_credit"), 20_000 * EUR);
+        // 30 % rests on an unconfirmed start date, 20 % on the 2025 finance law.
+        assert_eq!(s.unconfirmed_cents, 30_000 * EUR);
+        assert_eq!(s.confirmed_cents, 20_000 * EUR);
+    }
+
+    #[test]
+    fn a_project_of_march_2026_gets_no_2018_grant() {
+        // An SME in Toulouse (not in an R&D zone on record), project validated March 2026.
+        let mut p = profile("2026-03-16");
+        p.project_costs = Costs {
+            staff: 1_000_000 * EUR,
+            ..Costs::default()
+        };
+        let fui25 = call("fui-25", fui_25());
+        let s = simulate(&v2(), &p, Some(&fui25));
+        let st = s
+            .schemes
+            .iter()
+            .find(|x| x.scheme == "call:fui-25")
+            .unwrap();
+        assert_eq!(st.status, "closed");
+        assert!(
+            st.explanation_en.starts_with("Closed on 2018-12-31"),
+            "{}",
+            st.explanation_en
+        );
+        assert!(s
+            .years
+            .iter()
+            .all(|y| y.lines.iter().all(|l| !l.item.starts_with("grant"))));
+        assert_eq!(s.total_cents, 0);
+        let r = v2();
+        assert_eq!(call_status(&r, &fui25, "2026-03-16").status, "closed");
+        assert_eq!(call_status(&r, &fui25, "2018-06-01").status, "open");
+        assert_eq!(call_status(&r, &fui25, "2017-06-01").status, "not_yet");
+        let fui07 = call("fui-2007", fui_2007());
+        assert_eq!(call_status(&r, &fui07, "2026-03-16").status, "closed");
+        // A call without dates nor a period in the rules is never offered.
+        assert_eq!(
+            call_status(&r, &call("other", fui_2007()), "2007-06-01").status,
+            "unknown"
+        );
+        // Its source is worded for a visitor.
+        assert!(!call_status(&r, &fui25, "2026-03-16").source.contains(".md"));
+    }
+
+    #[test]
+    fn an_empty_result_says_why_and_conditions_say_what_is_required() {
+        // Founded in 2003, 23 years old in 2026, no R&D spending.
+        let mut p = profile("2026-03-16");
+        p.founded_on = "2003-01-01".into();
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(s.total_cents, 0);
+        assert!(s
+            .headline
+            .en
+            .starts_with("No amount for a project of 2026-03-16"));
+        assert!(s.headline.fr.starts_with("Aucun montant"));
+        let jei = s.schemes.iter().find(|x| x.scheme == "jei").unwrap();
+        assert_eq!(jei.status, "not_eligible");
+        assert!(
+            jei.explanation_en.contains(
+                "requires a company founded less than 8 years before the project's date (this one: 23 years)"
+            ),
+            "{}",
+            jei.explanation_en
+        );
+        assert!(!jei.explanation_en.contains("Conditions not met"));
+        assert!(jei
+            .explanation_fr
+            .contains("une création il y a moins de 8 ans"));
+        // The R&D-zone relief and the pôle social relief say since when they are closed.
+        assert_eq!(status_of(&s, "rd_zone_tax"), "closed");
+        assert_eq!(status_of(&s, "pole_social"), "closed");
+        // A young company with 10 % of R&D: not a JEI (20 %), but a JEC.
+        p.founded_on = "2023-01-01".into();
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(status_of(&s, "jec"), "open");
+        assert!(s
+            .schemes
+            .iter()
+            .any(|x| x.scheme == "jec" && x.explanation_en.contains("no amount is computed")));
+    }
+
+    #[test]
+    fn jei_caps_apply_from_2011_in_version_2() {
+        let mut p = profile("2010-01-01");
+        p.founded_on = "2008-01-01".into();
+        p.staff = 20;
+        p.rd_share_bp = 3000;
+        p.rd_staff = 10;
+        p.rd_wages_cents = 600_000 * EUR;
+        p.years = Some(2);
+        let s = simulate(&v2(), &p, None);
+        // 2010: 40 % × 600,000 = 240,000, no cap yet.
+        assert_eq!(item(&s, 2010, "jei", "social"), 240_000 * EUR);
+        // 2011: capped at 5 × PASS 2011 = 5 × 35,352 = 176,760, a cap whose date is [U].
+        assert_eq!(item(&s, 2011, "jei", "social"), 176_760 * EUR);
+        assert_eq!(line(&s, 2011, "jei")[0].certainty, "U");
+        assert_eq!(s.confirmed_cents, 240_000 * EUR);
+    }
+
+    #[test]
+    fn exact_rates_round_once_half_away_from_zero() {
+        assert_eq!(round_div(5, 10), 1);
+        assert_eq!(round_div(-5, 10), -1);
+        assert_eq!(round_div(4, 10), 0);
+        assert_eq!(round_div(-14, 10), -1);
+        let third = Ratio { num: 1, den: 3 };
+        assert_eq!(third.of(100_000_000), 33_333_333);
+        assert_eq!(third.of(200), 67);
+        assert_eq!(third.pct(crate::Lang::En), "33 1/3%");
+        assert_eq!(third.pct(crate::Lang::Fr), "33 1/3 %");
+        assert_eq!(Ratio::bp(3000).pct(crate::Lang::En), "30%");
+        // The 33 1/3 % of version 2 loses no cent: 1,000,000 of profit → 333,333.33 of tax.
+        let mut p = profile("2007-03-01");
+        p.in_rd_zone = true;
+        p.profits_cents = vec![1_000_000 * EUR];
+        let s = simulate(&v2(), &p, None);
+        assert_eq!(item(&s, 2007, "rd_zone_tax", "profit_tax"), 33_333_333);
+        assert_eq!(
+            public_source("programme-rules.md §3: from 2007 SMEs 45%"),
+            "public sources on the pôles programme: from 2007 SMEs 45%"
+        );
     }
 
     #[test]

@@ -21,7 +21,13 @@ use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
 
 const BUDGETS: &str = include_str!("../../../data/funding/budgets.json");
-const RELIEF_RULES: &str = include_str!("../../../data/relief/rules.json");
+/// Every shipped version of the relief rules, oldest first. A version once shipped is never
+/// edited (a database that stored it refuses to start on a different file): a change of the
+/// rules is a new file with the next version.
+const RELIEF_RULES: &[&str] = &[
+    include_str!("../../../data/relief/rules.json"),
+    include_str!("../../../data/relief/rules-v2.json"),
+];
 const RD_ZONES: &str = include_str!("../../../data/demo/rd_zones.csv");
 
 #[derive(Deserialize)]
@@ -41,37 +47,65 @@ struct MovementIn {
     source: String,
 }
 
-/// The shipped relief rules, parsed and checked (they are compiled in, so a bad file fails
-/// the tests, not a user).
-pub fn shipped_rules() -> Result<ReliefRules> {
-    let r: ReliefRules = serde_json::from_str(RELIEF_RULES)
-        .map_err(|e| StoreError::Data(format!("relief rules: {e}")))?;
+fn parse_rules(body: &str) -> Result<ReliefRules> {
+    let r: ReliefRules =
+        serde_json::from_str(body).map_err(|e| StoreError::Data(format!("relief rules: {e}")))?;
     r.validate().map_err(StoreError::Data)?;
     Ok(r)
 }
 
-/// Stores the shipped relief rules' version when the database does not have it yet; run at
-/// every start, so an upgraded database gets new versions without a reload.
+/// The latest shipped relief rules, parsed and checked (they are compiled in, so a bad file
+/// fails the tests, not a user).
+pub fn shipped_rules() -> Result<ReliefRules> {
+    let mut all = shipped_versions()?;
+    all.pop()
+        .ok_or_else(|| StoreError::Data("no relief rules shipped".into()))
+}
+
+/// Every shipped version, oldest first, checked to be numbered 1, 2, 3 … in order.
+pub fn shipped_versions() -> Result<Vec<ReliefRules>> {
+    let all = RELIEF_RULES
+        .iter()
+        .map(|b| parse_rules(b))
+        .collect::<Result<Vec<_>>>()?;
+    for (k, r) in all.iter().enumerate() {
+        if r.version != k as i64 + 1 {
+            return Err(StoreError::Data(format!(
+                "relief rules file {} has version {}, expected {}",
+                k + 1,
+                r.version,
+                k + 1
+            )));
+        }
+    }
+    Ok(all)
+}
+
+/// Stores each shipped relief rules version the database does not have yet; run at every
+/// start, so an upgraded database gets new versions without a reload. A stored version that
+/// differs from its shipped file refuses the start.
 pub async fn ensure_rules(db: &Db) -> Result<()> {
-    let r = shipped_rules()?;
-    sqlx::query("INSERT INTO relief_rules (id, version, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id, version) DO NOTHING")
-        .bind(r.id.clone())
-        .bind(r.version)
-        .bind(RELIEF_RULES.to_string())
-        .bind(now_utc())
-        .execute(&db.pool)
-        .await?;
-    let stored: String =
-        sqlx::query_scalar("SELECT body FROM relief_rules WHERE id = $1 AND version = $2")
+    let versions = shipped_versions()?;
+    for (r, body) in versions.iter().zip(RELIEF_RULES) {
+        sqlx::query("INSERT INTO relief_rules (id, version, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id, version) DO NOTHING")
             .bind(r.id.clone())
             .bind(r.version)
-            .fetch_one(&db.pool)
+            .bind(body.to_string())
+            .bind(now_utc())
+            .execute(&db.pool)
             .await?;
-    if stored != RELIEF_RULES {
-        return Err(StoreError::Data(format!(
-            "the stored relief rules {} v{} differ from the shipped file: a change of the rules needs a new version",
-            r.id, r.version
-        )));
+        let stored: String =
+            sqlx::query_scalar("SELECT body FROM relief_rules WHERE id = $1 AND version = $2")
+                .bind(r.id.clone())
+                .bind(r.version)
+                .fetch_one(&db.pool)
+                .await?;
+        if stored != *body {
+            return Err(StoreError::Data(format!(
+                "the stored relief rules {} v{} differ from the shipped file: a change of the rules needs a new version",
+                r.id, r.version
+            )));
+        }
     }
     Ok(())
 }

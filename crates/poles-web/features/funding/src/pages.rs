@@ -23,7 +23,7 @@ use poles_app::funding::{
 use poles_app::AppError;
 use poles_core::calls::Costs;
 use poles_core::optimise::Comparison;
-use poles_core::relief::{Profile, Size};
+use poles_core::relief::{CallStatus, Profile, Size};
 use poles_core::{FieldError, Lang};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -74,15 +74,18 @@ fn defaults() -> BTreeMap<&'static str, String> {
         ("rd_staff", "12"),
         ("rd_wages", "540000"),
         ("contributions", ""),
+        ("rd_staff_costs", ""),
+        ("other_rd_spending", "0"),
+        ("innovation_spending", "0"),
         ("project_costs", "1200000"),
         ("profits", "-100000, 250000, 400000"),
         ("flat_tax", "3750"),
         ("local_taxes", "25000"),
         ("local_voted", "on"),
         ("other_de_minimis", "0"),
-        ("start", "2007-03-15"),
+        ("start", "2026-03-16"),
         ("years", "8"),
-        ("call", "fui-2007"),
+        ("call", ""),
     ]
     .into_iter()
     .map(|(k, v)| (k, v.to_string()))
@@ -105,6 +108,7 @@ fn request(f: &HashMap<String, String>) -> Result<SimulationRequest, FieldError>
         .map(|s| euros("profits", s))
         .collect::<Result<Vec<_>, _>>()?;
     let contributions = get("contributions");
+    let staff_costs = get("rd_staff_costs");
     Ok(SimulationRequest {
         profile: Profile {
             size,
@@ -122,6 +126,13 @@ fn request(f: &HashMap<String, String>) -> Result<SimulationRequest, FieldError>
             } else {
                 Some(euros("contributions", contributions)?)
             },
+            rd_staff_costs_cents: if staff_costs.trim().is_empty() {
+                None
+            } else {
+                Some(euros("rd_staff_costs", staff_costs)?)
+            },
+            other_rd_spending_cents: euros("other_rd_spending", get("other_rd_spending"))?,
+            innovation_spending_cents: euros("innovation_spending", get("innovation_spending"))?,
             project_costs: Costs {
                 staff: euros("project_costs", get("project_costs"))?,
                 ..Costs::default()
@@ -145,7 +156,10 @@ fn request(f: &HashMap<String, String>) -> Result<SimulationRequest, FieldError>
 struct SimulatorPage {
     c: Chrome,
     form: BTreeMap<String, String>,
+    /// The calls open for a project of the form's date: the only ones offered.
     calls: Vec<(String, String)>,
+    /// The others, each with why it cannot be chosen.
+    closed_calls: Vec<CallStatus>,
     error: Option<FieldError>,
     result: Option<SimulationResponse>,
     chart: String,
@@ -179,12 +193,24 @@ async fn simulator(State(st): State<AppState>, c: Chrome, Query(q): Query<Params
             form.insert(k.clone(), v.clone());
         }
     }
-    let calls = funding::simulator_calls(&st.app)
-        .await?
+    // Calls are offered for the form's date (today's when it is not a date yet).
+    let date = Some(
+        form.get("start")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default(),
+    )
+    .filter(|d| poles_core::Date::parse("start", d).is_ok())
+    .unwrap_or_else(|| poles_core::Date::today().to_string());
+    let (open, closed_calls): (Vec<CallStatus>, Vec<CallStatus>) =
+        funding::simulator_calls(&st.app, &date)
+            .await?
+            .into_iter()
+            .partition(|k| k.status == "open");
+    let calls = open
         .into_iter()
         .map(|k| {
             (
-                k.slug.clone(),
+                k.call.clone(),
                 c.t.pick2(&k.name_fr, &k.name_en).to_string(),
             )
         })
@@ -197,7 +223,10 @@ async fn simulator(State(st): State<AppState>, c: Chrome, Query(q): Query<Params
         Err(e) => error = Some(e),
         Ok(req) => match funding::simulate(&st.app, req).await {
             Ok(r) => {
-                chart = simulation_chart(&r, c.t.lang, c.t.t("simulator.chart"));
+                // No chart of empty bars: an empty result is explained in words instead.
+                if r.simulation.years.iter().any(|y| y.total_cents != 0) {
+                    chart = simulation_chart(&r, c.t.lang, c.t.t("simulator.chart"));
+                }
                 result = Some(r);
             }
             Err(AppError::Invalid(e)) => error = Some(e),
@@ -208,6 +237,7 @@ async fn simulator(State(st): State<AppState>, c: Chrome, Query(q): Query<Params
         c,
         form,
         calls,
+        closed_calls,
         error,
         result,
         chart,
@@ -441,7 +471,12 @@ async fn budgets(
     );
     let notice = q.get("recorded").map(|id| format!("#{id}"));
     let mut schemes: Vec<(String, String)> = Vec::new();
-    for s in &rules.schemes {
+    // The programme's relief is recorded; the general tax credits and statuses are not.
+    for s in rules
+        .schemes
+        .iter()
+        .filter(|s| s.family == "tax" || s.family == "social")
+    {
         if !schemes.iter().any(|(code, _)| code == &s.code) {
             schemes.push((
                 s.code.clone(),
