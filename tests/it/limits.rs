@@ -115,7 +115,7 @@ async fn a_decision_never_exceeds_the_aid_computed_for_its_funder() {
     // The page tells the officer the limit before they type.
     assert!(page(base, &o1, &format!("/applications/{id}?lang=en"))
         .await
-        .contains("No funder's amount may exceed the aid"));
+        .contains("amount may exceed the aid the call"));
     let db = connect(&app.db_url).await;
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM funding_proposals WHERE application_id = $1")
@@ -202,6 +202,15 @@ async fn territory_and_rd_zone_come_from_the_commune_never_from_a_box() {
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
 
+    let (s, r) = call(
+        base,
+        &lead,
+        Method::POST,
+        &path(&format!("/partners/{org}/answer")),
+        Some(json!({"accept": true, "declared_kind": "sme"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
     // An unknown commune: 400 on the commune field.
     let (s, r) = call(
         base,
@@ -262,13 +271,13 @@ async fn territory_and_rd_zone_come_from_the_commune_never_from_a_box() {
     // The pages show it computed, with the note, in both languages; no box to tick.
     let en = page(base, &lead, &format!("/applications/{id}?lang=en")).await;
     assert!(
-        en.contains("Illustrative R&amp;D zone") || en.contains("Illustrative R&D zone"),
+        en.contains(r#"class="note illustrative""#) && en.contains("Illustrative R&#38;D zone"),
         "{en}"
     );
     assert!(!en.contains(r#"name="in_labelling_territory""#));
     assert!(!en.contains(r#"name="in_lead_territory""#));
     let fr = page(base, &lead, &format!("/applications/{id}?lang=fr")).await;
-    assert!(fr.contains("Zone de R&amp;D illustrative") || fr.contains("Zone de R&D illustrative"));
+    assert!(fr.contains("Zone de R&#38;D illustrative"));
     // Through the page's form too, an unknown commune is refused on its field.
     let (s, html) = post_form(
         base,
@@ -412,7 +421,10 @@ async fn a_payment_is_proposed_by_one_officer_and_released_by_another() {
         .fetch_all(&db.pool)
         .await
         .unwrap();
-    assert_eq!(actions, vec!["payment.propose", "payment.pay"]);
+    assert_eq!(
+        actions,
+        vec!["payment.claim", "payment.propose", "payment.pay"]
+    );
 }
 
 #[tokio::test]
