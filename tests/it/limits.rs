@@ -4,9 +4,7 @@
 //! region's share within its envelope and never the State's.
 
 use crate::accounts::{app, make_user};
-use crate::applications::{
-    budget, call, submitted_application, submitted_scaled, who, Who, GRENOBLE, TOULOUSE,
-};
+use crate::applications::{budget, call, submitted_scaled, who, Who, GRENOBLE, TOULOUSE};
 use crate::support::{client, connect};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -80,7 +78,19 @@ async fn a_decision_never_exceeds_the_aid_computed_for_its_funder() {
     let app = app();
     let base = app.base.as_str();
     let (o1, o2) = officers("lim-aid").await;
-    let id = submitted_application("lim-aid").await;
+    // A call of its own (FUI-25 rules), so that its envelopes are this test's.
+    let (s, r) = call(
+        base,
+        &o1,
+        Method::POST,
+        "/api/v1/calls",
+        Some(json!({
+        "slug": "lim-aid", "name_fr": "Appel plafond", "name_en": "Capped call", "programme": "FUI",
+        "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = submitted_scaled("lim-aid", "lim-aid", 500_000).await;
     let (_, a) = call(
         base,
         &o1,
@@ -126,7 +136,7 @@ async fn a_decision_never_exceeds_the_aid_computed_for_its_funder() {
     assert_eq!(n, 0, "nothing refused was written");
 
     // Exactly the computed aid is accepted; the approval checks again.
-    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/fui-25/selection", Some(json!({
+    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/lim-aid/selection", Some(json!({
         "envelopes": [{"funder": "state", "envelope_cents": 10_000_000_000i64}, {"funder": "region", "envelope_cents": 10_000_000_000i64}]}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, p) = call(
@@ -300,8 +310,21 @@ async fn territory_and_rd_zone_come_from_the_commune_never_from_a_box() {
 async fn running(prefix: &str, o1: &Who, o2: &Who) -> (i64, Who, Who, i64) {
     let app = app();
     let base = app.base.as_str();
-    let id = submitted_scaled("fui-2007", prefix, 500_000).await;
-    let (s, _) = call(base, o1, Method::PUT, "/api/v1/calls/fui-2007/selection", Some(json!({"envelopes": [
+    // A call of its own (the 2007 rules), so that its envelopes are this test's.
+    let slug = format!("{prefix}-call");
+    let (s, r) = call(
+        base,
+        o1,
+        Method::POST,
+        "/api/v1/calls",
+        Some(json!({
+        "slug": slug, "name_fr": "Appel 2007", "name_en": "2007 call", "programme": "FUI",
+        "deadline": "2035-12-31", "from_call": "fui-2007", "source": "test"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = submitted_scaled(&slug, prefix, 500_000).await;
+    let (s, _) = call(base, o1, Method::PUT, &format!("/api/v1/calls/{slug}/selection"), Some(json!({"envelopes": [
         {"funder": "state", "envelope_cents": 100_000_000_000i64, "budget": ""}, {"funder": "region", "envelope_cents": 100_000_000_000i64}]}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, p) = call(
