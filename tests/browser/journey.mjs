@@ -65,8 +65,6 @@ try {
     await budget.locator('input[name="staff"]').fill("400000");
     await budget.locator('input[name="equipment"]').fill("100000");
     await budget.locator('input[name="rd_commune"]').fill("38185");
-    await budget.locator('input[name="in_labelling_territory"]').check();
-    await budget.locator('input[name="in_lead_territory"]').check();
     await submit(lead, budget.locator('button[type="submit"]'));
   }
   for (const [cluster, isLead] of [[cfg.clusters[0].slug, true], [cfg.clusters[1].slug, false]]) {

@@ -59,10 +59,17 @@ pub async fn call(
     )
 }
 
-pub fn budget(euros: i64, inside: bool, lead_zone: bool) -> Value {
+/// A partner's budget of `euros` with its R&D done in `commune` (INSEE code): the territory
+/// and the R&D zone follow from the commune.
+pub fn budget(euros: i64, commune: &str) -> Value {
     json!({"costs": {"staff": euros * 80, "equipment": euros * 20, "subcontracting": 0, "overheads": 0},
-           "rd_commune": "38185", "in_labelling_territory": inside, "in_lead_territory": lead_zone})
+           "rd_commune": commune})
 }
+
+/// Toulouse, in Aerospace Valley's territory (Occitanie) and its illustrative R&D zone.
+pub const TOULOUSE: &str = "31555";
+/// Grenoble, in Minalogic's territory (Auvergne-Rhône-Alpes) and its illustrative R&D zone.
+pub const GRENOBLE: &str = "38185";
 
 #[tokio::test]
 async fn a_consortium_drafts_gets_labelled_and_submits() {
@@ -181,7 +188,7 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
             &w,
             Method::PUT,
             &path(&format!("/partners/{sme}/budget")),
-            Some(budget(1, true, true)),
+            Some(budget(1, GRENOBLE)),
         )
         .await;
         assert_eq!(
@@ -191,18 +198,19 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
         );
     }
     // Budgets: the lead enters them (euros × 100 = cents).
-    for (org, euros, inside, lead_zone) in [
-        (sme, 1_000_000, true, true),
-        (xerox, 800_000, true, false),
-        (leti, 500_000, true, true),
-        (motorola, 700_000, false, false),
+    // Motorola does its R&D in Toulouse, outside both labelling pôles' territories.
+    for (org, euros, commune) in [
+        (sme, 1_000_000, GRENOBLE),
+        (xerox, 800_000, GRENOBLE),
+        (leti, 500_000, GRENOBLE),
+        (motorola, 700_000, TOULOUSE),
     ] {
         let (s, r) = call(
             base,
             &lead,
             Method::PUT,
             &path(&format!("/partners/{org}/budget")),
-            Some(budget(euros, inside, lead_zone)),
+            Some(budget(euros, commune)),
         )
         .await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{r}");
@@ -316,6 +324,26 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
     // Motorola large 30 % of 700,000; Xerox large 30 % of 800,000.
     assert_eq!(aid, vec![500_000, 200_000, 210_000, 240_000]);
     assert_eq!(a["partners"][0]["rd_region"], "84", "commune → region");
+    // Territory and R&D zone come from the commune: Grenoble is in Minalogic's region and
+    // its (illustrative) R&D zone; Toulouse is in neither labelling pôle's.
+    let partner = |org: i64| {
+        a["partners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["organisation_id"] == org)
+            .unwrap()
+            .clone()
+    };
+    let (lead_p, moto_p) = (partner(sme), partner(motorola));
+    assert_eq!(lead_p["in_labelling_territory"], true);
+    assert_eq!(lead_p["in_lead_territory"], true);
+    assert_eq!(lead_p["in_rd_zone"], true);
+    assert_eq!(lead_p["rd_zone_illustrative"], true);
+    assert_eq!(moto_p["rd_region"], "76");
+    assert_eq!(moto_p["in_labelling_territory"], false);
+    assert_eq!(moto_p["in_rd_zone"], false);
+    assert_eq!(a["rd_zone_illustrative"], true);
 
     // The pages: the application with its rules explained, and the printable label letter.
     let html = client()
@@ -458,7 +486,7 @@ pub async fn submitted_on(app: &App, call_slug: &str, prefix: &str, euros: i64) 
             lead,
             Method::PUT,
             &format!("/api/v1/applications/{id}/partners/{org}/budget"),
-            Some(budget(euros, true, true)),
+            Some(budget(euros, TOULOUSE)),
         )
         .await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{r}");

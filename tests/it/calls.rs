@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 fn project() -> Value {
     json!({
         "partners": [
-            {"name": "PME A", "kind": "sme", "lead": true, "in_labelling_territory": true, "in_lead_territory": true,
+            {"name": "PME A", "kind": "sme", "lead": true, "in_labelling_territory": true, "in_lead_territory": true, "in_rd_zone": true,
              "costs": {"staff": 80_000_000, "equipment": 20_000_000, "subcontracting": 0, "overheads": 0}},
             {"name": "ETI B", "kind": "mid_size", "in_labelling_territory": true,
              "costs": {"staff": 80_000_000, "equipment": 0, "subcontracting": 0, "overheads": 0}},

@@ -2,7 +2,7 @@
 //! never beyond the decision, milestones, status, and the public list of funded projects.
 
 use crate::accounts::{app, make_user};
-use crate::applications::{call, submitted_to, who, Who};
+use crate::applications::{call, submitted_scaled, submitted_to, who, Who};
 use crate::support::{connect, get_json};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -88,7 +88,8 @@ async fn a_decided_project_is_finalised_paid_and_closed() {
         "organisation_id": partner_org, "funder": "state", "kind": "interim", "amount_cents": 20_000_000, "expenses_cents": 55_000_000,
         "statement": "Staff 400 k€, equipment 150 k€ (first 12 months)"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{c1}");
-    let (s, _) = call(
+    // Two people: one officer proposes the payment, another releases it.
+    let (s, r) = call(
         base,
         &o1,
         Method::POST,
@@ -96,7 +97,19 @@ async fn a_decided_project_is_finalised_paid_and_closed() {
         Some(json!({"pay": true, "paid_on": "2027-06-30"})),
     )
     .await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        (s, &r["step"]),
+        (StatusCode::OK, &json!("release_proposed"))
+    );
+    let (s, r) = call(
+        base,
+        &o2,
+        Method::POST,
+        &format!("/api/v1/claims/{}/decision", c1["id"]),
+        Some(json!({"pay": true})),
+    )
+    .await;
+    assert_eq!((s, &r["step"]), (StatusCode::OK, &json!("paid")));
     let (_, c2) = call(base, &partner, Method::POST, &format!("/api/v1/applications/{id}/claims"), Some(json!({
         "organisation_id": partner_org, "funder": "state", "kind": "final", "amount_cents": 20_000_000, "expenses_cents": 60_000_000, "statement": "Final statement"}))).await;
     let (s, r) = call(
@@ -303,7 +316,8 @@ async fn a_whole_call_from_opening_to_payments() {
         "two_approvals_above_cents": 500_000_000}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     // Consortium, budgets, labelling, submission.
-    let id = submitted_to("whole-call", "whole").await;
+    // €1,000,000 of costs per partner: the State's share of the aid is €775,000.
+    let id = submitted_scaled("whole-call", "whole", 1_000_000).await;
     // Review on both criteria, ranking.
     let (s, _) = call(
         base,
@@ -369,15 +383,21 @@ async fn a_whole_call_from_opening_to_payments() {
     let (s, c) = call(base, &lead, Method::POST, &format!("/api/v1/applications/{id}/claims"), Some(json!({
         "organisation_id": lead_org, "funder": "state", "kind": "advance", "amount_cents": 40_000_000, "expenses_cents": 0, "statement": "Advance on signature"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
-    let (s, _) = call(
-        base,
-        &o2,
-        Method::POST,
-        &format!("/api/v1/claims/{}/decision", c["id"]),
-        Some(json!({"pay": true})),
-    )
-    .await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
+    for o in [&o2, &o1] {
+        let (s, r) = call(
+            base,
+            o,
+            Method::POST,
+            &format!("/api/v1/claims/{}/decision", c["id"]),
+            Some(json!({"pay": true})),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "proposed by one officer, released by another: {r}"
+        );
+    }
     let (_, m) = call(
         base,
         &lead,
@@ -391,7 +411,7 @@ async fn a_whole_call_from_opening_to_payments() {
         &lead,
         Method::POST,
         &format!("/api/v1/applications/{id}/milestones/{}/done", m["id"]),
-        Some(json!({"done_on": "2028-06-15", "evidence": "Demo report"})),
+        Some(json!({"done_on": "2026-06-15", "evidence": "Demo report"})),
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
@@ -416,7 +436,7 @@ async fn a_whole_call_from_opening_to_payments() {
         ),
         (Some(40_000_000), Some(0))
     );
-    assert_eq!(f["milestones"][0]["done_on"], "2028-06-15");
+    assert_eq!(f["milestones"][0]["done_on"], "2026-06-15");
     let (_, env) = call(
         base,
         &o1,

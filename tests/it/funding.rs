@@ -667,7 +667,7 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     // State €800,000: rank order funds A (775,000) and stops at B; B + C (620,000) score more.
     let (s, r) = call(base, &o, Method::POST, "/api/v1/calls/opt-call/optimise", Some(json!({
         "envelopes": [{"funder": "state", "available_cents": 80_000_000}, {"funder": "region", "available_cents": 1_000_000_000},
-                      {"funder": "region:84", "available_cents": 1_000_000_000}]}))).await;
+                      {"funder": "region:76", "available_cents": 1_000_000_000}]}))).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!(r["status"], "optimal");
     assert_eq!(r["rank_order"]["selected"], json!([a]));
@@ -677,7 +677,7 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     assert_eq!(
         r["optimiser"]["spent"],
         json!([62_000_000, 62_000_000, 62_000_000]),
-        "State, regions, and region 84's share of B and C"
+        "State, regions, and region 76's share of B and C"
     );
     assert_eq!(r["rank_order_stopped_at"], json!([2, "state"]));
     assert_eq!(r["changes"].as_array().unwrap().len(), 3);
@@ -736,7 +736,7 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
         &o,
         Method::POST,
         "/api/v1/calls/opt-call/optimise",
-        Some(json!({"envelopes": [{"funder": "region:84", "available_cents": 70_000_000}]})),
+        Some(json!({"envelopes": [{"funder": "region:76", "available_cents": 70_000_000}]})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{r}");
@@ -744,7 +744,7 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
         r["envelopes"][0]["available_cents"], 80_000_000,
         "the State's envelope still holds"
     );
-    // Region 84 has €700,000: B and C (620,000) fit, A (775,000) never could.
+    // Region 76 has €700,000: B and C (620,000) fit, A (775,000) never could.
     assert_eq!(r["optimiser"]["selected"], json!([b, c]));
     // Applicants may not run it.
     let (s, _) = call(
@@ -771,13 +771,13 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     assert!(html.contains("id=\"objective-optimiser\">15,00"), "{html}");
     assert!(html.contains("id=\"objective-rank\">9,00"));
     assert!(html.contains("Écarté par l&#39;optimiseur"));
-    // Region 84's own envelope, offered because the projects' R&D is done there: €600,000
+    // Region 76's own envelope, offered because the projects' R&D is done there: €600,000
     // leaves room for B or C, not both, and never for A (€775,000 from the region).
-    assert!(html.contains("name=\"env_region:84\""));
-    assert!(html.contains("Auvergne-Rhône-Alpes"));
+    assert!(html.contains("name=\"env_region:76\""));
+    assert!(html.contains("Occitanie"));
     let html = client()
         .get(format!(
-            "{base}/calls/opt-call/optimise?lang=en&run=1&env_state=800000&env_region=10000000&env_region:84=600000"
+            "{base}/calls/opt-call/optimise?lang=en&run=1&env_state=800000&env_region=10000000&env_region:76=600000"
         ))
         .header("cookie", &o.cookie)
         .send()

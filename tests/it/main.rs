@@ -17,6 +17,7 @@ mod followup;
 mod funding;
 mod house_rules;
 mod import;
+mod limits;
 mod openapi;
 mod pages;
 mod selection;

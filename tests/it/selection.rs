@@ -1,7 +1,7 @@
 //! Blind review, ranking, four-eyes decisions and envelopes that racing approvals never overspend.
 
 use crate::accounts::{app, make_user};
-use crate::applications::{call, submitted_application, who};
+use crate::applications::{call, submitted_application, submitted_scaled, who};
 use crate::support::connect;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -173,9 +173,11 @@ async fn reviewers_score_blind_and_the_call_is_ranked() {
 async fn four_eyes_and_envelopes_hold_when_approvals_race() {
     let app = app();
     let base = app.base.as_str();
-    let x = submitted_application("sel-x").await;
-    let y = submitted_application("sel-y").await;
-    let z = submitted_application("sel-z").await;
+    // €2,000,000 of costs per partner: an aid of €3,100,000, each funder's share €1,550,000,
+    // so that the proposals below stay within the computed aid and meet the envelopes.
+    let x = submitted_scaled("fui-25", "sel-x", 2_000_000).await;
+    let y = submitted_scaled("fui-25", "sel-y", 2_000_000).await;
+    let z = submitted_scaled("fui-25", "sel-z", 2_000_000).await;
     for n in 1..=3 {
         make_user(
             app,

@@ -107,8 +107,9 @@ async fn the_search_limit_holds_across_servers() {
 async fn approvals_racing_on_two_servers_never_overspend() {
     let a = spawn(true);
     let b = spawn_on(&a.db_url, 600);
-    let x = submitted_on(&a, "fui-25", "srv-x", 500_000).await;
-    let y = submitted_on(&a, "fui-25", "srv-y", 500_000).await;
+    // €1,000,000 of costs per partner: an aid of €1,550,000, the State's share €775,000.
+    let x = submitted_on(&a, "fui-25", "srv-x", 1_000_000).await;
+    let y = submitted_on(&a, "fui-25", "srv-y", 1_000_000).await;
     for n in 1..=3 {
         let email = format!("srv-officer{n}@test.invalid");
         make_user(&a, &email, "programme_officer", None).await;

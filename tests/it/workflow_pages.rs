@@ -209,8 +209,6 @@ async fn the_main_journey_through_the_forms() {
                 ("subcontracting", "0"),
                 ("overheads", "0"),
                 ("rd_commune", "38185"),
-                ("in_labelling_territory", "on"),
-                ("in_lead_territory", "on"),
             ],
         )
         .await;

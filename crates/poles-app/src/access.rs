@@ -96,6 +96,17 @@ capability!(
     /// Reviews: scores the applications one is assigned (checked against the assignment).
     Reviewing {}
 );
+capability!(
+    /// Proposes or approves a funding decision: selection officers for every funder; a
+    /// region officer for the line of the call's regional co-funder alone, on applications
+    /// whose R&D is done (in part) in their region. `region` is set for the latter: their
+    /// decision stays within their funder's envelope for the call.
+    FundingDecision { region: Option<String> }
+);
+
+/// The call funder whose line a region officer decides: the regional co-funder (the
+/// funder code the calls' data give it).
+pub const REGIONAL_FUNDER: &str = "region";
 
 /// Who is involved in an application, for the scope of its readers.
 #[derive(Debug, Clone, Default)]
@@ -253,6 +264,45 @@ pub(crate) fn selection_officer(actor: &Actor) -> Result<SelectionOfficer, Denie
         .ok_or_else(|| denied("run", "the selection"))
 }
 
+/// Deciding funding (see [`FundingDecision`]): `rd_regions` are the regions where the
+/// application's partners do their R&D, `funders` the funders of the lines decided.
+pub(crate) fn funding_decision(
+    actor: &Actor,
+    rd_regions: &[String],
+    funders: &[&str],
+) -> Result<FundingDecision, Denied> {
+    if let Some(by) = first(actor, officer) {
+        return Ok(FundingDecision {
+            by,
+            region: None,
+            _sealed: Sealed(()),
+        });
+    }
+    let regional_only = !funders.is_empty() && funders.iter().all(|f| *f == REGIONAL_FUNDER);
+    actor
+        .grants
+        .iter()
+        .find(|g| g.role == Role::RegionOfficer && regional_only && rd_regions.contains(&g.scope))
+        .map(|g| FundingDecision {
+            by: Granted {
+                user_id: actor.user_id,
+                role: g.role,
+            },
+            region: Some(g.scope.clone()),
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| {
+            denied(
+                "decide",
+                if regional_only {
+                    "the regional funding of this application (its R&D is not in your region)"
+                } else {
+                    "funding lines other than the region's"
+                },
+            )
+        })
+}
+
 pub(crate) fn reviewing(actor: &Actor) -> Result<Reviewing, Denied> {
     first(actor, |g| g.role == Role::Reviewer)
         .map(|by| Reviewing {
@@ -302,6 +352,9 @@ pub enum Ability<'a> {
     RunSelection,
     Review,
     ApplyFor(i64),
+    /// Decides the regional co-funder's line of an application whose partners do their
+    /// R&D in these regions.
+    DecideRegionalFunding(&'a [String]),
 }
 
 /// Whether `actor` may do `what` (see [`Ability`]).
@@ -320,6 +373,9 @@ pub fn may(actor: Option<&Actor>, what: Ability<'_>) -> bool {
         Ability::RunSelection => selection_officer(a).is_ok(),
         Ability::Review => reviewing(a).is_ok(),
         Ability::ApplyFor(org) => applicant_for(a, org).is_ok(),
+        Ability::DecideRegionalFunding(regions) => {
+            funding_decision(a, regions, &[REGIONAL_FUNDER]).is_ok()
+        }
     }
 }
 
@@ -391,5 +447,27 @@ mod tests {
         assert!(application_read(&member, &in_84).is_err());
         assert!(may(Some(&ro), Ability::Publish));
         assert!(!may(None, Ability::Publish));
+    }
+
+    #[test]
+    fn region_officers_decide_their_regions_share_and_never_the_states() {
+        let in_84 = vec!["84".to_string()];
+        let in_11 = vec!["11".to_string()];
+        let ro = actor(&[("region_officer", "84")]);
+        let d = funding_decision(&ro, &in_84, &["region"]).unwrap();
+        assert_eq!(d.region.as_deref(), Some("84"));
+        assert_eq!(d.by.role, Role::RegionOfficer);
+        assert!(funding_decision(&ro, &in_84, &["state"]).is_err());
+        assert!(funding_decision(&ro, &in_84, &["state", "region"]).is_err());
+        assert!(funding_decision(&ro, &in_11, &["region"]).is_err());
+        assert!(funding_decision(&ro, &in_84, &[]).is_err());
+        let po = actor(&[("programme_officer", "")]);
+        assert!(
+            funding_decision(&po, &in_11, &["state", "region"]).is_ok_and(|d| d.region.is_none())
+        );
+        let fo = actor(&[("funder_officer", "region")]);
+        assert!(funding_decision(&fo, &in_84, &["region"]).is_err());
+        assert!(may(Some(&ro), Ability::DecideRegionalFunding(&in_84)));
+        assert!(!may(Some(&ro), Ability::DecideRegionalFunding(&in_11)));
     }
 }

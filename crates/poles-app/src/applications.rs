@@ -3,12 +3,11 @@
 //! submits. Eligibility and aid are computed by the rules engine on every read.
 
 use crate::access::{self, ApplicantFor, ApplicationRead, Involved};
+use crate::assess::facts;
 use crate::{App, AppError, Caller, Result};
-use poles_core::calls::{self as rules, Aid, Costs, Eligibility, Labelling, Partner, ProjectFacts};
+use poles_core::calls::{self as rules, Aid, Costs, Eligibility};
 use poles_core::model::Criterion;
-use poles_core::status::{
-    AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole,
-};
+use poles_core::status::{AgreementStatus, ApplicationStatus, LabellingStatus};
 use poles_core::{Date, FieldError, OrgKind};
 use poles_store::applications::{self as store, Acting, ApplicationRecord};
 use serde::{Deserialize, Serialize};
@@ -38,6 +37,9 @@ pub struct Application {
     pub labellings: Vec<LabellingRequest>,
     pub eligibility: Eligibility,
     pub aid: Aid,
+    /// A partner's R&D-zone status comes from an illustrative zone (the shipped zones are
+    /// the pôles' home cities and neighbours, not the decrees' lists).
+    pub rd_zone_illustrative: bool,
     /// As checked at submission, kept unchanged.
     pub eligibility_at_submission: Option<serde_json::Value>,
     pub version: i64,
@@ -82,36 +84,6 @@ fn acting(cap: &ApplicantFor) -> Acting {
     }
 }
 
-/// What the rules engine is asked about an application: its partners that did not decline,
-/// and its labels.
-fn facts(partners: &[ApplicationPartner], labellings: &[LabellingRequest]) -> ProjectFacts {
-    ProjectFacts {
-        partners: partners
-            .iter()
-            .filter(|p| p.invitation != Invitation::Declined)
-            .map(|p| Partner {
-                name: p.name.clone(),
-                kind: p.declared_kind,
-                independent: p.independent,
-                lead: p.role == PartnerRole::Lead,
-                costs: p.costs.clone(),
-                in_labelling_territory: p.in_labelling_territory,
-                in_lead_territory: p.in_lead_territory,
-                marginal_cost: p.marginal_cost,
-            })
-            .collect(),
-        labellings: labellings
-            .iter()
-            .map(|l| Labelling {
-                cluster: l.cluster.clone(),
-                lead: l.lead,
-                labelled: l.status == LabellingStatus::Labelled,
-                decided_on: l.decided_on.map(|d| d.to_string()),
-            })
-            .collect(),
-    }
-}
-
 /// The stored application with its eligibility and aid under its call's rules.
 fn assess(r: ApplicationRecord) -> Application {
     let f = facts(&r.partners, &r.labellings);
@@ -119,6 +91,7 @@ fn assess(r: ApplicationRecord) -> Application {
     Application {
         eligibility: rules::eligibility(&r.rules, &f, deadline.as_deref()),
         aid: rules::aid(&r.rules, &f),
+        rd_zone_illustrative: r.partners.iter().any(|p| p.rd_zone_illustrative),
         id: r.id,
         call: r.call,
         call_deadline: r.call_deadline,
@@ -329,12 +302,10 @@ pub async fn answer(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct Budget {
     pub costs: Costs,
-    /// INSEE code of the commune where the R&D is done.
+    /// INSEE code of the commune where the R&D is done: whether it lies in the labelling
+    /// pôles' territories and R&D zones is computed from it (commune → region → the pôles'
+    /// regions; commune in a pôle's R&D zone), never declared.
     pub rd_commune: Option<String>,
-    #[serde(default)]
-    pub in_labelling_territory: bool,
-    #[serde(default)]
-    pub in_lead_territory: bool,
 }
 
 /// Sets a partner's budget and R&D location: the partner acts for itself, or the lead for
@@ -365,8 +336,6 @@ pub async fn set_budget(
     let budget = store::PartnerBudget {
         costs: b.costs.clone(),
         rd_commune: b.rd_commune.clone(),
-        in_labelling_territory: b.in_labelling_territory,
-        in_lead_territory: b.in_lead_territory,
     };
     store::set_budget(&app.db, &caller.ctx(cap.by), id, organisation_id, &budget).await?;
     Ok(())

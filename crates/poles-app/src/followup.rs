@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use poles_core::model::FundingLine;
-pub use poles_store::followup::{ClaimRow, FundedProject, Milestone};
+pub use poles_store::followup::{ClaimRow, ClaimStep, FundedProject, Milestone};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ScheduleLine {
@@ -213,14 +213,23 @@ pub async fn claim(
     Ok(store::claim(&app.db, cap.by.user_id, &caller.ctx(cap.by), id, &new).await?)
 }
 
-/// Pays (on `paid_on`, today when absent) or refuses a claim (selection officers); what is
-/// paid per funder never exceeds what was decided.
+/// Where a claim stands after a decision.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClaimDecided {
+    /// `release_proposed` (another officer must release the payment), `paid` or `refused`.
+    pub step: ClaimStep,
+}
+
+/// Decides a claim (selection officers). Paying takes two people: the first officer's
+/// `pay` proposes the payment (on `paid_on`, today when absent), another officer's `pay`
+/// releases it; the proposer releasing their own is refused (409, code `same_officer`).
+/// Refusing takes one officer. What is paid per funder never exceeds what was decided.
 pub async fn decide_claim(
     app: &App,
     caller: &Caller,
     claim_id: i64,
     d: &ClaimDecision,
-) -> Result<()> {
+) -> Result<ClaimDecided> {
     let cap = app
         .allowed(caller, access::selection_officer(&caller.actor))
         .await?;
@@ -228,7 +237,7 @@ pub async fn decide_claim(
         Some(x) => optional_date("paid_on", x)?,
         None => None,
     };
-    store::decide_claim(
+    let step = store::decide_claim(
         &app.db,
         cap.by.user_id,
         &caller.ctx(cap.by),
@@ -238,7 +247,7 @@ pub async fn decide_claim(
         d.reason.clone(),
     )
     .await?;
-    Ok(())
+    Ok(ClaimDecided { step })
 }
 
 /// The lead plans a milestone of its selected or running project: the milestone's id.
@@ -262,6 +271,13 @@ pub async fn milestone_done(
 ) -> Result<()> {
     let cap = lead(app, caller, id).await?;
     let done_on = date("done_on", &m.done_on)?;
+    if done_on > Date::today() {
+        return Err(FieldError::new(
+            "done_on",
+            format!("cannot be in the future (today is {})", Date::today()),
+        )
+        .into());
+    }
     store::milestone_done(
         &app.db,
         &caller.ctx(cap.by),

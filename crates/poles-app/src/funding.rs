@@ -393,6 +393,18 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
         )
         .into());
     }
+    // The social relief of pôle projects is granted for a company's R&D staff on an
+    // approved pôle project: never without that project.
+    if matches!(scheme.rules, relief::SchemeRules::PoleSocial(_)) && r.application_id.is_none() {
+        return Err(FieldError::new(
+            "application_id",
+            format!(
+                "the scheme {} is granted for a project: name the project",
+                r.scheme
+            ),
+        )
+        .into());
+    }
     let mut w = store::begin_record(&app.db).await?;
     let organisation = w
         .organisation_name(r.organisation_id)

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod applications;
+mod assess;
 pub mod atlas;
 pub mod calls;
 pub mod edits;

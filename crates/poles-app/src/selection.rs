@@ -4,7 +4,7 @@
 //! store under the write lock, so racing approvals cannot overspend.
 
 use crate::access;
-use crate::{App, Caller, Result};
+use crate::{App, AppError, Caller, Result};
 use poles_core::FieldError;
 use poles_store::selection::{self as store, EnvelopeSetting, Mark};
 use serde::{Deserialize, Serialize};
@@ -263,21 +263,75 @@ pub async fn envelopes(app: &App, call: &str) -> Result<Vec<Envelope>> {
         .collect())
 }
 
-/// Proposes funding per funder (every line listed, none negative) for a submitted
-/// application that was eligible at submission (selection officers): the new proposal's id.
+/// The capability to decide the given lines of an application's funding (see
+/// [`access::funding_decision`]; refusals audited).
+async fn decision_cap(
+    app: &App,
+    caller: &Caller,
+    application_id: i64,
+    lines: &[FundingLine],
+) -> Result<access::FundingDecision> {
+    let who = poles_store::applications::participants(&app.db, application_id)
+        .await?
+        .ok_or(AppError::NotFound("application"))?;
+    let funders: Vec<&str> = lines.iter().map(|l| l.funder.as_str()).collect();
+    app.allowed(
+        caller,
+        access::funding_decision(&caller.actor, &who.rd_regions, &funders),
+    )
+    .await
+}
+
+/// A region officer's lines stay within their funder's envelope for the call: what is
+/// approved already plus this line.
+async fn within_envelope(app: &App, call: &str, lines: &[FundingLine]) -> Result<()> {
+    let envelopes = store::envelopes(&app.db, call).await?;
+    for (k, l) in lines.iter().enumerate() {
+        let field = format!("lines[{k}].amount_cents");
+        let e = envelopes.iter().find(|e| e.funder == l.funder);
+        let Some(envelope) = e.and_then(|e| e.envelope_cents) else {
+            return Err(FieldError::new(
+                field,
+                format!("the {} envelope of this call is not set", l.funder),
+            )
+            .into());
+        };
+        let committed = e.map_or(0, |e| e.committed_cents);
+        if committed + l.amount_cents > envelope {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "beyond the {} envelope of this call: {} cents committed + {} proposed > {} (cents)",
+                    l.funder, committed, l.amount_cents, envelope
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Proposes funding per funder (every line listed, none negative, none above the aid the
+/// call's rules compute for its funder) for a submitted application that was eligible at
+/// submission: the new proposal's id. Selection officers propose every funder's line; a
+/// region officer the regional co-funder's alone, within its envelope, for applications
+/// whose R&D is in their region.
 pub async fn propose(
     app: &App,
     caller: &Caller,
     application_id: i64,
     lines: &[FundingLine],
 ) -> Result<i64> {
-    let cap = app
-        .allowed(caller, access::selection_officer(&caller.actor))
-        .await?;
+    let cap = decision_cap(app, caller, application_id, lines).await?;
     if lines.is_empty() || lines.iter().any(|l| l.amount_cents < 0) {
         return Err(
             FieldError::new("lines", "must list the amounts per funder, none negative").into(),
         );
+    }
+    let (call, aid) = crate::assess::aid(app, application_id).await?;
+    crate::assess::within_aid(&aid, lines)?;
+    if cap.region.is_some() {
+        within_envelope(app, &call, lines).await?;
     }
     Ok(store::propose(
         &app.db,
@@ -289,11 +343,15 @@ pub async fn propose(
     .await?)
 }
 
-/// Approves a proposal (selection officers): never the proposer's own; the last approval
-/// needed decides within the envelopes and sets the validation date.
+/// Approves a proposal: never the proposer's own; the last approval needed decides within
+/// the envelopes and sets the validation date. Its lines are checked again against the aid
+/// the call's rules compute now. Who may approve is who may propose those lines.
 pub async fn approve(app: &App, caller: &Caller, proposal_id: i64) -> Result<ApprovalOutcome> {
-    let cap = app
-        .allowed(caller, access::selection_officer(&caller.actor))
-        .await?;
+    let (application_id, lines) = store::proposal_lines(&app.db, proposal_id)
+        .await?
+        .ok_or(AppError::NotFound("proposal"))?;
+    let cap = decision_cap(app, caller, application_id, &lines).await?;
+    let (_, aid) = crate::assess::aid(app, application_id).await?;
+    crate::assess::within_aid(&aid, &lines)?;
     Ok(store::approve(&app.db, cap.by.user_id, &caller.ctx(cap.by), proposal_id).await?)
 }

@@ -46,6 +46,7 @@ fn project(rng: &mut Lcg) -> (ProjectFacts, [u8; 4]) {
                 },
                 in_labelling_territory: rng.below(3) > 0,
                 in_lead_territory: rng.below(2) > 0,
+                in_rd_zone: rng.below(3) > 0,
                 marginal_cost: rng.below(4) == 0,
             }
         })

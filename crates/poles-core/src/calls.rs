@@ -59,6 +59,16 @@ pub enum Zone {
     Any,
 }
 
+/// What "inside" means in a call's aid rates: the labelling pôles' territory (their
+/// regions) or a pôle's R&D zone (the communes of its decree).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InsideMeans {
+    #[default]
+    Territory,
+    RdZone,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AidRate {
     pub kind: AidKind,
@@ -99,6 +109,10 @@ pub struct RuleSet {
     pub lab_aid_share_warning_bp: Sourced<Bp>,
     pub labelling_required: Sourced<bool>,
     pub aid_rates: Vec<AidRate>,
+    /// Whether the `inside` rates apply in the labelling pôles' territory (the default) or
+    /// in a labelling pôle's R&D zone.
+    #[serde(default)]
+    pub inside_means: InsideMeans,
     pub cofunding: Vec<FunderShare>,
     pub finalisation_months: Sourced<i64>,
 }
@@ -135,6 +149,9 @@ pub struct Partner {
     /// The R&D is done in the lead cluster's territory.
     #[serde(default)]
     pub in_lead_territory: bool,
+    /// The R&D is done in a labelling cluster's R&D zone.
+    #[serde(default)]
+    pub in_rd_zone: bool,
     /// For research organisations: funded on marginal rather than full costs.
     #[serde(default)]
     pub marginal_cost: bool,
@@ -208,11 +225,11 @@ fn aid_kind(p: &Partner) -> Option<AidKind> {
 /// The rate that applies to a partner: the one for its place first, else the place-free one.
 pub fn rate_for<'a>(rules: &'a RuleSet, p: &Partner) -> Option<&'a AidRate> {
     let kind = aid_kind(p)?;
-    let zone = if p.in_labelling_territory {
-        Zone::Inside
-    } else {
-        Zone::Outside
+    let inside = match rules.inside_means {
+        InsideMeans::Territory => p.in_labelling_territory,
+        InsideMeans::RdZone => p.in_rd_zone,
     };
+    let zone = if inside { Zone::Inside } else { Zone::Outside };
     rules
         .aid_rates
         .iter()
@@ -576,6 +593,7 @@ mod tests {
             },
             in_labelling_territory: inside,
             in_lead_territory: lead_zone,
+            in_rd_zone: inside,
             marginal_cost: false,
         }
     }
@@ -739,6 +757,13 @@ mod tests {
         // No documented lab rate for 2007: no aid computed, and it says why.
         assert_eq!(a.lines[3].rate_bp, None);
         assert!(a.lines[3].note.is_some());
+        // In 2007 "inside" is the pôle's R&D zone, not its territory: an SME in the
+        // territory but outside the zone gets 30 % of 1,000,000 = 300,000.
+        assert_eq!(r.inside_means, InsideMeans::RdZone);
+        let mut p = good_project();
+        p.partners[0].in_rd_zone = false;
+        assert!(p.partners[0].in_labelling_territory);
+        assert_eq!(aid(&r, &p).lines[0].aid / 100, 300_000);
     }
 
     #[test]
@@ -776,7 +801,7 @@ mod tests {
                     partners: parts.iter().enumerate().map(|(k, (kind, cents, inside, marginal))| Partner {
                         name: format!("p{k}"), kind: *kind, independent: true, lead: k == 0,
                         costs: Costs { staff: *cents, equipment: cents / 3, subcontracting: 0, overheads: cents / 7 },
-                        in_labelling_territory: *inside, in_lead_territory: *inside, marginal_cost: *marginal,
+                        in_labelling_territory: *inside, in_lead_territory: *inside, in_rd_zone: *inside, marginal_cost: *marginal,
                     }).collect(),
                     labellings: vec![],
                 };

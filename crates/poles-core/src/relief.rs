@@ -1011,6 +1011,7 @@ fn grant_lines(call: &RuleSet, name_fr: &str, call_name: &str, p: &Profile) -> V
             costs: p.project_costs.clone(),
             in_labelling_territory: p.in_rd_zone,
             in_lead_territory: p.in_rd_zone,
+            in_rd_zone: p.in_rd_zone,
             marginal_cost: false,
         }],
         labellings: vec![],

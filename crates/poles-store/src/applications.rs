@@ -43,9 +43,19 @@ pub struct ApplicationPartner {
     pub marginal_cost: bool,
     pub costs: Costs,
     pub rd_commune: Option<String>,
+    /// The name of the R&D commune.
+    pub rd_commune_name: Option<String>,
     pub rd_region: Option<String>,
+    /// Computed from the R&D commune: its region is one of a labelling pôle's regions
+    /// (pôles asked to label and not refusing). Never typed by the applicant.
     pub in_labelling_territory: bool,
+    /// Computed from the R&D commune: its region is one of the lead pôle's regions.
     pub in_lead_territory: bool,
+    /// Computed from the R&D commune: it is in a labelling pôle's R&D zone.
+    pub in_rd_zone: bool,
+    /// The R&D zone that contains the commune is illustrative (the shipped zones are not
+    /// the decrees' lists).
+    pub rd_zone_illustrative: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -385,9 +395,12 @@ struct PartnerRow {
     subcontracting_cents: i64,
     overheads_cents: i64,
     rd_commune: Option<String>,
+    rd_commune_name: Option<String>,
     rd_region: Option<String>,
     in_labelling_territory: i64,
     in_lead_territory: i64,
+    in_rd_zone: i64,
+    rd_zone_illustrative: i64,
 }
 from_row!(PartnerRow {
     organisation_id,
@@ -402,9 +415,12 @@ from_row!(PartnerRow {
     subcontracting_cents,
     overheads_cents,
     rd_commune,
+    rd_commune_name,
     rd_region,
     in_labelling_territory,
-    in_lead_territory
+    in_lead_territory,
+    in_rd_zone,
+    rd_zone_illustrative
 });
 
 impl TryFrom<PartnerRow> for ApplicationPartner {
@@ -426,9 +442,12 @@ impl TryFrom<PartnerRow> for ApplicationPartner {
                 overheads: p.overheads_cents,
             },
             rd_commune: p.rd_commune,
+            rd_commune_name: p.rd_commune_name,
             rd_region: p.rd_region,
             in_labelling_territory: flag(p.in_labelling_territory),
             in_lead_territory: flag(p.in_lead_territory),
+            in_rd_zone: flag(p.in_rd_zone),
+            rd_zone_illustrative: flag(p.rd_zone_illustrative),
         })
     }
 }
@@ -450,7 +469,15 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
     let partners = sqlx::query_as::<_, PartnerRow>(
         "SELECT p.organisation_id, o.name, p.role, p.invitation, p.declared_kind, p.independent, p.marginal_cost, \
            p.staff_cents, p.equipment_cents, p.subcontracting_cents, p.overheads_cents, p.rd_commune, \
-           cm.region_code AS rd_region, p.in_labelling_territory, p.in_lead_territory \
+           cm.name AS rd_commune_name, cm.region_code AS rd_region, \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM labelling_requests l JOIN cluster_regions cr ON cr.cluster_id = l.cluster_id \
+             WHERE l.application_id = p.application_id AND l.status <> 'refused' AND cr.region_code = cm.region_code) THEN 1 ELSE 0 END AS BIGINT) AS in_labelling_territory, \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM labelling_requests l JOIN cluster_regions cr ON cr.cluster_id = l.cluster_id \
+             WHERE l.application_id = p.application_id AND l.lead = 1 AND l.status <> 'refused' AND cr.region_code = cm.region_code) THEN 1 ELSE 0 END AS BIGINT) AS in_lead_territory, \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM labelling_requests l JOIN rd_zones z ON z.cluster_id = l.cluster_id \
+             WHERE l.application_id = p.application_id AND l.status <> 'refused' AND z.commune_code = p.rd_commune) THEN 1 ELSE 0 END AS BIGINT) AS in_rd_zone, \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM labelling_requests l JOIN rd_zones z ON z.cluster_id = l.cluster_id \
+             WHERE l.application_id = p.application_id AND l.status <> 'refused' AND z.commune_code = p.rd_commune AND z.illustrative = 1) THEN 1 ELSE 0 END AS BIGINT) AS rd_zone_illustrative \
          FROM application_partners p JOIN organisations o ON o.id = p.organisation_id \
          LEFT JOIN communes cm ON cm.code = p.rd_commune WHERE p.application_id = $1 ORDER BY CASE p.role WHEN 'lead' THEN 0 ELSE 1 END, o.name",
     )
@@ -619,10 +646,9 @@ pub async fn answer(db: &Db, by: &Acting, ctx: &Context, id: i64, a: &PartnerAns
 #[derive(Debug, Clone)]
 pub struct PartnerBudget {
     pub costs: Costs,
-    /// INSEE code of the commune where the R&D is done (checked here against the communes).
+    /// INSEE code of the commune where the R&D is done (checked here against the communes);
+    /// the territory and R&D-zone status follow from it when the application is read.
     pub rd_commune: Option<String>,
-    pub in_labelling_territory: bool,
-    pub in_lead_territory: bool,
 }
 
 /// Sets a partner's budget.
@@ -651,14 +677,12 @@ pub async fn set_budget(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("partner"))?;
-    sqlx::query("UPDATE application_partners SET staff_cents = $1, equipment_cents = $2, subcontracting_cents = $3, overheads_cents = $4, rd_commune = $5, in_labelling_territory = $6, in_lead_territory = $7 WHERE application_id = $8 AND organisation_id = $9")
+    sqlx::query("UPDATE application_partners SET staff_cents = $1, equipment_cents = $2, subcontracting_cents = $3, overheads_cents = $4, rd_commune = $5 WHERE application_id = $6 AND organisation_id = $7")
         .bind(b.costs.staff)
         .bind(b.costs.equipment)
         .bind(b.costs.subcontracting)
         .bind(b.costs.overheads)
         .bind(b.rd_commune.clone())
-        .bind(i64::from(b.in_labelling_territory))
-        .bind(i64::from(b.in_lead_territory))
         .bind(id)
         .bind(organisation_id)
         .execute(&mut *tx)

@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_login_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0011_login_throttle.sql"),
     },
+    Migration {
+        version: 13,
+        name: "limits",
+        sqlite: include_str!("../migrations/sqlite/0013_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0013_limits.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

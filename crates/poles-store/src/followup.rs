@@ -429,16 +429,33 @@ struct ClaimToDecideRow {
     funder: String,
     amount_cents: i64,
     status: String,
+    release_proposed_by: Option<i64>,
+    release_paid_on: Option<String>,
 }
 from_row!(ClaimToDecideRow {
     application_id,
     funder,
     amount_cents,
-    status
+    status,
+    release_proposed_by,
+    release_paid_on
 });
 
-/// Pays (on `paid_on`, today when absent) or refuses a claim; what is paid per funder
-/// never exceeds what was decided.
+/// Where a claim stands after a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStep {
+    /// One officer proposed the payment: another must release it.
+    ReleaseProposed,
+    /// A second officer released the payment.
+    Paid,
+    Refused,
+}
+
+/// Decides a claim. Paying takes two officers: the first proposes the payment (on
+/// `paid_on`, today when absent), another releases it; the proposer never releases their
+/// own (refused with the code `same_officer`). What is paid per funder never exceeds what
+/// was decided. Refusing takes one officer, at either step.
 pub async fn decide_claim(
     db: &Db,
     user_id: i64,
@@ -447,10 +464,10 @@ pub async fn decide_claim(
     pay: bool,
     paid_on: Option<Date>,
     reason: Option<String>,
-) -> Result<()> {
+) -> Result<ClaimStep> {
     let mut tx = audit::begin_write(db).await?;
     let c: ClaimToDecideRow = sqlx::query_as(
-        "SELECT application_id, funder, amount_cents, status FROM payment_claims WHERE id = $1",
+        "SELECT application_id, funder, amount_cents, status, release_proposed_by, release_paid_on FROM payment_claims WHERE id = $1",
     )
     .bind(claim_id)
     .fetch_optional(&mut *tx)
@@ -460,7 +477,17 @@ pub async fn decide_claim(
         return Err(FieldError::new("claim", "was already decided").into());
     }
     let (id, funder, amount) = (c.application_id, c.funder, c.amount_cents);
+    let proposed_by = c.release_proposed_by;
     if pay {
+        if proposed_by == Some(user_id) {
+            return Err(StoreError::Refused {
+                code: "same_officer",
+                reason: FieldError::new(
+                    "pay",
+                    "you proposed this payment: another officer must release it",
+                ),
+            });
+        }
         let decided = decision(&mut tx, id)
             .await?
             .ok_or(StoreError::NotFound("decision"))?
@@ -483,33 +510,71 @@ pub async fn decide_claim(
             .into());
         }
     }
-    let paid_on = paid_on.unwrap_or_else(Date::today);
-    let status = if pay {
-        ClaimStatus::Paid
-    } else {
-        ClaimStatus::Refused
+    let step = match (pay, proposed_by) {
+        (false, _) => ClaimStep::Refused,
+        (true, None) => ClaimStep::ReleaseProposed,
+        (true, Some(_)) => ClaimStep::Paid,
     };
-    sqlx::query("UPDATE payment_claims SET status = $1, decided_by = $2, paid_on = $3, reason = $4 WHERE id = $5")
-        .bind(status.as_str())
-        .bind(user_id)
-        .bind(pay.then(|| paid_on.to_string()))
-        .bind(reason.clone())
-        .bind(claim_id)
-        .execute(&mut *tx).await?;
+    let (action, changes) = match step {
+        ClaimStep::ReleaseProposed => {
+            let on = paid_on.unwrap_or_else(Date::today);
+            sqlx::query("UPDATE payment_claims SET release_proposed_by = $1, release_proposed_at = $2, release_paid_on = $3 WHERE id = $4")
+                .bind(user_id)
+                .bind(now_utc())
+                .bind(on.to_string())
+                .bind(claim_id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "payment.propose",
+                json!({"claim": claim_id, "funder": funder, "amount_cents": amount, "paid_on": on}),
+            )
+        }
+        ClaimStep::Paid => {
+            // The date proposed stands unless the releasing officer gives another.
+            let on = match paid_on {
+                Some(d) => d,
+                None => parsed_opt::<Date>(c.release_paid_on)?.unwrap_or_else(Date::today),
+            };
+            sqlx::query("UPDATE payment_claims SET status = 'paid', decided_by = $1, paid_on = $2, reason = $3 WHERE id = $4")
+                .bind(user_id)
+                .bind(on.to_string())
+                .bind(reason.clone())
+                .bind(claim_id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "payment.pay",
+                json!({"claim": claim_id, "funder": funder, "amount_cents": amount, "paid_on": on, "proposed_by": proposed_by}),
+            )
+        }
+        ClaimStep::Refused => {
+            sqlx::query("UPDATE payment_claims SET status = 'refused', decided_by = $1, reason = $2 WHERE id = $3")
+                .bind(user_id)
+                .bind(reason.clone())
+                .bind(claim_id)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "payment.refuse",
+                json!({"claim": claim_id, "funder": funder, "amount_cents": amount}),
+            )
+        }
+    };
     audit::append(
         &mut tx,
         ctx,
         Event {
-            action: if pay { "payment.pay" } else { "payment.refuse" },
+            action,
             object_kind: "application",
             object_ref: id.to_string(),
-            changes: json!({"claim": claim_id, "funder": funder, "amount_cents": amount}),
+            changes,
             reason,
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(step)
 }
 
 /// Plans a milestone (its title checked by the use case) of a selected or running project.
@@ -643,6 +708,11 @@ pub struct ClaimRow {
     pub status: ClaimStatus,
     pub claimed_at: String,
     pub paid_on: Option<Date>,
+    /// The officer who proposed the payment (their name, else their e-mail), while it
+    /// waits for another to release it and after.
+    pub release_proposed_by: Option<String>,
+    /// The officer who released the payment, or refused the claim.
+    pub decided_by: Option<String>,
 }
 
 struct StoredClaimRow {
@@ -655,6 +725,8 @@ struct StoredClaimRow {
     status: String,
     claimed_at: String,
     paid_on: Option<String>,
+    release_proposed_by: Option<String>,
+    decided_by: Option<String>,
 }
 from_row!(StoredClaimRow {
     id,
@@ -665,7 +737,9 @@ from_row!(StoredClaimRow {
     expenses_cents,
     status,
     claimed_at,
-    paid_on
+    paid_on,
+    release_proposed_by,
+    decided_by
 });
 
 impl TryFrom<StoredClaimRow> for ClaimRow {
@@ -682,6 +756,8 @@ impl TryFrom<StoredClaimRow> for ClaimRow {
             status: parsed(r.status)?,
             claimed_at: r.claimed_at,
             paid_on: parsed_opt(r.paid_on)?,
+            release_proposed_by: r.release_proposed_by,
+            decided_by: r.decided_by,
         })
     }
 }
@@ -750,7 +826,10 @@ pub async fn follow_up(db: &Db, id: i64) -> Result<FollowUp> {
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
-    let claims: Vec<StoredClaimRow> = sqlx::query_as("SELECT id, organisation_id, funder, kind, amount_cents, expenses_cents, status, claimed_at, paid_on FROM payment_claims WHERE application_id = $1 ORDER BY id")
+    let claims: Vec<StoredClaimRow> = sqlx::query_as("SELECT c.id, c.organisation_id, c.funder, c.kind, c.amount_cents, c.expenses_cents, c.status, c.claimed_at, c.paid_on, \
+           COALESCE(p.display_name, p.email) AS release_proposed_by, COALESCE(d.display_name, d.email) AS decided_by \
+         FROM payment_claims c LEFT JOIN users p ON p.id = c.release_proposed_by LEFT JOIN users d ON d.id = c.decided_by \
+         WHERE c.application_id = $1 ORDER BY c.id")
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;

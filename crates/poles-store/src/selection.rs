@@ -622,6 +622,34 @@ pub async fn propose(
     Ok(id)
 }
 
+/// A proposal's application and its lines, for the use case's checks before an approval.
+pub async fn proposal_lines(db: &Db, proposal_id: i64) -> Result<Option<(i64, Vec<FundingLine>)>> {
+    let Some(application_id) =
+        sqlx::query_scalar::<_, i64>("SELECT application_id FROM funding_proposals WHERE id = $1")
+            .bind(proposal_id)
+            .fetch_optional(&db.pool)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let lines: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT funder, amount_cents FROM funding_lines WHERE proposal_id = $1 ORDER BY funder DESC",
+    )
+    .bind(proposal_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(Some((
+        application_id,
+        lines
+            .into_iter()
+            .map(|(funder, amount_cents)| FundingLine {
+                funder,
+                amount_cents,
+            })
+            .collect(),
+    )))
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApprovalOutcome {
     /// `proposed` (more approvals needed) or `approved`.

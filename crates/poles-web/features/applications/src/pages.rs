@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use poles_app::access::Ability;
+use poles_app::access::{Ability, REGIONAL_FUNDER};
 use poles_app::applications::{
     self as apps, Answer, Application, ApplicationPartner, ApplicationView, Budget,
     CreateApplication, Decision, LabelLetter, LabellingRequest, NewApplication, Proposal,
@@ -81,6 +81,33 @@ impl ApplicationPage {
 
     fn is_officer(&self) -> bool {
         self.c.may(Ability::RunSelection)
+    }
+
+    /// A region officer who decides this application's regional line (its R&D is in their
+    /// region); not a selection officer, who decides every line.
+    fn decides_regional(&self) -> bool {
+        let regions: Vec<String> = self
+            .a
+            .partners
+            .iter()
+            .filter(|p| p.invitation != Invitation::Declined)
+            .filter_map(|p| p.rd_region.clone())
+            .collect();
+        !self.is_officer() && self.c.may(Ability::DecideRegionalFunding(&regions))
+    }
+
+    /// The funders whose amounts the caller proposes: every funder of the call for a
+    /// selection officer, the regional co-funder alone for a region officer.
+    fn proposal_funders(&self) -> Vec<&String> {
+        let all = self.is_officer();
+        self.funders
+            .iter()
+            .filter(|f| all || f.as_str() == REGIONAL_FUNDER)
+            .collect()
+    }
+
+    fn yes_no(&self, b: &bool) -> &str {
+        self.c.t.t(if *b { "app.yes" } else { "app.no" })
     }
 
     /// An assigned reviewer with the reviewer role: the use case gives them their review.
@@ -310,8 +337,6 @@ struct BudgetForm {
     subcontracting: String,
     overheads: String,
     rd_commune: Option<String>,
-    in_labelling_territory: Option<String>,
-    in_lead_territory: Option<String>,
 }
 
 async fn budget(
@@ -335,8 +360,6 @@ async fn budget(
             .rd_commune
             .filter(|x| !x.trim().is_empty())
             .map(|x| x.trim().to_string()),
-        in_labelling_territory: f.in_labelling_territory.is_some(),
-        in_lead_territory: f.in_lead_territory.is_some(),
     };
     apps::set_budget(&st.app, &me, id, org, &b).await?;
     back(&c, id)

@@ -10,8 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use poles_app::followup::{
-    self, ClaimDecision, ClaimInput, FundedProject, Funding, MilestoneDone, MilestoneInput,
-    ScheduleLine,
+    self, ClaimDecided, ClaimDecision, ClaimInput, FundedProject, Funding, MilestoneDone,
+    MilestoneInput, ScheduleLine,
 };
 use poles_core::Date;
 use serde::{Deserialize, Serialize};
@@ -143,18 +143,19 @@ async fn claim(
     Ok((StatusCode::CREATED, Json(Created { id: cid })))
 }
 
-/// Pays or refuses a claim (programme officers).
+/// Pays or refuses a claim (programme officers). Paying takes two officers: the first
+/// proposes the payment (`release_proposed`), another releases it (`paid`); the proposer
+/// cannot release it (409, code `same_officer`).
 #[utoipa::path(post, path = "/api/v1/claims/{id}/decision", tag = "follow-up", params(("id" = i64, Path)),
-    request_body = ClaimDecision, responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    request_body = ClaimDecision, responses((status = 200, body = ClaimDecided), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn decide_claim(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ClaimDecision>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<ClaimDecided>, ApiError> {
     let id = params::path_id(&id, "claim")?;
-    followup::decide_claim(&st.app, &me, id, &b).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(followup::decide_claim(&st.app, &me, id, &b).await?))
 }
 
 /// The lead plans a milestone.

@@ -507,6 +507,9 @@ struct ReliefForm {
     scheme: String,
     granted_on: String,
     amount: String,
+    /// The project the relief is granted for (its application number): required for the
+    /// social relief of pôle projects.
+    application_id: Option<String>,
     note: Option<String>,
 }
 
@@ -521,7 +524,10 @@ async fn record_relief(
         scheme: f.scheme.trim().to_string(),
         granted_on: f.granted_on.trim().to_string(),
         amount_cents: euros("amount", &f.amount)?,
-        application_id: None,
+        application_id: match f.application_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(x) => Some(int("application_id", x)?),
+        },
         note: f.note,
     };
     let r = funding::record_relief(&st.app, &me, &input).await?;

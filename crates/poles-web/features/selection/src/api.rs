@@ -147,7 +147,10 @@ pub struct Proposal {
     pub lines: Vec<FundingLine>,
 }
 
-/// Proposes funding per funder for an eligible submitted application (programme officers).
+/// Proposes funding per funder for an eligible submitted application: programme officers
+/// for every funder, a region officer for the regional line alone (its R&D in their
+/// region, within the envelope). No line may exceed the aid the call's rules compute for
+/// its funder (400 naming the line's amount).
 #[utoipa::path(post, path = "/api/v1/applications/{id}/proposals", tag = "selection", params(("id" = i64, Path)),
     request_body = Proposal, responses((status = 201, body = Created), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn propose(
@@ -161,8 +164,9 @@ async fn propose(
     Ok((StatusCode::CREATED, Json(Created { id: pid })))
 }
 
-/// Approves a proposal: another officer than the proposer; the last approval decides
-/// within the envelopes and sets the validation date.
+/// Approves a proposal: another officer than the proposer (a region officer only for a
+/// regional line); its lines are checked again against the computed aid; the last
+/// approval decides within the envelopes and sets the validation date.
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/approve", tag = "selection", params(("id" = i64, Path)),
     responses((status = 200, body = ApprovalOutcome), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn approve(
