@@ -1129,7 +1129,7 @@ async fn every_operation_answers_as_the_document_says() {
     c.expect(
         204,
         &o1,
-        "POST /api/v1/claims/{id}/decision",
+        "POST /api/v1/membership-requests/{id}/decision",
         &[&claim["id"]],
         "",
         Some(json!({"pay": true, "paid_on": today()})),
@@ -1280,20 +1280,34 @@ async fn every_operation_answers_as_the_document_says() {
         .expect(
             201,
             &claimant,
-            "POST /api/v1/claims",
+            "POST /api/v1/membership-requests",
             &[],
             "",
             Some(json!({"organisation": "732829320", "message": "OA"})),
         )
         .await;
-    c.expect(200, &claimant, "GET /api/v1/claims", &[], "", None)
-        .await;
-    c.expect(200, &admin, "GET /api/v1/claims/pending", &[], "", None)
-        .await;
+    c.expect(
+        200,
+        &claimant,
+        "GET /api/v1/membership-requests",
+        &[],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &admin,
+        "GET /api/v1/membership-requests/pending",
+        &[],
+        "",
+        None,
+    )
+    .await;
     c.expect(
         204,
         &admin,
-        "POST /api/v1/claims/{id}/decision",
+        "POST /api/v1/membership-requests/{id}/decision",
         &[&k["id"]],
         "",
         Some(json!({"approve": false, "reason": "OA"})),

@@ -472,7 +472,7 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
             &app,
             Some(&claimant),
             Method::POST,
-            "/api/v1/claims",
+            "/api/v1/membership-requests",
             Some(json!({"organisation": key})),
         )
         .await;
@@ -487,7 +487,7 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
         &app,
         Some(&claimant),
         Method::POST,
-        "/api/v1/claims",
+        "/api/v1/membership-requests",
         Some(json!({"organisation": "552 100 554", "message": "I run its R&D"})),
     )
     .await;
@@ -499,7 +499,7 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
         &app,
         Some(&claimant),
         Method::POST,
-        "/api/v1/claims",
+        "/api/v1/membership-requests",
         Some(json!({"organisation": "999999990"})),
     )
     .await;
@@ -513,17 +513,24 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
         &app,
         Some(&member),
         Method::GET,
-        "/api/v1/claims/pending",
+        "/api/v1/membership-requests/pending",
         None,
     )
     .await;
     assert_eq!(pending.as_array().unwrap().len(), 1);
     assert_eq!(pending[0]["claimant_email"], "claimant@test.invalid");
     for who in [&other_member, &stranger] {
-        let (_, pending) = call(&app, Some(who), Method::GET, "/api/v1/claims/pending", None).await;
+        let (_, pending) = call(
+            &app,
+            Some(who),
+            Method::GET,
+            "/api/v1/membership-requests/pending",
+            None,
+        )
+        .await;
         assert_eq!(pending, json!([]));
     }
-    let decide = format!("/api/v1/claims/{id}/decision");
+    let decide = format!("/api/v1/membership-requests/{id}/decision");
     for who in [&other_member, &stranger, &claimant] {
         let (st, _) = call(
             &app,
@@ -576,7 +583,7 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
     let (st, html, _) = form(
         &app,
         Some(&second),
-        "/claims?lang=en",
+        "/memberships?lang=en",
         &[("organisation", "12345")],
     )
     .await;
@@ -585,21 +592,28 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
     let (st, _, _) = form(
         &app,
         Some(&second),
-        "/claims?lang=en",
+        "/memberships?lang=en",
         &[("organisation", "beta labs")],
     )
     .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
-    let (_, mine) = call(&app, Some(&second), Method::GET, "/api/v1/claims", None).await;
+    let (_, mine) = call(
+        &app,
+        Some(&second),
+        Method::GET,
+        "/api/v1/membership-requests",
+        None,
+    )
+    .await;
     let id2 = mine[0]["id"].as_i64().unwrap();
     let admin = sign_in(&app, "admin@test.invalid").await;
-    let (st, html) = page(&app, Some(&admin), "/claims?lang=en").await;
+    let (st, html) = page(&app, Some(&admin), "/memberships?lang=en").await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains(&format!("/claims/{id2}/decide")));
+    assert!(html.contains(&format!("/memberships/{id2}/decide")));
     let (st, html, _) = form(
         &app,
         Some(&admin),
-        &format!("/claims/{id2}/decide?lang=en"),
+        &format!("/memberships/{id2}/decide?lang=en"),
         &[("decision", "decline"), ("reason", "")],
     )
     .await;
@@ -608,12 +622,19 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
     let (st, _, _) = form(
         &app,
         Some(&admin),
-        &format!("/claims/{id2}/decide?lang=en"),
+        &format!("/memberships/{id2}/decide?lang=en"),
         &[("decision", "decline"), ("reason", "not on the staff list")],
     )
     .await;
     assert_eq!(st, StatusCode::SEE_OTHER);
-    let (_, mine) = call(&app, Some(&second), Method::GET, "/api/v1/claims", None).await;
+    let (_, mine) = call(
+        &app,
+        Some(&second),
+        Method::GET,
+        "/api/v1/membership-requests",
+        None,
+    )
+    .await;
     assert_eq!(mine[0]["status"], "declined");
     assert_eq!(mine[0]["reason"], "not on the staff list");
     assert!(!grants(&app, "second@test.invalid")

@@ -94,7 +94,7 @@ capability!(
 );
 capability!(
     /// Decides who joins an organisation: its members and admins.
-    ClaimDecision { organisation_id: i64 }
+    ClaimDecision {}
 );
 capability!(
     /// Reviews: scores the applications one is assigned (checked against the assignment).
@@ -169,7 +169,6 @@ pub(crate) fn claim_decision(actor: &Actor, id: i64) -> Result<ClaimDecision, De
     .map(|by| ClaimDecision {
         by,
         _sealed: Sealed(()),
-        organisation_id: id,
     })
     .ok_or_else(|| denied("decide who joins", format!("organisation {id}")))
 }

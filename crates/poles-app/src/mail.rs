@@ -208,7 +208,7 @@ pub(crate) fn claim_decided_mail(
     approved: bool,
     reason: Option<&str>,
 ) -> Mail {
-    let url = link(app, "/claims");
+    let url = link(app, "/memberships");
     let (fr, en) = if approved {
         (
             format!("Votre demande pour agir au nom de « {organisation} » est acceptée : vous en êtes membre."),

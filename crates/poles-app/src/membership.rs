@@ -10,7 +10,7 @@ use poles_core::auth::{OrganisationKey, Role};
 use poles_core::FieldError;
 use poles_store::membership::{self as store, Decision};
 
-pub use poles_store::membership::{Claim, ClaimableOrganisation};
+pub use poles_store::membership::{ClaimableOrganisation, MembershipRequest};
 
 /// The organisations a SIREN, a PIC or a name designates.
 pub async fn find(app: &App, key: &str) -> Result<Vec<ClaimableOrganisation>> {
@@ -28,7 +28,7 @@ pub async fn claim(
     caller: &Caller,
     organisation: &str,
     message: Option<&str>,
-) -> Result<Claim> {
+) -> Result<MembershipRequest> {
     let cap = access::self_service(&caller.actor);
     let message = message.map(str::trim).filter(|m| !m.is_empty());
     if message.is_some_and(|m| m.chars().count() > 1000) {
@@ -73,14 +73,14 @@ pub async fn claim(
 }
 
 /// One's own requests, newest first.
-pub async fn mine(app: &App, caller: &Caller) -> Result<Vec<Claim>> {
+pub async fn mine(app: &App, caller: &Caller) -> Result<Vec<MembershipRequest>> {
     let cap = access::self_service(&caller.actor);
     Ok(store::of_user(&app.db, cap.by.user_id).await?)
 }
 
 /// The requests the caller may decide: every pending one for admins, those of their
 /// organisations for organisation members, none for others.
-pub async fn to_decide(app: &App, caller: &Caller) -> Result<Vec<Claim>> {
+pub async fn to_decide(app: &App, caller: &Caller) -> Result<Vec<MembershipRequest>> {
     let grants = &caller.actor.grants;
     if grants.iter().any(|g| g.role == Role::Admin) {
         return Ok(store::pending(&app.db, None).await?);

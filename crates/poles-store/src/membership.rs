@@ -52,7 +52,7 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Vec<ClaimableOrganisation>> 
 
 /// A claim as its claimant and its approvers see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Claim {
+pub struct MembershipRequest {
     pub id: i64,
     pub organisation_id: i64,
     pub organisation_name: String,
@@ -91,10 +91,10 @@ from_row!(ClaimRow {
     decided_at
 });
 
-impl TryFrom<ClaimRow> for Claim {
+impl TryFrom<ClaimRow> for MembershipRequest {
     type Error = crate::StoreError;
-    fn try_from(r: ClaimRow) -> Result<Claim> {
-        Ok(Claim {
+    fn try_from(r: ClaimRow) -> Result<MembershipRequest> {
+        Ok(MembershipRequest {
             id: r.id,
             organisation_id: r.organisation_id,
             organisation_name: r.organisation_name,
@@ -114,24 +114,24 @@ const CLAIM_SELECT: &str =
      FROM organisation_claims c JOIN organisations o ON o.id = c.organisation_id \
      JOIN users u ON u.id = c.user_id";
 
-async fn list(db: &Db, filter: &str, bind: Option<i64>) -> Result<Vec<Claim>> {
+async fn list(db: &Db, filter: &str, bind: Option<i64>) -> Result<Vec<MembershipRequest>> {
     let sql = format!("{CLAIM_SELECT} WHERE {filter} ORDER BY c.id DESC");
     let mut q = sqlx::query_as::<_, ClaimRow>(&sql);
     if let Some(b) = bind {
         q = q.bind(b);
     }
     let rows = q.fetch_all(&db.pool).await?;
-    rows.into_iter().map(Claim::try_from).collect()
+    rows.into_iter().map(MembershipRequest::try_from).collect()
 }
 
 /// One's own claims, newest first.
-pub async fn of_user(db: &Db, user_id: i64) -> Result<Vec<Claim>> {
+pub async fn of_user(db: &Db, user_id: i64) -> Result<Vec<MembershipRequest>> {
     list(db, "c.user_id = $1", Some(user_id)).await
 }
 
 /// The claims waiting for a decision: all of them (`None`, for admins) or those of the
 /// given organisations (their members).
-pub async fn pending(db: &Db, organisations: Option<&[i64]>) -> Result<Vec<Claim>> {
+pub async fn pending(db: &Db, organisations: Option<&[i64]>) -> Result<Vec<MembershipRequest>> {
     let all = list(db, "c.status = 'pending'", None).await?;
     Ok(match organisations {
         None => all,
@@ -143,14 +143,14 @@ pub async fn pending(db: &Db, organisations: Option<&[i64]>) -> Result<Vec<Claim
 }
 
 /// One claim: its record and its claimant's user id.
-pub async fn get(db: &Db, id: i64) -> Result<Option<(Claim, i64)>> {
+pub async fn get(db: &Db, id: i64) -> Result<Option<(MembershipRequest, i64)>> {
     let row: Option<ClaimRow> = sqlx::query_as(&format!("{CLAIM_SELECT} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
     row.map(|r| {
         let user = r.user_id;
-        Claim::try_from(r).map(|c| (c, user))
+        MembershipRequest::try_from(r).map(|c| (c, user))
     })
     .transpose()
 }
@@ -208,7 +208,7 @@ pub async fn create(
         "organisation.claim",
         notice.0,
         notice.1,
-        Some("/claims".into()),
+        Some("/memberships".into()),
     )
     .await?;
     audit::append(
@@ -285,7 +285,7 @@ pub async fn decide(db: &Db, ctx: &Context, id: i64, by: i64, d: Decision) -> Re
         "organisation.claim_decided",
         d.notice.0,
         d.notice.1,
-        Some("/claims".into()),
+        Some("/memberships".into()),
     )
     .await?;
     enqueue(&mut tx, &d.mail).await?;

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use poles_app::mail::OutboxMail;
-use poles_app::membership::{self, Claim};
+use poles_app::membership::{self, MembershipRequest};
 use poles_app::{accounts, mail, AppError, Caller};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -27,8 +27,8 @@ pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/signup", get(signup_form).post(signup_submit))
         .route("/verify", get(verify_form).post(verify_submit))
-        .route("/claims", get(claims_page).post(claim_submit))
-        .route("/claims/{id}/decide", post(claim_decide))
+        .route("/memberships", get(claims_page).post(claim_submit))
+        .route("/memberships/{id}/decide", post(claim_decide))
         .route("/admin/mail", get(outbox_page))
 }
 
@@ -283,8 +283,8 @@ async fn api_reset_finish(
 #[template(path = "claims.html")]
 struct ClaimsPage {
     c: Chrome,
-    mine: Vec<Claim>,
-    to_decide: Vec<Claim>,
+    mine: Vec<MembershipRequest>,
+    to_decide: Vec<MembershipRequest>,
     organisation: String,
     message: String,
     refusal: Option<Refusal>,
@@ -308,7 +308,7 @@ impl ClaimsPage {
             .map(|r| r.message.as_str())
     }
 
-    fn status(&self, claim: &Claim) -> String {
+    fn status(&self, claim: &MembershipRequest) -> String {
         self.c.tk("claims.status.", claim.status.as_str())
     }
 }
@@ -361,7 +361,7 @@ async fn claims_page(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct ClaimRequest {
+pub struct MembershipAsk {
     /// The organisation's SIREN (9 digits), PIC (9 digits) or name.
     pub organisation: String,
     /// A word for the approvers (optional).
@@ -372,10 +372,10 @@ async fn claim_submit(
     State(st): State<AppState>,
     c: Chrome,
     SignedIn(me): SignedIn,
-    Form(f): Form<ClaimRequest>,
+    Form(f): Form<MembershipAsk>,
 ) -> PageResult {
     match membership::claim(&st.app, &me, &f.organisation, f.message.as_deref()).await {
-        Ok(_) => Ok(Redirect::to(&c.href("/claims?done=sent")).into_response()),
+        Ok(_) => Ok(Redirect::to(&c.href("/memberships?done=sent")).into_response()),
         Err(e) => {
             let (status, r) = refusal(&c, e)?;
             let x = ClaimsExtras {
@@ -406,7 +406,7 @@ async fn claim_decide(
     let id = params::path_id(&id, "claim")?;
     let approve = f.decision == "approve";
     match membership::decide(&st.app, &me, id, approve, f.reason.as_deref()).await {
-        Ok(()) => Ok(Redirect::to(&c.href("/claims?done=decided")).into_response()),
+        Ok(()) => Ok(Redirect::to(&c.href("/memberships?done=decided")).into_response()),
         Err(e) => {
             let (status, r) = refusal(&c, e)?;
             let x = ClaimsExtras {
@@ -420,40 +420,40 @@ async fn claim_decide(
 }
 
 /// One's requests to act for an organisation, newest first.
-#[utoipa::path(get, path = "/api/v1/claims", tag = "accounts",
-    responses((status = 200, body = Vec<Claim>)))]
+#[utoipa::path(get, path = "/api/v1/membership-requests", tag = "accounts",
+    responses((status = 200, body = Vec<MembershipRequest>)))]
 async fn api_my_claims(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
-) -> Result<Json<Vec<Claim>>, ApiError> {
+) -> Result<Json<Vec<MembershipRequest>>, ApiError> {
     Ok(Json(membership::mine(&st.app, &me).await?))
 }
 
 /// Asks to act for an organisation, named by its SIREN (9 digits, Luhn-checked), its PIC
 /// (9 digits) or its name; its members and the admins decide.
-#[utoipa::path(post, path = "/api/v1/claims", tag = "accounts", request_body = ClaimRequest,
-    responses((status = 201, body = Claim), (status = 400, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/membership-requests", tag = "accounts", request_body = MembershipAsk,
+    responses((status = 201, body = MembershipRequest), (status = 400, body = ErrorBody)))]
 async fn api_claim(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
-    ApiJson(b): ApiJson<ClaimRequest>,
-) -> Result<(StatusCode, Json<Claim>), ApiError> {
+    ApiJson(b): ApiJson<MembershipAsk>,
+) -> Result<(StatusCode, Json<MembershipRequest>), ApiError> {
     let claim = membership::claim(&st.app, &me, &b.organisation, b.message.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(claim)))
 }
 
 /// The requests the caller may decide: all for admins, their organisations' for members.
-#[utoipa::path(get, path = "/api/v1/claims/pending", tag = "accounts",
-    responses((status = 200, body = Vec<Claim>)))]
+#[utoipa::path(get, path = "/api/v1/membership-requests/pending", tag = "accounts",
+    responses((status = 200, body = Vec<MembershipRequest>)))]
 async fn api_claims_pending(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
-) -> Result<Json<Vec<Claim>>, ApiError> {
+) -> Result<Json<Vec<MembershipRequest>>, ApiError> {
     Ok(Json(membership::to_decide(&st.app, &me).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct ClaimDecision {
+pub struct MembershipDecision {
     pub approve: bool,
     /// Why it is declined (required to decline).
     pub reason: Option<String>,
@@ -461,14 +461,14 @@ pub struct ClaimDecision {
 
 /// Approves a request (the person becomes a member of the organisation) or declines it with
 /// a reason: admins and the organisation's members.
-#[utoipa::path(post, path = "/api/v1/claims/{id}/decision", tag = "accounts", request_body = ClaimDecision,
+#[utoipa::path(post, path = "/api/v1/membership-requests/{id}/decision", tag = "accounts", request_body = MembershipDecision,
     params(("id" = i64, Path)),
     responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn api_claim_decide(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
-    ApiJson(b): ApiJson<ClaimDecision>,
+    ApiJson(b): ApiJson<MembershipDecision>,
 ) -> Result<StatusCode, ApiError> {
     let id = params::path_id(&id, "claim")?;
     membership::decide(&st.app, &me, id, b.approve, b.reason.as_deref()).await?;
