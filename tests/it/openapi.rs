@@ -1129,7 +1129,7 @@ async fn every_operation_answers_as_the_document_says() {
     c.expect(
         204,
         &o1,
-        "POST /api/v1/membership-requests/{id}/decision",
+        "POST /api/v1/claims/{id}/decision",
         &[&claim["id"]],
         "",
         Some(json!({"pay": true, "paid_on": today()})),

@@ -668,3 +668,41 @@ async fn organisations_are_claimed_and_decided_by_admins_or_members_only() {
     .unwrap();
     assert_eq!(denied, 3, "refused decisions are audited");
 }
+
+#[tokio::test]
+async fn two_senders_on_one_database_never_send_a_mail_twice() {
+    let sink = Sink::start(Mode::Accept);
+    let policy = Policy {
+        mail_requests_per_address: 100,
+        ..Default::default()
+    };
+    // The server itself has no SMTP: the mail waits until the two senders below take it.
+    let app = spawn_mail(None, policy);
+    let n = 24;
+    for k in 0..n {
+        let (s, _) = call(
+            &app,
+            None,
+            Method::POST,
+            "/api/v1/signup",
+            Some(json!({"email": format!("crowd{k}@test.invalid"), "password": PASSWORD})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+    }
+    // Two app servers' senders, each with its own pool, racing on the same outbox.
+    for _ in 0..2 {
+        let db = connect(&app.db_url).await;
+        let server = poles_app::App::new(db, Default::default());
+        let mut s = poles_app::mail::SenderSettings::new(sink.url(), "noreply@poles.test".into());
+        s.poll = Duration::from_millis(10);
+        let transport = poles_app::mail::transport(&s).unwrap();
+        tokio::spawn(poles_app::mail::run_sender(server, s, transport));
+    }
+    until("every mail delivered", async || sink.received().len() >= n).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.received().len(), n, "no mail twice");
+    for k in 0..n {
+        assert_eq!(sink.count_to(&format!("crowd{k}@test.invalid")), 1);
+    }
+}
