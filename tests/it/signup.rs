@@ -135,7 +135,7 @@ async fn mail_survives_an_smtp_outage_and_is_delivered_once() {
         outbox_row(&app, to).await.0 >= 2
     })
     .await;
-    let (attempts, error, sent) = outbox_row(&app, &to).await;
+    let (attempts, error, sent) = outbox_row(&app, to).await;
     assert!(attempts >= 2 && sent.is_none(), "{attempts} {sent:?}");
     assert!(
         error.is_some_and(|e| !e.is_empty()),

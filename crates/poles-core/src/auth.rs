@@ -201,7 +201,7 @@ pub fn luhn(digits: &str) -> bool {
         let d = if i % 2 == 1 { d * 2 } else { d };
         sum += if d > 9 { d - 9 } else { d };
     }
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 impl OrganisationKey {
