@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use poles_app::accounts::{self, RoleInput};
+use poles_app::mail;
 use poles_app::App;
 use poles_store::import::{self, CordisData, Progress};
 use poles_store::keyring::Keyring;
@@ -81,7 +82,8 @@ enum AdminCommand {
         #[arg(long)]
         scope: Option<String>,
     },
-    /// Print a one-time password-reset token for a user (there is no mail server)
+    /// Print a one-time password-reset token for a user: the operator's fallback when mail
+    /// does not reach them (people ask for a link by mail at /reset)
     ResetPassword {
         #[arg(long)]
         email: String,
@@ -115,6 +117,28 @@ struct ServeArgs {
     /// Served over TLS (directly or behind a proxy): Secure `__Host-` cookies and HSTS
     #[arg(long, env = "POLES_SECURE_COOKIES")]
     secure_cookies: bool,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+#[derive(clap::Args, Default)]
+struct MailArgs {
+    /// The SMTP server mail leaves through: smtp://HOST:PORT (plain, a local relay),
+    /// smtp://USER:PASS@HOST?tls=required (STARTTLS), smtps://USER:PASS@HOST (TLS from the
+    /// start). Without it mail waits in the outbox (admins see it at /admin/mail) until a
+    /// server is configured: nothing is lost
+    #[arg(long, env = "POLES_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of the mail
+    #[arg(
+        long,
+        env = "POLES_MAIL_FROM",
+        default_value = "Pôles <noreply@localhost>"
+    )]
+    mail_from: String,
+    /// The site's public address, for the links in mails (default: http://BIND)
+    #[arg(long, env = "POLES_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -245,6 +269,14 @@ async fn main() -> anyhow::Result<()> {
         no_demo: false,
         secure_cookies: std::env::var("POLES_SECURE_COOKIES")
             .is_ok_and(|v| v == "true" || v == "1"),
+        mail: MailArgs {
+            smtp_url: std::env::var("POLES_SMTP_URL")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            mail_from: std::env::var("POLES_MAIL_FROM")
+                .unwrap_or_else(|_| "Pôles <noreply@localhost>".into()),
+            public_url: std::env::var("POLES_PUBLIC_URL").ok(),
+        },
     })) {
         Command::Serve(args) => serve(db, args).await,
         Command::Migrate => {
@@ -481,7 +513,27 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     let auth = poles_web::AuthConfig {
         secure_cookies: args.secure_cookies,
     };
-    let app = App::new(db, Default::default());
+    let config = poles_app::Config {
+        public_url: args
+            .mail
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.bind)),
+        ..Default::default()
+    };
+    let app = App::new(db, config);
+    match &args.mail.smtp_url {
+        Some(url) => {
+            let settings = mail::SenderSettings::new(url.clone(), args.mail.mail_from.clone());
+            let transport = mail::transport(&settings)
+                .map_err(|e| anyhow::anyhow!("mail cannot be sent: {e}"))?;
+            tokio::spawn(mail::run_sender(app.clone(), settings, transport));
+            tracing::info!("mail leaves through SMTP from the outbox");
+        }
+        None => tracing::warn!(
+            "no SMTP server configured (--smtp-url / POLES_SMTP_URL): mail waits in the outbox (/admin/mail)"
+        ),
+    }
     let app = poles_web::router(poles_web::AppState::new(app, auth));
     axum::serve(
         listener,

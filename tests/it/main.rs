@@ -22,6 +22,8 @@ mod openapi;
 mod pages;
 mod selection;
 mod servers;
+mod signup;
+mod smtp_sink;
 mod store;
 mod support;
 mod workflow_pages;

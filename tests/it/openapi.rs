@@ -322,6 +322,24 @@ fn placeholders(op: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The token of the last mail's link to `path` for `to`, read from the outbox.
+async fn mailed_token(db_url: &str, to: &str, path: &str) -> String {
+    let db = connect(db_url).await;
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM mail_outbox WHERE to_address = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let key = format!("{path}?token=");
+    let at = body.find(&key).unwrap() + key.len();
+    body[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
 fn today() -> String {
     crate::followup::chrono_today()
 }
@@ -1212,6 +1230,96 @@ async fn every_operation_answers_as_the_document_says() {
         .await;
     assert_eq!(e["error"]["code"], "bad_request", "{e}");
     c.expect(200, &o1, "GET /api/v1/budgets", &[], "", None)
+        .await;
+
+    // 4. Sign-up and its verification, the reset by mail (the links read from the outbox:
+    // this server has no SMTP), organisation claims and the outbox.
+    let newcomer = "oa-signup@test.invalid";
+    c.expect(
+        202,
+        &anon,
+        "POST /api/v1/signup",
+        &[],
+        "",
+        Some(json!({"email": newcomer, "password": PASSWORD, "display_name": "New"})),
+    )
+    .await;
+    let token = mailed_token(&app.db_url, newcomer, "/verify").await;
+    c.expect(
+        204,
+        &anon,
+        "POST /api/v1/signup/verify",
+        &[],
+        "",
+        Some(json!({"token": token})),
+    )
+    .await;
+    c.expect(
+        202,
+        &anon,
+        "POST /api/v1/password-reset",
+        &[],
+        "",
+        Some(json!({"email": newcomer})),
+    )
+    .await;
+    let token = mailed_token(&app.db_url, newcomer, "/reset").await;
+    c.expect(
+        204,
+        &anon,
+        "POST /api/v1/password-reset/finish",
+        &[],
+        "",
+        Some(json!({"token": token, "new_password": "oa another long passphrase"})),
+    )
+    .await;
+    let db = connect(&app.db_url).await;
+    sqlx::query(
+        "INSERT INTO organisations (name, kind, country, siren, source) VALUES ('OA Claimable', 'sme', 'FR', '732829320', 'test')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    make_user(&app, "oa-claimant@test.invalid", "", None).await;
+    let claimant = c.sign_in("oa-claimant@test.invalid").await;
+    let k = c
+        .expect(
+            201,
+            &claimant,
+            "POST /api/v1/membership-requests",
+            &[],
+            "",
+            Some(json!({"organisation": "732829320", "message": "OA"})),
+        )
+        .await;
+    c.expect(
+        200,
+        &claimant,
+        "GET /api/v1/membership-requests",
+        &[],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &admin,
+        "GET /api/v1/membership-requests/pending",
+        &[],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        204,
+        &admin,
+        "POST /api/v1/membership-requests/{id}/decision",
+        &[&k["id"]],
+        "",
+        Some(json!({"approve": false, "reason": "OA"})),
+    )
+    .await;
+    c.expect(200, &admin, "GET /api/v1/admin/outbox", &[], "", None)
         .await;
 
     // Every answer was as documented …

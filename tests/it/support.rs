@@ -145,7 +145,14 @@ pub fn spawn_full(
     search_per_minute: i64,
     policy: poles_store::accounts::Policy,
 ) -> App {
-    start_server(None, demo, secure_cookies, search_per_minute, policy)
+    start_server(None, demo, secure_cookies, search_per_minute, policy, None)
+}
+
+/// A server whose mail leaves through the SMTP server at `smtp_url` (a test sink), its sender
+/// looking at the outbox every 100 ms and retrying a failed mail after a second; without a
+/// URL, mail stays in the outbox. Links in mails point at the server itself.
+pub fn spawn_mail(smtp_url: Option<String>, policy: poles_store::accounts::Policy) -> App {
+    start_server(None, false, false, 600, policy, Some(smtp_url))
 }
 
 /// One more server over the database of a running one, as a deployment runs several app
@@ -157,6 +164,7 @@ pub fn spawn_on(db_url: &str, search_per_minute: i64) -> App {
         false,
         search_per_minute,
         Default::default(),
+        None,
     )
 }
 
@@ -166,6 +174,7 @@ fn start_server(
     secure_cookies: bool,
     search_per_minute: i64,
     policy: poles_store::accounts::Policy,
+    mail: Option<Option<String>>,
 ) -> App {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -189,15 +198,24 @@ fn start_server(
                 .await
                 .expect("bind");
             let base = format!("http://{}", listener.local_addr().expect("addr"));
-            tx.send((base, url)).expect("send addr");
+            tx.send((base.clone(), url)).expect("send addr");
             let config = poles_app::Config {
                 policy,
                 search_per_minute,
+                public_url: base,
             };
-            let state = poles_web::AppState::new(
-                poles_app::App::new(db, config),
-                poles_web::AuthConfig { secure_cookies },
-            );
+            let app = poles_app::App::new(db, config);
+            if let Some(Some(smtp)) = mail {
+                let mut s =
+                    poles_app::mail::SenderSettings::new(smtp, "Pôles <noreply@poles.test>".into());
+                s.poll = std::time::Duration::from_millis(100);
+                s.retry_base_secs = 1;
+                s.retry_max_secs = 1;
+                s.timeout = std::time::Duration::from_secs(5);
+                let transport = poles_app::mail::transport(&s).expect("SMTP settings");
+                tokio::spawn(poles_app::mail::run_sender(app.clone(), s, transport));
+            }
+            let state = poles_web::AppState::new(app, poles_web::AuthConfig { secure_cookies });
             let app = poles_web::router(state);
             axum::serve(
                 listener,

@@ -93,6 +93,10 @@ capability!(
     SelectionOfficer {}
 );
 capability!(
+    /// Decides who joins an organisation: its members and admins.
+    ClaimDecision {}
+);
+capability!(
     /// Reviews: scores the applications one is assigned (checked against the assignment).
     Reviewing {}
 );
@@ -164,6 +168,20 @@ pub(crate) fn organisation_write(actor: &Actor, id: i64) -> Result<OrganisationW
         organisation_id: id,
     })
     .ok_or_else(|| denied("edit", format!("organisation {id}")))
+}
+
+/// Approving or declining a request to join an organisation: admins, and the members the
+/// organisation already has.
+pub(crate) fn claim_decision(actor: &Actor, id: i64) -> Result<ClaimDecision, Denied> {
+    let scope = id.to_string();
+    first(actor, |g| {
+        g.role == Role::Admin || (g.role == Role::OrganisationMember && g.scope == scope)
+    })
+    .map(|by| ClaimDecision {
+        by,
+        _sealed: Sealed(()),
+    })
+    .ok_or_else(|| denied("decide who joins", format!("organisation {id}")))
 }
 
 pub(crate) fn programme_write(actor: &Actor) -> Result<ProgrammeWrite, Denied> {

@@ -93,6 +93,13 @@ pub async fn login(
         Login::NeedsSecondFactor => Err(AppError::SecondFactorRequired),
         Login::Refused => Err(AppError::BadCredentials),
         Login::Throttled { retry_after } => Err(AppError::Throttled { retry_after }),
+        Login::Unverified => Err(AppError::Refused {
+            code: "email_unverified",
+            reason: FieldError::new(
+                "email",
+                "is not verified yet: open the link of the mail sent when you signed up",
+            ),
+        }),
     }
 }
 
@@ -348,7 +355,8 @@ pub async fn create_user_from_cli(
 }
 
 /// Starts a password reset from the command line: the one-time token to hand to the user
-/// (there is no mail server), or `None` for an unknown or inactive account.
+/// (the operator's fallback when mail does not reach them), or `None` for an unknown or
+/// inactive account.
 pub async fn start_reset_from_cli(app: &App, email: &str) -> Result<Option<String>> {
     let email = Email::parse("email", email)?;
     Ok(store::start_reset(&app.db, &app.config.policy, &Context::default(), &email).await?)
@@ -469,7 +477,7 @@ pub async fn audit_log(
     Ok(rows)
 }
 
-/// One's inbox: what the platform has to tell (there is no mail server).
+/// One's inbox: what the platform has to tell (mail carries links; the inbox keeps it all).
 pub async fn inbox(app: &App, caller: &Caller) -> Result<Vec<Notification>> {
     let cap = access::self_service(&caller.actor);
     Ok(inbox::inbox(&app.db, cap.by.user_id).await?)
@@ -491,4 +499,104 @@ pub fn random_password() -> String {
 /// accounts).
 pub async fn demo_organisation(app: &App, key: &str) -> Result<Option<i64>> {
     Ok(poles_store::registry::organisation_id_by_demo_key(&app.db, key).await?)
+}
+
+/// Counts a mail-sending request against its limit (`key` names who asks or who receives).
+async fn mail_limit(app: &App, key: &str, limit: i64) -> Result<()> {
+    let window = app.config.policy.mail_requests_window_secs;
+    match poles_store::rate::hit(&app.db, key, limit, window).await? {
+        Some(retry_after) => Err(AppError::TooManyRequests { retry_after }),
+        None => Ok(()),
+    }
+}
+
+fn address_key(origin: &Origin) -> String {
+    origin.ip.clone().unwrap_or_else(|| "unknown".into())
+}
+
+/// Signs up: a new account that cannot sign in until the address is verified through the
+/// link mailed to it. The answer is the same whether the address already had an account
+/// (its owner gets a mail saying so), so sign-up never tells who is registered. Limited per
+/// address and per recipient, like sign-in attempts.
+pub async fn sign_up(
+    app: &App,
+    origin: &Origin,
+    email: &str,
+    display_name: Option<&str>,
+    password: &str,
+) -> Result<()> {
+    let email = Email::parse("email", email)?;
+    let password = NewPassword::parse("password", password, &app.common_passwords)?;
+    let display_name = display_name.map(str::trim).filter(|d| !d.is_empty());
+    if display_name.is_some_and(|d| d.chars().count() > 100) {
+        return Err(FieldError::new("display_name", "is longer than 100 characters").into());
+    }
+    let p = &app.config.policy;
+    mail_limit(
+        app,
+        &format!("signup:{}", address_key(origin)),
+        p.mail_requests_per_address,
+    )
+    .await?;
+    mail_limit(
+        app,
+        &format!("mail-to:{}", email.as_str()),
+        p.mail_requests_per_recipient,
+    )
+    .await?;
+    let to = email.as_str().to_string();
+    store::sign_up(
+        &app.db,
+        p,
+        &origin.context(),
+        &email,
+        display_name,
+        &password,
+        |token| match token {
+            Some(t) => crate::mail::verify_mail(app, &to, t),
+            None => crate::mail::already_registered_mail(app, &to),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Verifies an address with the token of the mailed link; the account may sign in.
+pub async fn verify_email(app: &App, origin: &Origin, token: &str) -> Result<()> {
+    if token.trim().is_empty() {
+        return Err(FieldError::new("token", "is missing").into());
+    }
+    store::verify_email(&app.db, &origin.context(), token).await?;
+    Ok(())
+}
+
+/// Asks for a password-reset link by mail. The answer never tells whether the address has
+/// an account: an unknown address gets no mail and the same answer; so does one that asked
+/// too often lately (its limit is silent), while an address asking for many recipients is
+/// refused with a wait.
+pub async fn request_reset(app: &App, origin: &Origin, email: &str) -> Result<()> {
+    let email = Email::parse("email", email)?;
+    let p = &app.config.policy;
+    mail_limit(
+        app,
+        &format!("reset:{}", address_key(origin)),
+        p.mail_requests_per_address,
+    )
+    .await?;
+    match mail_limit(
+        app,
+        &format!("mail-to:{}", email.as_str()),
+        p.mail_requests_per_recipient,
+    )
+    .await
+    {
+        Err(AppError::TooManyRequests { .. }) => return Ok(()),
+        other => other?,
+    }
+    let to = email.as_str().to_string();
+    store::start_reset_by_mail(&app.db, p, &origin.context(), &email, |token| {
+        crate::mail::reset_mail(app, &to, token)
+    })
+    .await?;
+    Ok(())
 }

@@ -15,6 +15,8 @@ pub mod edits;
 mod error;
 pub mod followup;
 pub mod funding;
+pub mod mail;
+pub mod membership;
 pub mod selection;
 
 pub use error::AppError;
@@ -33,6 +35,8 @@ pub struct Config {
     pub policy: Policy,
     /// Searches a client may make per minute (generous; shared by every app server).
     pub search_per_minute: i64,
+    /// The site's public address, for the links in mails (`https://poles.example.org`).
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
         Config {
             policy: Policy::default(),
             search_per_minute: 600,
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }

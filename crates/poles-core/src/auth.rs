@@ -178,6 +178,59 @@ impl Email {
     }
 }
 
+/// How a person names the organisation they ask to act for: a SIREN (9 digits with a valid
+/// Luhn check digit; it may also be a PIC), a PIC (9 digits, the European participant code,
+/// which has no check digit) or its name. Spaces are ignored in numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrganisationKey {
+    /// Nine digits: matched against SIRENs (when `luhn` holds) and PICs.
+    Number {
+        digits: String,
+        luhn: bool,
+    },
+    Name(String),
+}
+
+/// Whether a string of digits passes the Luhn check (SIREN, SIRET).
+pub fn luhn(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in digits.chars().rev().enumerate() {
+        let Some(d) = c.to_digit(10) else {
+            return false;
+        };
+        let d = if i % 2 == 1 { d * 2 } else { d };
+        sum += if d > 9 { d - 9 } else { d };
+    }
+    !digits.is_empty() && sum.is_multiple_of(10)
+}
+
+impl OrganisationKey {
+    pub fn parse(field: &str, s: &str) -> Result<OrganisationKey, FieldError> {
+        let t = s.trim();
+        let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        if !compact.is_empty() && compact.chars().all(|c| c.is_ascii_digit()) {
+            if compact.len() != 9 {
+                return Err(FieldError::new(
+                    field,
+                    "a SIREN or a PIC has 9 digits; or type the organisation's name",
+                ));
+            }
+            let luhn = luhn(&compact);
+            return Ok(OrganisationKey::Number {
+                digits: compact,
+                luhn,
+            });
+        }
+        if t.chars().count() < 2 || t.chars().count() > 200 {
+            return Err(FieldError::new(
+                field,
+                "give the organisation's SIREN (9 digits), its PIC (9 digits) or its name",
+            ));
+        }
+        Ok(OrganisationKey::Name(t.to_string()))
+    }
+}
+
 /// The most common passwords, refused whatever their length.
 pub struct CommonPasswords(HashSet<String>);
 
@@ -286,6 +339,39 @@ impl Actor {
             .filter(|g| g.role == Role::OrganisationMember)
             .filter_map(|g| g.scope.parse().ok())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod claim_key_tests {
+    use super::*;
+
+    #[test]
+    fn sirens_are_luhn_checked_and_pics_accepted() {
+        // 552 100 554: a well-known SIREN whose check digit is right.
+        assert_eq!(
+            OrganisationKey::parse("organisation", "552 100 554"),
+            Ok(OrganisationKey::Number {
+                digits: "552100554".into(),
+                luhn: true
+            })
+        );
+        assert!(luhn("732829320"));
+        assert!(!luhn("552100555"));
+        // A PIC has no check digit: nine digits are accepted, matched as a PIC only.
+        assert_eq!(
+            OrganisationKey::parse("organisation", "999999990"),
+            Ok(OrganisationKey::Number {
+                digits: "999999990".into(),
+                luhn: false
+            })
+        );
+        assert!(OrganisationKey::parse("organisation", "12345").is_err());
+        assert_eq!(
+            OrganisationKey::parse("organisation", " Xerox ").unwrap(),
+            OrganisationKey::Name("Xerox".into())
+        );
+        assert!(OrganisationKey::parse("organisation", " ").is_err());
     }
 }
 

@@ -152,6 +152,15 @@ status!(
 );
 
 status!(
+    /// A person's request to act for an organisation.
+    MembershipClaimStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Declined = "declined",
+    }
+);
+
+status!(
     /// An organisation's place in a project of the registry (CORDIS).
     ProjectRole {
         Coordinator = "coordinator",

@@ -4,6 +4,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
+use crate::mail::Mail;
 use crate::util::{fmt_unix, from_row, now_unix, now_utc, parsed, random_hex, sha256_hex};
 use crate::Db;
 use poles_core::auth::{Actor, AuthMethod, Email, Grant, NewPassword, Role};
@@ -44,6 +45,13 @@ pub struct Policy {
     /// Failures older than this are forgotten: nobody stays throttled longer than this.
     pub failure_window_secs: i64,
     pub reset_token_secs: i64,
+    /// How long a sign-up's verification link stays valid.
+    pub verify_token_secs: i64,
+    /// Sign-ups and reset requests one address may make per window, and those one e-mail
+    /// address may receive: mail is not a free megaphone.
+    pub mail_requests_per_address: i64,
+    pub mail_requests_per_recipient: i64,
+    pub mail_requests_window_secs: i64,
 }
 
 impl Default for Policy {
@@ -58,6 +66,10 @@ impl Default for Policy {
             accounts_per_address: 30,
             failure_window_secs: 15 * 60,
             reset_token_secs: 3600,
+            verify_token_secs: 48 * 3600,
+            mail_requests_per_address: 10,
+            mail_requests_per_recipient: 3,
+            mail_requests_window_secs: 15 * 60,
         }
     }
 }
@@ -272,9 +284,11 @@ pub enum Login {
     Refused,
     /// Too many failures: try again after this many seconds.
     Throttled { retry_after: i64 },
+    /// The password was right but the address has not been verified yet (self sign-up).
+    Unverified,
 }
 
-fn parse_ts(ts: &str) -> i64 {
+pub(crate) fn parse_ts(ts: &str) -> i64 {
     // Inverse of fmt_unix for our own timestamps; a malformed one counts as "long ago".
     let p = |a: usize, b: usize| ts.get(a..b).and_then(|v| v.parse::<i64>().ok());
     match (p(0, 4), p(5, 7), p(8, 10), p(11, 13), p(14, 16), p(17, 19)) {
@@ -315,24 +329,30 @@ pub async fn login(
         Err(retry_after) => return Ok(Login::Throttled { retry_after }),
     };
     let now = now_unix();
-    let row: Option<(i64, String, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT id, password_hash, status, totp_enabled, totp_secret FROM users WHERE email = $1",
+    let row: Option<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, password_hash, status, totp_enabled, totp_secret, email_verified FROM users WHERE email = $1",
     )
     .bind(email_n.clone())
     .fetch_optional(&db.pool)
     .await?;
-    let (user_id, ok, totp_secret) = match row {
-        Some((id, hash, status, totp_enabled, totp_secret)) => {
+    let (user_id, ok, totp_secret, verified) = match row {
+        Some((id, hash, status, totp_enabled, totp_secret, verified)) => {
             let active = parsed::<UserStatus>(status)? == UserStatus::Active;
             let ok = verify_password(hash, password.to_string()).await && active;
             let secret = if totp_enabled != 0 { totp_secret } else { None };
-            (Some(id), ok, secret)
+            (Some(id), ok, secret, verified != 0)
         }
         None => {
             verify_password(DUMMY_HASH.to_string(), password.to_string()).await;
-            (None, false, None)
+            (None, false, None, false)
         }
     };
+    if ok && !verified {
+        // The right password on an address not verified yet: no session, and no failure
+        // counted (the person holds the password; they must open the link first).
+        release_attempt(db, pending).await?;
+        return Ok(Login::Unverified);
+    }
     let second_ok = match (&totp_secret, code) {
         (None, _) => true,
         (Some(secret), Some(code)) => {
@@ -742,12 +762,36 @@ pub async fn change_password(
 }
 
 /// Starts a password reset: a one-time token, valid for an hour, handed to the caller to
-/// deliver (the command line prints it; there is no mail server).
+/// deliver (the command line prints it, as the operator's fallback).
 pub async fn start_reset(
     db: &Db,
     policy: &Policy,
     ctx: &Context,
     email: &Email,
+) -> Result<Option<String>> {
+    start_reset_with(db, policy, ctx, email, None::<fn(&str) -> Mail>).await
+}
+
+/// Starts a password reset whose link leaves by mail: the token and the mail `compose`
+/// writes with it are stored in one transaction (the token is in the mail only). Nothing
+/// happens for an unknown or inactive address, and the caller says the same either way.
+pub async fn start_reset_by_mail(
+    db: &Db,
+    policy: &Policy,
+    ctx: &Context,
+    email: &Email,
+    compose: impl FnOnce(&str) -> Mail,
+) -> Result<()> {
+    start_reset_with(db, policy, ctx, email, Some(compose)).await?;
+    Ok(())
+}
+
+async fn start_reset_with(
+    db: &Db,
+    policy: &Policy,
+    ctx: &Context,
+    email: &Email,
+    compose: Option<impl FnOnce(&str) -> Mail>,
 ) -> Result<Option<String>> {
     let Some(user_id) =
         sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1 AND status = 'active'")
@@ -759,6 +803,7 @@ pub async fn start_reset(
     };
     let token = random_hex(24);
     let now = now_unix();
+    let by_mail = compose.is_some();
     let mut tx = audit::begin_write(db).await?;
     sqlx::query("INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(sha256_hex(&token))
@@ -767,6 +812,9 @@ pub async fn start_reset(
         .bind(fmt_unix(now + policy.reset_token_secs))
         .execute(&mut *tx)
         .await?;
+    if let Some(compose) = compose {
+        crate::mail::enqueue(&mut tx, &compose(&token)).await?;
+    }
     audit::append(
         &mut tx,
         ctx,
@@ -774,7 +822,7 @@ pub async fn start_reset(
             action: "password.reset_requested",
             object_kind: "user",
             object_ref: user_id.to_string(),
-            changes: serde_json::json!({}),
+            changes: serde_json::json!({"by_mail": by_mail}),
             reason: None,
         },
     )
@@ -804,7 +852,8 @@ pub async fn finish_reset(db: &Db, ctx: &Context, token: &str, new: &NewPassword
         .bind(sha256_hex(token))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, version = version + 1 WHERE id = $3")
+    // The link came by mail: following it proves the address, as a verification link does.
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, email_verified = 1, version = version + 1 WHERE id = $3")
         .bind(hash)
         .bind(now_utc())
         .bind(user_id)
@@ -1230,6 +1279,13 @@ pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let admins = active_admins(&mut tx).await?;
     let pseudonym = format!("erased-{}@invalid", user_id);
+    let address: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(a) = address {
+        crate::mail::forget(&mut tx, &a).await?;
+    }
     sqlx::query("UPDATE users SET email = $1, display_name = NULL, password_hash = '!', status = 'erased', totp_secret = NULL, totp_enabled = 0, version = version + 1 WHERE id = $2")
         .bind(pseudonym)
         .bind(user_id)
@@ -1281,6 +1337,119 @@ pub async fn erase(db: &Db, user_id: i64, ctx: &Context) -> Result<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Self sign-up. A new address gets an account that cannot sign in yet and a verification
+/// link by mail; an address that already has an
+/// account gets a mail saying so instead (`compose` is given the token for a new account,
+/// `None` for an existing one), so that the answer never tells whether an address is
+/// registered. Everything in one transaction with its audit row.
+pub async fn sign_up(
+    db: &Db,
+    policy: &Policy,
+    ctx: &Context,
+    email: &Email,
+    display_name: Option<&str>,
+    password: &NewPassword,
+    compose: impl FnOnce(Option<&str>) -> Mail,
+) -> Result<()> {
+    let hash = hash_password(password).await?;
+    let mut tx = audit::begin_write(db).await?;
+    let found: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, status FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (user_id, action) = match found {
+        Some((id, status)) => {
+            if parsed::<UserStatus>(status)? == UserStatus::Active {
+                crate::mail::enqueue(&mut tx, &compose(None)).await?;
+            }
+            (id, "user.signup_existing")
+        }
+        None => {
+            let now = now_unix();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO users (email, display_name, password_hash, created_at, password_changed_at, email_verified) \
+                 VALUES ($1, $2, $3, $4, $4, 0) RETURNING id",
+            )
+            .bind(email.as_str())
+            .bind(display_name.map(str::to_string))
+            .bind(hash)
+            .bind(fmt_unix(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            let token = random_hex(24);
+            sqlx::query("INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(sha256_hex(&token))
+                .bind(id)
+                .bind(fmt_unix(now))
+                .bind(fmt_unix(now + policy.verify_token_secs))
+                .execute(&mut *tx)
+                .await?;
+            crate::mail::enqueue(&mut tx, &compose(Some(&token))).await?;
+            (id, "user.signup")
+        }
+    };
+    let mut ctx = ctx.clone();
+    ctx.actor_id = Some(user_id);
+    audit::append(
+        &mut tx,
+        &ctx,
+        Event {
+            action,
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: serde_json::json!({}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Verifies an address with the token of its link (single use, expiring): the account may
+/// sign in from then on.
+pub async fn verify_email(db: &Db, ctx: &Context, token: &str) -> Result<i64> {
+    let mut tx = audit::begin_write(db).await?;
+    let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT user_id, expires_at, used_at FROM email_verifications WHERE token_hash = $1",
+    )
+    .bind(sha256_hex(token.trim()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id, expires_at, used_at)) = row else {
+        return Err(FieldError::new("token", "is unknown").into());
+    };
+    if used_at.is_some() || parse_ts(&expires_at) <= now_unix() {
+        return Err(FieldError::new("token", "has expired or was already used").into());
+    }
+    sqlx::query("UPDATE email_verifications SET used_at = $1 WHERE token_hash = $2")
+        .bind(now_utc())
+        .bind(sha256_hex(token.trim()))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET email_verified = 1, version = version + 1 WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut ctx = ctx.clone();
+    ctx.actor_id = Some(user_id);
+    audit::append(
+        &mut tx,
+        &ctx,
+        Event {
+            action: "user.verify_email",
+            object_kind: "user",
+            object_ref: user_id.to_string(),
+            changes: serde_json::json!({"email_verified": {"before": false, "after": true}}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user_id)
 }
 
 /// A random password for demo accounts: 20 characters from an unambiguous alphabet.

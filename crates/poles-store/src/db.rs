@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_limits.sql"),
         postgres: include_str!("../migrations/postgres/0013_limits.sql"),
     },
+    Migration {
+        version: 14,
+        name: "mail_signup_claims",
+        sqlite: include_str!("../migrations/sqlite/0014_mail_signup_claims.sql"),
+        postgres: include_str!("../migrations/postgres/0014_mail_signup_claims.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

@@ -19,6 +19,8 @@ pub mod funding;
 pub mod import;
 pub mod inbox;
 pub mod keyring;
+pub mod mail;
+pub mod membership;
 pub mod rate;
 pub mod registry;
 pub mod search;

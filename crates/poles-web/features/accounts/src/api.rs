@@ -57,7 +57,9 @@ pub struct Me {
 
 /// Signs in: sets the session cookie (a new session id at every login).
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = LoginRequest,
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody),
+        (status = 409, description = "The address is not verified yet (`email_unverified`)", body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 async fn login(
     State(st): State<AppState>,
     visitor: Visitor,

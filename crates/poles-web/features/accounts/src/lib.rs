@@ -1,4 +1,4 @@
-//! Accounts: signing in, one's own account and inbox, users and roles (admins), the audit
+//! Accounts: signing up and in, organisation claims, one's own account and inbox, users and roles (admins), the audit
 //! trail (officers).
 #![forbid(unsafe_code)]
 
@@ -7,6 +7,14 @@ pub(crate) use poles_web_kit::{http, ui, AppState};
 
 mod api;
 mod pages;
+mod signup;
 
-pub use api::api;
-pub use pages::pages;
+/// The feature's JSON operations.
+pub fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    api::api().merge(signup::api())
+}
+
+/// The feature's pages.
+pub fn pages() -> axum::Router<AppState> {
+    pages::pages().merge(signup::pages())
+}

@@ -36,6 +36,7 @@ pub fn pages() -> Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(token_revoke))
         .route("/account/erase", post(erase))
         .route("/reset", get(reset_form).post(reset_submit))
+        .route("/reset/request", post(reset_request))
         .route("/admin/users", get(users).post(user_create))
         .route("/admin/users/{id}/roles", post(user_grant))
         .route("/admin/users/{id}/roles/revoke", post(user_revoke))
@@ -59,14 +60,17 @@ struct LoginPage {
     email: String,
     error: Option<String>,
     need_code: bool,
+    /// Back from the verification link: the account may sign in now.
+    verified: bool,
 }
 
-async fn login_form(c: Chrome) -> PageResult {
+async fn login_form(c: Chrome, Query(p): Query<Params>) -> PageResult {
     render(LoginPage {
         c,
         email: String::new(),
         error: None,
         need_code: false,
+        verified: p.contains_key("verified"),
     })
 }
 
@@ -118,6 +122,14 @@ async fn login_submit(
             format!("{} ({} s)", c.t.t("login.throttled"), retry_after),
             false,
         ),
+        Err(AppError::Refused {
+            code: "email_unverified",
+            ..
+        }) => (
+            StatusCode::CONFLICT,
+            c.t.t("login.unverified").to_string(),
+            false,
+        ),
         Err(e) => return Err(e.into()),
     };
     Ok(render_with(
@@ -126,6 +138,7 @@ async fn login_submit(
             email: f.email,
             error: Some(error),
             need_code,
+            verified: false,
         },
         status,
     ))
@@ -339,8 +352,14 @@ async fn erase(
 #[template(path = "reset.html")]
 struct ResetPage {
     c: Chrome,
+    /// The token of the mailed link; without one the page asks for the address.
     token: String,
     error: Option<String>,
+    /// The address asked for (kept when refused).
+    email: String,
+    email_error: Option<String>,
+    /// The request was made: the page says a mail is on its way if the address has an account.
+    requested: bool,
 }
 
 async fn reset_form(c: Chrome, Query(p): Query<Params>) -> PageResult {
@@ -349,7 +368,49 @@ async fn reset_form(c: Chrome, Query(p): Query<Params>) -> PageResult {
         c,
         token,
         error: None,
+        email: String::new(),
+        email_error: None,
+        requested: p.contains_key("sent"),
     })
+}
+
+#[derive(Deserialize)]
+struct ResetRequestForm {
+    email: String,
+}
+
+/// Asks for a reset link by mail; the answer is the same whether the address has an account.
+async fn reset_request(
+    State(st): State<AppState>,
+    c: Chrome,
+    visitor: Visitor,
+    Form(f): Form<ResetRequestForm>,
+) -> PageResult {
+    match accounts::request_reset(&st.app, &visitor.origin, &f.email).await {
+        Ok(()) => Ok(Redirect::to(&c.href("/reset?sent=1")).into_response()),
+        Err(e) => {
+            let (status, error, email_error) = match e {
+                AppError::Invalid(f) => (StatusCode::BAD_REQUEST, None, Some(f.reason)),
+                AppError::TooManyRequests { retry_after } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(format!("{} ({retry_after} s)", c.t.t("signup.throttled"))),
+                    None,
+                ),
+                other => return Err(other.into()),
+            };
+            Ok(render_with(
+                ResetPage {
+                    c,
+                    token: String::new(),
+                    error,
+                    email: f.email,
+                    email_error,
+                    requested: false,
+                },
+                status,
+            ))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -371,6 +432,9 @@ async fn reset_submit(
                 c,
                 token: f.token,
                 error: Some(refusal(e)?),
+                email: String::new(),
+                email_error: None,
+                requested: false,
             },
             StatusCode::BAD_REQUEST,
         )),
