@@ -23,4 +23,5 @@ mod selection;
 mod servers;
 mod store;
 mod support;
+mod transitions;
 mod workflow_pages;

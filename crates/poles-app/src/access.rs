@@ -253,6 +253,31 @@ pub(crate) fn selection_officer(actor: &Actor) -> Result<SelectionOfficer, Denie
         .ok_or_else(|| denied("run", "the selection"))
 }
 
+/// Withdrawing a funding proposal: a selection officer who made it.
+pub(crate) fn proposer_of(actor: &Actor, proposed_by: i64) -> Result<SelectionOfficer, Denied> {
+    first(actor, |g| officer(g) && actor.user_id == proposed_by)
+        .map(|by| SelectionOfficer {
+            by,
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| denied("withdraw", "a proposal one did not make"))
+}
+
+/// Rejecting a funding proposal: a selection officer other than its proposer (four eyes).
+pub(crate) fn approver_of(actor: &Actor, proposed_by: i64) -> Result<SelectionOfficer, Denied> {
+    first(actor, |g| officer(g) && actor.user_id != proposed_by)
+        .map(|by| SelectionOfficer {
+            by,
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| {
+            denied(
+                "decide",
+                "one's own proposal, or without the selection role",
+            )
+        })
+}
+
 pub(crate) fn reviewing(actor: &Actor) -> Result<Reviewing, Denied> {
     first(actor, |g| g.role == Role::Reviewer)
         .map(|by| Reviewing {
@@ -302,6 +327,10 @@ pub enum Ability<'a> {
     RunSelection,
     Review,
     ApplyFor(i64),
+    /// Withdraw a proposal made by this user.
+    WithdrawProposal(i64),
+    /// Reject a proposal made by this user.
+    RejectProposal(i64),
 }
 
 /// Whether `actor` may do `what` (see [`Ability`]).
@@ -320,6 +349,8 @@ pub fn may(actor: Option<&Actor>, what: Ability<'_>) -> bool {
         Ability::RunSelection => selection_officer(a).is_ok(),
         Ability::Review => reviewing(a).is_ok(),
         Ability::ApplyFor(org) => applicant_for(a, org).is_ok(),
+        Ability::WithdrawProposal(by) => proposer_of(a, by).is_ok(),
+        Ability::RejectProposal(by) => approver_of(a, by).is_ok(),
     }
 }
 
@@ -391,5 +422,17 @@ mod tests {
         assert!(application_read(&member, &in_84).is_err());
         assert!(may(Some(&ro), Ability::Publish));
         assert!(!may(None, Ability::Publish));
+    }
+
+    #[test]
+    fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_another_officer() {
+        let po = actor(&[("programme_officer", "")]);
+        assert!(proposer_of(&po, 7).is_ok());
+        assert!(proposer_of(&po, 8).is_err());
+        assert!(approver_of(&po, 8).is_ok());
+        assert!(approver_of(&po, 7).is_err(), "never one's own");
+        let member = actor(&[("organisation_member", "3")]);
+        assert!(proposer_of(&member, 7).is_err());
+        assert!(approver_of(&member, 8).is_err());
     }
 }

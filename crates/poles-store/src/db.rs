@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_login_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0011_login_throttle.sql"),
     },
+    Migration {
+        version: 12,
+        name: "transitions",
+        sqlite: include_str!("../migrations/sqlite/0012_transitions.sql"),
+        postgres: include_str!("../migrations/postgres/0012_transitions.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.
