@@ -569,8 +569,8 @@ async fn the_pages_change_status_with_their_forms() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = get_page(base, &officer, &format!("/applications/{id}?lang=en")).await;
     assert!(
-        page.contains("Hors du périmètre de l&#x27;appel")
-            || page.contains("Hors du périmètre de l'appel")
+        page.contains("<q class=\"reason\">Hors du périmètre de l"),
+        "the reason on the page"
     );
     // Again: the same page with the status named, 409.
     let r = form(
@@ -583,8 +583,9 @@ async fn the_pages_change_status_with_their_forms() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("not possible from the application") || html.contains("Rejected"),
-        "{html}"
+        html.contains("id=\"status-error\">This change is not possible from the application")
+            && html.contains("status is rejected"),
+        "the refusal names the status, on the page whose form is no longer offered"
     );
 
     // The applicant: reopen, then withdraw from the page.

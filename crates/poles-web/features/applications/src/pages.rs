@@ -88,6 +88,27 @@ impl ApplicationPage {
         self.problem.as_ref().filter(|p| p.form == form)
     }
 
+    /// A refusal whose form the page no longer offers (the status changed meanwhile): shown
+    /// at the top of the status changes.
+    fn problem_elsewhere(&self) -> Option<&Problem> {
+        let p = self.problem.as_ref()?;
+        let shown = match p.form.as_str() {
+            "reopen" => self.can_reopen(),
+            "withdraw" => self.can_withdraw(),
+            "ineligible" | "reject" => self.can_decide_status(),
+            form => self
+                .proposals
+                .iter()
+                .any(|q| self.proposal_forms(q).iter().any(|(_, _, f)| f == form)),
+        };
+        (!shown).then_some(p)
+    }
+
+    /// The day of a stored instant (`YYYY-MM-DDTHH:MM:SSZ`).
+    fn day<'s>(&self, at: &'s str) -> &'s str {
+        at.get(..10).unwrap_or(at)
+    }
+
     /// The reason typed into `form` before it was refused.
     fn kept(&self, form: &str) -> &str {
         self.problem_at(form).map_or("", |p| p.reason.as_str())
