@@ -923,6 +923,21 @@ pub async fn submit(
     let snapshot =
         serde_json::to_string(eligibility).map_err(|e| StoreError::Data(e.to_string()))?;
     let aid = serde_json::to_string(aid).map_err(|e| StoreError::Data(e.to_string()))?;
+    // A snapshot taken before submissions had their own table is kept as the first one.
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM application_submissions WHERE application_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if kept == 0 {
+        sqlx::query("INSERT INTO application_submissions (application_id, submitted_at, rule_set_id, eligibility) \
+                     SELECT id, submitted_at, checked_rule_set_id, eligibility_at_submission FROM applications \
+                     WHERE id = $1 AND submitted_at IS NOT NULL AND eligibility_at_submission IS NOT NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let now = now_utc();
     sqlx::query("UPDATE applications SET status = 'submitted', submitted_at = $1, checked_rule_set_id = $2, eligibility_at_submission = $3, decision_reason = NULL, decided_by = NULL, decided_at = NULL, version = version + 1 WHERE id = $4")
         .bind(now.clone())
@@ -1144,12 +1159,20 @@ fn json_of(what: &str, s: &str) -> Result<serde_json::Value> {
     serde_json::from_str(s).map_err(|e| StoreError::Data(format!("stored {what}: {e}")))
 }
 
-/// Every submission of an application, oldest first.
+/// Every submission of an application, oldest first (for an application submitted once
+/// before submissions had their own table, the snapshot it keeps).
 pub async fn submissions(db: &Db, id: i64) -> Result<Vec<Submission>> {
-    let rows: Vec<SubmissionRow> = sqlx::query_as("SELECT submitted_at, rule_set_id, eligibility, aid FROM application_submissions WHERE application_id = $1 ORDER BY id")
+    let mut rows: Vec<SubmissionRow> = sqlx::query_as("SELECT submitted_at, rule_set_id, eligibility, aid FROM application_submissions WHERE application_id = $1 ORDER BY id")
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
+    if rows.is_empty() {
+        rows = sqlx::query_as("SELECT submitted_at, checked_rule_set_id AS rule_set_id, eligibility_at_submission AS eligibility, CAST(NULL AS TEXT) AS aid \
+                               FROM applications WHERE id = $1 AND submitted_at IS NOT NULL AND eligibility_at_submission IS NOT NULL")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
+    }
     rows.into_iter()
         .zip(1..)
         .map(|(r, number)| {

@@ -29,7 +29,9 @@ ALTER TABLE funding_proposals ADD COLUMN decided_by BIGINT REFERENCES users(id) 
 ALTER TABLE funding_proposals ADD COLUMN decided_at TEXT;
 
 -- Every submission's snapshot, oldest first: a resubmission adds one, none is overwritten.
--- `applications.eligibility_at_submission` stays the latest.
+-- `applications.eligibility_at_submission` stays the latest. An application submitted before
+-- this migration gets its one snapshot copied here when it is resubmitted (a migration
+-- inserts no rows, so that a restore finds a fresh database empty).
 CREATE TABLE application_submissions (
     id INTEGER PRIMARY KEY,
     application_id BIGINT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
@@ -40,6 +42,3 @@ CREATE TABLE application_submissions (
     aid TEXT
 );
 CREATE INDEX application_submissions_application ON application_submissions(application_id);
-INSERT INTO application_submissions (application_id, submitted_at, rule_set_id, eligibility)
-    SELECT id, submitted_at, checked_rule_set_id, eligibility_at_submission FROM applications
-    WHERE eligibility_at_submission IS NOT NULL AND submitted_at IS NOT NULL ORDER BY id;
