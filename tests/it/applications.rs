@@ -415,8 +415,9 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
         StatusCode::BAD_REQUEST,
         "a submitted application no longer changes"
     );
-    let (s, _) = call(base, &lead, Method::POST, &path("/submit"), None).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, r) = call(base, &lead, Method::POST, &path("/submit"), None).await;
+    assert_eq!(s, StatusCode::CONFLICT, "submitted once: {r}");
+    assert_eq!(r["error"]["code"], "illegal_transition");
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE object_kind = 'application' AND object_ref = $1",
     )

@@ -26,4 +26,5 @@ mod signup;
 mod smtp_sink;
 mod store;
 mod support;
+mod transitions;
 mod workflow_pages;

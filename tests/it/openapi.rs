@@ -991,6 +991,113 @@ async fn every_operation_answers_as_the_document_says() {
         .await;
     assert_eq!(e["eligible"], true, "{e}");
 
+    // 6b. Ways out: every submission kept; reopened (refused from draft) and resubmitted;
+    // other applications withdrawn, declared ineligible and rejected; a proposal withdrawn by
+    // its proposer and one rejected by another officer.
+    c.expect(
+        200,
+        &lead,
+        "GET /api/v1/applications/{id}/submissions",
+        &[&id],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        204,
+        &lead,
+        "POST /api/v1/applications/{id}/reopen",
+        &[&id],
+        "",
+        None,
+    )
+    .await;
+    let e = c
+        .expect(
+            409,
+            &lead,
+            "POST /api/v1/applications/{id}/reopen",
+            &[&id],
+            "",
+            None,
+        )
+        .await;
+    assert_eq!(e["error"]["code"], "illegal_transition", "{e}");
+    c.expect(
+        200,
+        &lead,
+        "POST /api/v1/applications/{id}/submit",
+        &[&id],
+        "",
+        None,
+    )
+    .await;
+    let mut others = Vec::new();
+    for prefix in ["oa-w", "oa-i", "oa-x"] {
+        others.push(crate::applications::submitted_on(&app, "fui-25", prefix, 100_000).await);
+    }
+    let w_lead = c.sign_in("oa-w-p0@test.invalid").await;
+    c.expect(
+        204,
+        &w_lead,
+        "POST /api/v1/applications/{id}/withdraw",
+        &[&others[0]],
+        "",
+        Some(json!({"reason": "The consortium split"})),
+    )
+    .await;
+    let e = c
+        .expect(
+            400,
+            &o1,
+            "POST /api/v1/applications/{id}/ineligible",
+            &[&others[1]],
+            "",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(e["error"]["field"], "reason", "{e}");
+    let p = c.expect(201, &o1, "POST /api/v1/applications/{id}/proposals", &[&others[2]], "", Some(json!({"lines": [
+        {"funder": "state", "amount_cents": 1_000_000}, {"funder": "region", "amount_cents": 1_000_000}]}))).await;
+    c.expect(
+        204,
+        &o1,
+        "POST /api/v1/proposals/{id}/withdraw",
+        &[&p["id"]],
+        "",
+        Some(json!({"reason": "Amounts to revise"})),
+    )
+    .await;
+    let p = c.expect(201, &o1, "POST /api/v1/applications/{id}/proposals", &[&others[2]], "", Some(json!({"lines": [
+        {"funder": "state", "amount_cents": 1_000_000}, {"funder": "region", "amount_cents": 1_000_000}]}))).await;
+    c.expect(
+        204,
+        &o2,
+        "POST /api/v1/proposals/{id}/reject",
+        &[&p["id"]],
+        "",
+        Some(json!({"reason": "Over the regional share"})),
+    )
+    .await;
+    c.expect(
+        204,
+        &o1,
+        "POST /api/v1/applications/{id}/ineligible",
+        &[&others[1]],
+        "",
+        Some(json!({"reason": "No label before the deadline"})),
+    )
+    .await;
+    c.expect(
+        204,
+        &o1,
+        "POST /api/v1/applications/{id}/reject",
+        &[&others[2]],
+        "",
+        Some(json!({"reason": "Weak impact"})),
+    )
+    .await;
+
     // 7. Review and selection.
     let r1 = make_user(&app, "oa-r1@test.invalid", "reviewer", None).await;
     let r2 = make_user(&app, "oa-r2@test.invalid", "reviewer", None).await;

@@ -321,6 +321,31 @@ pub(crate) fn funding_decision(
         })
 }
 
+/// Withdrawing a funding proposal: a selection officer who made it.
+pub(crate) fn proposer_of(actor: &Actor, proposed_by: i64) -> Result<SelectionOfficer, Denied> {
+    first(actor, |g| officer(g) && actor.user_id == proposed_by)
+        .map(|by| SelectionOfficer {
+            by,
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| denied("withdraw", "a proposal one did not make"))
+}
+
+/// Rejecting a funding proposal: a selection officer other than its proposer (four eyes).
+pub(crate) fn approver_of(actor: &Actor, proposed_by: i64) -> Result<SelectionOfficer, Denied> {
+    first(actor, |g| officer(g) && actor.user_id != proposed_by)
+        .map(|by| SelectionOfficer {
+            by,
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| {
+            denied(
+                "decide",
+                "one's own proposal, or without the selection role",
+            )
+        })
+}
+
 pub(crate) fn reviewing(actor: &Actor) -> Result<Reviewing, Denied> {
     first(actor, |g| g.role == Role::Reviewer)
         .map(|by| Reviewing {
@@ -373,6 +398,10 @@ pub enum Ability<'a> {
     /// Decides the regional co-funder's line of an application whose partners do their
     /// R&D in these regions.
     DecideRegionalFunding(&'a [String]),
+    /// Withdraw a proposal made by this user.
+    WithdrawProposal(i64),
+    /// Reject a proposal made by this user.
+    RejectProposal(i64),
 }
 
 /// Whether `actor` may do `what` (see [`Ability`]).
@@ -394,6 +423,8 @@ pub fn may(actor: Option<&Actor>, what: Ability<'_>) -> bool {
         Ability::DecideRegionalFunding(regions) => {
             funding_decision(a, regions, &[REGIONAL_FUNDER]).is_ok()
         }
+        Ability::WithdrawProposal(by) => proposer_of(a, by).is_ok(),
+        Ability::RejectProposal(by) => approver_of(a, by).is_ok(),
     }
 }
 
@@ -487,5 +518,17 @@ mod tests {
         assert!(funding_decision(&fo, &in_84, &["region"]).is_err());
         assert!(may(Some(&ro), Ability::DecideRegionalFunding(&in_84)));
         assert!(!may(Some(&ro), Ability::DecideRegionalFunding(&in_11)));
+    }
+
+    #[test]
+    fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_another_officer() {
+        let po = actor(&[("programme_officer", "")]);
+        assert!(proposer_of(&po, 7).is_ok());
+        assert!(proposer_of(&po, 8).is_err());
+        assert!(approver_of(&po, 8).is_ok());
+        assert!(approver_of(&po, 7).is_err(), "never one's own");
+        let member = actor(&[("organisation_member", "3")]);
+        assert!(proposer_of(&member, 7).is_err());
+        assert!(approver_of(&member, 8).is_err());
     }
 }

@@ -7,14 +7,17 @@ use crate::assess::facts;
 use crate::{App, AppError, Caller, Result};
 use poles_core::calls::{self as rules, Aid, Costs, Eligibility};
 use poles_core::model::Criterion;
-use poles_core::status::{AgreementStatus, ApplicationStatus, LabellingStatus};
+use poles_core::status::{AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole};
+use poles_core::transitions::{ApplicationAction, Party, Reason};
 use poles_core::{Date, FieldError, OrgKind};
 use poles_store::applications::{self as store, Acting, ApplicationRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use crate::selection::ReviewView;
-pub use poles_store::applications::{ApplicationPartner, LabellingRequest, Proposal};
+pub use poles_store::applications::{
+    ApplicationPartner, LabellingRequest, Proposal, StatusDecision, Submission,
+};
 
 /// An application with its consortium, labels and — computed live from the call's rules —
 /// its eligibility and aid.
@@ -40,8 +43,10 @@ pub struct Application {
     /// A partner's R&D-zone status comes from an illustrative zone (the shipped zones are
     /// the pôles' home cities and neighbours, not the decrees' lists).
     pub rd_zone_illustrative: bool,
-    /// As checked at submission, kept unchanged.
+    /// As checked at the latest submission, kept unchanged (every one is in `submissions`).
     pub eligibility_at_submission: Option<serde_json::Value>,
+    /// Why it was withdrawn, declared ineligible or rejected, and when.
+    pub decision: Option<StatusDecision>,
     pub version: i64,
 }
 
@@ -108,6 +113,7 @@ fn assess(r: ApplicationRecord) -> Application {
         partners: r.partners,
         labellings: r.labellings,
         eligibility_at_submission: r.eligibility_at_submission,
+        decision: r.decision,
         version: r.version,
     }
 }
@@ -200,6 +206,8 @@ pub struct ApplicationView {
     pub criteria: Vec<Criterion>,
     /// The funders of its call.
     pub funders: Vec<String>,
+    /// Every submission's snapshot, oldest first.
+    pub submissions: Vec<Submission>,
 }
 
 /// An application as its page shows it: with its funding proposals, the caller's own review
@@ -212,7 +220,9 @@ pub async fn view(app: &App, caller: &Caller, id: i64) -> Result<ApplicationView
     let proposals = store::proposals(&app.db, id).await?;
     let review = crate::selection::review_if_assigned(app, caller, id).await?;
     let call = crate::calls::get(app, &application.call).await?;
+    let submissions = store::submissions(&app.db, id).await?;
     Ok(ApplicationView {
+        submissions,
         proposals,
         review,
         criteria: call.criteria,
@@ -408,12 +418,104 @@ pub async fn cluster_requests(
     Ok(store::requests_of_cluster(&app.db, &cap.cluster).await?)
 }
 
-/// The lead submits: the rules are checked on the application as read now and kept with it
-/// (a `Conflict` if it changed meanwhile), and the call's rule set is frozen.
+/// The lead submits, or resubmits after reopening: the rules are checked on the application
+/// as read now and kept with it as a new snapshot, the earlier ones kept too (a `Conflict` if
+/// it changed meanwhile), and the call's rule set is frozen. Only a draft is submitted
+/// (`Refused`, `illegal_transition`, otherwise: see `poles_core::transitions`).
 pub async fn submit(app: &App, caller: &Caller, id: i64) -> Result<Eligibility> {
     let cap = lead_cap(app, caller, id).await?;
     read_cap(app, caller, id).await?;
     let a = load(app, id).await?;
-    store::submit(&app.db, &caller.ctx(cap.by), id, a.version, &a.eligibility).await?;
+    if a.status.after(ApplicationAction::Submit).is_none() {
+        return Err(store::illegal_transition("submit", a.status).into());
+    }
+    store::submit(
+        &app.db,
+        &caller.ctx(cap.by),
+        id,
+        a.version,
+        &a.eligibility,
+        &a.aid,
+    )
+    .await?;
     Ok(a.eligibility)
+}
+
+/// Every submission of an application, oldest first (whoever may read it).
+pub async fn submissions(app: &App, caller: &Caller, id: i64) -> Result<Vec<Submission>> {
+    read_cap(app, caller, id).await?;
+    Ok(store::submissions(&app.db, id).await?)
+}
+
+/// The reason given with a change of status.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct StatusReason {
+    /// Required to declare an application ineligible or reject it, or to withdraw or reject a
+    /// proposal (3 to 2,000 characters); optional when an applicant withdraws.
+    pub reason: Option<String>,
+}
+
+/// The move `action` makes, from the transition table.
+fn status_move(action: ApplicationAction, reason: Option<Reason>) -> store::StatusMove {
+    let (from, to, by) = action.moves();
+    store::StatusMove {
+        action: action.as_str(),
+        from,
+        to,
+        reason: reason.map(Reason::into_string),
+        before_deadline: action == ApplicationAction::Reopen,
+        unless_funded: action == ApplicationAction::Withdraw,
+        notify_lead: by == Party::Officer,
+    }
+}
+
+/// The lead withdraws its application, from draft or submitted, while no funding was
+/// approved; final. The reason is optional.
+pub async fn withdraw(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    r: &StatusReason,
+) -> Result<ApplicationStatus> {
+    let cap = lead_cap(app, caller, id).await?;
+    let reason = match r.reason.as_deref().map(str::trim) {
+        None | Some("") => None,
+        given => Some(Reason::parse("reason", given)?),
+    };
+    let m = status_move(ApplicationAction::Withdraw, reason);
+    store::change_status(&app.db, &caller.ctx(cap.by), cap.by.user_id, id, &m).await?;
+    Ok(m.to)
+}
+
+/// The lead reopens its submitted application, before the call's deadline, to change it and
+/// submit again; its open funding proposals are withdrawn.
+pub async fn reopen(app: &App, caller: &Caller, id: i64) -> Result<ApplicationStatus> {
+    let cap = lead_cap(app, caller, id).await?;
+    let m = status_move(ApplicationAction::Reopen, None);
+    store::change_status(&app.db, &caller.ctx(cap.by), cap.by.user_id, id, &m).await?;
+    Ok(m.to)
+}
+
+/// A selection officer declares a submitted application ineligible, or rejects it, with a
+/// reason sent to the applicant's inbox and shown on the application's page.
+pub async fn decide_status(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    action: ApplicationAction,
+    r: &StatusReason,
+) -> Result<ApplicationStatus> {
+    let cap = app
+        .allowed(caller, access::selection_officer(&caller.actor))
+        .await?;
+    if !matches!(
+        action,
+        ApplicationAction::DeclareIneligible | ApplicationAction::Reject
+    ) {
+        return Err(FieldError::new("action", "is not an officer's decision").into());
+    }
+    let reason = Reason::parse("reason", r.reason.as_deref())?;
+    let m = status_move(action, Some(reason));
+    store::change_status(&app.db, &caller.ctx(cap.by), cap.by.user_id, id, &m).await?;
+    Ok(m.to)
 }

@@ -5,6 +5,7 @@
 
 use crate::access;
 use crate::{App, AppError, Caller, Result};
+use poles_core::transitions::{Party, ProposalAction, Reason};
 use poles_core::FieldError;
 use poles_store::selection::{self as store, EnvelopeSetting, Mark};
 use serde::{Deserialize, Serialize};
@@ -354,4 +355,47 @@ pub async fn approve(app: &App, caller: &Caller, proposal_id: i64) -> Result<App
     let (_, aid) = crate::assess::aid(app, application_id).await?;
     crate::assess::within_aid(&aid, &lines)?;
     Ok(store::approve(&app.db, cap.by.user_id, &caller.ctx(cap.by), proposal_id).await?)
+}
+
+/// Withdraws or rejects an open funding proposal, with a reason: withdrawn by its proposer,
+/// rejected by a selection officer other than the proposer. The application is no longer
+/// blocked: a new proposal can be made. Returns the application's id.
+pub async fn close_proposal(
+    app: &App,
+    caller: &Caller,
+    proposal_id: i64,
+    action: ProposalAction,
+    reason: Option<&str>,
+) -> Result<i64> {
+    let (_, proposed_by) = store::proposal_parties(&app.db, proposal_id)
+        .await?
+        .ok_or(AppError::NotFound("proposal"))?;
+    let (from, to, by) = action.moves();
+    let cap = match by {
+        Party::Proposer => {
+            app.allowed(caller, access::proposer_of(&caller.actor, proposed_by))
+                .await?
+        }
+        Party::Approver if action == ProposalAction::Reject => {
+            app.allowed(caller, access::approver_of(&caller.actor, proposed_by))
+                .await?
+        }
+        _ => {
+            return Err(
+                FieldError::new("action", "is not a proposal's withdrawal or rejection").into(),
+            )
+        }
+    };
+    let reason = Reason::parse("reason", reason)?;
+    Ok(store::close_proposal(
+        &app.db,
+        cap.by.user_id,
+        &caller.ctx(cap.by),
+        proposal_id,
+        action.as_str(),
+        &from,
+        to,
+        reason.as_str(),
+    )
+    .await?)
 }

@@ -13,6 +13,7 @@ pub mod relief;
 pub mod status;
 pub mod text;
 pub mod totp;
+pub mod transitions;
 pub mod types;
 
 pub use date::Date;

@@ -72,6 +72,7 @@ status!(
         Withdrawn = "withdrawn",
         Selected = "selected",
         Rejected = "rejected",
+        Ineligible = "ineligible",
         Lapsed = "lapsed",
         Running = "running",
         Closed = "closed",
@@ -120,6 +121,7 @@ status!(
         Proposed = "proposed",
         Approved = "approved",
         Rejected = "rejected",
+        Withdrawn = "withdrawn",
         Lapsed = "lapsed",
     }
 );

@@ -10,7 +10,7 @@ use crate::error::{Result, StoreError};
 use crate::inbox::{notify, To};
 use crate::util::{flag, from_row, now_utc, parsed, parsed_opt, Tx};
 use crate::Db;
-use poles_core::calls::{Costs, Eligibility, RuleSet};
+use poles_core::calls::{Aid, Costs, Eligibility, RuleSet};
 use poles_core::status::{
     AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole, ProposalStatus,
 };
@@ -91,8 +91,10 @@ pub struct ApplicationRecord {
     pub labellings: Vec<LabellingRequest>,
     /// The rule set of the call.
     pub rules: RuleSet,
-    /// As checked at submission, kept unchanged.
+    /// As checked at the latest submission, kept unchanged.
     pub eligibility_at_submission: Option<serde_json::Value>,
+    /// Why it was withdrawn, declared ineligible or rejected, and when.
+    pub decision: Option<StatusDecision>,
     pub version: i64,
 }
 
@@ -234,7 +236,7 @@ pub async fn participants(db: &Db, id: i64) -> Result<Option<Participants>> {
 
 /// The funding proposals of an application, newest first: id, status, approvals, lines.
 pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
-    let rows = sqlx::query_as::<_, ProposalRow>("SELECT p.id, p.status, p.approvals_needed, p.proposed_by, (SELECT COUNT(*) FROM funding_approvals a WHERE a.proposal_id = p.id) AS approvals FROM funding_proposals p WHERE p.application_id = $1 ORDER BY p.id DESC")
+    let rows = sqlx::query_as::<_, ProposalRow>("SELECT p.id, p.status, p.approvals_needed, p.proposed_by, (SELECT COUNT(*) FROM funding_approvals a WHERE a.proposal_id = p.id) AS approvals, p.decision_reason, p.decided_at FROM funding_proposals p WHERE p.application_id = $1 ORDER BY p.id DESC")
         .bind(id)
         .fetch_all(&db.pool)
         .await?;
@@ -250,6 +252,8 @@ pub async fn proposals(db: &Db, id: i64) -> Result<Vec<Proposal>> {
             approvals: r.approvals,
             approvals_needed: r.approvals_needed,
             proposed_by: r.proposed_by,
+            reason: r.decision_reason,
+            decided_at: r.decided_at,
             lines: lines
                 .into_iter()
                 .map(|(funder, amount_cents)| poles_core::model::FundingLine {
@@ -268,13 +272,17 @@ struct ProposalRow {
     approvals_needed: i64,
     proposed_by: i64,
     approvals: i64,
+    decision_reason: Option<String>,
+    decided_at: Option<String>,
 }
 from_row!(ProposalRow {
     id,
     status,
     approvals_needed,
     proposed_by,
-    approvals
+    approvals,
+    decision_reason,
+    decided_at
 });
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -284,6 +292,10 @@ pub struct Proposal {
     pub approvals: i64,
     pub approvals_needed: i64,
     pub proposed_by: i64,
+    /// Why it was withdrawn or rejected.
+    pub reason: Option<String>,
+    /// When it was withdrawn or rejected.
+    pub decided_at: Option<String>,
     pub lines: Vec<poles_core::model::FundingLine>,
 }
 
@@ -364,6 +376,8 @@ struct ApplicationRow {
     submitted_at: Option<String>,
     eligibility_at_submission: Option<String>,
     version: i64,
+    decision_reason: Option<String>,
+    decided_at: Option<String>,
 }
 from_row!(ApplicationRow {
     call_id,
@@ -379,7 +393,9 @@ from_row!(ApplicationRow {
     consortium_agreement,
     submitted_at,
     eligibility_at_submission,
-    version
+    version,
+    decision_reason,
+    decided_at
 });
 
 struct PartnerRow {
@@ -457,7 +473,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
     let Some(r) = sqlx::query_as::<_, ApplicationRow>(
         "SELECT a.call_id, c.slug AS call_slug, a.acronym, a.title, a.summary_fr, a.summary_en, a.keywords, \
            a.duration_months, a.lead_organisation_id, a.status, a.consortium_agreement, a.submitted_at, \
-           a.eligibility_at_submission, a.version \
+           a.eligibility_at_submission, a.version, a.decision_reason, a.decided_at \
          FROM applications a JOIN calls c ON c.id = a.call_id WHERE a.id = $1",
     )
     .bind(id)
@@ -496,7 +512,14 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
                 .map_err(|e| StoreError::Data(format!("stored eligibility_at_submission: {e}")))
         })
         .transpose()?;
+    let status: ApplicationStatus = parsed(r.status)?;
+    let decision = r.decided_at.map(|decided_at| StatusDecision {
+        status,
+        reason: r.decision_reason,
+        decided_at,
+    });
     Ok(Some(ApplicationRecord {
+        decision,
         id,
         call: r.call_slug,
         call_deadline: deadline,
@@ -507,7 +530,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
         keywords: r.keywords,
         duration_months: r.duration_months,
         lead_organisation_id: r.lead_organisation_id,
-        status: parsed(r.status)?,
+        status,
         consortium_agreement: parsed(r.consortium_agreement)?,
         submitted_at: r.submitted_at,
         rules,
@@ -890,8 +913,13 @@ pub async fn submit(
     id: i64,
     version: i64,
     eligibility: &Eligibility,
+    aid: &Aid,
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
+    let before = status_of(&mut tx, id).await?;
+    if before != ApplicationStatus::Draft {
+        return Err(illegal_transition("submit", before));
+    }
     let call_id = draft(&mut tx, id).await?;
     // The rules were checked on the version read before the lock: it must still be current.
     let current: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = $1")
@@ -918,11 +946,38 @@ pub async fn submit(
         .await?;
     let snapshot =
         serde_json::to_string(eligibility).map_err(|e| StoreError::Data(e.to_string()))?;
-    sqlx::query("UPDATE applications SET status = 'submitted', submitted_at = $1, checked_rule_set_id = $2, eligibility_at_submission = $3, version = version + 1 WHERE id = $4")
-        .bind(now_utc())
+    let aid = serde_json::to_string(aid).map_err(|e| StoreError::Data(e.to_string()))?;
+    // A snapshot taken before submissions had their own table is kept as the first one.
+    let kept: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM application_submissions WHERE application_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if kept == 0 {
+        sqlx::query("INSERT INTO application_submissions (application_id, submitted_at, rule_set_id, eligibility) \
+                     SELECT id, submitted_at, checked_rule_set_id, eligibility_at_submission FROM applications \
+                     WHERE id = $1 AND submitted_at IS NOT NULL AND eligibility_at_submission IS NOT NULL")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let now = now_utc();
+    sqlx::query("UPDATE applications SET status = 'submitted', submitted_at = $1, checked_rule_set_id = $2, eligibility_at_submission = $3, decision_reason = NULL, decided_by = NULL, decided_at = NULL, version = version + 1 WHERE id = $4")
+        .bind(now.clone())
+        .bind(rule_set_id.clone())
+        .bind(snapshot.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    // Every submission keeps its own snapshot: a resubmission adds one.
+    sqlx::query("INSERT INTO application_submissions (application_id, submitted_at, submitted_by, rule_set_id, eligibility, aid) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(id)
+        .bind(now)
+        .bind(ctx.actor_id)
         .bind(rule_set_id.clone())
         .bind(snapshot)
-        .bind(id)
+        .bind(aid)
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE rule_sets SET frozen = 1 WHERE id = $1")
@@ -932,4 +987,232 @@ pub async fn submit(
     audit::append(&mut tx, ctx, Event { action: "application.submit", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "draft", "after": "submitted"}, "rule_set": rule_set_id, "eligible": eligibility.eligible}), reason: None }).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The status of an application, read in the write's transaction.
+async fn status_of(tx: &mut impl Tx, id: i64) -> Result<ApplicationStatus> {
+    let status: String = sqlx::query_scalar("SELECT status FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound("application"))?;
+    parsed(status)
+}
+
+/// The refusal of an action the transition table has no row for from the current status.
+pub fn illegal_transition(action: &str, current: impl std::fmt::Display) -> StoreError {
+    StoreError::Refused {
+        code: "illegal_transition",
+        reason: FieldError::new(
+            "status",
+            format!("the status is {current}: {action} is not possible from there"),
+        ),
+    }
+}
+
+/// A change of an application's status, as the use case looked it up in the transition
+/// table (`poles_core::transitions`): the statuses it leaves from and the one it leads to.
+#[derive(Debug, Clone)]
+pub struct StatusMove {
+    pub action: &'static str,
+    pub from: Vec<ApplicationStatus>,
+    pub to: ApplicationStatus,
+    pub reason: Option<String>,
+    /// Refused once the call's deadline has passed.
+    pub before_deadline: bool,
+    /// Refused when a funding proposal of the application was approved.
+    pub unless_funded: bool,
+    /// Tells the lead organisation (a decision taken by someone else).
+    pub notify_lead: bool,
+}
+
+/// Changes an application's status by `user_id`, checked under the write lock against the
+/// move's statuses (`Refused`, `illegal_transition`, naming the current status), the call's
+/// deadline and approved funding. The reason, who and when are kept with the application
+/// (cleared when it goes back to draft); the open proposals of an application that leaves
+/// `submitted` are withdrawn with it. Audited; the lead told when asked.
+pub async fn change_status(
+    db: &Db,
+    ctx: &Context,
+    user_id: i64,
+    id: i64,
+    m: &StatusMove,
+) -> Result<ApplicationStatus> {
+    let mut tx = audit::begin_write(db).await?;
+    let (call_id, status, lead, acronym) = sqlx::query_as::<_, (i64, String, i64, String)>(
+        "SELECT call_id, status, lead_organisation_id, acronym FROM applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("application"))?;
+    let before: ApplicationStatus = parsed(status)?;
+    if !m.from.contains(&before) {
+        return Err(illegal_transition(m.action, before));
+    }
+    if m.before_deadline {
+        let deadline: Option<String> =
+            sqlx::query_scalar("SELECT deadline FROM calls WHERE id = $1")
+                .bind(call_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if let Some(d) = parsed_opt::<Date>(deadline)? {
+            if Date::today() > d {
+                return Err(StoreError::Refused {
+                    code: "deadline_passed",
+                    reason: FieldError::new("status", format!("the call closed on {d}")),
+                });
+            }
+        }
+    }
+    if m.unless_funded {
+        let approved: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM funding_proposals WHERE application_id = $1 AND status = $2",
+        )
+        .bind(id)
+        .bind(ProposalStatus::Approved.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        if approved > 0 {
+            return Err(StoreError::Refused {
+                code: "illegal_transition",
+                reason: FieldError::new("status", "funding was approved for this application"),
+            });
+        }
+    }
+    let now = now_utc();
+    let back_to_draft = m.to == ApplicationStatus::Draft;
+    sqlx::query("UPDATE applications SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4, version = version + 1 WHERE id = $5")
+        .bind(m.to.as_str())
+        .bind(if back_to_draft { None } else { m.reason.clone() })
+        .bind(if back_to_draft { None } else { Some(user_id) })
+        .bind(if back_to_draft { None } else { Some(now.clone()) })
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let closed: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM funding_proposals WHERE application_id = $1 AND status = $2 ORDER BY id",
+    )
+    .bind(id)
+    .bind(ProposalStatus::Proposed.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE funding_proposals SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4 WHERE application_id = $5 AND status = $6")
+        .bind(ProposalStatus::Withdrawn.as_str())
+        .bind(format!("application {}", m.to))
+        .bind(user_id)
+        .bind(now)
+        .bind(id)
+        .bind(ProposalStatus::Proposed.as_str())
+        .execute(&mut *tx)
+        .await?;
+    if m.notify_lead {
+        let (fr, en) = match m.to {
+            ApplicationStatus::Ineligible => ("déclaré inéligible", "declared ineligible"),
+            ApplicationStatus::Rejected => ("rejeté", "rejected"),
+            _ => ("modifié", "changed"),
+        };
+        let why = m.reason.clone().unwrap_or_default();
+        notify(
+            &mut tx,
+            To::Organisation(lead),
+            &format!("application_{}", m.to),
+            format!("Le projet {acronym} (n° {id}) est {fr}. Motif : {why}"),
+            format!("Project {acronym} (#{id}) is {en}. Reason: {why}"),
+            Some(format!("/applications/{id}")),
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: match m.action {
+                "withdraw" => "application.withdraw",
+                "reopen" => "application.reopen",
+                "declare_ineligible" => "application.ineligible",
+                "reject" => "application.reject",
+                _ => "application.status",
+            },
+            object_kind: "application",
+            object_ref: id.to_string(),
+            changes: json!({"status": {"before": before.as_str(), "after": m.to.as_str()}, "proposals_withdrawn": closed}),
+            reason: m.reason.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(before)
+}
+
+/// How an application's status was last decided (withdrawn, declared ineligible, rejected).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusDecision {
+    pub status: ApplicationStatus,
+    pub reason: Option<String>,
+    pub decided_at: String,
+}
+
+/// One submission's snapshot, as kept: the eligibility and aid computed then.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Submission {
+    /// 1 for the first submission, 2 for the first resubmission, …
+    pub number: i64,
+    pub submitted_at: String,
+    pub rule_set: Option<String>,
+    pub eligible: bool,
+    pub eligibility: serde_json::Value,
+    /// Absent for submissions made before aid was kept with them.
+    pub aid: Option<serde_json::Value>,
+}
+
+struct SubmissionRow {
+    submitted_at: String,
+    rule_set_id: Option<String>,
+    eligibility: String,
+    aid: Option<String>,
+}
+from_row!(SubmissionRow {
+    submitted_at,
+    rule_set_id,
+    eligibility,
+    aid
+});
+
+fn json_of(what: &str, s: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(s).map_err(|e| StoreError::Data(format!("stored {what}: {e}")))
+}
+
+/// Every submission of an application, oldest first (for an application submitted once
+/// before submissions had their own table, the snapshot it keeps).
+pub async fn submissions(db: &Db, id: i64) -> Result<Vec<Submission>> {
+    let mut rows: Vec<SubmissionRow> = sqlx::query_as("SELECT submitted_at, rule_set_id, eligibility, aid FROM application_submissions WHERE application_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    if rows.is_empty() {
+        rows = sqlx::query_as("SELECT submitted_at, checked_rule_set_id AS rule_set_id, eligibility_at_submission AS eligibility, CAST(NULL AS TEXT) AS aid \
+                               FROM applications WHERE id = $1 AND submitted_at IS NOT NULL AND eligibility_at_submission IS NOT NULL")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
+    }
+    rows.into_iter()
+        .zip(1..)
+        .map(|(r, number)| {
+            let eligibility = json_of("submission eligibility", &r.eligibility)?;
+            Ok(Submission {
+                number,
+                submitted_at: r.submitted_at,
+                rule_set: r.rule_set_id,
+                eligible: eligibility["eligible"].as_bool().unwrap_or(false),
+                eligibility,
+                aid: r
+                    .aid
+                    .as_deref()
+                    .map(|a| json_of("submission aid", a))
+                    .transpose()?,
+            })
+        })
+        .collect()
 }

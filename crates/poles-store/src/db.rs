@@ -99,6 +99,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0011_login_throttle.sql"),
     },
     Migration {
+        version: 12,
+        name: "transitions",
+        sqlite: include_str!("../migrations/sqlite/0012_transitions.sql"),
+        postgres: include_str!("../migrations/postgres/0012_transitions.sql"),
+    },
+    Migration {
         version: 13,
         name: "limits",
         sqlite: include_str!("../migrations/sqlite/0013_limits.sql"),

@@ -812,3 +812,82 @@ pub async fn approve(
         validation_date,
     })
 }
+
+/// A proposal's proposer and application, to check who may withdraw or reject it.
+pub async fn proposal_parties(db: &Db, proposal_id: i64) -> Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as::<_, (i64, i64)>(
+        "SELECT application_id, proposed_by FROM funding_proposals WHERE id = $1",
+    )
+    .bind(proposal_id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Closes an open proposal by `user_id` (withdrawn by its proposer, rejected by an approver),
+/// checked under the write lock against the statuses the transition table leaves from;
+/// `Refused` (`illegal_transition`) otherwise. The application is no longer blocked: a new
+/// proposal can be made. Audited; a rejection is told to the proposer.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the transition's parts, as the use case looked them up"
+)]
+pub async fn close_proposal(
+    db: &Db,
+    user_id: i64,
+    ctx: &Context,
+    proposal_id: i64,
+    action: &'static str,
+    from: &[ProposalStatus],
+    to: ProposalStatus,
+    reason: &str,
+) -> Result<i64> {
+    let mut tx = audit::begin_write(db).await?;
+    let (application_id, proposed_by, status) = sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT application_id, proposed_by, status FROM funding_proposals WHERE id = $1",
+    )
+    .bind(proposal_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("proposal"))?;
+    let before: ProposalStatus = parsed(status)?;
+    if !from.contains(&before) {
+        return Err(crate::applications::illegal_transition(action, before));
+    }
+    sqlx::query("UPDATE funding_proposals SET status = $1, decision_reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5")
+        .bind(to.as_str())
+        .bind(reason.to_string())
+        .bind(user_id)
+        .bind(now_utc())
+        .bind(proposal_id)
+        .execute(&mut *tx)
+        .await?;
+    if proposed_by != user_id {
+        notify(
+            &mut tx,
+            To::User(proposed_by),
+            "proposal_rejected",
+            format!("Votre proposition n° {proposal_id} (projet n° {application_id}) est rejetée. Motif : {reason}"),
+            format!("Your proposal #{proposal_id} (project #{application_id}) is rejected. Reason: {reason}"),
+            Some(format!("/applications/{application_id}")),
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: if to == ProposalStatus::Withdrawn {
+                "funding.withdraw"
+            } else {
+                "funding.reject"
+            },
+            object_kind: "application",
+            object_ref: application_id.to_string(),
+            changes: json!({"proposal": proposal_id, "status": {"before": before.as_str(), "after": to.as_str()}}),
+            reason: Some(reason.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(application_id)
+}

@@ -12,8 +12,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use poles_app::applications::{
     self as apps, Answer, Application, Budget, CreateApplication, Decision, LabellingRequest,
+    StatusReason, Submission,
 };
 use poles_core::calls::Eligibility;
+use poles_core::transitions::ApplicationAction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,7 +32,12 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(request_label))
             .routes(routes!(decide))
             .routes(routes!(cluster_requests))
-            .routes(routes!(submit)),
+            .routes(routes!(submit))
+            .routes(routes!(submissions))
+            .routes(routes!(withdraw))
+            .routes(routes!(reopen))
+            .routes(routes!(declare_ineligible))
+            .routes(routes!(reject)),
     )
 }
 
@@ -174,4 +181,80 @@ async fn submit(
 ) -> Result<Json<Eligibility>, ApiError> {
     let id = params::path_id(&id, "application")?;
     Ok(Json(apps::submit(&st.app, &me, id).await?))
+}
+
+/// Every submission of an application with the snapshot kept then, oldest first: a
+/// resubmission adds one and never overwrites an earlier one.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/submissions", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Submission>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn submissions(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Submission>>, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    Ok(Json(apps::submissions(&st.app, &me, id).await?))
+}
+
+/// The lead withdraws its application (from draft or submitted, while no funding was
+/// approved); final. The reason is optional. 409 `illegal_transition` from another status.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/withdraw", tag = "applications", params(("id" = i64, Path)),
+    request_body = StatusReason,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn withdraw(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusReason>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::withdraw(&st.app, &me, id, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The lead reopens its submitted application before the call's deadline, back to draft, to
+/// change it and submit again (a new snapshot). 409 `illegal_transition` from another
+/// status, `deadline_passed` after the deadline.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/reopen", tag = "applications", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reopen(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::reopen(&st.app, &me, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A selection officer declares a submitted application ineligible, with a reason sent to
+/// the applicant. 409 `illegal_transition` from another status.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/ineligible", tag = "applications", params(("id" = i64, Path)),
+    request_body = StatusReason,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn declare_ineligible(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusReason>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::decide_status(&st.app, &me, id, ApplicationAction::DeclareIneligible, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A selection officer rejects a submitted application, with a reason sent to the
+/// applicant. 409 `illegal_transition` from another status.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/reject", tag = "applications", params(("id" = i64, Path)),
+    request_body = StatusReason,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reject(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusReason>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "application")?;
+    apps::decide_status(&st.app, &me, id, ApplicationAction::Reject, &b).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

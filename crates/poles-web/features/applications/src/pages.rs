@@ -8,10 +8,11 @@ use crate::http::error::PageResult;
 use crate::http::extract::SignedIn;
 use crate::http::params;
 use crate::ui::chrome::Chrome;
-use crate::ui::render::render;
+use crate::ui::render::{render, render_with};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -19,11 +20,13 @@ use poles_app::access::{Ability, REGIONAL_FUNDER};
 use poles_app::applications::{
     self as apps, Answer, Application, ApplicationPartner, ApplicationView, Budget,
     CreateApplication, Decision, LabelLetter, LabellingRequest, NewApplication, Proposal,
-    ReviewView,
+    ReviewView, StatusReason, Submission,
 };
+use poles_app::{AppError, Caller};
 use poles_core::calls::{Costs, Outcome};
 use poles_core::model::Criterion;
-use poles_core::status::{ApplicationStatus, Invitation, LabellingStatus};
+use poles_core::status::{ApplicationStatus, Invitation, LabellingStatus, ProposalStatus};
+use poles_core::transitions::{ApplicationAction, ProposalAction};
 use poles_core::{Date, FieldError};
 use serde::Deserialize;
 
@@ -42,6 +45,18 @@ pub fn pages() -> Router<AppState> {
         .route("/applications/{id}/labelling", post(request_label))
         .route("/applications/{id}/labelling/{cluster}", post(decide_label))
         .route("/applications/{id}/submit", post(submit))
+        .route("/applications/{id}/withdraw", post(withdraw))
+        .route("/applications/{id}/reopen", post(reopen))
+        .route("/applications/{id}/ineligible", post(declare_ineligible))
+        .route("/applications/{id}/reject", post(reject))
+        .route(
+            "/applications/{id}/proposals/{pid}/withdraw",
+            post(withdraw_proposal),
+        )
+        .route(
+            "/applications/{id}/proposals/{pid}/reject",
+            post(reject_proposal),
+        )
 }
 
 #[derive(Template)]
@@ -54,9 +69,90 @@ struct ApplicationPage {
     criteria: Vec<Criterion>,
     funders: Vec<String>,
     kinds: Vec<(&'static str, String)>,
+    submissions: Vec<Submission>,
+    /// A refused change of status: the form it came from, its message, the reason typed.
+    problem: Option<Problem>,
+}
+
+/// A change of status the use case refused, shown next to its form with the reason kept.
+struct Problem {
+    /// The form: `withdraw`, `reopen`, `ineligible`, `reject`, `proposal-withdraw-ID`, …
+    form: String,
+    message: String,
+    reason: String,
 }
 
 impl ApplicationPage {
+    /// The refusal to show next to `form`, if it came from there.
+    fn problem_at(&self, form: &str) -> Option<&Problem> {
+        self.problem.as_ref().filter(|p| p.form == form)
+    }
+
+    /// A refusal whose form the page no longer offers (the status changed meanwhile): shown
+    /// at the top of the status changes.
+    fn problem_elsewhere(&self) -> Option<&Problem> {
+        let p = self.problem.as_ref()?;
+        let shown = match p.form.as_str() {
+            "reopen" => self.can_reopen(),
+            "withdraw" => self.can_withdraw(),
+            "ineligible" | "reject" => self.can_decide_status(),
+            form => self
+                .proposals
+                .iter()
+                .any(|q| self.proposal_forms(q).iter().any(|(_, _, f)| f == form)),
+        };
+        (!shown).then_some(p)
+    }
+
+    /// The day of a stored instant (`YYYY-MM-DDTHH:MM:SSZ`).
+    fn day<'s>(&self, at: &'s str) -> &'s str {
+        at.get(..10).unwrap_or(at)
+    }
+
+    /// The reason typed into `form` before it was refused.
+    fn kept(&self, form: &str) -> &str {
+        self.problem_at(form).map_or("", |p| p.reason.as_str())
+    }
+
+    /// The lead may withdraw (draft or submitted; the store checks approved funding).
+    fn can_withdraw(&self) -> bool {
+        self.is_lead() && self.a.status.after(ApplicationAction::Withdraw).is_some()
+    }
+
+    fn can_reopen(&self) -> bool {
+        self.is_lead() && self.a.status.after(ApplicationAction::Reopen).is_some()
+    }
+
+    /// An officer may declare ineligible or reject (both from the same statuses).
+    fn can_decide_status(&self) -> bool {
+        self.is_officer() && self.a.status.after(ApplicationAction::Reject).is_some()
+    }
+
+    /// The officers' decisions on the application: (form, label).
+    fn officer_forms(&self) -> [(&'static str, &'static str); 2] {
+        [
+            ("ineligible", "tr.declare_ineligible"),
+            ("reject", "tr.reject"),
+        ]
+    }
+
+    /// The ways out of an open proposal the caller may take: (action, label, form).
+    fn proposal_forms(&self, p: &Proposal) -> Vec<(&'static str, &'static str, String)> {
+        if p.status != ProposalStatus::Proposed {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        if self.c.may(Ability::WithdrawProposal(p.proposed_by)) {
+            out.push(("withdraw", "tr.proposal_withdraw"));
+        }
+        if self.c.may(Ability::RejectProposal(p.proposed_by)) {
+            out.push(("reject", "tr.proposal_reject"));
+        }
+        out.into_iter()
+            .map(|(action, label)| (action, label, format!("proposal-{action}-{}", p.id)))
+            .collect()
+    }
+
     fn draft(&self) -> bool {
         self.a.status == ApplicationStatus::Draft
     }
@@ -160,26 +256,48 @@ async fn application(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
+    show(&st, c, &me, id, None).await
+}
+
+/// The application's page; with a refused change of status, the same page again, the
+/// refusal next to its form (400 or 409).
+async fn show(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    id: i64,
+    problem: Option<(Problem, StatusCode)>,
+) -> PageResult {
     let ApplicationView {
         application,
         proposals,
         review,
         criteria,
         funders,
-    } = apps::view(&st.app, &me, id).await?;
+        submissions,
+    } = apps::view(&st.app, me, id).await?;
     let kinds = poles_core::OrgKind::ALL
         .iter()
         .map(|k| (k.as_str(), c.kind(k)))
         .collect();
-    render(ApplicationPage {
-        c,
-        a: application,
-        proposals,
-        review,
-        criteria,
-        funders,
-        kinds,
-    })
+    let (problem, status) = match problem {
+        Some((p, status)) => (Some(p), status),
+        None => (None, StatusCode::OK),
+    };
+    Ok(render_with(
+        ApplicationPage {
+            c,
+            a: application,
+            proposals,
+            review,
+            criteria,
+            funders,
+            kinds,
+            submissions,
+            problem,
+        },
+        status,
+    ))
 }
 
 #[derive(Template)]
@@ -416,4 +534,149 @@ async fn submit(
     let id = params::path_id(&id, "application")?;
     apps::submit(&st.app, &me, id).await?;
     back(&c, id)
+}
+
+#[derive(Deserialize, Default)]
+struct ReasonForm {
+    reason: Option<String>,
+}
+
+/// After a change of status: back to the application, or — when the use case refused it
+/// for its input or for the status as it stands — the same page with the refusal next to the
+/// form and the reason kept. Other errors are the site's error pages.
+async fn after_change(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    id: i64,
+    form: String,
+    reason: Option<String>,
+    done: Result<(), AppError>,
+) -> PageResult {
+    let (message, status) = match done {
+        Ok(()) => return back(&c, id),
+        Err(AppError::Invalid(e)) if e.field == "reason" => {
+            (c.t.t("tr.reason_rule").to_string(), StatusCode::BAD_REQUEST)
+        }
+        Err(AppError::Invalid(e)) => (
+            format!("{}: {}", e.field, e.reason),
+            StatusCode::BAD_REQUEST,
+        ),
+        Err(AppError::Refused { code, reason }) => {
+            let text = match code {
+                "illegal_transition" => c.t.t("tr.illegal"),
+                "deadline_passed" => c.t.t("tr.deadline_passed"),
+                _ => "",
+            };
+            (format!("{text} ({})", reason.reason), StatusCode::CONFLICT)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let problem = Problem {
+        form,
+        message,
+        reason: reason.unwrap_or_default(),
+    };
+    show(st, c, me, id, Some((problem, status))).await
+}
+
+async fn withdraw(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let r = StatusReason { reason: f.reason };
+    let done = apps::withdraw(&st.app, &me, id, &r).await.map(drop);
+    after_change(&st, c, &me, id, "withdraw".into(), r.reason, done).await
+}
+
+async fn reopen(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let done = apps::reopen(&st.app, &me, id).await.map(drop);
+    after_change(&st, c, &me, id, "reopen".into(), None, done).await
+}
+
+async fn decide(
+    st: AppState,
+    c: Chrome,
+    me: Caller,
+    id: String,
+    action: ApplicationAction,
+    f: ReasonForm,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let r = StatusReason { reason: f.reason };
+    let done = apps::decide_status(&st.app, &me, id, action, &r)
+        .await
+        .map(drop);
+    let form = match action {
+        ApplicationAction::DeclareIneligible => "ineligible",
+        _ => "reject",
+    };
+    after_change(&st, c, &me, id, form.into(), r.reason, done).await
+}
+
+async fn declare_ineligible(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    decide(st, c, me, id, ApplicationAction::DeclareIneligible, f).await
+}
+
+async fn reject(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    decide(st, c, me, id, ApplicationAction::Reject, f).await
+}
+
+async fn close_proposal(
+    st: AppState,
+    c: Chrome,
+    me: Caller,
+    (id, pid): (String, String),
+    action: ProposalAction,
+    f: ReasonForm,
+) -> PageResult {
+    let id = params::path_id(&id, "application")?;
+    let pid = params::path_id(&pid, "proposal")?;
+    let done = poles_app::selection::close_proposal(&st.app, &me, pid, action, f.reason.as_deref())
+        .await
+        .map(drop);
+    let form = format!("proposal-{}-{pid}", action.as_str());
+    after_change(&st, c, &me, id, form, f.reason, done).await
+}
+
+async fn withdraw_proposal(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    close_proposal(st, c, me, ids, ProposalAction::Withdraw, f).await
+}
+
+async fn reject_proposal(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(ids): Path<(String, String)>,
+    Form(f): Form<ReasonForm>,
+) -> PageResult {
+    close_proposal(st, c, me, ids, ProposalAction::Reject, f).await
 }

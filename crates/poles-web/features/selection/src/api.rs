@@ -8,9 +8,11 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use poles_app::applications::StatusReason;
 use poles_app::selection::{
     self, ApprovalOutcome, Envelope, FundingLine, RankingRow, ReviewView, Score, SelectionSettings,
 };
+use poles_core::transitions::ProposalAction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,7 +29,9 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .routes(routes!(ranking))
                 .routes(routes!(settings))
                 .routes(routes!(propose))
-                .routes(routes!(approve)),
+                .routes(routes!(approve))
+                .routes(routes!(withdraw_proposal))
+                .routes(routes!(reject_proposal)),
         ))
 }
 
@@ -176,4 +180,51 @@ async fn approve(
 ) -> Result<Json<ApprovalOutcome>, ApiError> {
     let id = params::path_id(&id, "proposal")?;
     Ok(Json(selection::approve(&st.app, &me, id).await?))
+}
+
+/// Its proposer withdraws an open proposal, with a reason; the application can get a new
+/// one. 409 `illegal_transition` once it is no longer open.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/withdraw", tag = "selection", params(("id" = i64, Path)),
+    request_body = StatusReason,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn withdraw_proposal(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusReason>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "proposal")?;
+    selection::close_proposal(
+        &st.app,
+        &me,
+        id,
+        ProposalAction::Withdraw,
+        b.reason.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An officer other than the proposer rejects an open proposal, with a reason told to the
+/// proposer; the application can get a new one. 409 `illegal_transition` once it is no
+/// longer open.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/reject", tag = "selection", params(("id" = i64, Path)),
+    request_body = StatusReason,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reject_proposal(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<StatusReason>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "proposal")?;
+    selection::close_proposal(
+        &st.app,
+        &me,
+        id,
+        ProposalAction::Reject,
+        b.reason.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
