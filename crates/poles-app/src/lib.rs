@@ -15,6 +15,7 @@ mod error;
 pub mod followup;
 pub mod funding;
 pub mod selection;
+pub mod worklists;
 
 pub use error::AppError;
 pub use poles_store::accounts::Policy;
