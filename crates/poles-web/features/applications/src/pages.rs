@@ -44,7 +44,7 @@ pub fn pages() -> Router<AppState> {
             get(label_letter),
         )
         .route("/clusters/{slug}/labelling-requests", get(cluster_requests))
-        .route("/calls/{slug}/apply", post(apply))
+        .route("/calls/{slug}/apply", get(apply_form).post(apply))
         .route("/applications/{id}/invite", post(invite))
         .route("/applications/{id}/partners/{org}/answer", post(answer))
         .route("/applications/{id}/partners/{org}/budget", post(budget))
@@ -70,6 +70,7 @@ struct ApplicationPage {
     communes: HashMap<i64, Picker>,
     budget_note: Option<BudgetNote>,
     submit_error: Option<String>,
+    reviewer: Picker,
 }
 
 /// A refused budget form: the partner, what was typed, and why.
@@ -88,6 +89,7 @@ struct Refusal {
     commune: Option<(i64, Picker)>,
     budget: Option<BudgetNote>,
     submit_error: Option<String>,
+    reviewer: Option<Picker>,
 }
 
 impl ApplicationPage {
@@ -202,9 +204,37 @@ async fn application(
     c: Chrome,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
+    Query(p): Query<Params>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
-    show(&st, c, &me, id, Refusal::default(), StatusCode::OK).await
+    // A reviewer assignment that did not go through comes back with the typed name (and the
+    // reason it was refused): the name is resolved again to list the choices.
+    let reviewer = match p.get("reviewer") {
+        Some(typed) if c.may(Ability::RunSelection) => {
+            let kind = PickKind::User;
+            Some(match params::get(&p, "reviewer_refused") {
+                Some(reason) => Picker::refused("reviewer", kind, typed, reason),
+                None => {
+                    let r = lists::resolve(&st.app, Some(&me), kind, typed, None).await?;
+                    match r {
+                        Resolved::One(_) => Picker::refused(
+                            "reviewer",
+                            kind,
+                            typed,
+                            c.t.t("picker.many").to_string(),
+                        ),
+                        r => unresolved(&c, "reviewer", kind, typed, r),
+                    }
+                }
+            })
+        }
+        _ => None,
+    };
+    let r = Refusal {
+        reviewer,
+        ..Refusal::default()
+    };
+    show(&st, c, &me, id, r, StatusCode::OK).await
 }
 
 /// The application's page, with a refused form's input and reason when there is one.
@@ -262,6 +292,9 @@ async fn show(
             communes,
             budget_note: r.budget,
             submit_error: r.submit_error,
+            reviewer: r
+                .reviewer
+                .unwrap_or_else(|| Picker::new("reviewer", PickKind::User)),
         },
         status,
     ))
@@ -477,15 +510,110 @@ fn back(c: &Chrome, id: i64) -> PageResult {
     Ok(Redirect::to(&c.href(&format!("/applications/{id}"))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 struct ApplyForm {
-    lead_organisation_id: i64,
+    lead_organisation_id: Option<String>,
+    #[serde(default)]
     acronym: String,
+    #[serde(default)]
     title: String,
     summary_fr: Option<String>,
     summary_en: Option<String>,
     keywords: Option<String>,
     duration_months: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    c: Chrome,
+    call: poles_core::model::Call,
+    /// The organisations the person may apply for, by name.
+    orgs: Vec<(i64, String)>,
+    f: ApplyForm,
+    /// The refused field and why.
+    error: Option<(String, String)>,
+}
+
+impl ApplyPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// A refusal about no field of the form.
+    fn other_error(&self) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| {
+                !matches!(
+                    f.as_str(),
+                    "lead_organisation_id"
+                        | "acronym"
+                        | "title"
+                        | "summary_fr"
+                        | "summary_en"
+                        | "keywords"
+                        | "duration_months"
+                )
+            })
+            .map(|(_, r)| r.as_str())
+    }
+
+    fn chosen(&self, id: &i64) -> bool {
+        self.f.lead_organisation_id.as_deref() == Some(id.to_string().as_str())
+    }
+
+    fn kept<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+/// The form to start an application (also where a refused one comes back).
+async fn apply_page(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    slug: &str,
+    f: ApplyForm,
+    error: Option<(String, String)>,
+) -> PageResult {
+    let call = poles_app::calls::get(&st.app, slug).await?;
+    let mut orgs = Vec::new();
+    for o in me.actor.organisations() {
+        if c.may(Ability::ApplyFor(o)) {
+            let name = lists::name_of(&st.app, Some(me), PickKind::Organisation, &o.to_string())
+                .await?
+                .map_or_else(|| o.to_string(), |s| s.label);
+            orgs.push((o, name));
+        }
+    }
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_with(
+        ApplyPage {
+            c,
+            call,
+            orgs,
+            f,
+            error,
+        },
+        status,
+    ))
+}
+
+async fn apply_form(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+) -> PageResult {
+    apply_page(&st, c, &me, &slug, ApplyForm::default(), None).await
 }
 
 async fn apply(
@@ -495,32 +623,47 @@ async fn apply(
     Path(slug): Path<String>,
     Form(f): Form<ApplyForm>,
 ) -> PageResult {
-    let duration_months = match f
-        .duration_months
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        Some(d) => Some(
-            d.parse::<i64>()
-                .ok()
-                .ok_or_else(|| FieldError::new("duration_months", "must be a number of months"))?,
-        ),
-        None => None,
+    let parsed = (|| {
+        let lead = f
+            .lead_organisation_id
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .ok_or_else(|| FieldError::new("lead_organisation_id", "choose an organisation"))?;
+        let duration_months =
+            match f
+                .duration_months
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                Some(d) => Some(d.parse::<i64>().map_err(|_| {
+                    FieldError::new("duration_months", "must be a number of months")
+                })?),
+                None => None,
+            };
+        Ok::<_, FieldError>(CreateApplication {
+            lead_organisation_id: lead,
+            application: NewApplication {
+                acronym: f.acronym.clone(),
+                title: f.title.clone(),
+                summary_fr: f.summary_fr.clone(),
+                summary_en: f.summary_en.clone(),
+                keywords: f.keywords.clone(),
+                duration_months,
+            },
+        })
+    })();
+    let result = match parsed {
+        Ok(a) => apps::create(&st.app, &me, &slug, &a).await,
+        Err(e) => Err(AppError::Invalid(e)),
     };
-    let a = CreateApplication {
-        lead_organisation_id: f.lead_organisation_id,
-        application: NewApplication {
-            acronym: f.acronym,
-            title: f.title,
-            summary_fr: f.summary_fr,
-            summary_en: f.summary_en,
-            keywords: f.keywords,
-            duration_months,
-        },
-    };
-    let id = apps::create(&st.app, &me, &slug, &a).await?;
-    back(&c, id)
+    match result {
+        Ok(id) => back(&c, id),
+        Err(AppError::Invalid(e)) => {
+            apply_page(&st, c, &me, &slug, f, Some((e.field, e.reason))).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The partner to invite, chosen by name (`organisation`; the suggestion or choice picked
