@@ -24,3 +24,4 @@ mod servers;
 mod store;
 mod support;
 mod workflow_pages;
+mod worklists;

@@ -270,6 +270,16 @@ pub(crate) fn own_organisations(actor: &Actor) -> Vec<i64> {
     actor.organisations()
 }
 
+/// The clusters whose labelling queue the actor works from (as their manager).
+pub(crate) fn managed_clusters(actor: &Actor) -> Vec<String> {
+    actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::ClusterManager)
+        .map(|g| g.scope.clone())
+        .collect()
+}
+
 pub(crate) fn people_read(actor: &Actor) -> Result<PeopleRead, Denied> {
     first(actor, officer)
         .map(|_| PeopleRead {

@@ -204,6 +204,22 @@ pub async fn review_queue(
     Ok(store::review_queue(&app.db, cap.by.user_id, done, page).await?)
 }
 
+/// The worklists a person has besides their applications: the labelling queues of the
+/// clusters they manage, and their reviews.
+#[derive(Debug, Clone)]
+pub struct MyWorklists {
+    pub clusters: Vec<String>,
+    pub reviewer: bool,
+}
+
+/// Which worklists to link for the caller.
+pub fn my_worklists(caller: &Caller) -> MyWorklists {
+    MyWorklists {
+        clusters: access::managed_clusters(&caller.actor),
+        reviewer: access::reviewing(&caller.actor).is_ok(),
+    }
+}
+
 /// How many suggestions a picker shows.
 const SUGGESTIONS: i64 = 10;
 
