@@ -559,10 +559,7 @@ pub async fn suggest(db: &Db, kind: PickKind, q: &str, limit: i64) -> Result<Vec
              ORDER BY CASE WHEN LOWER(g.name) = $2 OR g.code = $2 THEN 0 ELSE 1 END, g.name LIMIT $3"
         }
     };
-    let pattern = format!(
-        "%{}%",
-        q.replace('\\', "").replace('%', "").replace('_', "")
-    );
+    let pattern = format!("%{}%", q.replace(['\\', '%', '_'], ""));
     Ok(sqlx::query_as::<_, (String, String, Option<String>)>(sql)
         .bind(pattern)
         .bind(q.to_string())
