@@ -159,7 +159,7 @@ const LINE_COLUMNS: &str = "a.id, a.acronym, a.title, c.slug AS call, c.name_fr 
     (SELECT COUNT(*) FROM review_assignments r WHERE r.application_id = a.id AND r.conflict_declared = 0) AS reviews_assigned, \
     (SELECT COUNT(*) FROM review_assignments r WHERE r.application_id = a.id AND r.conflict_declared = 0 AND r.submitted_at IS NOT NULL) AS reviews_done, \
     (SELECT f.status FROM funding_proposals f WHERE f.application_id = a.id ORDER BY f.id DESC LIMIT 1) AS proposal_status, \
-    (SELECT SUM(fl.amount_cents) FROM funding_lines fl WHERE fl.proposal_id = (SELECT MAX(f.id) FROM funding_proposals f WHERE f.application_id = a.id)) AS proposal_cents";
+    (SELECT CAST(SUM(fl.amount_cents) AS BIGINT) FROM funding_lines fl WHERE fl.proposal_id = (SELECT MAX(f.id) FROM funding_proposals f WHERE f.application_id = a.id)) AS proposal_cents";
 
 const LINE_FROM: &str = "FROM applications a JOIN calls c ON c.id = a.call_id JOIN organisations o ON o.id = a.lead_organisation_id";
 
@@ -462,8 +462,8 @@ pub async fn review_queue(
     page: Page,
 ) -> Result<ReviewQueue> {
     let (to_do, done_n) = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT COALESCE(SUM(CASE WHEN submitted_at IS NULL AND conflict_declared = 0 THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN submitted_at IS NULL AND conflict_declared = 0 THEN 0 ELSE 1 END), 0) \
+        "SELECT CAST(COALESCE(SUM(CASE WHEN submitted_at IS NULL AND conflict_declared = 0 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN submitted_at IS NULL AND conflict_declared = 0 THEN 0 ELSE 1 END), 0) AS BIGINT) \
          FROM review_assignments WHERE reviewer_id = $1",
     )
     .bind(reviewer)
