@@ -49,7 +49,9 @@ try {
   const appId = appUrl.split("/").pop();
 
   for (const p of cfg.partners.slice(1)) {
-    await lead.fill('input[name="organisation_id"]', String(p.organisation));
+    // The partner is chosen by its name among the suggestions shown as one types.
+    await lead.fill('input[name="organisation"]', p.name);
+    await lead.click(`.suggestions button[data-value="${p.organisation}"]`);
     await submit(lead, lead.getByRole("button", { name: "Invite", exact: true }));
   }
   // Each partner answers on the application's page; the lead enters the budgets.
@@ -91,7 +93,7 @@ try {
   // A reviewer scores; an officer proposes; another approves.
   const o1 = await as(cfg.officers[0]);
   await o1.goto(`${appUrl}?lang=en`);
-  await o1.fill('input[name="reviewer_id"]', String(cfg.reviewer.id));
+  await o1.fill('input[name="reviewer"]', cfg.reviewer.email);
   await submit(o1, o1.getByRole("button", { name: "Assign", exact: true }));
   const r = await as(cfg.reviewer.email);
   await r.goto(`${appUrl}?lang=en`);

@@ -295,7 +295,8 @@ async fn a_consortium_drafts_gets_labelled_and_submits() {
             .unwrap()
             .iter()
             .filter(|n| n["kind"] == "labelling_decision"
-                && n["text_en"].as_str().unwrap().contains(&format!("#{id}.")))
+                && n["text_en"].as_str().unwrap().contains("project NANOSENS.")
+                && n["link"] == format!("/applications/{id}"))
             .count(),
         2,
         "the lead hears of both decisions"

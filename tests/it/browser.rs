@@ -106,17 +106,17 @@ async fn the_main_journey_in_chromium() {
     let app = crate::accounts::app();
     let base = app.base.as_str();
     let db = crate::support::connect(&app.db_url).await;
-    let orgs: Vec<i64> = sqlx::query_scalar("SELECT id FROM organisations WHERE cordis_id IS NOT NULL AND country = 'FR' ORDER BY id LIMIT 4 OFFSET 20")
+    let orgs: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM organisations WHERE cordis_id IS NOT NULL AND country = 'FR' ORDER BY id LIMIT 4 OFFSET 20")
         .fetch_all(&db.pool)
         .await
         .unwrap();
     let kinds = ["sme", "large_company", "mid_size", "public_research"];
     let mut partners = Vec::new();
-    for (k, org) in orgs.iter().enumerate() {
+    for (k, (org, name)) in orgs.iter().enumerate() {
         let email = format!("br-p{k}@test.invalid");
         crate::accounts::make_user(app, &email, "organisation_member", Some(&org.to_string()))
             .await;
-        partners.push(serde_json::json!({"email": email, "organisation": org, "kind": kinds[k]}));
+        partners.push(serde_json::json!({"email": email, "organisation": org, "name": name, "kind": kinds[k]}));
     }
     crate::accounts::make_user(
         app,

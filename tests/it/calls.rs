@@ -266,5 +266,5 @@ async fn officers_open_a_call_from_an_earlier_rule_set_which_freezes_at_submissi
     assert!(r["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("closed on 2020-01-31"));
+        .contains("closed on 31 January 2020, 23:59 Paris time"));
 }

@@ -28,3 +28,4 @@ mod store;
 mod support;
 mod transitions;
 mod workflow_pages;
+mod worklists;

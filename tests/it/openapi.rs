@@ -962,6 +962,24 @@ async fn every_operation_answers_as_the_document_says() {
     )
     .await;
     c.expect(
+        200,
+        &manager,
+        "GET /api/v1/clusters/{slug}/labelling-queue",
+        &[&"aerospace-valley"],
+        "status=requested",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &lead,
+        "GET /api/v1/me/applications",
+        &[],
+        "sort=acronym",
+        None,
+    )
+    .await;
+    c.expect(
         204,
         &manager,
         "POST /api/v1/applications/{id}/labelling/{cluster}",
@@ -1114,6 +1132,24 @@ async fn every_operation_answers_as_the_document_says() {
     }
     let rev1 = c.sign_in("oa-r1@test.invalid").await;
     let rev2 = c.sign_in("oa-r2@test.invalid").await;
+    c.expect(
+        200,
+        &rev1,
+        "GET /api/v1/me/reviews",
+        &[],
+        "done=false",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &o1,
+        "GET /api/v1/calls/{slug}/worklist",
+        &[&"oa-call"],
+        "",
+        None,
+    )
+    .await;
     c.expect(
         200,
         &rev1,

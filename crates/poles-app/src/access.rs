@@ -92,6 +92,16 @@ capability!(
     /// approves funding, follows payments.
     SelectionOfficer {}
 );
+read_capability!(
+    /// Reads the worklist of one call: programme officers and admins (who run every call),
+    /// and funder officers of a funder of that call.
+    CallWorklist {}
+);
+read_capability!(
+    /// Reads the people of the platform by name (user pickers): admins, who grant roles, and
+    /// programme officers, who assign reviewers.
+    PeopleRead {}
+);
 capability!(
     /// Decides who joins an organisation: its members and admins.
     ClaimDecision {}
@@ -271,6 +281,40 @@ pub(crate) fn application_read(actor: &Actor, who: &Involved) -> Result<Applicat
         _sealed: Sealed(()),
     })
     .ok_or_else(|| denied("read", "this application"))
+}
+
+pub(crate) fn call_worklist(actor: &Actor, funders: &[String]) -> Result<CallWorklist, Denied> {
+    first(actor, |g| {
+        officer(g) || (g.role == Role::FunderOfficer && funders.contains(&g.scope))
+    })
+    .map(|_| CallWorklist {
+        _sealed: Sealed(()),
+    })
+    .ok_or_else(|| denied("read", "the applications of this call"))
+}
+
+/// The organisations the actor acts for (their organisation-member grants): whose
+/// applications they find in their list.
+pub(crate) fn own_organisations(actor: &Actor) -> Vec<i64> {
+    actor.organisations()
+}
+
+/// The clusters whose labelling queue the actor works from (as their manager).
+pub(crate) fn managed_clusters(actor: &Actor) -> Vec<String> {
+    actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::ClusterManager)
+        .map(|g| g.scope.clone())
+        .collect()
+}
+
+pub(crate) fn people_read(actor: &Actor) -> Result<PeopleRead, Denied> {
+    first(actor, officer)
+        .map(|_| PeopleRead {
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| denied("read", "the list of users"))
 }
 
 pub(crate) fn selection_officer(actor: &Actor) -> Result<SelectionOfficer, Denied> {
@@ -491,6 +535,11 @@ mod tests {
         assert!(application_read(&fo, &elsewhere).is_err());
         let po = actor(&[("programme_officer", "")]);
         assert!(application_read(&po, &elsewhere).is_ok());
+        let funders = ["state".to_string(), "region".to_string()];
+        assert!(call_worklist(&fo, &funders).is_ok());
+        assert!(call_worklist(&fo, &funders[..1]).is_err());
+        assert!(call_worklist(&ro, &funders).is_err());
+        assert!(call_worklist(&po, &[]).is_ok());
         let member = actor(&[("organisation_member", "3")]);
         assert!(application_read(&member, &elsewhere).is_ok());
         assert!(application_read(&member, &in_84).is_err());

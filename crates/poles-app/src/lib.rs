@@ -18,6 +18,7 @@ pub mod funding;
 pub mod mail;
 pub mod membership;
 pub mod selection;
+pub mod worklists;
 
 pub use error::AppError;
 pub use poles_store::accounts::Policy;

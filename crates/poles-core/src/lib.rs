@@ -9,6 +9,7 @@ pub mod date;
 pub mod geo;
 pub mod model;
 pub mod optimise;
+pub mod paris;
 pub mod relief;
 pub mod status;
 pub mod text;

@@ -7,10 +7,11 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::inbox::{notify, To};
+use crate::inbox::{notify, project_name, To};
 use crate::util::{flag, from_row, now_utc, parsed, parsed_opt, Tx};
 use crate::Db;
 use poles_core::calls::{Aid, Costs, Eligibility, RuleSet};
+use poles_core::paris::Deadline;
 use poles_core::status::{
     AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole, ProposalStatus,
 };
@@ -105,15 +106,21 @@ pub struct Acting {
     pub organisation_id: i64,
 }
 
-/// The call of an application and whether it is still open today.
+/// The call of an application and whether it is still open now: its deadline is the end of
+/// its day in Paris (an instant, see `poles_core::paris`).
 async fn open_call(tx: &mut impl Tx, call_id: i64) -> Result<()> {
     let deadline: Option<String> = sqlx::query_scalar("SELECT deadline FROM calls WHERE id = $1")
         .bind(call_id)
         .fetch_one(&mut **tx)
         .await?;
     if let Some(d) = parsed_opt::<Date>(deadline)? {
-        if Date::today() > d {
-            return Err(FieldError::new("call", format!("the call closed on {d}")).into());
+        let closes = Deadline::end_of(d);
+        if closes.passed() {
+            return Err(FieldError::new(
+                "call",
+                format!("the call closed on {}", closes.format(poles_core::Lang::En)),
+            )
+            .into());
         }
     }
     Ok(())
@@ -586,13 +593,14 @@ pub async fn invite(db: &Db, ctx: &Context, id: i64, organisation_id: i64) -> Re
         return Err(FieldError::new("organisation_id", "is already in the consortium").into());
     }
     bump(&mut tx, id).await?;
+    let project = project_name(&mut tx, id).await?;
     notify(
         &mut tx,
         To::Organisation(organisation_id),
         "invitation",
-        format!("Votre organisation est invitée dans le consortium du projet n° {id}."),
-        format!("Your organisation is invited into the consortium of project #{id}."),
-        Some(format!("/api/v1/applications/{id}")),
+        format!("Votre organisation est invitée dans le consortium du projet {project}."),
+        format!("Your organisation is invited into the consortium of project {project}."),
+        Some(format!("/applications/{id}")),
     )
     .await?;
     audit::append(
@@ -755,19 +763,20 @@ pub async fn request_labelling(
         return Err(FieldError::new("cluster", "was already asked").into());
     }
     bump(&mut tx, id).await?;
+    let project = project_name(&mut tx, id).await?;
     notify(
         &mut tx,
         To::Cluster(cluster),
         "labelling_request",
         format!(
-            "Demande de label pour le projet n° {id}{}.",
+            "Demande de label pour le projet {project}{}.",
             if lead { " (pôle chef de file)" } else { "" }
         ),
         format!(
-            "Labelling request for project #{id}{}.",
+            "Labelling request for project {project}{}.",
             if lead { " (lead cluster)" } else { "" }
         ),
-        Some(format!("/api/v1/applications/{id}")),
+        Some(format!("/applications/{id}")),
     )
     .await?;
     audit::append(
@@ -848,13 +857,18 @@ pub async fn decide_labelling(
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
+    let project = project_name(&mut tx, id).await?;
+    let cluster_name: String = sqlx::query_scalar("SELECT name FROM clusters WHERE id = $1")
+        .bind(cluster_id)
+        .fetch_one(&mut *tx)
+        .await?;
     notify(
         &mut tx,
         To::Organisation(lead_org),
         "labelling_decision",
         format!(
-            "Le pôle {} a {} le projet n° {id}.",
-            cluster,
+            "Le pôle {} a {} le projet {project}.",
+            cluster_name,
             if d.labelled {
                 "labellisé"
             } else {
@@ -862,15 +876,15 @@ pub async fn decide_labelling(
             }
         ),
         format!(
-            "Cluster {} {} project #{id}.",
-            cluster,
+            "Cluster {} {} project {project}.",
+            cluster_name,
             if d.labelled {
                 "labelled"
             } else {
                 "declined to label"
             }
         ),
-        Some(format!("/api/v1/applications/{id}")),
+        Some(format!("/applications/{id}")),
     )
     .await?;
     audit::append(

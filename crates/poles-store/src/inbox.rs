@@ -57,6 +57,16 @@ pub(crate) async fn notify(
     Ok(())
 }
 
+/// The name a notification gives a project: its acronym (never its internal number).
+pub(crate) async fn project_name(tx: &mut impl Tx, id: i64) -> Result<String> {
+    Ok(
+        sqlx::query_scalar("SELECT acronym FROM applications WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Notification {
     pub id: i64,

@@ -26,6 +26,7 @@ pub mod registry;
 pub mod search;
 pub mod selection;
 mod util;
+pub mod worklists;
 
 pub use db::{Backend, Db};
 pub use error::StoreError;

@@ -7,7 +7,7 @@
 
 use crate::audit::{self, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::inbox::{notify, To};
+use crate::inbox::{notify, project_name, To};
 use crate::util::{flag, from_row, now_utc, parsed, Tx};
 use crate::Db;
 use poles_core::model::FundingLine;
@@ -91,13 +91,14 @@ pub async fn assign_reviewer(
     if n == 0 {
         return Err(FieldError::new("reviewer_id", "is already assigned").into());
     }
+    let project = project_name(&mut tx, application_id).await?;
     notify(
         &mut tx,
         To::User(reviewer_id),
         "review_assignment",
-        format!("Le projet n° {application_id} vous est confié pour évaluation."),
-        format!("Project #{application_id} is assigned to you for review."),
-        Some(format!("/api/v1/applications/{application_id}/review")),
+        format!("Le projet {project} vous est confié pour évaluation."),
+        format!("Project {project} is assigned to you for review."),
+        Some(format!("/applications/{application_id}")),
     )
     .await?;
     audit::append(
@@ -788,13 +789,14 @@ pub async fn approve(
                 .bind(application_id)
                 .fetch_one(&mut *tx)
                 .await?;
+        let project = project_name(&mut tx, application_id).await?;
         notify(
             &mut tx,
             To::Organisation(lead_org),
             "funding_decision",
-            format!("Le projet n° {application_id} est retenu (date de validation : {date})."),
-            format!("Project #{application_id} is selected (validation date: {date})."),
-            Some(format!("/api/v1/applications/{application_id}/funding")),
+            format!("Le projet {project} est retenu (date de validation : {date})."),
+            format!("Project {project} is selected (validation date: {date})."),
+            Some(format!("/applications/{application_id}")),
         )
         .await?;
         validation_date = Some(date);

@@ -26,5 +26,39 @@
     row.addEventListener("mouseenter", function () { marker.classList.add("active"); });
     row.addEventListener("mouseleave", function () { marker.classList.remove("active"); });
   });
+  // Name pickers: suggestions as one types, rendered by the server (/suggest/{kind}); a
+  // choice fills the name and its value. Without this script the server resolves the typed
+  // name when the form is sent.
+  document.querySelectorAll(".picker").forEach(function (box) {
+    var input = box.querySelector('input[type="text"]');
+    var hidden = box.querySelector('input[type="hidden"]');
+    if (!input) return;
+    var list = document.createElement("div");
+    list.className = "suggest-box";
+    box.appendChild(list);
+    var timer = null, seq = 0;
+    input.addEventListener("input", function () {
+      if (hidden) hidden.value = "";
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { list.textContent = ""; return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        fetch("/suggest/" + box.dataset.kind + "?q=" + encodeURIComponent(q) + "&lang=" + document.documentElement.lang,
+              { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(function (html) { if (mine === seq) list.innerHTML = html; })
+          .catch(function () { list.textContent = ""; });
+      }, 200);
+    });
+    list.addEventListener("click", function (e) {
+      var b = e.target.closest("button[data-value]");
+      if (!b) return;
+      input.value = b.dataset.label;
+      if (hidden) hidden.value = b.dataset.value;
+      list.textContent = "";
+      input.focus();
+    });
+  });
   document.documentElement.classList.add("js");
 })();

@@ -168,6 +168,17 @@ struct AccountPage {
     error: Option<String>,
     /// A refused erasure, shown beside its form.
     erase_error: Option<String>,
+    /// The first applications of the person's organisations, with their next step.
+    mine: poles_app::worklists::MyApplications,
+    /// The worklists the person has: labelling queues of their clusters, their reviews.
+    clusters: Vec<String>,
+    reviewer: bool,
+}
+
+impl AccountPage {
+    fn call_name(&self, l: &poles_app::worklists::ApplicationLine) -> String {
+        self.c.t.pick2(&l.call_name_fr, &l.call_name_en).to_string()
+    }
 }
 
 /// What the account page shows besides the account itself.
@@ -194,6 +205,17 @@ async fn account_page(
         Some(s) => (Some(s.secret), Some(s.otpauth_uri)),
         None => (None, None),
     };
+    let first = poles_app::worklists::ListQuery {
+        status: None,
+        sort: poles_app::worklists::Sort::Recent,
+        page: poles_core::Page {
+            limit: 10,
+            offset: 0,
+        },
+    };
+    let mine = poles_app::worklists::my_applications(&st.app, me, &first).await?;
+    let poles_app::worklists::MyWorklists { clusters, reviewer } =
+        poles_app::worklists::my_worklists(me);
     Ok(render_with(
         AccountPage {
             c,
@@ -206,6 +228,9 @@ async fn account_page(
             message: x.message,
             error: x.error,
             erase_error: x.erase_error,
+            mine,
+            clusters,
+            reviewer,
         },
         status,
     ))
@@ -718,6 +743,24 @@ async fn audit_page(
 struct InboxPage {
     c: Chrome,
     items: Vec<Notification>,
+}
+
+impl InboxPage {
+    /// The page a notification is about, in the page's language. Notifications written
+    /// before they linked to pages pointed at the API: those links go to the page instead.
+    fn page_link(&self, link: &str) -> String {
+        let path = match link.strip_prefix("/api/v1") {
+            Some(rest) => {
+                let mut parts = rest.splitn(4, '/');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(""), Some("applications"), Some(id)) => format!("/applications/{id}"),
+                    _ => rest.to_string(),
+                }
+            }
+            None => link.to_string(),
+        };
+        self.c.href(&path)
+    }
 }
 
 async fn inbox_page(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn) -> PageResult {

@@ -7,15 +7,19 @@ use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::openapi::signed_in;
 use crate::http::params;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use poles_app::applications::{
     self as apps, Answer, Application, Budget, CreateApplication, Decision, LabellingRequest,
     StatusReason, Submission,
 };
+use poles_app::worklists::{
+    self as lists, CallWorklist, LabellingQueue, ListQuery, MyApplications, ReviewQueue, Sort,
+};
 use poles_core::calls::Eligibility;
 use poles_core::transitions::ApplicationAction;
+use poles_core::status::{ApplicationStatus, LabellingStatus};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -37,7 +41,11 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(withdraw))
             .routes(routes!(reopen))
             .routes(routes!(declare_ineligible))
-            .routes(routes!(reject)),
+            .routes(routes!(reject))
+            .routes(routes!(my_applications))
+            .routes(routes!(call_worklist))
+            .routes(routes!(labelling_queue))
+            .routes(routes!(review_queue)),
     )
 }
 
@@ -257,4 +265,96 @@ async fn reject(
     let id = params::path_id(&id, "application")?;
     apps::decide_status(&st.app, &me, id, ApplicationAction::Reject, &b).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A list's query from its parameters: `status`, `sort`, `limit`, `offset`.
+fn list_query(p: &params::Params) -> Result<ListQuery, ApiError> {
+    let status = params::get(p, "status")
+        .map(|s| ApplicationStatus::parse("status", &s))
+        .transpose()?;
+    let sort = match params::get(p, "sort").as_deref() {
+        None | Some("recent") => Sort::Recent,
+        Some("acronym") => Sort::Acronym,
+        Some("status") => Sort::Status,
+        Some("deadline") => Sort::Deadline,
+        Some(_) => {
+            return Err(poles_core::FieldError::new(
+                "sort",
+                "must be recent, acronym, status or deadline",
+            )
+            .into())
+        }
+    };
+    Ok(ListQuery {
+        status,
+        sort,
+        page: params::page(p)?,
+    })
+}
+
+/// The applications of the caller's organisations, with the next step of each and counts
+/// per status.
+#[utoipa::path(get, path = "/api/v1/me/applications", tag = "applications",
+    params(("status" = Option<ApplicationStatus>, Query), ("sort" = Option<String>, Query, description = "recent, acronym, status or deadline"), crate::http::openapi::PageQuery),
+    responses((status = 200, body = MyApplications)))]
+async fn my_applications(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(p): Query<params::Params>,
+) -> Result<Json<MyApplications>, ApiError> {
+    let q = list_query(&p)?;
+    Ok(Json(lists::my_applications(&st.app, &me, &q).await?))
+}
+
+/// A call's worklist: every application with its status, eligibility, labels, reviews and
+/// proposal (officers, and funder officers of the call's funders).
+#[utoipa::path(get, path = "/api/v1/calls/{slug}/worklist", tag = "applications",
+    params(("slug" = String, Path), ("status" = Option<ApplicationStatus>, Query), ("sort" = Option<String>, Query, description = "recent, acronym, status or deadline"), crate::http::openapi::PageQuery),
+    responses((status = 200, body = CallWorklist), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn call_worklist(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Query(p): Query<params::Params>,
+) -> Result<Json<CallWorklist>, ApiError> {
+    let q = list_query(&p)?;
+    Ok(Json(lists::call_worklist(&st.app, &me, &slug, &q).await?))
+}
+
+/// A cluster's labelling queue with counts per status (its managers).
+#[utoipa::path(get, path = "/api/v1/clusters/{slug}/labelling-queue", tag = "applications",
+    params(("slug" = String, Path), ("status" = Option<LabellingStatus>, Query), crate::http::openapi::PageQuery),
+    responses((status = 200, body = LabellingQueue), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn labelling_queue(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Query(p): Query<params::Params>,
+) -> Result<Json<LabellingQueue>, ApiError> {
+    let status = params::get(&p, "status")
+        .map(|s| LabellingStatus::parse("status", &s))
+        .transpose()?;
+    let page = params::page(&p)?;
+    Ok(Json(
+        lists::labelling_queue(&st.app, &me, &slug, status, page).await?,
+    ))
+}
+
+/// The reviews assigned to the caller (reviewers), to do first; `done` filters.
+#[utoipa::path(get, path = "/api/v1/me/reviews", tag = "applications",
+    params(("done" = Option<bool>, Query), crate::http::openapi::PageQuery),
+    responses((status = 200, body = ReviewQueue), (status = 403, body = ErrorBody)))]
+async fn review_queue(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Query(p): Query<params::Params>,
+) -> Result<Json<ReviewQueue>, ApiError> {
+    let done = match params::get(&p, "done").as_deref() {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(poles_core::FieldError::new("done", "must be true or false").into()),
+    };
+    let page = params::page(&p)?;
+    Ok(Json(lists::review_queue(&st.app, &me, done, page).await?))
 }

@@ -6,12 +6,14 @@
 
 use crate::http::error::PageResult;
 use crate::http::extract::SignedIn;
-use crate::http::params;
+use crate::http::params::{self, Params};
 use crate::ui::chrome::Chrome;
+use crate::ui::format::urlencode;
+use crate::ui::picker::Picker;
 use crate::ui::render::{render, render_with};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -22,6 +24,9 @@ use poles_app::applications::{
     CreateApplication, Decision, LabelLetter, LabellingRequest, NewApplication, Proposal,
     ReviewView, StatusReason, Submission,
 };
+use poles_app::worklists::{
+    self as lists, LabellingQueue, ListQuery, MyApplications, PickKind, Resolved, Sort,
+};
 use poles_app::{AppError, Caller};
 use poles_core::calls::{Costs, Outcome};
 use poles_core::model::Criterion;
@@ -29,16 +34,18 @@ use poles_core::status::{ApplicationStatus, Invitation, LabellingStatus, Proposa
 use poles_core::transitions::{ApplicationAction, ProposalAction};
 use poles_core::{Date, FieldError};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
+        .route("/applications", get(my_applications))
         .route("/applications/{id}", get(application))
         .route(
             "/applications/{id}/label-letter/{cluster}",
             get(label_letter),
         )
         .route("/clusters/{slug}/labelling-requests", get(cluster_requests))
-        .route("/calls/{slug}/apply", post(apply))
+        .route("/calls/{slug}/apply", get(apply_form).post(apply))
         .route("/applications/{id}/invite", post(invite))
         .route("/applications/{id}/partners/{org}/answer", post(answer))
         .route("/applications/{id}/partners/{org}/budget", post(budget))
@@ -72,6 +79,77 @@ struct ApplicationPage {
     submissions: Vec<Submission>,
     /// A refused change of status: the form it came from, its message, the reason typed.
     problem: Option<Problem>,
+    /// The name pickers of the page's forms and the refusals shown beside their fields.
+    invite: Picker,
+    label: Picker,
+    label_lead: bool,
+    communes: HashMap<i64, Picker>,
+    budget_note: Option<BudgetNote>,
+    submit_error: Option<String>,
+    reviewer: Picker,
+}
+
+/// A refused budget form: the partner, what was typed, and why.
+struct BudgetNote {
+    organisation_id: i64,
+    form: BudgetForm,
+    error: String,
+}
+
+/// What a refused form brings back to the application's page.
+#[derive(Default)]
+struct Refusal {
+    invite: Option<Picker>,
+    label: Option<Picker>,
+    label_lead: bool,
+    commune: Option<(i64, Picker)>,
+    budget: Option<BudgetNote>,
+    submit_error: Option<String>,
+    reviewer: Option<Picker>,
+    problem: Option<Problem>,
+}
+
+impl ApplicationPage {
+    fn commune_picker(&self, org: &i64) -> Picker {
+        self.communes
+            .get(org)
+            .cloned()
+            .unwrap_or_else(|| Picker::new("rd_commune", PickKind::Commune))
+    }
+
+    /// The budget field as typed in a refused form of this partner, else as stored.
+    fn budget_value(&self, p: &ApplicationPartner, field: &str) -> String {
+        if let Some(n) = self
+            .budget_note
+            .as_ref()
+            .filter(|n| n.organisation_id == p.organisation_id)
+        {
+            return match field {
+                "staff" => n.form.staff.clone(),
+                "equipment" => n.form.equipment.clone(),
+                "subcontracting" => n.form.subcontracting.clone(),
+                _ => n.form.overheads.clone(),
+            };
+        }
+        let cents = match field {
+            "staff" => p.costs.staff,
+            "equipment" => p.costs.equipment,
+            "subcontracting" => p.costs.subcontracting,
+            _ => p.costs.overheads,
+        };
+        format!("{}", cents / 100)
+    }
+
+    fn budget_error(&self, org: &i64) -> Option<&str> {
+        self.budget_note
+            .as_ref()
+            .filter(|n| n.organisation_id == *org)
+            .map(|n| n.error.as_str())
+    }
+
+    fn deadline(&self) -> String {
+        self.c.deadline(&self.a.call_deadline)
+    }
 }
 
 /// A change of status the use case refused, shown next to its form with the reason kept.
@@ -227,10 +305,6 @@ impl ApplicationPage {
         }
     }
 
-    fn cents_as_euros(&self, cents: &i64) -> String {
-        format!("{}", cents / 100)
-    }
-
     fn euros<T: std::borrow::Borrow<i64>>(&self, cents: T) -> String {
         poles_core::format_amount(*cents.borrow(), poles_core::Currency::Eur, self.c.lang())
     }
@@ -254,19 +328,47 @@ async fn application(
     c: Chrome,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
+    Query(p): Query<Params>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
-    show(&st, c, &me, id, None).await
+    // A reviewer assignment that did not go through comes back with the typed name (and the
+    // reason it was refused): the name is resolved again to list the choices.
+    let reviewer = match p.get("reviewer") {
+        Some(typed) if c.may(Ability::RunSelection) => {
+            let kind = PickKind::User;
+            Some(match params::get(&p, "reviewer_refused") {
+                Some(reason) => Picker::refused("reviewer", kind, typed, reason),
+                None => {
+                    let r = lists::resolve(&st.app, Some(&me), kind, typed, None).await?;
+                    match r {
+                        Resolved::One(_) => Picker::refused(
+                            "reviewer",
+                            kind,
+                            typed,
+                            c.t.t("picker.many").to_string(),
+                        ),
+                        r => unresolved(&c, "reviewer", kind, typed, r),
+                    }
+                }
+            })
+        }
+        _ => None,
+    };
+    let r = Refusal {
+        reviewer,
+        ..Refusal::default()
+    };
+    show(&st, c, &me, id, r, StatusCode::OK).await
 }
 
-/// The application's page; with a refused change of status, the same page again, the
-/// refusal next to its form (400 or 409).
+/// The application's page, with a refused form's input and reason when there is one.
 async fn show(
     st: &AppState,
     c: Chrome,
     me: &Caller,
     id: i64,
-    problem: Option<(Problem, StatusCode)>,
+    r: Refusal,
+    status: StatusCode,
 ) -> PageResult {
     let ApplicationView {
         application,
@@ -280,10 +382,22 @@ async fn show(
         .iter()
         .map(|k| (k.as_str(), c.kind(k)))
         .collect();
-    let (problem, status) = match problem {
-        Some((p, status)) => (Some(p), status),
-        None => (None, StatusCode::OK),
-    };
+    // Each partner's R&D commune, shown by its name.
+    let mut communes = HashMap::new();
+    for p in &application.partners {
+        if let Some(code) = &p.rd_commune {
+            let label = lists::name_of(&st.app, Some(me), PickKind::Commune, code)
+                .await?
+                .map_or_else(|| code.clone(), |s| s.label);
+            communes.insert(
+                p.organisation_id,
+                Picker::with("rd_commune", PickKind::Commune, &label, code),
+            );
+        }
+    }
+    if let Some((org, p)) = r.commune {
+        communes.insert(org, p);
+    }
     Ok(render_with(
         ApplicationPage {
             c,
@@ -294,10 +408,135 @@ async fn show(
             funders,
             kinds,
             submissions,
-            problem,
+            problem: r.problem,
+            invite: r
+                .invite
+                .unwrap_or_else(|| Picker::new("organisation", PickKind::Organisation)),
+            label: r
+                .label
+                .unwrap_or_else(|| Picker::new("cluster", PickKind::Cluster)),
+            label_lead: r.label_lead,
+            communes,
+            budget_note: r.budget,
+            submit_error: r.submit_error,
+            reviewer: r
+                .reviewer
+                .unwrap_or_else(|| Picker::new("reviewer", PickKind::User)),
         },
         status,
     ))
+}
+
+/// The picker of a typed name that did not resolve to one, with the page's sentences.
+fn unresolved(c: &Chrome, name: &str, kind: PickKind, typed: &str, r: Resolved) -> Picker {
+    Picker::unresolved(
+        name,
+        kind,
+        typed,
+        r,
+        c.t.t("picker.many"),
+        c.t.t("picker.none"),
+    )
+}
+
+/// A refusal to show beside a field (the use case's reason), or the error itself when it is
+/// not a refused input (not found, forbidden…: an error page).
+fn refused_reason(e: AppError) -> Result<String, AppError> {
+    match e {
+        AppError::Invalid(f) => Ok(f.reason),
+        AppError::Conflict { .. } => Ok(e.to_string()),
+        other => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_applications.html")]
+struct MyApplicationsPage {
+    c: Chrome,
+    list: MyApplications,
+    status: String,
+    sort: String,
+    page: poles_core::Page,
+}
+
+impl MyApplicationsPage {
+    fn filter_href(&self, status: &str) -> String {
+        self.c.href(&format!(
+            "/applications?status={}&sort={}",
+            urlencode(status),
+            urlencode(&self.sort)
+        ))
+    }
+
+    fn page_href(&self, offset: &i64) -> String {
+        self.c.href(&format!(
+            "/applications?status={}&sort={}&offset={offset}",
+            urlencode(&self.status),
+            urlencode(&self.sort)
+        ))
+    }
+
+    fn prev_offset(&self) -> Option<i64> {
+        (self.page.offset > 0).then(|| (self.page.offset - self.page.limit).max(0))
+    }
+
+    fn next_offset(&self) -> Option<i64> {
+        (self.page.offset + self.page.limit < self.list.total)
+            .then_some(self.page.offset + self.page.limit)
+    }
+
+    fn call_name(&self, l: &poles_app::worklists::ApplicationLine) -> String {
+        self.c.t.pick2(&l.call_name_fr, &l.call_name_en).to_string()
+    }
+
+    fn sorted(&self, k: &str) -> bool {
+        self.sort == k
+    }
+
+    fn all_count(&self) -> i64 {
+        self.list.counts.iter().map(|c| c.count).sum()
+    }
+}
+
+/// A list's query from the page's parameters: `status`, `sort`, `limit`, `offset`.
+fn list_query(p: &Params) -> Result<ListQuery, crate::http::error::PageError> {
+    let status = params::get(p, "status")
+        .map(|s| ApplicationStatus::parse("status", &s))
+        .transpose()?;
+    let sort = match params::get(p, "sort").as_deref() {
+        None | Some("recent") => Sort::Recent,
+        Some("acronym") => Sort::Acronym,
+        Some("status") => Sort::Status,
+        Some("deadline") => Sort::Deadline,
+        Some(_) => {
+            return Err(
+                FieldError::new("sort", "must be recent, acronym, status or deadline").into(),
+            )
+        }
+    };
+    Ok(ListQuery {
+        status,
+        sort,
+        page: params::page(p)?,
+    })
+}
+
+/// "My applications": the applications of the caller's organisations with their next step.
+async fn my_applications(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let q = list_query(&p)?;
+    let list = lists::my_applications(&st.app, &me, &q).await?;
+    render(MyApplicationsPage {
+        c,
+        list,
+        status: params::get(&p, "status").unwrap_or_default(),
+        sort: params::get(&p, "sort").unwrap_or_else(|| "recent".into()),
+        page: q.page,
+    })
 }
 
 #[derive(Template)]
@@ -335,21 +574,61 @@ async fn label_letter(
 struct RequestsPage {
     c: Chrome,
     cluster: String,
-    items: Vec<LabellingRequest>,
+    queue: LabellingQueue,
+    status: String,
+    page: poles_core::Page,
 }
 
-/// A cluster's labelling requests, for its managers.
+impl RequestsPage {
+    fn filter_href(&self, status: &str) -> String {
+        self.c.href(&format!(
+            "/clusters/{}/labelling-requests?status={}",
+            self.cluster,
+            urlencode(status)
+        ))
+    }
+
+    fn page_href(&self, offset: &i64) -> String {
+        self.c.href(&format!(
+            "/clusters/{}/labelling-requests?status={}&offset={offset}",
+            self.cluster,
+            urlencode(&self.status)
+        ))
+    }
+
+    fn prev_offset(&self) -> Option<i64> {
+        (self.page.offset > 0).then(|| (self.page.offset - self.page.limit).max(0))
+    }
+
+    fn next_offset(&self) -> Option<i64> {
+        (self.page.offset + self.page.limit < self.queue.total)
+            .then_some(self.page.offset + self.page.limit)
+    }
+
+    fn all_count(&self) -> i64 {
+        self.queue.counts.iter().map(|c| c.count).sum()
+    }
+}
+
+/// A cluster's labelling queue, for its managers: filtered by status, counted, paged.
 async fn cluster_requests(
     State(st): State<AppState>,
     c: Chrome,
     SignedIn(me): SignedIn,
     Path(slug): Path<String>,
+    Query(p): Query<Params>,
 ) -> PageResult {
-    let items = apps::cluster_requests(&st.app, &me, &slug).await?;
+    let status = params::get(&p, "status")
+        .map(|s| LabellingStatus::parse("status", &s))
+        .transpose()?;
+    let page = params::page(&p)?;
+    let queue = lists::labelling_queue(&st.app, &me, &slug, status, page).await?;
     render(RequestsPage {
         c,
         cluster: slug,
-        items,
+        queue,
+        status: params::get(&p, "status").unwrap_or_default(),
+        page,
     })
 }
 
@@ -358,15 +637,110 @@ fn back(c: &Chrome, id: i64) -> PageResult {
     Ok(Redirect::to(&c.href(&format!("/applications/{id}"))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 struct ApplyForm {
-    lead_organisation_id: i64,
+    lead_organisation_id: Option<String>,
+    #[serde(default)]
     acronym: String,
+    #[serde(default)]
     title: String,
     summary_fr: Option<String>,
     summary_en: Option<String>,
     keywords: Option<String>,
     duration_months: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    c: Chrome,
+    call: poles_core::model::Call,
+    /// The organisations the person may apply for, by name.
+    orgs: Vec<(i64, String)>,
+    f: ApplyForm,
+    /// The refused field and why.
+    error: Option<(String, String)>,
+}
+
+impl ApplyPage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// A refusal about no field of the form.
+    fn other_error(&self) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| {
+                !matches!(
+                    f.as_str(),
+                    "lead_organisation_id"
+                        | "acronym"
+                        | "title"
+                        | "summary_fr"
+                        | "summary_en"
+                        | "keywords"
+                        | "duration_months"
+                )
+            })
+            .map(|(_, r)| r.as_str())
+    }
+
+    fn chosen(&self, id: &i64) -> bool {
+        self.f.lead_organisation_id.as_deref() == Some(id.to_string().as_str())
+    }
+
+    fn kept<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+/// The form to start an application (also where a refused one comes back).
+async fn apply_page(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    slug: &str,
+    f: ApplyForm,
+    error: Option<(String, String)>,
+) -> PageResult {
+    let call = poles_app::calls::get(&st.app, slug).await?;
+    let mut orgs = Vec::new();
+    for o in me.actor.organisations() {
+        if c.may(Ability::ApplyFor(o)) {
+            let name = lists::name_of(&st.app, Some(me), PickKind::Organisation, &o.to_string())
+                .await?
+                .map_or_else(|| o.to_string(), |s| s.label);
+            orgs.push((o, name));
+        }
+    }
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_with(
+        ApplyPage {
+            c,
+            call,
+            orgs,
+            f,
+            error,
+        },
+        status,
+    ))
+}
+
+async fn apply_form(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+) -> PageResult {
+    apply_page(&st, c, &me, &slug, ApplyForm::default(), None).await
 }
 
 async fn apply(
@@ -376,37 +750,57 @@ async fn apply(
     Path(slug): Path<String>,
     Form(f): Form<ApplyForm>,
 ) -> PageResult {
-    let duration_months = match f
-        .duration_months
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        Some(d) => Some(
-            d.parse::<i64>()
-                .ok()
-                .ok_or_else(|| FieldError::new("duration_months", "must be a number of months"))?,
-        ),
-        None => None,
+    let parsed = (|| {
+        let lead = f
+            .lead_organisation_id
+            .as_deref()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .ok_or_else(|| FieldError::new("lead_organisation_id", "choose an organisation"))?;
+        let duration_months =
+            match f
+                .duration_months
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                Some(d) => Some(d.parse::<i64>().map_err(|_| {
+                    FieldError::new("duration_months", "must be a number of months")
+                })?),
+                None => None,
+            };
+        Ok::<_, FieldError>(CreateApplication {
+            lead_organisation_id: lead,
+            application: NewApplication {
+                acronym: f.acronym.clone(),
+                title: f.title.clone(),
+                summary_fr: f.summary_fr.clone(),
+                summary_en: f.summary_en.clone(),
+                keywords: f.keywords.clone(),
+                duration_months,
+            },
+        })
+    })();
+    let result = match parsed {
+        Ok(a) => apps::create(&st.app, &me, &slug, &a).await,
+        Err(e) => Err(AppError::Invalid(e)),
     };
-    let a = CreateApplication {
-        lead_organisation_id: f.lead_organisation_id,
-        application: NewApplication {
-            acronym: f.acronym,
-            title: f.title,
-            summary_fr: f.summary_fr,
-            summary_en: f.summary_en,
-            keywords: f.keywords,
-            duration_months,
-        },
-    };
-    let id = apps::create(&st.app, &me, &slug, &a).await?;
-    back(&c, id)
+    match result {
+        Ok(id) => back(&c, id),
+        Err(AppError::Invalid(e)) => {
+            apply_page(&st, c, &me, &slug, f, Some((e.field, e.reason))).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
+/// The partner to invite, chosen by name (`organisation`; the suggestion or choice picked
+/// sets `organisation_value`).
 #[derive(Deserialize)]
 struct InviteForm {
-    organisation_id: i64,
+    #[serde(default)]
+    organisation: String,
+    #[serde(alias = "organisation_id")]
+    organisation_value: Option<String>,
 }
 
 async fn invite(
@@ -417,8 +811,38 @@ async fn invite(
     Form(f): Form<InviteForm>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
-    apps::invite(&st.app, &me, id, f.organisation_id).await?;
-    back(&c, id)
+    let kind = PickKind::Organisation;
+    let r = lists::resolve(
+        &st.app,
+        Some(&me),
+        kind,
+        &f.organisation,
+        f.organisation_value.as_deref(),
+    )
+    .await?;
+    let Resolved::One(org) = r else {
+        let invite = Some(unresolved(&c, "organisation", kind, &f.organisation, r));
+        let r = Refusal {
+            invite,
+            ..Refusal::default()
+        };
+        return show(&st, c, &me, id, r, StatusCode::BAD_REQUEST).await;
+    };
+    let org_id = org
+        .value
+        .parse::<i64>()
+        .map_err(|_| FieldError::new("organisation", "matches no name"))?;
+    match apps::invite(&st.app, &me, id, org_id).await {
+        Ok(()) => back(&c, id),
+        Err(e) => {
+            let error = refused_reason(e)?;
+            let r = Refusal {
+                invite: Some(Picker::refused("organisation", kind, &org.label, error)),
+                ..Refusal::default()
+            };
+            show(&st, c, &me, id, r, StatusCode::BAD_REQUEST).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -448,13 +872,15 @@ async fn answer(
     back(&c, id)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct BudgetForm {
     staff: String,
     equipment: String,
     subcontracting: String,
     overheads: String,
+    /// The commune where the R&D is done, by name (or its INSEE code).
     rd_commune: Option<String>,
+    rd_commune_value: Option<String>,
 }
 
 async fn budget(
@@ -466,26 +892,95 @@ async fn budget(
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
     let org = params::path_id(&org, "partner")?;
+    let kind = PickKind::Commune;
+    let typed = f.rd_commune.clone().unwrap_or_default();
+    // The commune, chosen by name: none typed leaves it empty.
+    let rd_commune = if typed.trim().is_empty()
+        && f.rd_commune_value
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .is_empty()
+    {
+        None
+    } else {
+        match lists::resolve(
+            &st.app,
+            Some(&me),
+            kind,
+            &typed,
+            f.rd_commune_value.as_deref(),
+        )
+        .await?
+        {
+            Resolved::One(s) => Some(s.value),
+            r => {
+                let picker = unresolved(&c, "rd_commune", kind, &typed, r);
+                let refusal = Refusal {
+                    commune: Some((org, picker)),
+                    budget: Some(BudgetNote {
+                        organisation_id: org,
+                        form: f,
+                        error: String::new(),
+                    }),
+                    ..Refusal::default()
+                };
+                return show(&st, c, &me, id, refusal, StatusCode::BAD_REQUEST).await;
+            }
+        }
+    };
     let euros = |field: &str, raw: &str| params::euros(field, raw, false);
-    let b = Budget {
-        costs: Costs {
+    let costs = (|| {
+        Ok::<_, FieldError>(Costs {
             staff: euros("staff", &f.staff)?,
             equipment: euros("equipment", &f.equipment)?,
             subcontracting: euros("subcontracting", &f.subcontracting)?,
             overheads: euros("overheads", &f.overheads)?,
-        },
-        rd_commune: f
-            .rd_commune
-            .filter(|x| !x.trim().is_empty())
-            .map(|x| x.trim().to_string()),
+        })
+    })();
+    let result = match costs {
+        Err(e) => Err(AppError::Invalid(e)),
+        Ok(costs) => {
+            let b = Budget {
+                costs,
+                rd_commune,
+            };
+            apps::set_budget(&st.app, &me, id, org, &b).await
+        }
     };
-    apps::set_budget(&st.app, &me, id, org, &b).await?;
-    back(&c, id)
+    match result {
+        Ok(()) => back(&c, id),
+        Err(e) => {
+            let error = match e {
+                AppError::Invalid(fe) => format!("{}: {}", fe.field, fe.reason),
+                other => refused_reason(other)?,
+            };
+            let picker = Picker::with(
+                "rd_commune",
+                kind,
+                &typed,
+                f.rd_commune_value.as_deref().unwrap_or(""),
+            );
+            let refusal = Refusal {
+                commune: Some((org, picker)),
+                budget: Some(BudgetNote {
+                    organisation_id: org,
+                    form: f,
+                    error,
+                }),
+                ..Refusal::default()
+            };
+            show(&st, c, &me, id, refusal, StatusCode::BAD_REQUEST).await
+        }
+    }
 }
 
+/// The cluster asked to label, chosen by name (or its slug).
 #[derive(Deserialize)]
 struct LabelForm {
+    #[serde(default)]
     cluster: String,
+    cluster_value: Option<String>,
     lead: Option<String>,
 }
 
@@ -497,8 +992,36 @@ async fn request_label(
     Form(f): Form<LabelForm>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
-    apps::request_label(&st.app, &me, id, f.cluster.trim(), f.lead.is_some()).await?;
-    back(&c, id)
+    let kind = PickKind::Cluster;
+    let lead = f.lead.is_some();
+    let r = lists::resolve(
+        &st.app,
+        Some(&me),
+        kind,
+        &f.cluster,
+        f.cluster_value.as_deref(),
+    )
+    .await?;
+    let Resolved::One(cluster) = r else {
+        let refusal = Refusal {
+            label: Some(unresolved(&c, "cluster", kind, &f.cluster, r)),
+            label_lead: lead,
+            ..Refusal::default()
+        };
+        return show(&st, c, &me, id, refusal, StatusCode::BAD_REQUEST).await;
+    };
+    match apps::request_label(&st.app, &me, id, &cluster.value, lead).await {
+        Ok(()) => back(&c, id),
+        Err(e) => {
+            let error = refused_reason(e)?;
+            let refusal = Refusal {
+                label: Some(Picker::refused("cluster", kind, &cluster.label, error)),
+                label_lead: lead,
+                ..Refusal::default()
+            };
+            show(&st, c, &me, id, refusal, StatusCode::BAD_REQUEST).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -532,8 +1055,16 @@ async fn submit(
     Path(id): Path<String>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
-    apps::submit(&st.app, &me, id).await?;
-    back(&c, id)
+    match apps::submit(&st.app, &me, id).await {
+        Ok(_) => back(&c, id),
+        Err(e) => {
+            let refusal = Refusal {
+                submit_error: Some(refused_reason(e)?),
+                ..Refusal::default()
+            };
+            show(&st, c, &me, id, refusal, StatusCode::BAD_REQUEST).await
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -577,7 +1108,18 @@ async fn after_change(
         message,
         reason: reason.unwrap_or_default(),
     };
-    show(st, c, me, id, Some((problem, status))).await
+    show(
+        st,
+        c,
+        me,
+        id,
+        Refusal {
+            problem: Some(problem),
+            ..Refusal::default()
+        },
+        status,
+    )
+    .await
 }
 
 async fn withdraw(

@@ -36,6 +36,34 @@ pub fn pages() -> Router<AppState> {
         .route("/partnerships", get(partnerships))
         .route("/news", get(news))
         .route("/search", get(search_page))
+        .route("/suggest/{kind}", get(suggest))
+}
+
+#[derive(Template)]
+#[template(path = "suggestions.html")]
+struct Suggestions {
+    items: Vec<poles_app::worklists::Suggestion>,
+    q: String,
+    none: &'static str,
+}
+
+/// The suggestions of a name picker as an HTML fragment (`static/app.js` inserts it under
+/// the field): organisations, clusters, communes and regions for anyone, users for officers.
+async fn suggest(
+    State(st): State<AppState>,
+    c: Chrome,
+    visitor: Visitor,
+    Path(kind): Path<String>,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let kind = crate::ui::picker::kind_of(&kind).ok_or(ApiError::not_found("kind"))?;
+    let q = params::get(&p, "q").unwrap_or_default();
+    let items = poles_app::worklists::suggest(&st.app, visitor.caller.as_ref(), kind, &q).await?;
+    render(Suggestions {
+        items,
+        q,
+        none: c.t.t("picker.none"),
+    })
 }
 
 /// Every cluster of a filter, in list order.

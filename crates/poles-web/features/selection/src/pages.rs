@@ -4,35 +4,103 @@
 
 use crate::http::error::PageResult;
 use crate::http::extract::SignedIn;
-use crate::http::params;
+use crate::http::params::{self, Params};
 use crate::ui::chrome::Chrome;
+use crate::ui::format::urlencode;
+use crate::ui::render::render;
 use crate::AppState;
-use axum::extract::{Path, State};
+use askama::Template;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use poles_app::selection::{self, FundingLine, Score};
+use poles_app::worklists::{self as lists, PickKind, Resolved};
+use poles_app::AppError;
 use poles_core::FieldError;
 use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
+        .route("/reviews", get(reviews))
         .route("/applications/{id}/reviewers", post(assign))
         .route("/applications/{id}/review", post(review))
         .route("/applications/{id}/proposals", post(propose))
         .route("/applications/{id}/proposals/{pid}/approve", post(approve))
 }
 
+#[derive(Template)]
+#[template(path = "reviews.html")]
+struct ReviewsPage {
+    c: Chrome,
+    queue: lists::ReviewQueue,
+    /// The filter: `to_do`, `done` or empty.
+    show: String,
+    page: poles_core::Page,
+}
+
+impl ReviewsPage {
+    fn filter_href(&self, show: &str) -> String {
+        self.c.href(&format!("/reviews?show={show}"))
+    }
+
+    fn page_href(&self, offset: &i64) -> String {
+        self.c
+            .href(&format!("/reviews?show={}&offset={offset}", self.show))
+    }
+
+    fn prev_offset(&self) -> Option<i64> {
+        (self.page.offset > 0).then(|| (self.page.offset - self.page.limit).max(0))
+    }
+
+    fn next_offset(&self) -> Option<i64> {
+        (self.page.offset + self.page.limit < self.queue.total)
+            .then_some(self.page.offset + self.page.limit)
+    }
+}
+
+/// A reviewer's queue: the reviews assigned to them, to do first.
+async fn reviews(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let show = params::get(&p, "show").unwrap_or_default();
+    let done = match show.as_str() {
+        "" => None,
+        "to_do" => Some(false),
+        "done" => Some(true),
+        _ => return Err(FieldError::new("show", "must be to_do or done").into()),
+    };
+    let page = params::page(&p)?;
+    let queue = lists::review_queue(&st.app, &me, done, page).await?;
+    render(ReviewsPage {
+        c,
+        queue,
+        show,
+        page,
+    })
+}
+
 fn back(c: &Chrome, id: i64) -> PageResult {
     Ok(Redirect::to(&c.href(&format!("/applications/{id}"))).into_response())
 }
 
+/// The reviewer, chosen by name or e-mail (the suggestion or choice picked sets
+/// `reviewer_value`).
 #[derive(Deserialize)]
 struct AssignForm {
-    reviewer_id: i64,
+    #[serde(default)]
+    reviewer: String,
+    #[serde(alias = "reviewer_id")]
+    reviewer_value: Option<String>,
 }
 
+/// Assigns a reviewer chosen by name. A name that matches several people or nobody, or a
+/// refused assignment, goes back to the application's page with the typed name kept and
+/// the reason or the choices beside the field (the page resolves the name again).
 async fn assign(
     State(st): State<AppState>,
     c: Chrome,
@@ -41,8 +109,32 @@ async fn assign(
     Form(f): Form<AssignForm>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
-    selection::assign(&st.app, &me, id, f.reviewer_id).await?;
-    back(&c, id)
+    let r = lists::resolve(
+        &st.app,
+        Some(&me),
+        PickKind::User,
+        &f.reviewer,
+        f.reviewer_value.as_deref(),
+    )
+    .await?;
+    let again = |typed: &str, refused: Option<&str>| {
+        let mut to = format!("/applications/{id}?reviewer={}", urlencode(typed));
+        if let Some(r) = refused {
+            to.push_str(&format!("&reviewer_refused={}", urlencode(r)));
+        }
+        Ok(Redirect::to(&format!("{}#reviewers", c.href(&to))).into_response())
+    };
+    let Resolved::One(user) = r else {
+        return again(&f.reviewer, None);
+    };
+    let Ok(user_id) = user.value.parse::<i64>() else {
+        return again(&f.reviewer, None);
+    };
+    match selection::assign(&st.app, &me, id, user_id).await {
+        Ok(()) => back(&c, id),
+        Err(AppError::Invalid(e)) => again(&user.label, Some(&e.reason)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Scores arrive as `score_<criterion>` and `comment_<criterion>` fields.

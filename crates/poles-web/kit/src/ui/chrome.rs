@@ -151,6 +151,13 @@ impl Chrome {
         self.may(Ability::ReadAudit)
     }
 
+    /// A call's deadline as the instant it is (the end of its day in Paris), in the page's
+    /// language with the time zone: "15 mars 2026 à 23:59 (heure de Paris)".
+    pub fn deadline(&self, d: &Option<poles_core::Date>) -> String {
+        d.map(|d| poles_core::paris::Deadline::end_of(d).format(self.t.lang))
+            .unwrap_or_else(|| "—".into())
+    }
+
     pub fn is_url(&self, s: &str) -> bool {
         s.starts_with("https://") || s.starts_with("http://")
     }

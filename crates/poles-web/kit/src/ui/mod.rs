@@ -6,4 +6,5 @@ pub mod chrome;
 pub mod format;
 pub mod i18n;
 pub mod map;
+pub mod picker;
 pub mod render;
