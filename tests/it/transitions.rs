@@ -146,7 +146,10 @@ async fn applicants_reopen_resubmit_and_withdraw() {
             "/partners/{}/budget",
             status_of(base, &lead, id).await["lead_organisation_id"]
         )),
-        Some(crate::applications::budget(400_000, true, true)),
+        Some(crate::applications::budget(
+            400_000,
+            crate::applications::TOULOUSE,
+        )),
     )
     .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{r}");

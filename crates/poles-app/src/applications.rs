@@ -7,7 +7,7 @@ use crate::assess::facts;
 use crate::{App, AppError, Caller, Result};
 use poles_core::calls::{self as rules, Aid, Costs, Eligibility};
 use poles_core::model::Criterion;
-use poles_core::status::{AgreementStatus, ApplicationStatus, Invitation, LabellingStatus, PartnerRole};
+use poles_core::status::{AgreementStatus, ApplicationStatus, LabellingStatus};
 use poles_core::transitions::{ApplicationAction, Party, Reason};
 use poles_core::{Date, FieldError, OrgKind};
 use poles_store::applications::{self as store, Acting, ApplicationRecord};

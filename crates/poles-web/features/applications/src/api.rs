@@ -18,8 +18,8 @@ use poles_app::worklists::{
     self as lists, CallWorklist, LabellingQueue, ListQuery, MyApplications, ReviewQueue, Sort,
 };
 use poles_core::calls::Eligibility;
-use poles_core::transitions::ApplicationAction;
 use poles_core::status::{ApplicationStatus, LabellingStatus};
+use poles_core::transitions::ApplicationAction;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -941,10 +941,7 @@ async fn budget(
     let result = match costs {
         Err(e) => Err(AppError::Invalid(e)),
         Ok(costs) => {
-            let b = Budget {
-                costs,
-                rd_commune,
-            };
+            let b = Budget { costs, rd_commune };
             apps::set_budget(&st.app, &me, id, org, &b).await
         }
     };
