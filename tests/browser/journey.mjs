@@ -66,7 +66,7 @@ try {
     const budget = lead.locator(`form[action^="/applications/${appId}/partners/${p.organisation}/budget"]`);
     await budget.locator('input[name="staff"]').fill("400000");
     await budget.locator('input[name="equipment"]').fill("100000");
-    await budget.locator('input[name="rd_commune"]').fill("38185");
+    await budget.locator('input[name="rd_commune"]').fill("35238"); // Rennes: Brittany, the lead pôle's region
     await submit(lead, budget.locator('button[type="submit"]'));
   }
   for (const [cluster, isLead] of [[cfg.clusters[0].slug, true], [cfg.clusters[1].slug, false]]) {
