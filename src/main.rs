@@ -496,7 +496,6 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
         let bar = Bar::new("the import will roll back");
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {
             bar.finish();
-            create_demo_users(&App::new(db.clone(), Default::default())).await?;
             tracing::info!(
                 clusters = report.clusters,
                 communes = report.communes,
@@ -505,6 +504,8 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
                 "demo data loaded"
             );
         }
+        let app = App::new(db.clone(), Default::default());
+        load_workflow(&app).await?;
     }
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
@@ -546,40 +547,21 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Demo accounts, one per main role, with random passwords printed once: there are no
-/// default passwords.
-async fn create_demo_users(app: &App) -> anyhow::Result<()> {
-    let xerox = accounts::demo_organisation(app, "xerox").await?;
-    let mut users = vec![
-        ("admin@demo.poles.invalid", "admin", None),
-        ("officer@demo.poles.invalid", "programme_officer", None),
-        (
-            "region84@demo.poles.invalid",
-            "region_officer",
-            Some("84".to_string()),
-        ),
-        (
-            "minalogic@demo.poles.invalid",
-            "cluster_manager",
-            Some("minalogic".to_string()),
-        ),
-    ];
-    if let Some(x) = xerox {
-        users.push((
-            "xerox@demo.poles.invalid",
-            "organisation_member",
-            Some(x.to_string()),
-        ));
-    }
+/// The demo's workflow (accounts, a call open today, applications at every stage), once per
+/// demo database; the accounts' passwords are printed once: there are no default passwords.
+async fn load_workflow(app: &App) -> anyhow::Result<()> {
+    let Some(w) = poles_app::demo::load(app, poles_core::Date::today()).await? else {
+        return Ok(());
+    };
+    println!(
+        "Demo workflow: {} fictional applications in the calls {}",
+        w.applications,
+        w.calls.join(", ")
+    );
     println!("Demo accounts (passwords shown once):");
-    for (email, role, scope) in users {
-        let password = accounts::random_password();
-        let role = RoleInput {
-            role: role.to_string(),
-            scope,
-        };
-        accounts::create_user_from_cli(app, email, &password, &role).await?;
-        println!("  {email:<34} {:<20} {password}", role.role);
+    for a in &w.accounts {
+        let password = a.password.as_deref().unwrap_or("(unchanged)");
+        println!("  {:<34} {:<20} {password}", a.email, a.role);
     }
     Ok(())
 }

@@ -13,9 +13,14 @@ pub struct Who {
 }
 
 pub async fn who(base: &str, email: &str) -> Who {
+    who_with(base, email, PASSWORD).await
+}
+
+/// [`who`] with a password of one's own (the demo's accounts have random ones).
+pub async fn who_with(base: &str, email: &str, password: &str) -> Who {
     let r = client()
         .post(format!("{base}/api/v1/session"))
-        .json(&json!({"email": email, "password": PASSWORD}))
+        .json(&json!({"email": email, "password": password}))
         .send()
         .await
         .unwrap();

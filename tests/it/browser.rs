@@ -141,7 +141,7 @@ async fn the_main_journey_in_chromium() {
         (
             reqwest::Method::POST,
             "/api/v1/calls",
-            serde_json::json!({"slug": "browser-call", "name_fr": "Appel navigateur", "name_en": "Browser call", "programme": "FUI", "from_call": "fui-25", "deadline": "2035-12-31", "source": "test"}),
+            serde_json::json!({"slug": "browser-call", "name_fr": "Appel navigateur", "name_en": "Browser call", "programme": "FUI", "from_call": "fui-25", "deadline": crate::support::in_days(60), "source": "test"}),
         ),
         (
             reqwest::Method::PUT,

@@ -169,7 +169,7 @@ async fn officers_open_a_call_from_an_earlier_rule_set_which_freezes_at_submissi
     let o = who(base, "calls-officer@test.invalid").await;
     let (s, c) = acall(base, &o, Method::POST, "/api/v1/calls", Some(json!({
         "slug": "fui-26", "name_fr": "26e appel FUI", "name_en": "26th FUI call", "programme": "FUI",
-        "opens_on": "2026-01-01", "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+        "opens_on": crate::support::in_days(-30), "deadline": crate::support::in_days(60), "from_call": "fui-25", "source": "test"}))).await;
     assert_eq!(s.as_u16(), 201, "{c}");
     assert_eq!(c["rule_set"]["id"], "fui-26-v1");
     assert_eq!(c["rule_set_frozen"], false);

@@ -298,7 +298,7 @@ async fn a_whole_call_from_opening_to_payments() {
     // Opening: a call from an earlier one, its criteria, envelopes and threshold.
     let (s, r) = call(base, &o1, Method::POST, "/api/v1/calls", Some(json!({
         "slug": "whole-call", "name_fr": "Appel complet", "name_en": "Whole call", "programme": "FUI",
-        "opens_on": "2026-01-01", "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+        "opens_on": crate::support::in_days(-30), "deadline": crate::support::in_days(60), "from_call": "fui-25", "source": "test"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     let (s, _) = call(
         base,

@@ -635,7 +635,7 @@ async fn the_optimiser_beats_rank_order_and_explains_why() {
     let base = app.base.as_str();
     make_user(app, "opt-officer@test.invalid", "programme_officer", None).await;
     let o = who(base, "opt-officer@test.invalid").await;
-    let (s, r) = call(base, &o, Method::POST, "/api/v1/calls", Some(json!({"slug": "opt-call", "name_fr": "Appel optimiseur", "name_en": "Optimiser call", "programme": "FUI", "from_call": "fui-25", "deadline": "2035-12-31", "source": "test"}))).await;
+    let (s, r) = call(base, &o, Method::POST, "/api/v1/calls", Some(json!({"slug": "opt-call", "name_fr": "Appel optimiseur", "name_en": "Optimiser call", "programme": "FUI", "from_call": "fui-25", "deadline": crate::support::in_days(60), "source": "test"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     // A asks much; B and C less. FUI-25 rates on the four partners (SME 50 %, large 30 %,
     // mid-size 35 %, lab 40 %) give 1.55 × the partner's costs in aid, half from the State.
@@ -799,7 +799,7 @@ async fn approvals_never_overspend_the_budget_line_a_call_draws_on() {
     make_user(app, "bl-officer2@test.invalid", "programme_officer", None).await;
     let o1 = who(base, "bl-officer1@test.invalid").await;
     let o2 = who(base, "bl-officer2@test.invalid").await;
-    let (s, r) = call(base, &o1, Method::POST, "/api/v1/calls", Some(json!({"slug": "budget-call", "name_fr": "Appel budget", "name_en": "Budget call", "programme": "FUI", "from_call": "fui-25", "deadline": "2035-12-31", "source": "test"}))).await;
+    let (s, r) = call(base, &o1, Method::POST, "/api/v1/calls", Some(json!({"slug": "budget-call", "name_fr": "Appel budget", "name_en": "Budget call", "programme": "FUI", "from_call": "fui-25", "deadline": crate::support::in_days(60), "source": "test"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     // A dollar line cannot back a euro envelope; an unknown line is refused.
     for (line, why) in [

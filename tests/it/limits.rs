@@ -86,7 +86,7 @@ async fn a_decision_never_exceeds_the_aid_computed_for_its_funder() {
         "/api/v1/calls",
         Some(json!({
         "slug": "lim-aid", "name_fr": "Appel plafond", "name_en": "Capped call", "programme": "FUI",
-        "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"})),
+        "deadline": crate::support::in_days(60), "from_call": "fui-25", "source": "test"})),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
@@ -112,16 +112,36 @@ async fn a_decision_never_exceeds_the_aid_computed_for_its_funder() {
     assert_eq!(r["error"]["field"], "lines[0].amount_cents");
     let msg = r["error"]["message"].as_str().unwrap();
     assert!(msg.contains("at most €387,500.00"), "{msg}");
-    // The same through the application's page.
-    let (s, html) = post_form(
-        base,
-        &o1,
-        &format!("/applications/{id}/proposals?lang=en"),
-        &[("amount_state", "1300000"), ("amount_region", "0")],
-    )
-    .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(html.contains("at most €387,500.00"), "{html}");
+    // The same through the application's page: it comes back with the amounts as typed
+    // and the reason beside the State's field.
+    let r = client()
+        .post(format!("{base}/applications/{id}/proposals?lang=en"))
+        .header("cookie", &o1.cookie)
+        .form(&[
+            ("csrf", o1.csrf.as_str()),
+            ("amount_state", "1300000"),
+            ("amount_region", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("#propose"), "{to}");
+    let html = page(base, &o1, &to).await;
+    let field = html
+        .split(r#"name="amount_state""#)
+        .nth(1)
+        .expect("the State's field");
+    assert!(
+        field.starts_with(r#" size="10" required value="1300000" aria-invalid="true""#),
+        "{field}"
+    );
+    let error = html
+        .split(r#"id="error-amount_state""#)
+        .nth(1)
+        .expect("the error beside the field");
+    assert!(error.contains("at most €387,500.00"), "{error}");
     // The page tells the officer the limit before they type.
     assert!(page(base, &o1, &format!("/applications/{id}?lang=en"))
         .await
@@ -319,7 +339,7 @@ async fn running(prefix: &str, o1: &Who, o2: &Who) -> (i64, Who, Who, i64) {
         "/api/v1/calls",
         Some(json!({
         "slug": slug, "name_fr": "Appel 2007", "name_en": "2007 call", "programme": "FUI",
-        "deadline": "2035-12-31", "from_call": "fui-2007", "source": "test"})),
+        "deadline": crate::support::in_days(60), "from_call": "fui-2007", "source": "test"})),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
@@ -533,11 +553,11 @@ async fn dates_are_checked_milestones_not_in_the_future_relief_not_without_its_p
 async fn region_officers_decide_their_regions_share_within_the_envelope_never_the_states() {
     let app = app();
     let base = app.base.as_str();
-    let (o1, _) = officers("lim-reg").await;
+    let (o1, o2) = officers("lim-reg").await;
     // A call of its own, so that its envelopes are this test's.
     let (s, r) = call(base, &o1, Method::POST, "/api/v1/calls", Some(json!({
         "slug": "lim-region", "name_fr": "Appel région", "name_en": "Region call", "programme": "FUI",
-        "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+        "deadline": crate::support::in_days(60), "from_call": "fui-25", "source": "test"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/lim-region/selection", Some(json!({"envelopes": [
         {"funder": "state", "envelope_cents": 100_000_000}, {"funder": "region", "envelope_cents": 30_000_000}]}))).await;
@@ -627,4 +647,42 @@ async fn region_officers_decide_their_regions_share_within_the_envelope_never_th
         .find(|e| e["funder"] == "region")
         .unwrap();
     assert_eq!(reg["committed_cents"], 25_000_000);
+
+    // The region's decision does not select the project: the State decides its own share
+    // after it; neither decides twice.
+    let app_path = format!("/api/v1/applications/{id}");
+    let (_, a) = call(base, &o1, Method::GET, &app_path, None).await;
+    assert_eq!(a["status"], "submitted", "{a}");
+    let (s, r) = call(base, &r76a, Method::POST, &path, Some(region(1_000_000))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{r}");
+    assert_eq!(r["error"]["field"], "lines[0].amount_cents");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already decided"),
+        "{r}"
+    );
+    let (s, _) = call(base, &o1, Method::PUT, "/api/v1/calls/lim-region/selection", Some(json!({"envelopes": [
+        {"funder": "state", "envelope_cents": 100_000_000}, {"funder": "region", "envelope_cents": 100_000_000}]}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let state = json!({"lines": [{"funder": "state", "amount_cents": 30_000_000}]});
+    let (s, p) = call(base, &o1, Method::POST, &path, Some(state)).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let approve = format!("/api/v1/proposals/{}/approve", p["id"]);
+    let (s, r) = call(base, &o2, Method::POST, &approve, None).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (_, a) = call(base, &o1, Method::GET, &app_path, None).await;
+    assert_eq!(a["status"], "selected", "{a}");
+    let (_, f) = call(base, &o1, Method::GET, &format!("{app_path}/funding"), None).await;
+    let decided = |funder: &str| {
+        f["by_funder"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["funder"] == funder)
+            .map(|x| x["decided_cents"].clone())
+    };
+    assert_eq!(decided("region"), Some(json!(25_000_000)), "{f}");
+    assert_eq!(decided("state"), Some(json!(30_000_000)), "{f}");
 }

@@ -13,6 +13,7 @@ mod backup;
 mod boundary;
 mod browser;
 mod calls;
+mod demo;
 mod followup;
 mod funding;
 mod house_rules;

@@ -837,7 +837,7 @@ async fn every_operation_answers_as_the_document_says() {
     let o2 = c.sign_in("oa-o2@test.invalid").await;
     let call = c.expect(201, &o1, "POST /api/v1/calls", &[], "", Some(json!({
         "slug": "oa-call", "name_fr": "Appel", "name_en": "Call", "programme": "FUI",
-        "opens_on": "2026-01-01", "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+        "opens_on": crate::support::in_days(-30), "deadline": crate::support::in_days(60), "from_call": "fui-25", "source": "test"}))).await;
     c.expect(
         204,
         &o1,

@@ -20,6 +20,12 @@ pub fn poles(db_url: &str) -> std::process::Command {
     c
 }
 
+/// The day `n` days from today (`YYYY-MM-DD`): calls open today and close later, whenever
+/// the tests run.
+pub fn in_days(n: i64) -> String {
+    poles_core::Date::today().add_days(n).to_string()
+}
+
 /// The PostgreSQL server to test on, if any: `postgres://user@host:port/db`.
 pub fn postgres_url() -> Option<String> {
     std::env::var("POLES_TEST_DATABASE_URL")

@@ -244,7 +244,7 @@ async fn no_reopening_after_the_deadline_and_no_withdrawal_once_funded() {
     let o2 = officer(base, "tr-d-o2@test.invalid").await;
     let (s, r) = post(base, &o1, "/api/v1/calls", Some(json!({
         "slug": "tr-call", "name_fr": "Appel des transitions", "name_en": "Transitions call", "programme": "FUI",
-        "opens_on": "2026-01-01", "deadline": "2035-12-31", "from_call": "fui-25", "source": "test"}))).await;
+        "opens_on": crate::support::in_days(-30), "deadline": crate::support::in_days(60), "from_call": "fui-25", "source": "test"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     let (s, r) = call(base, &o1, Method::PUT, "/api/v1/calls/tr-call/selection", Some(json!({"envelopes": [{"funder": "state", "envelope_cents": 1_000_000_000, "budget": ""}, {"funder": "region", "envelope_cents": 1_000_000_000, "budget": ""}]}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{r}");

@@ -125,7 +125,7 @@ async fn the_main_journey_through_the_forms() {
         (
             reqwest::Method::POST,
             "/api/v1/calls",
-            serde_json::json!({"slug": "wf-call", "name_fr": "Appel parcours", "name_en": "Journey call", "programme": "FUI", "from_call": "fui-25", "deadline": "2035-12-31", "source": "test"}),
+            serde_json::json!({"slug": "wf-call", "name_fr": "Appel parcours", "name_en": "Journey call", "programme": "FUI", "from_call": "fui-25", "deadline": crate::support::in_days(60), "source": "test"}),
         ),
         (
             reqwest::Method::PUT,

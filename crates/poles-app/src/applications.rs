@@ -48,6 +48,8 @@ pub struct Application {
     /// Why it was withdrawn, declared ineligible or rejected, and when.
     pub decision: Option<StatusDecision>,
     pub version: i64,
+    /// In a call of the demo's invented workflow: every page showing it says so.
+    pub fictional: bool,
 }
 
 /// Who is involved in an application, for the scope of its readers.
@@ -115,6 +117,7 @@ fn assess(r: ApplicationRecord) -> Application {
         eligibility_at_submission: r.eligibility_at_submission,
         decision: r.decision,
         version: r.version,
+        fictional: r.fictional,
     }
 }
 

@@ -354,7 +354,16 @@ pub async fn approve(app: &App, caller: &Caller, proposal_id: i64) -> Result<App
     let cap = decision_cap(app, caller, application_id, &lines).await?;
     let (_, aid) = crate::assess::aid(app, application_id).await?;
     crate::assess::within_aid(&aid, &lines)?;
-    Ok(store::approve(&app.db, cap.by.user_id, &caller.ctx(cap.by), proposal_id).await?)
+    // A region's own share does not select the project: the State still decides its own.
+    let selects = lines.iter().any(|l| l.funder != access::REGIONAL_FUNDER);
+    Ok(store::approve(
+        &app.db,
+        cap.by.user_id,
+        &caller.ctx(cap.by),
+        proposal_id,
+        selects,
+    )
+    .await?)
 }
 
 /// Withdraws or rejects an open funding proposal, with a reason: withdrawn by its proposer,

@@ -354,6 +354,7 @@ mod tests {
             reviews_done: 0,
             proposal_status: None,
             proposal_cents: None,
+            fictional: false,
         }
     }
 

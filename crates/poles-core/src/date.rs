@@ -87,6 +87,22 @@ impl Date {
         Date { year, month, day }
     }
 
+    /// Days since 1970-01-01 (civil-to-days conversion, the inverse of [`Date::from_days`]).
+    pub fn days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `n` days later (earlier when negative).
+    pub fn add_days(self, n: i64) -> Date {
+        Date::from_days(self.days() + n)
+    }
+
     pub fn year(self) -> i32 {
         self.year
     }
@@ -186,6 +202,24 @@ mod tests {
         assert_eq!(d("2019-08-31").add_months(6), Some(d("2020-02-29")));
         assert_eq!(d("2018-08-15").add_months(6), Some(d("2019-02-15")));
         assert_eq!(d("2018-08-15").add_months(-8), Some(d("2017-12-15")));
+    }
+
+    #[test]
+    fn days_round_trip_and_add() {
+        for raw in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-12-03",
+            "1969-12-31",
+            "2100-03-01",
+        ] {
+            let d = Date::parse("d", raw).unwrap();
+            assert_eq!(Date::from_days(d.days()), d, "{raw}");
+        }
+        let d = Date::parse("d", "2026-12-03").unwrap();
+        assert_eq!(d.add_days(30).to_string(), "2027-01-02");
+        assert_eq!(d.add_days(-336).to_string(), "2026-01-01");
+        assert_eq!(Date::parse("d", "1970-01-02").unwrap().days(), 1);
     }
 
     #[test]

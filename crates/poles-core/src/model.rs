@@ -184,6 +184,8 @@ pub struct OrganisationDetail {
     /// The most recent projects (at most 100).
     pub projects: Vec<ProjectSummary>,
     pub version: i64,
+    /// Invented for the demo's workflow: shown as such, never in the open data.
+    pub fictional: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -378,6 +380,9 @@ pub struct Call {
     pub funders: Vec<CallFunder>,
     pub criteria: Vec<Criterion>,
     pub source: String,
+    /// Invented for the demo's workflow (and so are its applications): shown as such on
+    /// every page, never in the open data.
+    pub fictional: bool,
 }
 
 /// An amount proposed or decided for one funder of a call.

@@ -739,10 +739,10 @@ pub struct Simulation {
     pub years: Vec<Year>,
     /// Everything counted: `confirmed_cents + unconfirmed_cents`.
     pub total_cents: i64,
-    /// What rests only on figures a public source confirms (\[C\]): the low end of the range.
+    /// What rests only on figures a public source confirms (certainty C): the low end of the range.
     /// A scheme's amount of a year is confirmed when every counted line of it is.
     pub confirmed_cents: i64,
-    /// What rests on at least one figure stated by the press kit alone \[K\] or unconfirmed \[U\].
+    /// What rests on at least one figure stated by the press kit alone (certainty K) or unconfirmed (certainty U).
     pub unconfirmed_cents: i64,
     /// The result in one sentence: confirmed amount, range, or why nothing applies.
     pub headline: Text,
@@ -1369,7 +1369,7 @@ pub fn simulate(rules: &ReliefRules, p: &Profile, call: Option<&crate::model::Ca
 }
 
 /// (confirmed, unconfirmed): a scheme's counted amount of a year is confirmed when every
-/// counted line of it is \[C\]; otherwise the whole of it is unconfirmed (a cap confirmed by a
+/// counted line of it is confirmed (C); otherwise the whole of it is unconfirmed (a cap confirmed by a
 /// source does not confirm the unconfirmed rate it cuts).
 fn split_by_certainty(years: &[Year]) -> (i64, i64) {
     let (mut c, mut u) = (0, 0);
@@ -2217,6 +2217,7 @@ mod tests {
             funders: vec![],
             criteria: vec![],
             source: "programme-rules.md §3".into(),
+            fictional: false,
         }
     }
 

@@ -1463,6 +1463,19 @@ pub fn random_password() -> String {
 }
 
 /// Looks a user up by e-mail (command line).
+/// A user as an actor with their roles, for work done in their name without a session (the
+/// demo's workflow, written through the use cases).
+pub async fn actor_of(db: &Db, user_id: i64) -> Result<Option<Actor>> {
+    let email: Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    match email {
+        Some(email) => Ok(Some(actor(db, user_id, email, AuthMethod::Token).await?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn user_id_by_email(db: &Db, email: &Email) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())

@@ -97,6 +97,8 @@ pub struct ApplicationRecord {
     /// Why it was withdrawn, declared ineligible or rejected, and when.
     pub decision: Option<StatusDecision>,
     pub version: i64,
+    /// In a call of the demo's invented workflow.
+    pub fictional: bool,
 }
 
 /// Who acts in a write on an application: the user and the organisation they act for.
@@ -385,6 +387,7 @@ struct ApplicationRow {
     version: i64,
     decision_reason: Option<String>,
     decided_at: Option<String>,
+    fictional: i64,
 }
 from_row!(ApplicationRow {
     call_id,
@@ -402,7 +405,8 @@ from_row!(ApplicationRow {
     eligibility_at_submission,
     version,
     decision_reason,
-    decided_at
+    decided_at,
+    fictional
 });
 
 struct PartnerRow {
@@ -480,7 +484,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
     let Some(r) = sqlx::query_as::<_, ApplicationRow>(
         "SELECT a.call_id, c.slug AS call_slug, a.acronym, a.title, a.summary_fr, a.summary_en, a.keywords, \
            a.duration_months, a.lead_organisation_id, a.status, a.consortium_agreement, a.submitted_at, \
-           a.eligibility_at_submission, a.version, a.decision_reason, a.decided_at \
+           a.eligibility_at_submission, a.version, a.decision_reason, a.decided_at, c.fictional \
          FROM applications a JOIN calls c ON c.id = a.call_id WHERE a.id = $1",
     )
     .bind(id)
@@ -545,6 +549,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<ApplicationRecord>> {
         partners,
         labellings: labels,
         version: r.version,
+        fictional: crate::util::flag(r.fictional),
     }))
 }
 

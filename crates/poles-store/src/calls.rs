@@ -135,6 +135,7 @@ struct CallRow {
     source: String,
     body: String,
     frozen: i64,
+    fictional: i64,
 }
 from_row!(CallRow {
     id,
@@ -147,7 +148,8 @@ from_row!(CallRow {
     decision_on,
     source,
     body,
-    frozen
+    frozen,
+    fictional
 });
 
 struct CallFunderRow {
@@ -237,10 +239,11 @@ async fn build(db: &Db, r: CallRow) -> Result<Call> {
         funders,
         criteria,
         source: r.source,
+        fictional: flag(r.fictional),
     })
 }
 
-const SELECT: &str = "SELECT c.id, c.slug, c.name_fr, c.name_en, c.programme, c.opens_on, c.deadline, c.decision_on, c.source, r.body, r.frozen \
+const SELECT: &str = "SELECT c.id, c.slug, c.name_fr, c.name_en, c.programme, c.opens_on, c.deadline, c.decision_on, c.source, r.body, r.frozen, c.fictional \
      FROM calls c JOIN rule_sets r ON r.id = c.rule_set_id";
 
 pub async fn list(db: &Db) -> Result<Vec<Call>> {

@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_mail_signup_claims.sql"),
         postgres: include_str!("../migrations/postgres/0014_mail_signup_claims.sql"),
     },
+    Migration {
+        version: 15,
+        name: "demo_fictional",
+        sqlite: include_str!("../migrations/sqlite/0015_demo_fictional.sql"),
+        postgres: include_str!("../migrations/postgres/0015_demo_fictional.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

@@ -902,3 +902,77 @@ async fn load_programme(tx: &mut impl Tx) -> Result<u64> {
         .await?;
     Ok(n as u64)
 }
+
+/// An organisation invented for the demo's workflow.
+#[derive(Debug, Clone)]
+pub struct FictionalOrganisation {
+    pub name: String,
+    pub short_name: String,
+    pub kind: OrgKind,
+    pub region_code: String,
+}
+
+/// Takes the demo's workflow for this database: `true` the first time on a database that
+/// holds the demo (another server, or an earlier start, gets `false`). The workflow is
+/// then written through the use cases, each step in its own transaction.
+pub async fn claim_workflow(db: &Db) -> Result<bool> {
+    let demo: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'demo_loaded'")
+            .fetch_optional(&db.pool)
+            .await?;
+    if demo.is_none() {
+        return Ok(false);
+    }
+    let claimed = sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('workflow_loaded', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(crate::util::now_utc())
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    Ok(claimed == 1)
+}
+
+/// Stores an invented organisation, flagged so that no open data shows it.
+pub async fn fictional_organisation(db: &Db, o: &FictionalOrganisation) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO organisations (name, short_name, kind, country, region_code, source, fictional) \
+         VALUES ($1, $2, $3, 'FR', $4, 'Invented for the demonstration of Pôles: not a real organisation', 1) RETURNING id",
+    )
+    .bind(o.name.clone())
+    .bind(o.short_name.clone())
+    .bind(o.kind.as_str())
+    .bind(o.region_code.clone())
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// Flags an invented call of the demo (and so its applications).
+pub async fn mark_call_fictional(db: &Db, slug: &str) -> Result<()> {
+    sqlx::query("UPDATE calls SET fictional = 1 WHERE slug = $1")
+        .bind(slug.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Moves an invented call's dates: the demo replays a past session through today's
+/// use cases (which refuse a submission after the deadline), then dates it in the past.
+pub async fn date_fictional_call(
+    db: &Db,
+    slug: &str,
+    opens_on: poles_core::Date,
+    deadline: poles_core::Date,
+    decision_on: poles_core::Date,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE calls SET opens_on = $1, deadline = $2, decision_on = $3 WHERE slug = $4 AND fictional = 1",
+    )
+    .bind(opens_on.to_string())
+    .bind(deadline.to_string())
+    .bind(decision_on.to_string())
+    .bind(slug.to_string())
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

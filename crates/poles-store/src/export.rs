@@ -179,7 +179,7 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
 pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("clusters", &["version"]),
     ("figures", &["id"]),
-    ("organisations", &["version", "demo_key"]),
+    ("organisations", &["version", "demo_key", "fictional"]),
 ];
 
 fn columns(table: &str) -> Result<&'static [&'static str]> {
@@ -198,7 +198,16 @@ async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
         .map(|c| format!("CAST({c} AS TEXT) AS {c}"))
         .collect();
     let order = if cols.contains(&"id") { "id" } else { cols[0] };
-    let sql = format!("SELECT {} FROM {table} ORDER BY {order}", select.join(", "));
+    // The demo's invented organisations never reach the open data.
+    let filter = if table == "organisations" {
+        " WHERE fictional = 0"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT {} FROM {table}{filter} ORDER BY {order}",
+        select.join(", ")
+    );
     let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
     rows.iter()
         .map(|r| {

@@ -27,31 +27,34 @@ pub fn add_months(date: &str, months: i64) -> Option<String> {
         .map(|d| d.to_string())
 }
 
-/// The approved proposal of an application: its id, validation date and lines.
+/// The funding decided for an application: its approved proposals (a region may decide its
+/// share before the State decides its own; their funders never overlap), the earliest
+/// validation date and every decided line.
 struct Decision {
-    proposal_id: i64,
     validation_date: Date,
     lines: Vec<FundingLine>,
 }
 
 async fn decision(tx: &mut impl Tx, id: i64) -> Result<Option<Decision>> {
-    let Some((proposal_id, validation_date)): Option<(i64, Option<String>)> = sqlx::query_as("SELECT id, validation_date FROM funding_proposals WHERE application_id = $1 AND status = 'approved'")
+    let approved: Vec<(i64, Option<String>)> = sqlx::query_as("SELECT id, validation_date FROM funding_proposals WHERE application_id = $1 AND status = 'approved' ORDER BY id")
         .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-    else {
-        return Ok(None);
-    };
-    // An approval always sets the validation date: an approved proposal without one is
-    // corrupt, refused rather than read as an empty date.
-    let validation_date = parsed::<Date>(validation_date.ok_or_else(|| {
-        StoreError::Data(format!(
-            "approved proposal {proposal_id} has no validation date"
-        ))
-    })?)?;
-    let lines = funding_lines(&mut **tx, proposal_id).await?;
-    Ok(Some(Decision {
-        proposal_id,
+        .fetch_all(&mut **tx)
+        .await?;
+    let mut validation_date: Option<Date> = None;
+    let mut lines = Vec::new();
+    for (proposal_id, date) in approved {
+        // An approval always sets the validation date: an approved proposal without one is
+        // corrupt, refused rather than read as an empty date.
+        let date = parsed::<Date>(date.ok_or_else(|| {
+            StoreError::Data(format!(
+                "approved proposal {proposal_id} has no validation date"
+            ))
+        })?)?;
+        validation_date = Some(validation_date.map_or(date, |d| d.min(date)));
+        lines.extend(funding_lines(&mut **tx, proposal_id).await?);
+    }
+    lines.sort_by(|a, b| b.funder.cmp(&a.funder));
+    Ok(validation_date.map(|validation_date| Decision {
         validation_date,
         lines,
     }))
@@ -240,7 +243,6 @@ pub async fn lapse_overdue(
     let mut lapsed = Vec::new();
     for id in ids {
         let Some(Decision {
-            proposal_id: pid,
             validation_date: validation,
             ..
         }) = decision(&mut tx, id).await?
@@ -258,8 +260,8 @@ pub async fn lapse_overdue(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE funding_proposals SET status = 'lapsed' WHERE id = $1")
-                .bind(pid)
+            sqlx::query("UPDATE funding_proposals SET status = 'lapsed' WHERE application_id = $1 AND status = 'approved'")
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
             audit::append(&mut tx, ctx, Event { action: "application.lapse", object_kind: "application", object_ref: id.to_string(), changes: json!({"status": {"before": "selected", "after": "lapsed"}, "deadline": deadline}), reason: Some(format!("not finalised within {months} months of {validation}")) }).await?;
@@ -883,7 +885,6 @@ struct FundedRow {
     title: String,
     lead: String,
     status: String,
-    pid: i64,
     validation_date: Option<String>,
 }
 from_row!(FundedRow {
@@ -893,23 +894,32 @@ from_row!(FundedRow {
     title,
     lead,
     status,
-    pid,
     validation_date
 });
 
-/// Selected, running and closed projects with their decided funding.
+/// Selected, running and closed projects with their decided funding; the demo's fictional
+/// ones stay out (this list is open data).
 pub async fn funded_projects(db: &Db) -> Result<Vec<FundedProject>> {
     let rows: Vec<FundedRow> = sqlx::query_as(
-        "SELECT a.id, c.slug, a.acronym, a.title, o.name AS lead, a.status, p.id AS pid, p.validation_date \
+        "SELECT a.id, c.slug, a.acronym, a.title, o.name AS lead, a.status, \
+           (SELECT MIN(p.validation_date) FROM funding_proposals p WHERE p.application_id = a.id AND p.status = 'approved') AS validation_date \
          FROM applications a JOIN calls c ON c.id = a.call_id JOIN organisations o ON o.id = a.lead_organisation_id \
-         JOIN funding_proposals p ON p.application_id = a.id AND p.status = 'approved' \
-         WHERE a.status IN ('selected', 'running', 'closed') ORDER BY p.validation_date DESC, a.id",
+         WHERE a.status IN ('selected', 'running', 'closed') AND c.fictional = 0 \
+           AND EXISTS (SELECT 1 FROM funding_proposals p WHERE p.application_id = a.id AND p.status = 'approved') \
+         ORDER BY validation_date DESC, a.id",
     )
     .fetch_all(&db.pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let funding = funding_lines(&db.pool, r.pid).await?;
+        // Every decided share: a region's may have been approved before the State's.
+        let funding: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT l.funder, l.amount_cents FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
+             WHERE p.application_id = $1 AND p.status = 'approved' ORDER BY l.funder DESC",
+        )
+        .bind(r.id)
+        .fetch_all(&db.pool)
+        .await?;
         out.push(FundedProject {
             application_id: r.id,
             call: r.slug,
@@ -918,7 +928,13 @@ pub async fn funded_projects(db: &Db) -> Result<Vec<FundedProject>> {
             lead: r.lead,
             status: parsed(r.status)?,
             validation_date: parsed_opt(r.validation_date)?,
-            funding,
+            funding: funding
+                .into_iter()
+                .map(|(funder, amount_cents)| FundingLine {
+                    funder,
+                    amount_cents,
+                })
+                .collect(),
         });
     }
     Ok(out)

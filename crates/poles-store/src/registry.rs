@@ -91,7 +91,7 @@ pub async fn regions(db: &Db) -> Result<Vec<RegionSummary>> {
     let rows: Vec<RegionRow> = sqlx::query_as(
         "SELECT r.code, r.name, \
            (SELECT COUNT(*) FROM cluster_regions cr WHERE cr.region_code = r.code) AS clusters, \
-           (SELECT COUNT(*) FROM organisations o WHERE o.region_code = r.code) AS organisations \
+           (SELECT COUNT(*) FROM organisations o WHERE o.region_code = r.code AND o.fictional = 0) AS organisations \
          FROM regions r ORDER BY r.overseas, r.name",
     )
     .fetch_all(&db.pool)
@@ -939,7 +939,8 @@ pub async fn list_organisations(
     f: &OrganisationFilter,
     page: Page,
 ) -> Result<Paged<OrganisationSummary>> {
-    let mut where_sql = String::from(" WHERE 1 = 1");
+    // The demo's invented organisations are not part of the registry's open data.
+    let mut where_sql = String::from(" WHERE o.fictional = 0");
     let mut binds: Vec<String> = Vec::new();
     if let Some(c) = &f.country {
         binds.push(c.clone());
@@ -993,6 +994,7 @@ struct OrganisationRow {
     competences: Option<String>,
     source: String,
     version: i64,
+    fictional: i64,
 }
 from_row!(OrganisationRow {
     name,
@@ -1011,7 +1013,8 @@ from_row!(OrganisationRow {
     website,
     competences,
     source,
-    version
+    version,
+    fictional
 });
 
 struct MembershipOfRow {
@@ -1031,7 +1034,7 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
     let Some(r) = sqlx::query_as::<_, OrganisationRow>(
         "SELECT o.name, o.short_name, o.kind, o.country, o.region_code, r.name AS region_name, \
            o.naf_code, o.headcount_band, o.siren, o.siret, o.vat, o.pic, o.cordis_id, o.website, \
-           o.competences, o.source, o.version \
+           o.competences, o.source, o.version, o.fictional \
          FROM organisations o LEFT JOIN regions r ON r.code = o.region_code WHERE o.id = $1",
     )
     .bind(id)
@@ -1092,6 +1095,7 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
         project_count: projects.total,
         projects: projects.items,
         version: r.version,
+        fictional: crate::util::flag(r.fictional),
     }))
 }
 
@@ -1377,10 +1381,10 @@ pub async fn stats(db: &Db) -> Result<Stats> {
     let r: StatsRow = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM clusters) AS clusters, \
            (SELECT COUNT(DISTINCT cluster_id) FROM labels WHERE decision_date LIKE '2005-%') AS labelled_2005, \
-           (SELECT COUNT(*) FROM organisations) AS organisations, \
+           (SELECT COUNT(*) FROM organisations WHERE fictional = 0) AS organisations, \
            (SELECT COUNT(*) FROM projects) AS projects, \
            (SELECT COUNT(*) FROM partnerships) AS partnerships, \
-           (SELECT COUNT(DISTINCT country) FROM organisations) AS countries",
+           (SELECT COUNT(DISTINCT country) FROM organisations WHERE fictional = 0) AS countries",
     )
     .fetch_one(&db.pool)
     .await?;

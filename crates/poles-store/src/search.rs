@@ -96,7 +96,7 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
         ]);
     }
     let orgs: Vec<OrganisationRow> = sqlx::query_as(
-        "SELECT o.id, o.name, o.short_name, o.country, (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) AS members FROM organisations o",
+        "SELECT o.id, o.name, o.short_name, o.country, (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) AS members FROM organisations o WHERE o.fictional = 0",
     )
     .fetch_all(&mut **tx)
     .await?;

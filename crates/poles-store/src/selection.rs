@@ -579,6 +579,28 @@ pub async fn propose(
         )
         .into());
     }
+    // A funder decides its share once: a region may decide before the State, never twice.
+    let decided: Vec<String> = sqlx::query_scalar(
+        "SELECT l.funder FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id \
+         WHERE p.application_id = $1 AND p.status = 'approved'",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    if let Some((k, l)) = lines
+        .iter()
+        .enumerate()
+        .find(|(_, l)| decided.contains(&l.funder))
+    {
+        return Err(FieldError::new(
+            format!("lines[{k}].amount_cents"),
+            format!(
+                "the {} share of this application is already decided",
+                l.funder
+            ),
+        )
+        .into());
+    }
     let threshold: Option<i64> =
         sqlx::query_scalar("SELECT two_approvals_above_cents FROM calls WHERE id = $1")
             .bind(call_id)
@@ -691,12 +713,15 @@ from_row!(FunderEnvelopeRow {
 });
 
 /// Approves a proposal. Never the proposer's own; the last needed approval checks every
-/// funder's envelope and decides, all under the write lock.
+/// funder's envelope and decides, all under the write lock. The decision selects the
+/// application when `selects` (the use case says which funders' decisions do: a region's
+/// own share does not, so the State can still decide after it).
 pub async fn approve(
     db: &Db,
     user_id: i64,
     ctx: &Context,
     proposal_id: i64,
+    selects: bool,
 ) -> Result<ApprovalOutcome> {
     let mut tx = audit::begin_write(db).await?;
     let p: ApprovedProposalRow = sqlx::query_as("SELECT p.application_id, p.proposed_by, p.status, p.approvals_needed, a.call_id FROM funding_proposals p JOIN applications a ON a.id = p.application_id WHERE p.id = $1")
@@ -778,24 +803,37 @@ pub async fn approve(
         .bind(proposal_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE applications SET status = 'selected', version = version + 1 WHERE id = $1",
-        )
-        .bind(application_id)
-        .execute(&mut *tx)
-        .await?;
+        if selects {
+            sqlx::query(
+                "UPDATE applications SET status = 'selected', version = version + 1 WHERE id = $1",
+            )
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         let lead_org: i64 =
             sqlx::query_scalar("SELECT lead_organisation_id FROM applications WHERE id = $1")
                 .bind(application_id)
                 .fetch_one(&mut *tx)
                 .await?;
         let project = project_name(&mut tx, application_id).await?;
+        let (fr, en) = if selects {
+            (
+                format!("Le projet {project} est retenu (date de validation : {date})."),
+                format!("Project {project} is selected (validation date: {date})."),
+            )
+        } else {
+            (
+                format!("La part régionale du projet {project} est décidée ({date}) ; la décision de l'État suit."),
+                format!("The regional share of project {project} is decided ({date}); the State's decision follows."),
+            )
+        };
         notify(
             &mut tx,
             To::Organisation(lead_org),
             "funding_decision",
-            format!("Le projet {project} est retenu (date de validation : {date})."),
-            format!("Project {project} is selected (validation date: {date})."),
+            fr,
+            en,
             Some(format!("/applications/{application_id}")),
         )
         .await?;

@@ -72,6 +72,8 @@ pub struct ApplicationLine {
     /// The latest funding proposal's status and total.
     pub proposal_status: Option<ProposalStatus>,
     pub proposal_cents: Option<i64>,
+    /// In a call of the demo's invented workflow.
+    pub fictional: bool,
 }
 
 struct LineRow {
@@ -93,6 +95,7 @@ struct LineRow {
     reviews_done: i64,
     proposal_status: Option<String>,
     proposal_cents: Option<i64>,
+    fictional: i64,
 }
 from_row!(LineRow {
     id,
@@ -112,7 +115,8 @@ from_row!(LineRow {
     reviews_assigned,
     reviews_done,
     proposal_status,
-    proposal_cents
+    proposal_cents,
+    fictional
 });
 
 impl TryFrom<LineRow> for ApplicationLine {
@@ -137,6 +141,7 @@ impl TryFrom<LineRow> for ApplicationLine {
             reviews_done: r.reviews_done,
             proposal_status: parsed_opt(r.proposal_status)?,
             proposal_cents: r.proposal_cents,
+            fictional: crate::util::flag(r.fictional),
         })
     }
 }
@@ -159,7 +164,8 @@ const LINE_COLUMNS: &str = "a.id, a.acronym, a.title, c.slug AS call, c.name_fr 
     (SELECT COUNT(*) FROM review_assignments r WHERE r.application_id = a.id AND r.conflict_declared = 0) AS reviews_assigned, \
     (SELECT COUNT(*) FROM review_assignments r WHERE r.application_id = a.id AND r.conflict_declared = 0 AND r.submitted_at IS NOT NULL) AS reviews_done, \
     (SELECT f.status FROM funding_proposals f WHERE f.application_id = a.id ORDER BY f.id DESC LIMIT 1) AS proposal_status, \
-    (SELECT CAST(SUM(fl.amount_cents) AS BIGINT) FROM funding_lines fl WHERE fl.proposal_id = (SELECT MAX(f.id) FROM funding_proposals f WHERE f.application_id = a.id)) AS proposal_cents";
+    (SELECT CAST(SUM(fl.amount_cents) AS BIGINT) FROM funding_lines fl WHERE fl.proposal_id = (SELECT MAX(f.id) FROM funding_proposals f WHERE f.application_id = a.id)) AS proposal_cents, \
+    c.fictional";
 
 const LINE_FROM: &str = "FROM applications a JOIN calls c ON c.id = a.call_id JOIN organisations o ON o.id = a.lead_organisation_id";
 
@@ -301,6 +307,8 @@ pub struct LabellingLine {
     pub status: LabellingStatus,
     pub requested_at: String,
     pub decided_on: Option<Date>,
+    /// In a call of the demo's invented workflow.
+    pub fictional: bool,
 }
 
 struct LabellingLineRow {
@@ -314,6 +322,7 @@ struct LabellingLineRow {
     status: String,
     requested_at: String,
     decided_on: Option<String>,
+    fictional: i64,
 }
 from_row!(LabellingLineRow {
     application_id,
@@ -325,7 +334,8 @@ from_row!(LabellingLineRow {
     lead,
     status,
     requested_at,
-    decided_on
+    decided_on,
+    fictional
 });
 
 /// A cluster's labelling queue with counts per status.
@@ -374,7 +384,7 @@ pub async fn labelling_queue(
     };
     let sql = format!(
         "SELECT l.application_id, a.acronym, a.title, c.slug AS call, c.deadline AS call_deadline, o.name AS lead_organisation, \
-         l.lead, l.status, l.requested_at, l.decided_on \
+         l.lead, l.status, l.requested_at, l.decided_on, c.fictional \
          FROM labelling_requests l JOIN applications a ON a.id = l.application_id JOIN calls c ON c.id = a.call_id \
          JOIN organisations o ON o.id = a.lead_organisation_id \
          WHERE l.cluster_id = $1{} \
@@ -403,6 +413,7 @@ pub async fn labelling_queue(
                 status: parsed(r.status)?,
                 requested_at: r.requested_at,
                 decided_on: parsed_opt(r.decided_on)?,
+                fictional: flag(r.fictional),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -423,6 +434,8 @@ pub struct ReviewLine {
     pub assigned_at: String,
     pub submitted_at: Option<String>,
     pub conflict_declared: bool,
+    /// In a call of the demo's invented workflow.
+    pub fictional: bool,
 }
 
 struct ReviewLineRow {
@@ -433,6 +446,7 @@ struct ReviewLineRow {
     assigned_at: String,
     submitted_at: Option<String>,
     conflict_declared: i64,
+    fictional: i64,
 }
 from_row!(ReviewLineRow {
     application_id,
@@ -441,7 +455,8 @@ from_row!(ReviewLineRow {
     call,
     assigned_at,
     submitted_at,
-    conflict_declared
+    conflict_declared,
+    fictional
 });
 
 /// A reviewer's assignments, with how many are done and to do.
@@ -475,7 +490,7 @@ pub async fn review_queue(
         Some(true) => " AND (r.submitted_at IS NOT NULL OR r.conflict_declared <> 0)",
     };
     let sql = format!(
-        "SELECT r.application_id, a.acronym, a.title, c.slug AS call, r.assigned_at, r.submitted_at, r.conflict_declared \
+        "SELECT r.application_id, a.acronym, a.title, c.slug AS call, r.assigned_at, r.submitted_at, r.conflict_declared, c.fictional \
          FROM review_assignments r JOIN applications a ON a.id = r.application_id JOIN calls c ON c.id = a.call_id \
          WHERE r.reviewer_id = $1{filter} \
          ORDER BY CASE WHEN r.submitted_at IS NULL AND r.conflict_declared = 0 THEN 0 ELSE 1 END, r.assigned_at, a.id \
@@ -495,6 +510,7 @@ pub async fn review_queue(
             assigned_at: r.assigned_at,
             submitted_at: r.submitted_at,
             conflict_declared: flag(r.conflict_declared),
+            fictional: flag(r.fictional),
         })
         .collect();
     let total = match done {

@@ -87,6 +87,15 @@ struct ApplicationPage {
     budget_note: Option<BudgetNote>,
     submit_error: Option<String>,
     reviewer: Picker,
+    proposal: Option<ProposalNote>,
+}
+
+/// A refused funding proposal: the amounts as typed, the field at fault and why.
+#[derive(Default)]
+struct ProposalNote {
+    field: String,
+    error: String,
+    amounts: HashMap<String, String>,
 }
 
 /// A refused budget form: the partner, what was typed, and why.
@@ -107,6 +116,7 @@ struct Refusal {
     submit_error: Option<String>,
     reviewer: Option<Picker>,
     problem: Option<Problem>,
+    proposal: Option<ProposalNote>,
 }
 
 impl ApplicationPage {
@@ -149,6 +159,35 @@ impl ApplicationPage {
 
     fn deadline(&self) -> String {
         self.c.deadline(&self.a.call_deadline)
+    }
+
+    /// A funder's amount as typed in a refused proposal.
+    fn proposal_value(&self, funder: &str) -> &str {
+        self.proposal
+            .as_ref()
+            .and_then(|n| n.amounts.get(&format!("amount_{funder}")))
+            .map_or("", String::as_str)
+    }
+
+    /// Why the proposal was refused, when `funder`'s field is at fault.
+    fn proposal_error(&self, funder: &str) -> Option<&str> {
+        self.proposal
+            .as_ref()
+            .filter(|n| n.field == format!("amount_{funder}"))
+            .map(|n| n.error.as_str())
+    }
+
+    /// Why the proposal was refused, when no one field is at fault.
+    fn proposal_error_elsewhere(&self) -> Option<&str> {
+        self.proposal
+            .as_ref()
+            .filter(|n| {
+                !self
+                    .funders
+                    .iter()
+                    .any(|f| n.field == format!("amount_{f}"))
+            })
+            .map(|n| n.error.as_str())
     }
 }
 
@@ -354,8 +393,18 @@ async fn application(
         }
         _ => None,
     };
+    let proposal = params::get(&p, "proposal_refused").map(|error| ProposalNote {
+        field: params::get(&p, "proposal_field").unwrap_or_default(),
+        error,
+        amounts: p
+            .iter()
+            .filter(|(k, _)| k.starts_with("amount_"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    });
     let r = Refusal {
         reviewer,
+        proposal,
         ..Refusal::default()
     };
     show(&st, c, &me, id, r, StatusCode::OK).await
@@ -422,6 +471,7 @@ async fn show(
             reviewer: r
                 .reviewer
                 .unwrap_or_else(|| Picker::new("reviewer", PickKind::User)),
+            proposal: r.proposal,
         },
         status,
     ))

@@ -179,18 +179,47 @@ async fn propose(
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
     let id = params::path_id(&id, "application")?;
+    let mut typed: Vec<(&String, &String)> =
+        f.iter().filter(|(k, _)| k.starts_with("amount_")).collect();
+    typed.sort_by(|a, b| b.0.cmp(a.0));
+    // A refused proposal goes back to the application's page with the amounts as typed and
+    // the reason beside the form (the page reads them from the query).
+    let again = |field: &str, reason: &str| {
+        let mut to = format!(
+            "/applications/{id}?proposal_field={}&proposal_refused={}",
+            urlencode(field),
+            urlencode(reason)
+        );
+        for (k, v) in &typed {
+            to.push_str(&format!("&{}={}", urlencode(k), urlencode(v)));
+        }
+        Ok(Redirect::to(&format!("{}#propose", c.href(&to))).into_response())
+    };
     let mut lines = Vec::new();
-    for (k, v) in &f {
-        if let Some(funder) = k.strip_prefix("amount_") {
-            lines.push(FundingLine {
-                funder: funder.to_string(),
-                amount_cents: params::euros(k, v, false)?,
-            });
+    for (k, v) in &typed {
+        match params::euros(k, v, false) {
+            Ok(amount_cents) => lines.push(FundingLine {
+                funder: k.trim_start_matches("amount_").to_string(),
+                amount_cents,
+            }),
+            Err(e) => return again(&e.field, &e.reason),
         }
     }
-    lines.sort_by(|a, b| b.funder.cmp(&a.funder));
-    selection::propose(&st.app, &me, id, &lines).await?;
-    back(&c, id)
+    match selection::propose(&st.app, &me, id, &lines).await {
+        Ok(_) => back(&c, id),
+        Err(AppError::Invalid(e)) => {
+            // `lines[k].amount_cents` names the line: point at its funder's field.
+            let field = e
+                .field
+                .strip_prefix("lines[")
+                .and_then(|r| r.split(']').next())
+                .and_then(|k| k.parse::<usize>().ok())
+                .and_then(|k| lines.get(k))
+                .map_or(e.field.clone(), |l| format!("amount_{}", l.funder));
+            again(&field, &e.reason)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn approve(
