@@ -188,3 +188,104 @@ async fn the_main_journey_in_chromium() {
         "a screenshot of the decided application"
     );
 }
+
+/// Each role's journey through the demo's workflow in Chromium (`tests/browser/roles.mjs`):
+/// the applicant submits, reopens, resubmits and withdraws; the pôle's manager labels from
+/// its queue; the reviewer scores from theirs; an officer rejects one application in French
+/// and, refused a proposal above the aid, proposes within it for a second officer to
+/// approve; the region's officer decides the region's share alone.
+#[tokio::test]
+async fn each_role_finishes_its_journey_in_chromium() {
+    if skip() {
+        eprintln!("browser journey skipped: POLES_SKIP_BROWSER=1");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/browser/roles.mjs");
+    let server = crate::support::spawn(true);
+    let base = server.base.as_str();
+    let db = crate::support::connect(&server.db_url).await;
+    let app = poles_app::App::new(db.clone(), Default::default());
+    let w = poles_app::demo::load(&app, poles_core::Date::today())
+        .await
+        .unwrap()
+        .expect("the workflow loads");
+    let passwords: serde_json::Map<String, serde_json::Value> = w
+        .accounts
+        .iter()
+        .filter_map(|a| Some((a.email.clone(), a.password.clone()?.into())))
+        .collect();
+    let id = |acronym: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM applications WHERE acronym = $1")
+                .bind(acronym)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        }
+    };
+    // The aid the rules compute for VISIO-Q, per funder, in whole euros.
+    let officer = crate::applications::who_with(
+        base,
+        "officer@demo.poles.invalid",
+        passwords["officer@demo.poles.invalid"].as_str().unwrap(),
+    )
+    .await;
+    let visio = id("VISIO-Q").await;
+    let (_, a) = crate::applications::call(
+        base,
+        &officer,
+        reqwest::Method::GET,
+        &format!("/api/v1/applications/{visio}"),
+        None,
+    )
+    .await;
+    let euros = |funder: &str| {
+        a["aid"]["by_funder"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["funder"] == funder)
+            .map_or(0, |f| f["cents"].as_i64().unwrap() / 100)
+    };
+    let cfg = serde_json::json!({
+        "base": base,
+        "chromium": chromium().expect("Chromium is needed (apt-get install chromium, or POLES_SKIP_BROWSER=1)"),
+        "passwords": passwords,
+        "visio": {"state_euros": euros("state"), "region_euros": euros("region")},
+        "cristal": id("CRISTAL").await,
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(&script)
+        .env("POLES_JOURNEY", cfg.to_string())
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("journey ok: every role"), "{stdout}");
+    // What the clicks did, as stored.
+    let status = |acronym: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM applications WHERE acronym = $1")
+                .bind(acronym)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(status("GRAPHENE-A").await, "submitted");
+    assert_eq!(status("NEIGE").await, "withdrawn");
+    assert_eq!(status("SOBRIETE").await, "rejected");
+    assert_eq!(status("VISIO-Q").await, "selected");
+    assert_eq!(status("CRISTAL").await, "submitted");
+    let region: i64 = sqlx::query_scalar("SELECT l.amount_cents FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id WHERE p.application_id = $1 AND p.status = 'approved' AND l.funder = 'region'")
+        .bind(id("CRISTAL").await)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(region, 10_000_000);
+}

@@ -91,6 +91,21 @@ async fn the_demo_starts_with_a_call_open_today_and_applications_at_every_stage(
     .collect();
     assert_eq!(statuses, expected);
 
+    // The past session's labels came before its deadline: its projects stay eligible.
+    let cristal: i64 = sqlx::query_scalar("SELECT id FROM applications WHERE acronym = 'CRISTAL'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let (_, a) = call(
+        base,
+        &officer,
+        Method::GET,
+        &format!("/api/v1/applications/{cristal}"),
+        None,
+    )
+    .await;
+    assert_eq!(a["eligibility"]["eligible"], true, "{a}");
+
     // The ranking and the optimiser have something to work on.
     let (_, ranking) = call(
         base,

@@ -131,7 +131,7 @@ const OPEN: [Spec; 6] = [
     (
         "GRAPHENE-A",
         "Encres conductrices au graphène pour l'électronique imprimée",
-        &[1, 3, 0],
+        &[0, 3, 1],
         500_000,
         Stage::Labelled,
     ),
@@ -302,8 +302,10 @@ pub async fn load(app: &App, today: Date) -> Result<Option<Workflow>> {
         (today.add_days(-200), today.add_days(1), today.add_days(60)),
     )
     .await?;
+    // Its labels are dated before its (past) deadline, as they were given.
+    let labelled_on = today.add_days(-125);
     for spec in PAST {
-        build(app, &people, PAST_CALL, spec, today).await?;
+        build(app, &people, PAST_CALL, spec, today, Some(labelled_on)).await?;
         out.applications += 1;
     }
     store::date_fictional_call(
@@ -326,7 +328,7 @@ pub async fn load(app: &App, today: Date) -> Result<Option<Workflow>> {
     )
     .await?;
     for spec in OPEN {
-        build(app, &people, OPEN_CALL, spec, today).await?;
+        build(app, &people, OPEN_CALL, spec, today, None).await?;
         out.applications += 1;
     }
     out.calls = vec![OPEN_CALL.into(), PAST_CALL.into()];
@@ -452,8 +454,15 @@ async fn open_call(
     .await
 }
 
-/// One application, taken as far as its stage.
-async fn build(app: &App, p: &People<'_>, call: &str, spec: Spec, today: Date) -> Result<()> {
+/// One application, taken as far as its stage; its label dated `labelled_on` when given.
+async fn build(
+    app: &App,
+    p: &People<'_>,
+    call: &str,
+    spec: Spec,
+    today: Date,
+    labelled_on: Option<Date>,
+) -> Result<()> {
     let (acronym, title, team, euros, stage) = spec;
     let lead = &p.members[team[0]];
     let id = applications::create(
@@ -526,7 +535,7 @@ async fn build(app: &App, p: &People<'_>, call: &str, spec: Spec, today: Date) -
         &Decision {
             labelled: true,
             reasons: Some("Projet au cœur de la feuille de route du pôle.".into()),
-            decided_on: None,
+            decided_on: labelled_on.map(|d| d.to_string()),
         },
     )
     .await?;

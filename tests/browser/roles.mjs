@@ -1,0 +1,152 @@
+// Each role's journey through the demo's workflow in a real browser (Debian's Chromium,
+// driven by playwright-core), every step a click or a typed name in a page: the applicant
+// submits, reopens and resubmits, and withdraws another draft; the pôle's manager labels
+// from its queue; the reviewer scores from theirs; an officer rejects one application (in
+// French) and is refused a proposal above the computed aid before proposing within it,
+// which a second officer approves; the region's officer decides the region's share alone.
+// Run by the Rust test `browser::each_role_finishes_its_journey_in_chromium`, which starts
+// a server, loads the demo's workflow and passes its accounts as JSON in POLES_JOURNEY.
+import { chromium } from "playwright-core";
+
+const cfg = JSON.parse(process.env.POLES_JOURNEY);
+const base = cfg.base;
+const fail = (msg) => { console.error("journey failed: " + msg); process.exit(1); };
+
+const browser = await chromium.launch({
+  executablePath: cfg.chromium,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+/** A fresh browser profile signed in as `email` (the demo's password for it). */
+async function as(email, lang = "en") {
+  const context = await browser.newContext({ locale: lang === "fr" ? "fr-FR" : "en-GB" });
+  const page = await context.newPage();
+  await page.goto(`${base}/login?lang=${lang}`);
+  await page.fill('input[name="email"]', email);
+  await page.fill('input[name="password"]', cfg.passwords[email]);
+  await Promise.all([page.waitForURL(/\/account/), page.click('form.stack button[type="submit"]')]);
+  return page;
+}
+
+/** Clicks something that submits a form, and waits for the page it leads to. */
+async function submit(page, target) {
+  await Promise.all([page.waitForEvent("framenavigated"), target.click()]);
+  await page.waitForLoadState("load");
+}
+
+/** Follows the link named `text`. */
+async function follow(page, text) {
+  await submit(page, page.getByRole("link", { name: text, exact: true }).first());
+}
+
+async function expectText(page, text, what) {
+  const body = await page.textContent("body");
+  if (!body.includes(text)) fail(`${what}: "${text}" not on ${page.url()}\n` + body.slice(0, 2000));
+}
+
+async function noHorizontalScroll(page, what) {
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (wide > 1) fail(`${what}: ${wide}px wider than the screen at ${page.url()}`);
+}
+
+try {
+  // The applicant finds their applications, submits one, reopens and resubmits it.
+  const applicant = await as("applicant@demo.poles.invalid");
+  await applicant.goto(`${base}/applications?lang=en`);
+  await expectText(applicant, "fictional (demo)", "the demo's applications are marked");
+  await follow(applicant, "GRAPHENE-A");
+  await submit(applicant, applicant.getByRole("button", { name: "Submit the project", exact: true }));
+  await expectText(applicant, "submitted", "after submission");
+  await submit(applicant, applicant.getByRole("button", { name: "Reopen to change and resubmit", exact: true }));
+  await expectText(applicant, "draft", "after reopening");
+  await submit(applicant, applicant.getByRole("button", { name: "Submit the project", exact: true }));
+  if ((await applicant.locator("ol.submissions li").count()) !== 2) fail("both submissions are kept");
+  // …and withdraws a draft whose partner never answered, with a reason.
+  await applicant.goto(`${base}/applications?lang=en`);
+  await follow(applicant, "NEIGE");
+  await applicant.fill("form.withdraw textarea[name=reason]", "Le partenaire ne répond pas.");
+  await submit(applicant, applicant.getByRole("button", { name: "Withdraw the application", exact: true }));
+  await expectText(applicant, "Withdrawn", "after withdrawal");
+  await expectText(applicant, "Le partenaire ne répond pas.", "the reason is shown");
+  console.log("journey ok: applicant");
+
+  // The pôle's manager labels from the labelling queue.
+  const manager = await as("minalogic@demo.poles.invalid");
+  await manager.goto(`${base}/clusters/minalogic/labelling-requests?lang=en`);
+  await follow(manager, "ROBOFAB");
+  const decide = manager.locator('form.decide');
+  await decide.locator('select[name="labelled"]').selectOption("yes");
+  await decide.locator('input[name="reasons"]').fill("Au cœur de la feuille de route");
+  await submit(manager, decide.locator('button[type="submit"]'));
+  await expectText(manager, "labelled", "after the label");
+  console.log("journey ok: cluster manager");
+
+  // The reviewer scores from their queue.
+  const reviewer = await as("reviewer@demo.poles.invalid");
+  await reviewer.goto(`${base}/reviews?lang=en`);
+  await follow(reviewer, "CRISTAL");
+  for (const k of [1, 2, 3]) await reviewer.fill(`input[name="score_${k}"]`, String(5 + k));
+  await submit(reviewer, reviewer.getByRole("button", { name: "Submit the review", exact: true }));
+  await expectText(reviewer, "Your review is submitted", "after the review");
+  console.log("journey ok: reviewer");
+
+  // An officer, in French, finds the open call's worklist and rejects an application.
+  const officer = await as("officer@demo.poles.invalid", "fr");
+  await officer.goto(`${base}/calls/demo-open-call?lang=fr`);
+  await follow(officer, "Candidatures de l'appel");
+  await follow(officer, "SOBRIETE");
+  await officer.fill("form.reject textarea[name=reason]", "Le projet relève d'un autre dispositif.");
+  await submit(officer, officer.locator("form.reject button[type=submit]"));
+  await expectText(officer, "Rejeté", "after the rejection");
+  await expectText(officer, "Le projet relève d'un autre dispositif.", "the reason is shown");
+  // In the past session, a proposal above the aid is refused beside its field, then one
+  // within the aid is proposed, and a second officer approves it.
+  await officer.goto(`${base}/calls/demo-past-session/applications?lang=en`);
+  await follow(officer, "VISIO-Q");
+  const propose = officer.locator("form#propose");
+  await propose.locator('input[name="amount_state"]').fill(String(cfg.visio.state_euros + 100000));
+  await propose.locator('input[name="amount_region"]').fill("0");
+  await submit(officer, propose.getByRole("button", { name: "Propose funding", exact: true }));
+  await expectText(officer, "exceeds the aid the call's rules compute", "refused above the aid");
+  const kept = await officer.locator('form#propose input[name="amount_state"]').inputValue();
+  if (kept !== String(cfg.visio.state_euros + 100000)) fail(`the amount typed is kept: ${kept}`);
+  if ((await officer.locator('form#propose input[aria-invalid="true"]').count()) !== 1) fail("the field at fault is marked");
+  await officer.locator('form#propose input[name="amount_state"]').fill(String(cfg.visio.state_euros));
+  await officer.locator('form#propose input[name="amount_region"]').fill(String(cfg.visio.region_euros));
+  await submit(officer, officer.locator("form#propose").getByRole("button", { name: "Propose funding", exact: true }));
+  const visio = officer.url().split("?")[0];
+  const second = await as("officer2@demo.poles.invalid");
+  await second.goto(`${visio}?lang=en`);
+  await submit(second, second.getByRole("button", { name: "Approve", exact: true }));
+  await expectText(second, "selected", "after the approval");
+  console.log("journey ok: officers");
+
+  // The region's officer decides the region's share of CRISTAL alone (the State's line is
+  // not theirs); another officer approves; the project waits for the State's decision.
+  const region = await as("region84@demo.poles.invalid");
+  await region.goto(`${base}/calls/demo-past-session?lang=en`);
+  await region.goto(`${base}/applications/${cfg.cristal}?lang=en`);
+  if ((await region.locator('form#propose input[name="amount_state"]').count()) !== 0) fail("the State's line offered to the region");
+  await region.locator('form#propose input[name="amount_region"]').fill("100000");
+  await submit(region, region.locator("form#propose").getByRole("button", { name: "Propose funding", exact: true }));
+  if ((await region.locator(".error-message, .error").count()) > 0) fail("the region's proposal refused: " + (await region.locator(".error-message, .error").first().textContent()));
+  await second.goto(`${base}/applications/${cfg.cristal}?lang=en`);
+  await submit(second, second.getByRole("button", { name: "Approve", exact: true }));
+  if ((await second.locator(".error-message, .error").count()) > 0) fail("the approval refused: " + (await second.locator(".error-message, .error").first().textContent()));
+  await expectText(second, "Region €100,000", "the region's share decided " + (await second.locator("ul.proposals").textContent()));
+  await expectText(second, "approved", "the regional proposal approved");
+  const status = await second.locator("h1 .tag").first().textContent();
+  if (status.trim() !== "submitted") fail(`the region's share alone does not select the project: ${status}`);
+  console.log("journey ok: region officer");
+
+  // On a phone, the worklist and the application page do not scroll sideways.
+  await second.setViewportSize({ width: 390, height: 844 });
+  await second.goto(`${base}/calls/demo-past-session/applications?lang=en`);
+  await noHorizontalScroll(second, "worklist on a phone");
+  console.log("journey ok: every role");
+} catch (e) {
+  fail(String(e && e.stack || e));
+} finally {
+  await browser.close();
+}
