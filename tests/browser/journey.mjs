@@ -120,8 +120,10 @@ try {
   if ((await o1.locator("svg.chart").count()) < 4) fail("budget charts missing");
   const relief = async (amount) => {
     await o1.goto(`${base}/budgets?lang=en&year=2015`);
-    const form = o1.locator('form[action="/budgets/relief"]');
-    await form.locator('input[name="organisation_id"]').fill(String(cfg.partners[0].organisation));
+    const form = o1.locator('form#relief');
+    // The company is chosen by its name among the suggestions.
+    await form.locator('input[name="organisation"]').fill(cfg.partners[0].name);
+    await o1.click(`form#relief .suggestions button[data-value="${cfg.partners[0].organisation}"]`);
     await form.locator('select[name="scheme"]').selectOption("rd_zone_tax");
     await form.locator('input[name="granted_on"]').fill("2015-03-01");
     await form.locator('input[name="amount"]').fill(amount);

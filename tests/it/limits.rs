@@ -531,22 +531,46 @@ async fn dates_are_checked_milestones_not_in_the_future_relief_not_without_its_p
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    // The page's form: the same refusal on the project.
-    let (s, html) = post_form(
-        base,
-        &o1,
-        "/budgets/relief?lang=en",
-        &[
-            ("organisation_id", &partner_org.to_string()),
-            ("scheme", "pole_social"),
-            ("granted_on", "2006-06-02"),
-            ("amount", "1000"),
-            ("application_id", ""),
-        ],
-    )
-    .await;
+    // The page's form, the company and the project chosen by name: the same refusal on
+    // the project, beside its field, with what was typed kept.
+    let db = connect(&app.db_url).await;
+    let org_name: String = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
+        .bind(partner_org)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let acronym: String = sqlx::query_scalar("SELECT acronym FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let org_value = partner_org.to_string();
+    let form = |project: &'static str, acronym: &str| {
+        vec![
+            ("organisation", org_name.clone()),
+            ("organisation_value", org_value.clone()),
+            ("scheme", "pole_social".to_string()),
+            ("granted_on", "2006-06-02".to_string()),
+            ("amount", "1000".to_string()),
+            (project, acronym.to_string()),
+        ]
+    };
+    let fields = form("project", "");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, html) = post_form(base, &o1, "/budgets/relief?lang=en", &fields).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(html.contains("name the project"), "{html}");
+    let project = html
+        .split(r#"name="project""#)
+        .nth(1)
+        .expect("the project's field");
+    assert!(project.contains("name the project"), "{project}");
+    assert!(html.contains(r#"name="amount" inputmode="decimal" required value="1000""#));
+    assert!(html.contains(&format!(r#"name="organisation_value" value="{org_value}""#)));
+    // Typed by its acronym, the project is found and the relief recorded.
+    let fields = form("project", &acronym);
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, html) = post_form(base, &o1, "/budgets/relief?lang=en", &fields).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
 }
 
 #[tokio::test]

@@ -225,10 +225,18 @@ const SUGGESTIONS: i64 = 10;
 
 /// The registry is public; people are not: users are suggested to officers only.
 async fn check_kind(app: &App, caller: Option<&Caller>, kind: PickKind) -> Result<()> {
-    if kind == PickKind::User {
-        let caller = caller.ok_or(crate::AppError::Unauthenticated)?;
-        app.allowed(caller, access::people_read(&caller.actor))
-            .await?;
+    match kind {
+        PickKind::User => {
+            let caller = caller.ok_or(crate::AppError::Unauthenticated)?;
+            app.allowed(caller, access::people_read(&caller.actor))
+                .await?;
+        }
+        PickKind::Application => {
+            let caller = caller.ok_or(crate::AppError::Unauthenticated)?;
+            app.allowed(caller, access::programme_write(&caller.actor))
+                .await?;
+        }
+        _ => {}
     }
     Ok(())
 }

@@ -534,6 +534,8 @@ pub enum PickKind {
     User,
     Commune,
     Region,
+    /// An application, by its acronym or title (officers only: drafts are not public).
+    Application,
 }
 
 /// A suggestion: the value the form sends (an id, a slug, a code) and the name people read,
@@ -574,6 +576,11 @@ pub async fn suggest(db: &Db, kind: PickKind, q: &str, limit: i64) -> Result<Vec
             "SELECT g.code, g.name, NULL FROM regions g WHERE LOWER(g.name) LIKE $1 OR g.code = $2 \
              ORDER BY CASE WHEN LOWER(g.name) = $2 OR g.code = $2 THEN 0 ELSE 1 END, g.name LIMIT $3"
         }
+        PickKind::Application => {
+            "SELECT CAST(a.id AS TEXT), a.acronym, a.title FROM applications a \
+             WHERE LOWER(a.acronym) LIKE $1 OR LOWER(a.title) LIKE $1 \
+             ORDER BY CASE WHEN LOWER(a.acronym) = $2 THEN 0 ELSE 1 END, a.acronym, a.id LIMIT $3"
+        }
     };
     let pattern = format!("%{}%", q.replace(['\\', '%', '_'], ""));
     Ok(sqlx::query_as::<_, (String, String, Option<String>)>(sql)
@@ -604,6 +611,9 @@ pub async fn named(db: &Db, kind: PickKind, value: &str) -> Result<Option<Sugges
         }
         PickKind::Commune => "SELECT m.code, m.name, m.department_code FROM communes m WHERE m.code = $1",
         PickKind::Region => "SELECT g.code, g.name, NULL FROM regions g WHERE g.code = $1",
+        PickKind::Application => {
+            "SELECT CAST(a.id AS TEXT), a.acronym, a.title FROM applications a WHERE CAST(a.id AS TEXT) = $1"
+        }
     };
     Ok(sqlx::query_as::<_, (String, String, Option<String>)>(sql)
         .bind(value.to_string())

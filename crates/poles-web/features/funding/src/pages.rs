@@ -8,10 +8,12 @@ use crate::http::params::{self, Params};
 use crate::ui::charts::{stacked_bars, Row};
 use crate::ui::chrome::Chrome;
 use crate::ui::format::{self, Cents};
-use crate::ui::render::render;
+use crate::ui::picker::Picker;
+use crate::ui::render::{render, render_with};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -20,7 +22,8 @@ use poles_app::funding::{
     self, BudgetOverview, CapUse, EnvelopeIn, NewBudgetLine, NewRelief, OptimiseRequest,
     ReliefRecord, SimulationRequest, SimulationResponse,
 };
-use poles_app::AppError;
+use poles_app::worklists::{self as lists, PickKind, Resolved};
+use poles_app::{AppError, Caller};
 use poles_core::calls::Costs;
 use poles_core::optimise::Comparison;
 use poles_core::relief::{CallStatus, Profile, Size};
@@ -318,9 +321,46 @@ struct BudgetsPage {
     regions: String,
     sectors: String,
     relief: String,
+    /// The relief form: its pickers and what was typed, with the refusal beside its field.
+    form: ReliefFormState,
+}
+
+/// The relief record form as shown: empty, or as typed when it was refused.
+struct ReliefFormState {
+    organisation: Picker,
+    project: Picker,
+    scheme: String,
+    granted_on: String,
+    amount: String,
+    note: String,
+    /// A refusal of a field that is not a picker: (field, reason).
+    error: Option<(String, String)>,
+}
+
+impl Default for ReliefFormState {
+    fn default() -> Self {
+        ReliefFormState {
+            organisation: Picker::new("organisation", PickKind::Organisation),
+            project: Picker::new("project", PickKind::Application).optional(),
+            scheme: String::new(),
+            granted_on: String::new(),
+            amount: String::new(),
+            note: String::new(),
+            error: None,
+        }
+    }
 }
 
 impl BudgetsPage {
+    /// The refusal to show beside `field` of the relief form.
+    fn relief_error(&self, field: &str) -> Option<&str> {
+        self.form
+            .error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
     fn amount(&self, cents: &i64, currency: &str) -> String {
         format::amount(*cents, currency, self.c.t.lang)
     }
@@ -349,17 +389,37 @@ async fn budgets(
     visitor: Visitor,
     Query(q): Query<Params>,
 ) -> PageResult {
-    let b = funding::budgets(&st.app).await?;
     let year = q
         .get("year")
         .and_then(|y| y.parse::<i64>().ok())
         .filter(|y| (1990..=2100).contains(y))
         .unwrap_or(2007);
+    let notice = q.get("recorded").map(|id| format!("#{id}"));
+    show(
+        &st,
+        c,
+        visitor.caller.as_ref(),
+        year,
+        notice,
+        ReliefFormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The budgets page; `form` is the relief form as typed when it was refused.
+async fn show(
+    st: &AppState,
+    c: Chrome,
+    caller: Option<&Caller>,
+    year: i64,
+    notice: Option<String>,
+    form: ReliefFormState,
+    status: StatusCode,
+) -> PageResult {
+    let b = funding::budgets(&st.app).await?;
     // Officers also see the companies' caps and the records; the use cases check again.
-    let officer_caller = visitor
-        .caller
-        .as_ref()
-        .filter(|_| c.may(Ability::EditProgramme));
+    let officer_caller = caller.filter(|_| c.may(Ability::EditProgramme));
     let officer = officer_caller.is_some();
     let (caps, records) = match officer_caller {
         Some(me) => (
@@ -469,7 +529,6 @@ async fn budgets(
             .collect::<Vec<_>>(),
         |v| money(v, lang),
     );
-    let notice = q.get("recorded").map(|id| format!("#{id}"));
     let mut schemes: Vec<(String, String)> = Vec::new();
     // The programme's relief is recorded; the general tax credits and statuses are not.
     for s in rules
@@ -484,60 +543,158 @@ async fn budgets(
             ));
         }
     }
-    render(BudgetsPage {
-        c,
-        b,
-        officer,
-        caps,
-        records,
-        year,
-        notice,
-        schemes,
-        consumption,
-        over_time,
-        regions,
-        sectors,
-        relief,
-    })
+    Ok(render_with(
+        BudgetsPage {
+            c,
+            b,
+            officer,
+            caps,
+            records,
+            year,
+            notice,
+            schemes,
+            consumption,
+            over_time,
+            regions,
+            sectors,
+            relief,
+            form,
+        },
+        status,
+    ))
 }
 
+/// The relief record form: the organisation and the project chosen by name (the chosen
+/// suggestion sets `organisation_value` / `project_value`).
 #[derive(serde::Deserialize)]
 struct ReliefForm {
-    organisation_id: String,
+    #[serde(default)]
+    organisation: String,
+    organisation_value: Option<String>,
     scheme: String,
     granted_on: String,
     amount: String,
-    /// The project the relief is granted for (its application number): required for the
-    /// social relief of pôle projects.
-    application_id: Option<String>,
+    /// The project the relief is granted for: required for the social relief of pôle
+    /// projects.
+    #[serde(default)]
+    project: String,
+    project_value: Option<String>,
     note: Option<String>,
 }
 
+/// Records relief for a company. A name that matches several or nothing, or a refused
+/// record, comes back as the same page with what was typed and the reason beside the field.
 async fn record_relief(
     State(st): State<AppState>,
     c: Chrome,
     SignedIn(me): SignedIn,
     Form(f): Form<ReliefForm>,
 ) -> PageResult {
-    let input = NewRelief {
-        organisation_id: int("organisation_id", &f.organisation_id)?,
+    let mut form = ReliefFormState {
         scheme: f.scheme.trim().to_string(),
         granted_on: f.granted_on.trim().to_string(),
-        amount_cents: euros("amount", &f.amount)?,
-        application_id: match f.application_id.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(x) => Some(int("application_id", x)?),
-        },
+        amount: f.amount.trim().to_string(),
+        note: f.note.clone().unwrap_or_default(),
+        ..ReliefFormState::default()
+    };
+    let year = form
+        .granted_on
+        .get(..4)
+        .and_then(|y| y.parse::<i64>().ok())
+        .filter(|y| (1990..=2100).contains(y))
+        .unwrap_or(2007);
+    let again = |form: ReliefFormState, c: Chrome| {
+        show(&st, c, Some(&me), year, None, form, StatusCode::BAD_REQUEST)
+    };
+    let kind = PickKind::Organisation;
+    let organisation = lists::resolve(
+        &st.app,
+        Some(&me),
+        kind,
+        &f.organisation,
+        f.organisation_value.as_deref(),
+    )
+    .await?;
+    let organisation = match organisation {
+        Resolved::One(s) => {
+            form.organisation = Picker::with("organisation", kind, &s.label, &s.value);
+            s.value.parse::<i64>().ok()
+        }
+        r => {
+            form.organisation = unresolved(&c, "organisation", kind, &f.organisation, r);
+            None
+        }
+    };
+    let kind = PickKind::Application;
+    let project = if f.project.trim().is_empty() {
+        Some(None)
+    } else {
+        match lists::resolve(
+            &st.app,
+            Some(&me),
+            kind,
+            &f.project,
+            f.project_value.as_deref(),
+        )
+        .await?
+        {
+            Resolved::One(s) => {
+                form.project = Picker::with("project", kind, &s.label, &s.value).optional();
+                Some(s.value.parse::<i64>().ok())
+            }
+            r => {
+                form.project = unresolved(&c, "project", kind, &f.project, r).optional();
+                None
+            }
+        }
+    };
+    let (Some(organisation_id), Some(application_id)) = (organisation, project) else {
+        return again(form, c).await;
+    };
+    let amount_cents = match euros("amount", &f.amount) {
+        Ok(a) => a,
+        Err(e) => {
+            form.error = Some((e.field, e.reason));
+            return again(form, c).await;
+        }
+    };
+    let input = NewRelief {
+        organisation_id,
+        scheme: form.scheme.clone(),
+        granted_on: form.granted_on.clone(),
+        amount_cents,
+        application_id,
         note: f.note,
     };
-    let r = funding::record_relief(&st.app, &me, &input).await?;
-    let year = &input.granted_on[..4];
-    Ok(Redirect::to(&format!(
-        "{}&year={year}&recorded={}",
-        c.href("/budgets"),
-        r.id
-    ))
-    .into_response())
+    match funding::record_relief(&st.app, &me, &input).await {
+        Ok(r) => Ok(Redirect::to(&format!(
+            "{}&year={year}&recorded={}",
+            c.href("/budgets"),
+            r.id
+        ))
+        .into_response()),
+        Err(AppError::Invalid(e)) => {
+            match e.field.as_str() {
+                "organisation_id" => form.organisation.error = Some(e.reason),
+                "application_id" => form.project.error = Some(e.reason),
+                _ => form.error = Some((e.field, e.reason)),
+            }
+            again(form, c).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The picker of a typed name that did not resolve to one, with the page's sentences.
+fn unresolved(c: &Chrome, name: &str, kind: PickKind, typed: &str, r: Resolved) -> Picker {
+    Picker::unresolved(
+        name,
+        kind,
+        typed,
+        r,
+        c.t.t("picker.many"),
+        c.t.t("picker.none"),
+    )
 }
 
 #[derive(serde::Deserialize)]

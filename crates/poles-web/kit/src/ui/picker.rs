@@ -18,6 +18,8 @@ pub struct Picker {
     pub error: Option<String>,
     /// Several names matched: the person chooses one.
     pub choices: Vec<Suggestion>,
+    /// The field must be filled (most are; a relief record's project is optional).
+    pub required: bool,
 }
 
 /// The address segment of a kind.
@@ -28,6 +30,7 @@ pub fn kind_name(kind: PickKind) -> &'static str {
         PickKind::User => "user",
         PickKind::Commune => "commune",
         PickKind::Region => "region",
+        PickKind::Application => "application",
     }
 }
 
@@ -39,6 +42,7 @@ pub fn kind_of(s: &str) -> Option<PickKind> {
         "user" => Some(PickKind::User),
         "commune" => Some(PickKind::Commune),
         "region" => Some(PickKind::Region),
+        "application" => Some(PickKind::Application),
         _ => None,
     }
 }
@@ -53,6 +57,15 @@ impl Picker {
             value: String::new(),
             error: None,
             choices: Vec::new(),
+            required: true,
+        }
+    }
+
+    /// The same picker, which may be left empty.
+    pub fn optional(self) -> Picker {
+        Picker {
+            required: false,
+            ..self
         }
     }
 
