@@ -554,6 +554,30 @@ async fn the_add_role_control_defaults_to_no_role_and_admin_asks_for_the_passwor
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // A scope is typed by its name: the region's, the pôle's; the row shows it by name.
+    for (role, typed) in [
+        ("region_officer", "Bretagne"),
+        ("cluster_manager", "Minalogic"),
+    ] {
+        let r = post_form(&app.base, &grant, &s, &[("role", role), ("scope", typed)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{role} {typed}");
+    }
+    let html = page(&app.base, "/admin/users?lang=en", &s).await;
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(row.contains("region officer · Bretagne"), "{row}");
+    assert!(row.contains("· Minalogic<"), "{row}");
+    // A name that matches nothing is refused beside the control, nothing granted.
+    let r = post_form(
+        &app.base,
+        &grant,
+        &s,
+        &[("role", "region_officer"), ("scope", "Atlantis")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    let row = row_of(&html, "roles-page-target@test.invalid");
+    assert!(row.contains("Atlantis"), "{row}");
 }
 
 /// Through the pages too, the last active admin can neither disable their account, nor drop

@@ -19,10 +19,12 @@ use axum::{Form, Router};
 use poles_app::accounts::{
     self, AuditRow, Notification, Reauth, RoleInput, SessionInfo, TokenInfo, TotpSetup, User,
 };
+use poles_app::worklists::{self as lists, PickKind, Resolved};
 use poles_app::{AppError, Caller};
 use poles_core::auth::Role;
 use poles_core::model::Paged;
 use serde::Deserialize;
+use std::collections::HashMap;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -477,6 +479,54 @@ struct UsersPage {
     /// What a row has to say after a write on it: a refusal beside its control, or the
     /// confirmation that granting admin asks for.
     note: Option<RowNote>,
+    /// The names of the grants' scopes (a region, a pôle, an organisation), by role and code.
+    scope_names: HashMap<(String, String), String>,
+}
+
+/// What a role's scope names: a region, a pôle or an organisation (chosen by name); a
+/// funder officer's funder is typed as its code.
+fn scope_kind(role: &str) -> Option<PickKind> {
+    match role {
+        "region_officer" => Some(PickKind::Region),
+        "cluster_manager" => Some(PickKind::Cluster),
+        "organisation_member" => Some(PickKind::Organisation),
+        _ => None,
+    }
+}
+
+/// The scope typed by name, as the code the role stores; a name that matches several or
+/// nothing is refused with the names to choose from.
+async fn scope_value(
+    st: &AppState,
+    c: &Chrome,
+    me: &Caller,
+    role: &str,
+    typed: Option<String>,
+) -> Result<Option<String>, Result<String, PageError>> {
+    let typed = typed.unwrap_or_default();
+    let typed = typed.trim();
+    let Some(kind) = scope_kind(role).filter(|_| !typed.is_empty()) else {
+        return Ok(Some(typed.to_string()).filter(|t| !t.is_empty()));
+    };
+    match lists::resolve(&st.app, Some(me), kind, typed, None).await {
+        Ok(Resolved::One(s)) => Ok(Some(s.value)),
+        Ok(Resolved::Many(choices)) => {
+            let names: Vec<String> = choices
+                .iter()
+                .map(|s| match &s.detail {
+                    Some(d) => format!("{} ({d})", s.label),
+                    None => s.label.clone(),
+                })
+                .collect();
+            Err(Ok(format!(
+                "{} {}",
+                c.t.t("picker.many"),
+                names.join(" · ")
+            )))
+        }
+        Ok(Resolved::None) => Err(Ok(format!("{} « {typed} »", c.t.t("picker.none")))),
+        Err(e) => Err(Err(e.into())),
+    }
 }
 
 /// What one row of the users page shows after a write on it.
@@ -506,6 +556,13 @@ impl UsersPage {
             .filter(|n| n.user_id == *id)
             .and_then(|n| n.confirm_admin.as_deref())
     }
+
+    /// A grant's scope by its name (the code when it names nothing known).
+    fn scope_name<'a>(&'a self, g: &'a poles_core::auth::Grant) -> &'a str {
+        self.scope_names
+            .get(&(g.role.as_str().to_string(), g.scope.clone()))
+            .map_or(g.scope.as_str(), String::as_str)
+    }
 }
 
 async fn users_page(
@@ -518,6 +575,18 @@ async fn users_page(
 ) -> PageResult {
     let users = accounts::users(&st.app, me).await?;
     let roles = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let mut scope_names = HashMap::new();
+    for g in users.iter().flat_map(|u| u.grants.iter()) {
+        let key = (g.role.as_str().to_string(), g.scope.clone());
+        if scope_names.contains_key(&key) {
+            continue;
+        }
+        if let Some(kind) = scope_kind(g.role.as_str()) {
+            if let Some(s) = lists::name_of(&st.app, Some(me), kind, &g.scope).await? {
+                scope_names.insert(key, s.label);
+            }
+        }
+    }
     Ok(render_with(
         UsersPage {
             c,
@@ -525,6 +594,7 @@ async fn users_page(
             roles,
             create_error,
             note,
+            scope_names,
         },
         status,
     ))
@@ -600,12 +670,19 @@ async fn user_create(
     SignedIn(me): SignedIn,
     Form(f): Form<NewUserForm>,
 ) -> PageResult {
+    let scope = match scope_value(&st, &c, &me, &f.role, f.scope).await {
+        Ok(s) => s,
+        Err(Ok(message)) => {
+            return users_page(&st, c, &me, Some(message), None, StatusCode::BAD_REQUEST).await
+        }
+        Err(Err(e)) => return Err(e),
+    };
     let roles = if f.role.is_empty() {
         vec![]
     } else {
         vec![RoleInput {
             role: f.role,
-            scope: f.scope,
+            scope,
         }]
     };
     let wrong = c.t.t("account.wrong_password").to_string();
@@ -640,9 +717,23 @@ async fn user_grant(
     Form(f): Form<GrantForm>,
 ) -> PageResult {
     let id = params::path_id(&id, "user")?;
+    // The confirmation of an admin grant sends the scope back as stored; admin has none.
+    let scope = match scope_value(&st, &c, &me, &f.role, f.scope).await {
+        Ok(s) => s,
+        Err(Ok(message)) => {
+            let note = RowNote {
+                user_id: id,
+                field: "role".into(),
+                message: Some(message),
+                confirm_admin: None,
+            };
+            return users_page(&st, c, &me, None, Some(note), StatusCode::BAD_REQUEST).await;
+        }
+        Err(Err(e)) => return Err(e),
+    };
     let role = RoleInput {
         role: f.role,
-        scope: f.scope,
+        scope,
     };
     let confirm = |message: Option<String>| RowNote {
         user_id: id,
