@@ -50,7 +50,47 @@ async function noHorizontalScroll(page, what) {
   if (wide > 1) fail(`${what}: ${wide}px wider than the screen at ${page.url()}`);
 }
 
+/** A visitor signs up (part "signup"); after the Rust test has read the mail, they verify
+ * the address, sign in, ask to act for an organisation, an admin approves, and they start a
+ * draft (part "member"). */
+async function newcomer() {
+  const page = await (await browser.newContext({ locale: "en-GB" })).newPage();
+  if (cfg.part === "signup") {
+    await page.goto(`${base}/signup?lang=en`);
+    await page.fill('input[name="email"]', cfg.newcomer.email);
+    await page.fill('input[name="display_name"]', "Nouvelle Venue");
+    await page.fill('input[name="password"]', cfg.newcomer.password);
+    await submit(page, page.getByRole("button", { name: "Create the account", exact: true }));
+    await expectText(page, "A mail is on its way to this address", "after signing up");
+    console.log("journey ok: signed up");
+    return;
+  }
+  await page.goto(cfg.newcomer.verify);
+  await submit(page, page.getByRole("button", { name: "Activate the account", exact: true }));
+  await page.goto(`${base}/login?lang=en`);
+  await page.fill('input[name="email"]', cfg.newcomer.email);
+  await page.fill('input[name="password"]', cfg.newcomer.password);
+  await Promise.all([page.waitForURL(/\/account/), page.click('form.stack button[type="submit"]')]);
+  await follow(page, "My organisations");
+  await page.fill('input[name="organisation"]', cfg.newcomer.organisation);
+  await submit(page, page.getByRole("button", { name: "Ask", exact: true }));
+  await expectText(page, "Request sent", "after asking to join");
+  const admin = await as("admin@demo.poles.invalid");
+  await admin.goto(`${base}/memberships?lang=en`);
+  await submit(admin, admin.getByRole("button", { name: "Approve", exact: true }).first());
+  await expectText(admin, "Decision recorded", "after the approval");
+  // A member now: they apply to the open call.
+  await page.goto(`${base}/calls/demo-open-call?lang=en`);
+  await page.getByText("Apply to this call", { exact: true }).click();
+  await page.fill('input[name="acronym"]', "NOUVEAU");
+  await page.fill('input[name="title"]', "Premier projet de la nouvelle venue");
+  await Promise.all([page.waitForURL(/\/applications\/\d+/), page.getByRole("button", { name: "Create the draft", exact: true }).click()]);
+  await expectText(page, "NOUVEAU", "the draft");
+  console.log("journey ok: newcomer");
+}
+
 try {
+  if (cfg.part) { await newcomer(); process.exit(0); }
   // The applicant finds their applications, submits one, reopens and resubmits it.
   const applicant = await as("applicant@demo.poles.invalid");
   await applicant.goto(`${base}/applications?lang=en`);

@@ -256,16 +256,51 @@ async fn each_role_finishes_its_journey_in_chromium() {
         "visio": {"state_euros": euros("state"), "region_euros": euros("region")},
         "cristal": id("CRISTAL").await,
     });
-    let out = tokio::process::Command::new("node")
-        .arg(&script)
-        .env("POLES_JOURNEY", cfg.to_string())
-        .output()
-        .await
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+    let run = |cfg: serde_json::Value| {
+        let script = script.clone();
+        async move {
+            let out = tokio::process::Command::new("node")
+                .arg(&script)
+                .env("POLES_JOURNEY", cfg.to_string())
+                .output()
+                .await
+                .expect("node runs");
+            let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+            stdout
+        }
+    };
+    let stdout = run(cfg.clone()).await;
     assert!(stdout.contains("journey ok: every role"), "{stdout}");
+
+    // A newcomer signs up, verifies the address through the mailed link, asks to act for an
+    // organisation, is approved by an admin, and starts a draft: no operator on the way.
+    let mut newcomer = cfg.clone();
+    newcomer["part"] = "signup".into();
+    newcomer["newcomer"] = serde_json::json!({"email": "nouvelle@test.invalid", "password": "a long enough newcomer passphrase", "organisation": "Alpivision Capteurs SAS"});
+    let stdout = run(newcomer.clone()).await;
+    assert!(stdout.contains("journey ok: signed up"), "{stdout}");
+    let body: String = sqlx::query_scalar(
+        "SELECT body FROM mail_outbox WHERE to_address = 'nouvelle@test.invalid' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/verify?token="))
+        .expect("the mail carries the verification link")
+        .to_string();
+    newcomer["part"] = "member".into();
+    newcomer["newcomer"]["verify"] = format!("{link}&lang=en").into();
+    let stdout = run(newcomer).await;
+    assert!(stdout.contains("journey ok: newcomer"), "{stdout}");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE acronym = 'NOUVEAU'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
     // What the clicks did, as stored.
     let status = |acronym: &'static str| {
         let db = db.clone();
