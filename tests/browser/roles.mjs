@@ -180,6 +180,46 @@ try {
   if (status.trim() !== "submitted") fail(`the region's share alone does not select the project: ${status}`);
   console.log("journey ok: region officer");
 
+  // After the decision, in the follow-up page: the lead records the signed agreement, an
+  // officer finalises and plans an advance, the lead claims it, one officer proposes the
+  // payment and another releases it; the lead plans a milestone and records it reached.
+  const fu = `${base}/applications/${cfg.microflu}/follow-up?lang=en`;
+  await applicant.goto(`${base}/applications/${cfg.microflu}?lang=en`);
+  await follow(applicant, "Follow-up: agreement, payments, milestones");
+  await applicant.locator('form#agreement select[name="status"]').selectOption("signed");
+  await submit(applicant, applicant.locator("form#agreement button[type=submit]"));
+  await officer.goto(fu);
+  await submit(officer, officer.getByRole("button", { name: "Finalise the project", exact: true }));
+  await expectText(officer, "running", "after finalisation");
+  await officer.locator('select[name="partner_0"]').selectOption({ label: "Alpivision Capteurs SAS" });
+  await officer.locator('select[name="funder_0"]').selectOption("state");
+  await officer.locator('select[name="kind_0"]').selectOption("advance");
+  await officer.fill('input[name="due_0"]', cfg.today);
+  await officer.fill('input[name="amount_0"]', "50000");
+  await submit(officer, officer.getByRole("button", { name: "Save the schedule", exact: true }));
+  await applicant.goto(fu);
+  const claimForm = applicant.locator("form#claim");
+  await claimForm.locator('select[name="funder"]').selectOption("state");
+  await claimForm.locator('select[name="kind"]').selectOption("advance");
+  await claimForm.locator('input[name="amount"]').fill("50000");
+  await claimForm.locator('textarea[name="statement"]').fill("Avance à la signature.");
+  await submit(applicant, claimForm.getByRole("button", { name: "Send the claim", exact: true }));
+  await expectText(applicant, "claimed", "the claim is listed");
+  await officer.goto(fu);
+  await submit(officer, officer.getByRole("button", { name: "Propose the payment", exact: true }));
+  await expectText(officer, "waiting for a second officer", "the payment waits for a second officer");
+  await second.goto(fu);
+  await submit(second, second.getByRole("button", { name: "Release the payment", exact: true }));
+  await expectText(second, "paid", "the payment released");
+  await applicant.goto(fu);
+  await applicant.fill('form#milestone input[name="title"]', "Prototype");
+  await applicant.fill('form#milestone input[name="due_on"]', cfg.today);
+  await submit(applicant, applicant.getByRole("button", { name: "Add the milestone", exact: true }));
+  await applicant.fill('ul.milestones input[name="done_on"]', cfg.today);
+  await submit(applicant, applicant.getByRole("button", { name: "Milestone reached", exact: true }));
+  await expectText(applicant, "reached on " + cfg.today, "the milestone reached");
+  console.log("journey ok: follow-up to payment");
+
   // On a phone, the worklist and the application page do not scroll sideways.
   await second.setViewportSize({ width: 390, height: 844 });
   await second.goto(`${base}/calls/demo-past-session/applications?lang=en`);

@@ -255,6 +255,8 @@ async fn each_role_finishes_its_journey_in_chromium() {
         "passwords": passwords,
         "visio": {"state_euros": euros("state"), "region_euros": euros("region")},
         "cristal": id("CRISTAL").await,
+        "microflu": id("MICROFLU").await,
+        "today": poles_core::Date::today().to_string(),
     });
     let run = |cfg: serde_json::Value| {
         let script = script.clone();
@@ -317,6 +319,12 @@ async fn each_role_finishes_its_journey_in_chromium() {
     assert_eq!(status("SOBRIETE").await, "rejected");
     assert_eq!(status("VISIO-Q").await, "selected");
     assert_eq!(status("CRISTAL").await, "submitted");
+    assert_eq!(status("MICROFLU").await, "running");
+    let paid: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_claims c JOIN applications a ON a.id = c.application_id WHERE a.acronym = 'MICROFLU' AND c.status = 'paid' AND c.amount_cents = 5000000")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(paid, 1, "the advance claimed in the page is paid");
     let region: i64 = sqlx::query_scalar("SELECT l.amount_cents FROM funding_lines l JOIN funding_proposals p ON p.id = l.proposal_id WHERE p.application_id = $1 AND p.status = 'approved' AND l.funder = 'region'")
         .bind(id("CRISTAL").await)
         .fetch_one(&db.pool)

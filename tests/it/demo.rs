@@ -181,6 +181,47 @@ async fn the_demo_starts_with_a_call_open_today_and_applications_at_every_stage(
     .await;
     assert!(html.matches("fictional (demo)").count() >= 7, "worklist");
 
+    // The follow-up page of a decided project: a schedule above what was decided comes back
+    // as the page with the amount as typed and the reason beside the form.
+    let (microflu, lead_org): (i64, i64) = sqlx::query_as(
+        "SELECT id, lead_organisation_id FROM applications WHERE acronym = 'MICROFLU'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let html = page(
+        base,
+        &officer,
+        &format!("/applications/{microflu}/follow-up?lang=fr"),
+    )
+    .await;
+    assert!(html.contains("Échéancier") && html.contains("fictif (démo)"));
+    let r = client()
+        .post(format!(
+            "{base}/applications/{microflu}/follow-up/schedule?lang=en"
+        ))
+        .header("cookie", &officer.cookie)
+        .form(&[
+            ("csrf", officer.csrf.as_str()),
+            ("partner_0", &lead_org.to_string()),
+            ("funder_0", "state"),
+            ("kind_0", "advance"),
+            ("due_0", &today.to_string()),
+            ("amount_0", "99999999"),
+            ("amount_1", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"value="99999999""#),
+        "the amount typed is kept"
+    );
+    let form = html.split(r#"id="schedule""#).nth(1).unwrap();
+    assert!(form.contains("field-error"), "the reason beside the form");
+
     // The open data leaves the invented organisations and projects out.
     let (_, orgs) = get_json(&format!("{base}/api/v1/organisations?q=Alpivision")).await;
     assert_eq!(orgs["total"], 0, "{orgs}");

@@ -161,6 +161,23 @@ impl ApplicationPage {
         self.c.deadline(&self.a.call_deadline)
     }
 
+    fn follow_up_href(&self) -> String {
+        self.c
+            .href(&format!("/applications/{}/follow-up", self.a.id))
+    }
+
+    /// Funding was decided: the follow-up page has something to show.
+    fn decided(&self) -> bool {
+        matches!(
+            self.a.status,
+            ApplicationStatus::Selected
+                | ApplicationStatus::Running
+                | ApplicationStatus::Closed
+                | ApplicationStatus::Lapsed
+                | ApplicationStatus::Abandoned
+        )
+    }
+
     /// A funder's amount as typed in a refused proposal.
     fn proposal_value(&self, funder: &str) -> &str {
         self.proposal

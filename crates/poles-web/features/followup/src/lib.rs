@@ -1,18 +1,14 @@
 //! After the decision: the consortium agreement, finalisation or lapse, the payment
 //! schedule, claims and payments, milestones, the project's status, and the public list of
-//! funded projects. JSON only: the forms of the application's page belong to the
-//! applications and selection features.
+//! funded projects. As JSON, and as the follow-up page of a decided application with the
+//! forms of each party (the lead, the partners, the officers).
 #![forbid(unsafe_code)]
 
 // The shared plumbing, under the names the feature's modules use.
-pub(crate) use poles_web_kit::{http, AppState};
+pub(crate) use poles_web_kit::{http, ui, AppState};
 
 mod api;
+mod pages;
 
 pub use api::api;
-
-use axum::Router;
-
-pub fn pages() -> Router<AppState> {
-    Router::new()
-}
+pub use pages::pages;
