@@ -305,6 +305,31 @@ async fn every_registry_write_has_its_form() {
         .unwrap()
         .iter()
         .any(|m| m["organisation_id"] == org));
+    // A member is chosen by name: a name that matches nothing comes back to the pôle's page
+    // with the typed name and the reason beside the field.
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/members?lang=en",
+        &manager,
+        &[
+            ("organisation", "Nowhere Widgets Unlimited"),
+            ("role", "member"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        to.contains("member=Nowhere") && to.ends_with("#add-member"),
+        "{to}"
+    );
+    let html = page(&manager, format!("{}{to}", app.base)).await;
+    let form = html.split(r#"id="add-member""#).nth(1).unwrap();
+    assert!(
+        form.contains(r#"value="Nowhere Widgets Unlimited""#),
+        "{form}"
+    );
+    assert!(form.contains("No name matches."), "{form}");
     let r = post_form(
         &app.base,
         &format!("/clusters/moveo/members/{org}/remove"),
@@ -392,7 +417,7 @@ async fn every_registry_write_has_its_form() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let html = page(&member, format!("{}/organisations/{org}?lang=en", app.base)).await;
-    assert!(html.contains("Edit the organisation"));
+    assert!(html.contains("Edit the organisation"), "{}", &html[..html.len().min(3000)]);
     let version = html
         .split("name=\"version\" value=\"")
         .nth(1)

@@ -7,6 +7,7 @@ use crate::http::params::{self, Params};
 use crate::ui::chrome::Chrome;
 use crate::ui::format::{urlencode, Cents};
 use crate::ui::map;
+use crate::ui::picker::Picker;
 use crate::ui::render::render;
 use crate::AppState;
 use askama::Template;
@@ -16,6 +17,7 @@ use axum::Router;
 use poles_app::access::Ability;
 use poles_app::atlas::{self, ClusterQuery};
 use poles_app::funding::{CapUse, ReliefRecord, ZoneHit};
+use poles_app::worklists::{self as lists, PickKind, Resolved};
 use poles_core::model::*;
 use poles_core::{Lang, OrgKind, Page, Tier};
 use std::collections::{BTreeMap, HashMap};
@@ -182,6 +184,9 @@ struct ClusterPage {
     projects: Paged<ProjectSummary>,
     countries: Countries,
     zone: Vec<ZoneHit>,
+    /// The organisation to add as a member, chosen by name; a refused choice comes back
+    /// with the typed name and the reason (or the names to choose from).
+    member: Picker,
 }
 
 impl ClusterPage {
@@ -209,8 +214,29 @@ fn other_side<'a>(p: &'a Partnership, slug: &str) -> &'a Party {
 
 /// A cluster's page, composed from the atlas (profile, members, partnerships, projects) and
 /// the funding use cases (its R&D zone).
-async fn cluster(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>) -> PageResult {
+async fn cluster(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(slug): Path<String>,
+    Query(q): Query<Params>,
+) -> PageResult {
     let lang = c.lang();
+    let kind = PickKind::Organisation;
+    let member = match (params::get(&q, "member"), params::get(&q, "member_refused")) {
+        (Some(typed), Some(reason)) => Picker::refused("organisation", kind, &typed, reason),
+        (Some(typed), None) => match lists::resolve(&st.app, None, kind, &typed, None).await? {
+            r @ (Resolved::Many(_) | Resolved::None) => Picker::unresolved(
+                "organisation",
+                kind,
+                &typed,
+                r,
+                c.t.t("picker.many"),
+                c.t.t("picker.none"),
+            ),
+            Resolved::One(s) => Picker::with("organisation", kind, &s.label, &s.value),
+        },
+        _ => Picker::new("organisation", kind),
+    };
     let k = atlas::cluster(&st.app, &slug).await?;
     let mut groups: BTreeMap<String, Vec<Member>> = BTreeMap::new();
     for m in &k.members {
@@ -243,6 +269,7 @@ async fn cluster(State(st): State<AppState>, c: Chrome, Path(slug): Path<String>
     let zone = poles_app::funding::cluster_zone(&st.app, &k.slug).await?;
     render(ClusterPage {
         zone,
+        member,
         members_by_kind: groups.into_iter().collect(),
         partners_by_country: by_country.into_iter().collect(),
         projects,

@@ -6,6 +6,7 @@ use crate::http::error::PageResult;
 use crate::http::extract::SignedIn;
 use crate::http::params;
 use crate::ui::chrome::Chrome;
+use crate::ui::format::urlencode;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
@@ -15,6 +16,8 @@ use poles_app::edits::{
     self, ClusterPatch, EventInput, FigureInput, LabelInput, MemberInput, NewsInput,
     OrganisationPatch, PartnershipInput,
 };
+use poles_app::worklists::{self as lists, PickKind, Resolved};
+use poles_app::AppError;
 use poles_core::FieldError;
 use serde::Deserialize;
 
@@ -77,14 +80,21 @@ async fn cluster_edit(
     back(&c, &format!("/clusters/{slug}"))
 }
 
+/// The member chosen by name (the suggestion picked sets `organisation_value`).
 #[derive(Deserialize)]
 struct MemberForm {
-    organisation_id: i64,
+    #[serde(default)]
+    organisation: String,
+    #[serde(alias = "organisation_id")]
+    organisation_value: Option<String>,
     role: String,
     since: Option<String>,
     source: Option<String>,
 }
 
+/// Adds a member chosen by name. A name that matches several or nothing, or a refused
+/// member, goes back to the pôle's page with the typed name and the reason or the choices
+/// beside the field (the page resolves the name again).
 async fn member_add(
     State(st): State<AppState>,
     c: Chrome,
@@ -92,14 +102,38 @@ async fn member_add(
     Path(slug): Path<String>,
     Form(f): Form<MemberForm>,
 ) -> PageResult {
+    let again = |typed: &str, refused: Option<&str>| {
+        let mut to = format!("/clusters/{slug}?member={}", urlencode(typed));
+        if let Some(r) = refused {
+            to.push_str(&format!("&member_refused={}", urlencode(r)));
+        }
+        Ok(Redirect::to(&format!("{}#add-member", c.href(&to))).into_response())
+    };
+    let r = lists::resolve(
+        &st.app,
+        Some(&me),
+        PickKind::Organisation,
+        &f.organisation,
+        f.organisation_value.as_deref(),
+    )
+    .await?;
+    let Resolved::One(org) = r else {
+        return again(&f.organisation, None);
+    };
+    let Ok(organisation_id) = org.value.parse::<i64>() else {
+        return again(&f.organisation, None);
+    };
     let m = MemberInput {
-        organisation_id: f.organisation_id,
+        organisation_id,
         role: f.role,
         since: opt(f.since),
         source: opt(f.source),
     };
-    edits::add_member(&st.app, &me, &slug, &m).await?;
-    back(&c, &format!("/clusters/{slug}"))
+    match edits::add_member(&st.app, &me, &slug, &m).await {
+        Ok(()) => back(&c, &format!("/clusters/{slug}")),
+        Err(AppError::Invalid(e)) => again(&org.label, Some(&e.reason)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn member_remove(
