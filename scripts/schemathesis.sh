@@ -130,10 +130,11 @@ run() {
 started=$(date +%s)
 status=0
 say "schemathesis $VERSION, pass 1: every operation but those ($EXAMPLES examples per operation, seed $SEED)"
-run "$first" 2 --exclude-name-regex "$self_harm" || status=1
+# One worker in both passes: two at once make CPython 3.11's parser fail inside hypothesis now
+# and then ("AST constructor recursion depth mismatch", a race of the tool's threads, not an
+# answer of the server), which failed a CI run.
+run "$first" 1 --exclude-name-regex "$self_harm" || status=1
 say "pass 2: the operations that could take the first admin's access away, with the second's token"
-# One worker: two at once made CPython 3.11's parser fail inside hypothesis here
-# ("AST constructor recursion depth mismatch"), a fault of the tool, not of the server.
 run "$second" 1 --include-name-regex "$self_harm" || status=1
 say "schemathesis took $(( $(date +%s) - started )) s"
 if [ "$status" != 0 ]; then

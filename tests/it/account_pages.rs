@@ -417,7 +417,11 @@ async fn every_registry_write_has_its_form() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let html = page(&member, format!("{}/organisations/{org}?lang=en", app.base)).await;
-    assert!(html.contains("Edit the organisation"), "{}", &html[..html.len().min(3000)]);
+    assert!(
+        html.contains("Edit the organisation"),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
     let version = html
         .split("name=\"version\" value=\"")
         .nth(1)

@@ -289,3 +289,44 @@ fn the_store_calls_no_engine() {
         }
     }
 }
+
+/// Every refusal code the use cases, the store or the core give (`FieldError::coded`) has its
+/// sentence in both languages, so that a page never falls back to English for it.
+#[test]
+fn every_refusal_code_is_said_in_both_languages() {
+    let strings: Vec<(&str, serde_json::Value)> = ["fr", "en"]
+        .iter()
+        .map(|l| {
+            let p = root().join(format!("crates/poles-web/i18n/{l}.json"));
+            (*l, serde_json::from_str(&read(&p)).unwrap())
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for (_, dir) in crates() {
+        for (_, src) in sources(&dir) {
+            for part in src.split("FieldError::coded(").skip(1) {
+                // The code is the second argument, the first string literal after a comma.
+                let after_field = part.split_once(',').map_or("", |(_, rest)| rest);
+                let code = after_field
+                    .trim_start()
+                    .strip_prefix('"')
+                    .and_then(|s| s.split('"').next())
+                    .unwrap_or_default();
+                if !code.is_empty() && !part.starts_with("\n        field: impl") {
+                    codes.push(code.to_string());
+                }
+            }
+        }
+    }
+    codes.sort();
+    codes.dedup();
+    assert!(codes.len() >= 8, "codes found: {codes:?}");
+    for code in &codes {
+        for (lang, s) in &strings {
+            assert!(
+                s.get(format!("reason.{code}")).is_some(),
+                "reason.{code} is missing in {lang}.json"
+            );
+        }
+    }
+}

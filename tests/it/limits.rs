@@ -141,7 +141,33 @@ async fn a_decision_never_exceeds_the_aid_computed_for_its_funder() {
         .split(r#"id="error-amount_state""#)
         .nth(1)
         .expect("the error beside the field");
-    assert!(error.contains("at most €387,500.00"), "{error}");
+    assert!(
+        error.contains("€1,300,000 for State exceeds the aid")
+            && error.contains("at most €387,500 (of a total aid of €775,000)"),
+        "{error}"
+    );
+    // Refused in French: in French words and format.
+    let r = client()
+        .post(format!("{base}/applications/{id}/proposals?lang=fr"))
+        .header("cookie", &o1.cookie)
+        .form(&[
+            ("csrf", o1.csrf.as_str()),
+            ("amount_state", "1300000"),
+            ("amount_region", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let html = page(base, &o1, &to).await;
+    let error = html
+        .split(r#"id="error-amount_state""#)
+        .nth(1)
+        .expect("the error beside the field");
+    assert!(
+        error.contains("pour État dépasse l&#39;aide") && error.contains("au plus"),
+        "{error}"
+    );
     // The page tells the officer the limit before they type.
     assert!(page(base, &o1, &format!("/applications/{id}?lang=en"))
         .await

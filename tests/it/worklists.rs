@@ -329,7 +329,7 @@ async fn worklists_show_each_role_its_items_and_pickers_take_names() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        page.contains(r#"value="12abc""#) && page.contains("staff: must be an amount"),
+        page.contains(r#"value="12abc""#) && page.contains("Staff (€): must be an amount"),
         "{page}"
     );
     let (status, _, _) = lead

@@ -437,8 +437,19 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
                 } else {
                     format!("{from}-{to}")
                 };
-                return Err(FieldError::new(
+                let money = |cents: i64| format!("{}{cents}", poles_core::MONEY_ARG);
+                return Err(FieldError::coded(
                     "amount_cents",
+                    "cap_exceeded",
+                    vec![
+                        c.name_fr.clone(),
+                        c.name_en.clone(),
+                        money(breach.used_cents),
+                        money(breach.limit_cents),
+                        money(breach.requested_cents),
+                        money(breach.used_cents + breach.requested_cents - breach.limit_cents),
+                        window.clone(),
+                    ],
                     format!("{} (window {window})", breach.message),
                 )
                 .into());

@@ -299,8 +299,16 @@ async fn within_envelope(app: &App, call: &str, lines: &[FundingLine]) -> Result
         };
         let committed = e.map_or(0, |e| e.committed_cents);
         if committed + l.amount_cents > envelope {
-            return Err(FieldError::new(
+            let money = |cents: i64| format!("{}{cents}", poles_core::MONEY_ARG);
+            return Err(FieldError::coded(
                 field,
+                "envelope_overspent",
+                vec![
+                    l.funder.clone(),
+                    money(committed),
+                    money(l.amount_cents),
+                    money(envelope),
+                ],
                 format!(
                     "beyond the {} envelope of this call: {} cents committed + {} proposed > {} (cents)",
                     l.funder, committed, l.amount_cents, envelope

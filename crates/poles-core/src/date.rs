@@ -41,8 +41,14 @@ impl Date {
 
     /// Parses `YYYY-MM-DD` (surrounding spaces ignored); `field` names the input in the refusal.
     pub fn parse(field: &str, raw: &str) -> Result<Date, FieldError> {
-        Self::from_iso(raw.trim())
-            .ok_or_else(|| FieldError::new(field, format!("{raw:?} is not a YYYY-MM-DD date")))
+        Self::from_iso(raw.trim()).ok_or_else(|| {
+            FieldError::coded(
+                field,
+                "date_format",
+                vec![raw.to_string()],
+                format!("{raw:?} is not a YYYY-MM-DD date"),
+            )
+        })
     }
 
     fn from_iso(s: &str) -> Option<Date> {

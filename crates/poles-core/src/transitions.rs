@@ -20,14 +20,21 @@ impl Reason {
         let t = s.map(str::trim).unwrap_or_default();
         let n = t.chars().count();
         if n == 0 {
-            return Err(FieldError::new(field, "is required"));
+            return Err(FieldError::coded(field, "required", vec![], "is required"));
         }
         if n < 3 {
-            return Err(FieldError::new(field, "must have at least 3 characters"));
+            return Err(FieldError::coded(
+                field,
+                "reason_short",
+                vec![],
+                "must have at least 3 characters",
+            ));
         }
         if n > Self::MAX {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "too_long",
+                vec![Self::MAX.to_string()],
                 format!("must have at most {} characters", Self::MAX),
             ));
         }

@@ -4,12 +4,22 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use utoipa::ToSchema;
 
+/// Marks a refusal's value as an amount in euro cents (`¤38750000`), which a page writes in
+/// its reader's format.
+pub const MONEY_ARG: &str = "¤";
+
 /// A refused input value: which field, and why. Rendered as a 400 by the web layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct FieldError {
     pub field: String,
+    /// Why, as an English sentence (what the API sends).
     pub reason: String,
+    /// A stable code of the reason with its values, so that a page can say it in its reader's
+    /// language (`reason.<code>` in the web layer's strings, `{0}`, `{1}`… for the values);
+    /// `None` where only the English sentence exists.
+    pub code: Option<&'static str>,
+    pub args: Vec<String>,
 }
 
 impl FieldError {
@@ -17,6 +27,22 @@ impl FieldError {
         Self {
             field: field.into(),
             reason: reason.into(),
+            code: None,
+            args: Vec::new(),
+        }
+    }
+
+    /// A refusal with a code and its values, beside its English sentence.
+    pub fn coded(
+        field: impl Into<String>,
+        code: &'static str,
+        args: Vec<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: Some(code),
+            args,
+            ..Self::new(field, reason)
         }
     }
 }

@@ -354,8 +354,14 @@ pub async fn set_schedule(
             .map(|l| l.amount_cents)
             .sum();
         if planned > d.amount_cents {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "lines",
+                "schedule_exceeds",
+                vec![
+                    d.funder.clone(),
+                    format!("{}{planned}", poles_core::MONEY_ARG),
+                    format!("{}{}", poles_core::MONEY_ARG, d.amount_cents),
+                ],
                 format!(
                     "{} schedules {planned} cents, more than the {} decided",
                     d.funder, d.amount_cents

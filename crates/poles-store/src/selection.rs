@@ -592,8 +592,10 @@ pub async fn propose(
         .enumerate()
         .find(|(_, l)| decided.contains(&l.funder))
     {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             format!("lines[{k}].amount_cents"),
+            "share_decided",
+            vec![l.funder.clone()],
             format!(
                 "the {} share of this application is already decided",
                 l.funder
@@ -785,7 +787,18 @@ pub async fn approve(
             };
             let committed = r.committed;
             if committed + amount > envelope {
-                return Err(FieldError::new("envelope", format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope)).into());
+                return Err(FieldError::coded(
+                    "envelope",
+                    "envelope_overspent",
+                    vec![
+                        funder.clone(),
+                        format!("{}{committed}", poles_core::MONEY_ARG),
+                        format!("{}{amount}", poles_core::MONEY_ARG),
+                        format!("{}{envelope}", poles_core::MONEY_ARG),
+                    ],
+                    format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope),
+                )
+                .into());
             }
             if let Some(code) = r.budget_code {
                 let e = per_line.entry(code).or_insert((r.currency, 0));

@@ -619,7 +619,7 @@ fn admin_refusal(c: &Chrome, e: AppError) -> Result<(StatusCode, String, String)
             Ok((StatusCode::CONFLICT, reason.field, message))
         }
         AppError::Invalid(f) => {
-            let message = format!("{}: {}", f.field, f.reason);
+            let message = c.reason(&f);
             Ok((StatusCode::BAD_REQUEST, f.field, message))
         }
         other => Err(other.into()),

@@ -508,9 +508,9 @@ fn unresolved(c: &Chrome, name: &str, kind: PickKind, typed: &str, r: Resolved) 
 
 /// A refusal to show beside a field (the use case's reason), or the error itself when it is
 /// not a refused input (not found, forbidden…: an error page).
-fn refused_reason(e: AppError) -> Result<String, AppError> {
+fn refused_reason(c: &Chrome, e: AppError) -> Result<String, AppError> {
     match e {
-        AppError::Invalid(f) => Ok(f.reason),
+        AppError::Invalid(f) => Ok(c.reason(&f)),
         AppError::Conflict { .. } => Ok(e.to_string()),
         other => Err(other),
     }
@@ -854,7 +854,8 @@ async fn apply(
     match result {
         Ok(id) => back(&c, id),
         Err(AppError::Invalid(e)) => {
-            apply_page(&st, c, &me, &slug, f, Some((e.field, e.reason))).await
+            let reason = c.reason(&e);
+            apply_page(&st, c, &me, &slug, f, Some((e.field, reason))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -902,7 +903,7 @@ async fn invite(
     match apps::invite(&st.app, &me, id, org_id).await {
         Ok(()) => back(&c, id),
         Err(e) => {
-            let error = refused_reason(e)?;
+            let error = refused_reason(&c, e)?;
             let r = Refusal {
                 invite: Some(Picker::refused("organisation", kind, &org.label, error)),
                 ..Refusal::default()
@@ -1016,8 +1017,15 @@ async fn budget(
         Ok(()) => back(&c, id),
         Err(e) => {
             let error = match e {
-                AppError::Invalid(fe) => format!("{}: {}", fe.field, fe.reason),
-                other => refused_reason(other)?,
+                // Several fields share one message: it names the field, as the form labels it.
+                AppError::Invalid(fe) => {
+                    let label = format!("app.{}", fe.field);
+                    match c.t.t(&label) {
+                        l if l == label => format!("{}: {}", fe.field, c.reason(&fe)),
+                        l => format!("{l}: {}", c.reason(&fe)),
+                    }
+                }
+                other => refused_reason(&c, other)?,
             };
             let picker = Picker::with(
                 "rd_commune",
@@ -1077,7 +1085,7 @@ async fn request_label(
     match apps::request_label(&st.app, &me, id, &cluster.value, lead).await {
         Ok(()) => back(&c, id),
         Err(e) => {
-            let error = refused_reason(e)?;
+            let error = refused_reason(&c, e)?;
             let refusal = Refusal {
                 label: Some(Picker::refused("cluster", kind, &cluster.label, error)),
                 label_lead: lead,
@@ -1123,7 +1131,7 @@ async fn submit(
         Ok(_) => back(&c, id),
         Err(e) => {
             let refusal = Refusal {
-                submit_error: Some(refused_reason(e)?),
+                submit_error: Some(refused_reason(&c, e)?),
                 ..Refusal::default()
             };
             show(&st, c, &me, id, refusal, StatusCode::BAD_REQUEST).await
@@ -1153,10 +1161,7 @@ async fn after_change(
         Err(AppError::Invalid(e)) if e.field == "reason" => {
             (c.t.t("tr.reason_rule").to_string(), StatusCode::BAD_REQUEST)
         }
-        Err(AppError::Invalid(e)) => (
-            format!("{}: {}", e.field, e.reason),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(AppError::Invalid(e)) => (c.reason(&e), StatusCode::BAD_REQUEST),
         Err(AppError::Refused { code, reason }) => {
             let text = match code {
                 "illegal_transition" => c.t.t("tr.illegal"),

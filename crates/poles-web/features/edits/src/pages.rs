@@ -131,7 +131,7 @@ async fn member_add(
     };
     match edits::add_member(&st.app, &me, &slug, &m).await {
         Ok(()) => back(&c, &format!("/clusters/{slug}")),
-        Err(AppError::Invalid(e)) => again(&org.label, Some(&e.reason)),
+        Err(AppError::Invalid(e)) => again(&org.label, Some(&c.reason(&e))),
         Err(e) => Err(e.into()),
     }
 }

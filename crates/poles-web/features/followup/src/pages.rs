@@ -217,7 +217,7 @@ async fn done(
         ))
         .into_response()),
         Err(AppError::Invalid(e)) => {
-            let problem = Some((form.to_string(), format!("{}: {}", e.field, e.reason)));
+            let problem = Some((form.to_string(), c.reason(&e)));
             show(st, c, me, id, problem, kept, StatusCode::BAD_REQUEST).await
         }
         Err(e @ (AppError::Conflict { .. } | AppError::Refused { .. })) => {

@@ -654,7 +654,8 @@ async fn record_relief(
     let amount_cents = match euros("amount", &f.amount) {
         Ok(a) => a,
         Err(e) => {
-            form.error = Some((e.field, e.reason));
+            let reason = c.reason(&e);
+            form.error = Some((e.field, reason));
             return again(form, c).await;
         }
     };
@@ -674,10 +675,11 @@ async fn record_relief(
         ))
         .into_response()),
         Err(AppError::Invalid(e)) => {
+            let reason = c.reason(&e);
             match e.field.as_str() {
-                "organisation_id" => form.organisation.error = Some(e.reason),
-                "application_id" => form.project.error = Some(e.reason),
-                _ => form.error = Some((e.field, e.reason)),
+                "organisation_id" => form.organisation.error = Some(reason),
+                "application_id" => form.project.error = Some(reason),
+                _ => form.error = Some((e.field, reason)),
             }
             again(form, c).await
         }

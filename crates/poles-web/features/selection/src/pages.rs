@@ -132,7 +132,7 @@ async fn assign(
     };
     match selection::assign(&st.app, &me, id, user_id).await {
         Ok(()) => back(&c, id),
-        Err(AppError::Invalid(e)) => again(&user.label, Some(&e.reason)),
+        Err(AppError::Invalid(e)) => again(&user.label, Some(&c.reason(&e))),
         Err(e) => Err(e.into()),
     }
 }
@@ -202,7 +202,7 @@ async fn propose(
                 funder: k.trim_start_matches("amount_").to_string(),
                 amount_cents,
             }),
-            Err(e) => return again(&e.field, &e.reason),
+            Err(e) => return again(&e.field, &c.reason(&e)),
         }
     }
     match selection::propose(&st.app, &me, id, &lines).await {
@@ -216,7 +216,7 @@ async fn propose(
                 .and_then(|k| k.parse::<usize>().ok())
                 .and_then(|k| lines.get(k))
                 .map_or(e.field.clone(), |l| format!("amount_{}", l.funder));
-            again(&field, &e.reason)
+            again(&field, &c.reason(&e))
         }
         Err(e) => Err(e.into()),
     }

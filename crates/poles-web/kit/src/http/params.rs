@@ -47,8 +47,10 @@ pub fn euros(field: &str, raw: &str, negative: bool) -> Result<i64, FieldError> 
         .flatten()
         .filter(|v| negative || *v >= 0)
         .ok_or_else(|| {
-            FieldError::new(
+            FieldError::coded(
                 field,
+                "euros_format",
+                vec![],
                 "must be an amount in euros, e.g. 250000 or 250000,50",
             )
         })

@@ -81,6 +81,37 @@ impl Chrome {
     }
 
     /// The translation of `prefix` + `key`: `c.tk("status.", s.as_str())`.
+    /// A refusal's reason in the page's language: its code's sentence with the values put in
+    /// (amounts in the reader's format, funders by name), else the English sentence.
+    pub fn reason(&self, e: &poles_core::FieldError) -> String {
+        let Some(code) = e.code else {
+            return e.reason.clone();
+        };
+        let key = format!("reason.{code}");
+        let template = self.t.t(&key);
+        if template == key {
+            return e.reason.clone();
+        }
+        let mut out = template.to_string();
+        for (k, arg) in e.args.iter().enumerate() {
+            let shown = match arg.strip_prefix(poles_core::MONEY_ARG) {
+                Some(cents) => cents.parse::<i64>().map_or_else(
+                    |_| arg.clone(),
+                    |c| crate::ui::format::euros(c, self.t.lang),
+                ),
+                None => {
+                    let funder = format!("funder.{arg}");
+                    match self.t.t(&funder) {
+                        t if t == funder => arg.clone(),
+                        t => t.to_string(),
+                    }
+                }
+            };
+            out = out.replace(&format!("{{{k}}}"), &shown);
+        }
+        out
+    }
+
     pub fn tk(&self, prefix: &str, key: impl std::fmt::Display) -> String {
         self.t.t(&format!("{prefix}{key}")).to_string()
     }
