@@ -6,6 +6,14 @@ async fn home_page_in_both_languages() {
     let (status, headers, fr) = get_text(&format!("{}/", app.base), None).await;
     assert_eq!(status, 200);
     assert!(fr.contains("<html lang=\"fr\">"));
+    // An icon, where every browser asks for it (no 404 beside every page).
+    assert!(fr.contains(r#"<link rel="icon" href="/static/favicon.svg""#));
+    for path in ["/favicon.ico", "/static/favicon.svg"] {
+        let (status, headers, icon) = get_text(&format!("{}{path}", app.base), None).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers["content-type"], "image/svg+xml");
+        assert!(icon.starts_with("<svg"));
+    }
     assert!(fr.contains("Les pôles de compétitivité"));
     assert!(
         fr.contains("<svg id=\"map\""),

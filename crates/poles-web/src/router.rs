@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 const CSS: &str = include_str!("../static/style.css");
 const JS: &str = include_str!("../static/app.js");
+const ICON: &str = include_str!("../static/favicon.svg");
 
 /// Content-Security-Policy: no inline script or style anywhere, nothing from elsewhere.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
@@ -97,6 +98,9 @@ pub fn router(state: AppState) -> Router {
             "/static/app.js",
             asset("text/javascript; charset=utf-8", JS),
         )
+        // Browsers ask for /favicon.ico whatever the page says: the same SVG answers both.
+        .route("/static/favicon.svg", asset("image/svg+xml", ICON))
+        .route("/favicon.ico", asset("image/svg+xml", ICON))
         .fallback(not_found)
         .method_not_allowed_fallback(boundary::method_not_allowed)
         // Inside the page-error layer, so that its refusals become pages of the site; after
