@@ -70,11 +70,6 @@ fn euros(cents: i64) -> String {
 /// Refuses a funding decision whose line for a funder exceeds the aid the rules compute for
 /// that funder (a funder the rules do not co-fund gets nothing): the field is the line's
 /// amount, the reason states the computed maximum.
-/// An amount as a refusal's value: the page shows it in its reader's format.
-fn money_arg(cents: i64) -> String {
-    format!("{}{cents}", poles_core::MONEY_ARG)
-}
-
 pub(crate) fn within_aid(aid: &Aid, lines: &[FundingLine]) -> Result<(), FieldError> {
     for (k, l) in lines.iter().enumerate() {
         let max = aid
@@ -87,10 +82,10 @@ pub(crate) fn within_aid(aid: &Aid, lines: &[FundingLine]) -> Result<(), FieldEr
                 format!("lines[{k}].amount_cents"),
                 "aid_exceeded",
                 vec![
-                    money_arg(l.amount_cents),
+                    poles_core::money_arg(l.amount_cents),
                     l.funder.clone(),
-                    money_arg(max),
-                    money_arg(aid.total_aid),
+                    poles_core::money_arg(max),
+                    poles_core::money_arg(aid.total_aid),
                 ],
                 format!(
                     "{} for {} exceeds the aid the call's rules compute for this funder: at most {} (of a total aid of {})",

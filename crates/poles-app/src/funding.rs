@@ -437,17 +437,18 @@ pub async fn record_relief(app: &App, caller: &Caller, r: &NewRelief) -> Result<
                 } else {
                     format!("{from}-{to}")
                 };
-                let money = |cents: i64| format!("{}{cents}", poles_core::MONEY_ARG);
                 return Err(FieldError::coded(
                     "amount_cents",
                     "cap_exceeded",
                     vec![
                         c.name_fr.clone(),
                         c.name_en.clone(),
-                        money(breach.used_cents),
-                        money(breach.limit_cents),
-                        money(breach.requested_cents),
-                        money(breach.used_cents + breach.requested_cents - breach.limit_cents),
+                        poles_core::money_arg(breach.used_cents),
+                        poles_core::money_arg(breach.limit_cents),
+                        poles_core::money_arg(breach.requested_cents),
+                        poles_core::money_arg(
+                            breach.used_cents + breach.requested_cents - breach.limit_cents,
+                        ),
                         window.clone(),
                     ],
                     format!("{} (window {window})", breach.message),

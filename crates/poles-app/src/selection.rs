@@ -299,15 +299,14 @@ async fn within_envelope(app: &App, call: &str, lines: &[FundingLine]) -> Result
         };
         let committed = e.map_or(0, |e| e.committed_cents);
         if committed + l.amount_cents > envelope {
-            let money = |cents: i64| format!("{}{cents}", poles_core::MONEY_ARG);
             return Err(FieldError::coded(
                 field,
                 "envelope_overspent",
                 vec![
                     l.funder.clone(),
-                    money(committed),
-                    money(l.amount_cents),
-                    money(envelope),
+                    poles_core::money_arg(committed),
+                    poles_core::money_arg(l.amount_cents),
+                    poles_core::money_arg(envelope),
                 ],
                 format!(
                     "beyond the {} envelope of this call: {} cents committed + {} proposed > {} (cents)",

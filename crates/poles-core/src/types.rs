@@ -8,6 +8,11 @@ use utoipa::ToSchema;
 /// its reader's format.
 pub const MONEY_ARG: &str = "¤";
 
+/// An amount in euro cents as a refusal's value (see [`MONEY_ARG`]).
+pub fn money_arg(cents: i64) -> String {
+    format!("{MONEY_ARG}{cents}")
+}
+
 /// A refused input value: which field, and why. Rendered as a 400 by the web layer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]

@@ -359,8 +359,8 @@ pub async fn set_schedule(
                 "schedule_exceeds",
                 vec![
                     d.funder.clone(),
-                    format!("{}{planned}", poles_core::MONEY_ARG),
-                    format!("{}{}", poles_core::MONEY_ARG, d.amount_cents),
+                    poles_core::money_arg(planned),
+                    poles_core::money_arg(d.amount_cents),
                 ],
                 format!(
                     "{} schedules {planned} cents, more than the {} decided",

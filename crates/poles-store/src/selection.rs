@@ -792,9 +792,9 @@ pub async fn approve(
                     "envelope_overspent",
                     vec![
                         funder.clone(),
-                        format!("{}{committed}", poles_core::MONEY_ARG),
-                        format!("{}{amount}", poles_core::MONEY_ARG),
-                        format!("{}{envelope}", poles_core::MONEY_ARG),
+                        poles_core::money_arg(committed),
+                        poles_core::money_arg(*amount),
+                        poles_core::money_arg(envelope),
                     ],
                     format!("the {funder} envelope would be overspent: {} committed + {} proposed > {} (cents)", committed, amount, envelope),
                 )

@@ -403,7 +403,7 @@ async fn application(
                             typed,
                             c.t.t("picker.many").to_string(),
                         ),
-                        r => unresolved(&c, "reviewer", kind, typed, r),
+                        r => Picker::unresolved(&c, "reviewer", kind, typed, r),
                     }
                 }
             })
@@ -492,18 +492,6 @@ async fn show(
         },
         status,
     ))
-}
-
-/// The picker of a typed name that did not resolve to one, with the page's sentences.
-fn unresolved(c: &Chrome, name: &str, kind: PickKind, typed: &str, r: Resolved) -> Picker {
-    Picker::unresolved(
-        name,
-        kind,
-        typed,
-        r,
-        c.t.t("picker.many"),
-        c.t.t("picker.none"),
-    )
 }
 
 /// A refusal to show beside a field (the use case's reason), or the error itself when it is
@@ -889,7 +877,13 @@ async fn invite(
     )
     .await?;
     let Resolved::One(org) = r else {
-        let invite = Some(unresolved(&c, "organisation", kind, &f.organisation, r));
+        let invite = Some(Picker::unresolved(
+            &c,
+            "organisation",
+            kind,
+            &f.organisation,
+            r,
+        ));
         let r = Refusal {
             invite,
             ..Refusal::default()
@@ -983,7 +977,7 @@ async fn budget(
         {
             Resolved::One(s) => Some(s.value),
             r => {
-                let picker = unresolved(&c, "rd_commune", kind, &typed, r);
+                let picker = Picker::unresolved(&c, "rd_commune", kind, &typed, r);
                 let refusal = Refusal {
                     commune: Some((org, picker)),
                     budget: Some(BudgetNote {
@@ -1076,7 +1070,7 @@ async fn request_label(
     .await?;
     let Resolved::One(cluster) = r else {
         let refusal = Refusal {
-            label: Some(unresolved(&c, "cluster", kind, &f.cluster, r)),
+            label: Some(Picker::unresolved(&c, "cluster", kind, &f.cluster, r)),
             label_lead: lead,
             ..Refusal::default()
         };

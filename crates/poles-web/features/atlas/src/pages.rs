@@ -17,7 +17,7 @@ use axum::Router;
 use poles_app::access::Ability;
 use poles_app::atlas::{self, ClusterQuery};
 use poles_app::funding::{CapUse, ReliefRecord, ZoneHit};
-use poles_app::worklists::{self as lists, PickKind, Resolved};
+use poles_app::worklists::{self as lists, PickKind};
 use poles_core::model::*;
 use poles_core::{Lang, OrgKind, Page, Tier};
 use std::collections::{BTreeMap, HashMap};
@@ -224,17 +224,10 @@ async fn cluster(
     let kind = PickKind::Organisation;
     let member = match (params::get(&q, "member"), params::get(&q, "member_refused")) {
         (Some(typed), Some(reason)) => Picker::refused("organisation", kind, &typed, reason),
-        (Some(typed), None) => match lists::resolve(&st.app, None, kind, &typed, None).await? {
-            r @ (Resolved::Many(_) | Resolved::None) => Picker::unresolved(
-                "organisation",
-                kind,
-                &typed,
-                r,
-                c.t.t("picker.many"),
-                c.t.t("picker.none"),
-            ),
-            Resolved::One(s) => Picker::with("organisation", kind, &s.label, &s.value),
-        },
+        (Some(typed), None) => {
+            let r = lists::resolve(&st.app, None, kind, &typed, None).await?;
+            Picker::unresolved(&c, "organisation", kind, &typed, r)
+        }
         _ => Picker::new("organisation", kind),
     };
     let k = atlas::cluster(&st.app, &slug).await?;

@@ -621,7 +621,7 @@ async fn record_relief(
             s.value.parse::<i64>().ok()
         }
         r => {
-            form.organisation = unresolved(&c, "organisation", kind, &f.organisation, r);
+            form.organisation = Picker::unresolved(&c, "organisation", kind, &f.organisation, r);
             None
         }
     };
@@ -643,7 +643,7 @@ async fn record_relief(
                 Some(s.value.parse::<i64>().ok())
             }
             r => {
-                form.project = unresolved(&c, "project", kind, &f.project, r).optional();
+                form.project = Picker::unresolved(&c, "project", kind, &f.project, r).optional();
                 None
             }
         }
@@ -685,18 +685,6 @@ async fn record_relief(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The picker of a typed name that did not resolve to one, with the page's sentences.
-fn unresolved(c: &Chrome, name: &str, kind: PickKind, typed: &str, r: Resolved) -> Picker {
-    Picker::unresolved(
-        name,
-        kind,
-        typed,
-        r,
-        c.t.t("picker.many"),
-        c.t.t("picker.none"),
-    )
 }
 
 #[derive(serde::Deserialize)]

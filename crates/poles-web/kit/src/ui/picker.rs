@@ -4,6 +4,7 @@
 //! comes back listing the matching names next to the field, or saying that none matches.
 //! Rendered by the `picker` macro of `templates/picker.html`.
 
+use crate::ui::chrome::Chrome;
 use poles_app::worklists::{PickKind, Resolved, Suggestion};
 
 /// The state of one picker field on a page.
@@ -88,23 +89,16 @@ impl Picker {
         }
     }
 
-    /// From a resolution that did not give one name: its choices, or the "no match" note.
-    /// `many` and `none` are the page's sentences.
-    pub fn unresolved(
-        name: &str,
-        kind: PickKind,
-        typed: &str,
-        r: Resolved,
-        many: &str,
-        none: &str,
-    ) -> Picker {
+    /// From a resolution: the one name chosen, or the choices, or the "no match" note, in
+    /// the page's language.
+    pub fn unresolved(c: &Chrome, name: &str, kind: PickKind, typed: &str, r: Resolved) -> Picker {
         match r {
             Resolved::Many(choices) => Picker {
                 choices,
-                ..Picker::refused(name, kind, typed, many.to_string())
+                ..Picker::refused(name, kind, typed, c.t.t("picker.many").to_string())
             },
             Resolved::One(s) => Picker::with(name, kind, &s.label, &s.value),
-            Resolved::None => Picker::refused(name, kind, typed, none.to_string()),
+            Resolved::None => Picker::refused(name, kind, typed, c.t.t("picker.none").to_string()),
         }
     }
 
