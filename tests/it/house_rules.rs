@@ -123,23 +123,20 @@ fn crates() -> Vec<(String, PathBuf)> {
         "poles-web-kit".into(),
         root().join("crates/poles-web/kit/src"),
     ));
-    for (name, dir) in features() {
-        out.push((format!("poles-web-{name}"), dir.join("src")));
-    }
     out
 }
 
-/// The web feature crates: name and folder.
+/// The web layer's feature folders: name and folder.
 fn features() -> Vec<(String, PathBuf)> {
-    let dir = root().join("crates/poles-web/features");
+    let dir = root().join("crates/poles-web/src/features");
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.join("Cargo.toml").exists())
+        .filter(|p| p.join("mod.rs").exists())
         .map(|p| (p.file_name().unwrap().to_string_lossy().to_string(), p))
         .collect();
     out.sort();
-    assert!(out.len() >= 8, "the feature crates are found");
+    assert!(out.len() >= 8, "the feature folders are found");
     out
 }
 
@@ -201,29 +198,32 @@ fn no_import_circle_between_files_of_a_crate() {
     }
 }
 
-/// A feature of the web layer never imports another: each is a crate that depends on the
-/// kit and the use cases only (what several features need is a use case, or lives in the
-/// kit), and no source names another feature.
+/// A feature of the web layer never imports another: each depends on the kit and the use
+/// cases only (what several features need is a use case, or lives in the kit), and no source
+/// of a feature's folder names another feature, by any path the compiler would follow
+/// (`crate::features::x`, `super::super::x`, or `super::x` from the folder's `mod.rs`).
 #[test]
 fn no_feature_imports_another() {
     let all = features();
     for (name, dir) in &all {
-        let manifest = read(&dir.join("Cargo.toml"));
-        let code: String = sources(&dir.join("src"))
-            .into_iter()
-            .map(|(_, src)| code_only(&src))
-            .collect();
-        for (other, _) in all.iter().filter(|(o, _)| o != name) {
-            let krate = format!("poles-web-{other}");
-            assert!(
-                !manifest.contains(&format!("{krate}."))
-                    && !manifest.contains(&format!("{krate} ")),
-                "features/{name} depends on the feature {other}"
-            );
-            assert!(
-                !code.contains(&krate.replace('-', "_")),
-                "features/{name} names the feature {other}"
-            );
+        for (file, src) in sources(dir) {
+            let code = code_only(&src);
+            for (other, _) in all.iter().filter(|(o, _)| o != name) {
+                let mut paths = vec![
+                    format!("features::{other}"),
+                    format!("super::super::{other}"),
+                ];
+                if file == Path::new("mod.rs") {
+                    paths.push(format!("super::{other}"));
+                }
+                for path in paths {
+                    assert!(
+                        !code.contains(&path),
+                        "features/{name}/{} names the feature {other} ({path})",
+                        file.display()
+                    );
+                }
+            }
         }
     }
 }

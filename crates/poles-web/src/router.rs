@@ -41,14 +41,14 @@ struct ApiDoc;
 /// route can be missing from the document.
 fn api() -> Router<AppState> {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(poles_web_atlas::api())
-        .merge(poles_web_edits::api())
-        .merge(poles_web_accounts::api())
-        .merge(poles_web_calls::api())
-        .merge(poles_web_applications::api())
-        .merge(poles_web_selection::api())
-        .merge(poles_web_followup::api())
-        .merge(poles_web_funding::api())
+        .merge(crate::features::atlas::api())
+        .merge(crate::features::edits::api())
+        .merge(crate::features::accounts::api())
+        .merge(crate::features::calls::api())
+        .merge(crate::features::applications::api())
+        .merge(crate::features::selection::api())
+        .merge(crate::features::followup::api())
+        .merge(crate::features::funding::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
@@ -64,14 +64,14 @@ fn api() -> Router<AppState> {
 
 fn pages() -> Router<AppState> {
     Router::new()
-        .merge(poles_web_atlas::pages())
-        .merge(poles_web_edits::pages())
-        .merge(poles_web_accounts::pages())
-        .merge(poles_web_calls::pages())
-        .merge(poles_web_applications::pages())
-        .merge(poles_web_selection::pages())
-        .merge(poles_web_followup::pages())
-        .merge(poles_web_funding::pages())
+        .merge(crate::features::atlas::pages())
+        .merge(crate::features::edits::pages())
+        .merge(crate::features::accounts::pages())
+        .merge(crate::features::calls::pages())
+        .merge(crate::features::applications::pages())
+        .merge(crate::features::selection::pages())
+        .merge(crate::features::followup::pages())
+        .merge(crate::features::funding::pages())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -2,10 +2,6 @@
 //! schedule, claims and payments, milestones, the project's status, and the public list of
 //! funded projects. As JSON, and as the follow-up page of a decided application with the
 //! forms of each party (the lead, the partners, the officers).
-#![forbid(unsafe_code)]
-
-// The shared plumbing, under the names the feature's modules use.
-pub(crate) use poles_web_kit::{http, ui, AppState};
 
 mod api;
 mod pages;

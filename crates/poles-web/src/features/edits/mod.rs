@@ -1,10 +1,6 @@
 //! Writes to the registry: a cluster's profile, members, partnerships and label history, an
 //! organisation's profile, the programme's figures, news and events, as JSON and as the
 //! forms shown on the pages to the people allowed to use them.
-#![forbid(unsafe_code)]
-
-// The shared plumbing, under the names the feature's modules use.
-pub(crate) use poles_web_kit::{http, ui, AppState};
 
 mod api;
 mod pages;
