@@ -492,6 +492,9 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if poles_store::funding::load_if_missing(&db).await? {
         tracing::info!("budgets and R&D zones loaded into an existing demo");
     }
+    if poles_store::today::load_if_missing(&db).await? {
+        tracing::info!("today's programme (phase V) loaded into an existing demo");
+    }
     if !args.no_demo {
         let bar = Bar::new("the import will roll back");
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {

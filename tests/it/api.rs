@@ -8,7 +8,11 @@ fn items(v: &Value) -> &Vec<Value> {
 #[tokio::test]
 async fn clusters_list_has_the_documented_shape_and_filters() {
     let app = shared();
-    let (status, all) = get_json(&format!("{}/api/v1/clusters?limit=500", app.base)).await;
+    let (status, all) = get_json(&format!(
+        "{}/api/v1/clusters?programme=history&limit=500",
+        app.base
+    ))
+    .await;
     assert_eq!(status, 200);
     assert_eq!(all["total"], 64, "63 pôles of 2005-2007 + Photonique");
     let first = &items(&all)[0];
@@ -20,6 +24,9 @@ async fn clusters_list_has_the_documented_shape_and_filters() {
         "regions",
         "sectors",
         "members",
+        "phase",
+        "city",
+        "published_members",
     ] {
         assert!(first.get(key).is_some(), "missing {key} in {first}");
     }
@@ -53,11 +60,12 @@ async fn clusters_list_has_the_documented_shape_and_filters() {
     }
 
     let (_, mondial) = get_json(&format!(
-        "{}/api/v1/clusters?label=mondial&limit=500",
+        "{}/api/v1/clusters?programme=history&label=mondial&limit=500",
         app.base
     ))
     .await;
-    assert!(items(&mondial).iter().all(|c| c["label"] == "mondial"));
+    // The tier is the first phase's (2005): later phases have none.
+    assert!(items(&mondial).iter().all(|c| c["tier_2005"] == "mondial"));
     assert!(mondial["total"].as_i64().unwrap() >= 6);
 
     let (_, ara) = get_json(&format!("{}/api/v1/clusters?region=84&limit=500", app.base)).await;
@@ -70,7 +78,7 @@ async fn clusters_list_has_the_documented_shape_and_filters() {
     assert_eq!(items(&q)[0]["slug"], "minalogic");
 
     let (_, delabelled) = get_json(&format!(
-        "{}/api/v1/clusters?status=delabelled&limit=500",
+        "{}/api/v1/clusters?programme=history&status=delabelled&limit=500",
         app.base
     ))
     .await;
@@ -79,7 +87,11 @@ async fn clusters_list_has_the_documented_shape_and_filters() {
         "6 pôles lost their label on 11 May 2010"
     );
 
-    let (_, page) = get_json(&format!("{}/api/v1/clusters?limit=10&offset=60", app.base)).await;
+    let (_, page) = get_json(&format!(
+        "{}/api/v1/clusters?programme=history&limit=10&offset=60",
+        app.base
+    ))
+    .await;
     assert_eq!(items(&page).len(), 4);
     assert_eq!(page["total"], 64);
 }

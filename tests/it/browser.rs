@@ -65,7 +65,11 @@ fn home_and_cluster_pages_as_a_person_sees_them() {
         assert!(home.contains(title));
         assert!(home.contains("<svg id=\"map\""), "the map is drawn");
         assert_eq!(home.matches("class=\"region shade-").count(), 13);
-        assert!(home.matches("<circle class=\"marker").count() >= 60);
+        assert_eq!(
+            home.matches("<circle class=\"marker").count(),
+            55,
+            "today's pôles"
+        );
         assert!(
             home.contains("id=\"map-tip\""),
             "the map's tooltip is in place"

@@ -27,6 +27,7 @@ mod signup;
 mod smtp_sink;
 mod store;
 mod support;
+mod today;
 mod transitions;
 mod workflow_pages;
 mod worklists;

@@ -20,7 +20,8 @@ async fn demo_loads_once_even_when_two_servers_start_together() {
         1,
         "exactly one loads"
     );
-    assert_eq!(import::count(&db, "clusters").await.unwrap(), 64);
+    // 64 records of 2005-2007 and the 19 that phase V brings (new pôles, mergers).
+    assert_eq!(import::count(&db, "clusters").await.unwrap(), 83);
     assert!(demo::load_if_empty(&db, false, &Quiet)
         .await
         .unwrap()
@@ -64,7 +65,9 @@ async fn exports_hold_every_public_table_and_mark_every_column() {
     let mut out = Vec::new();
     export::export_json(&db, &mut out).await.unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(doc["clusters"].as_array().unwrap().len(), 64);
+    assert_eq!(doc["clusters"].as_array().unwrap().len(), 83);
+    assert_eq!(doc["programme_phases"].as_array().unwrap().len(), 5);
+    assert_eq!(doc["cluster_successions"].as_array().unwrap().len(), 19);
     // The programme's budget lines and the (illustrative) R&D zones are open data too.
     assert_eq!(doc["rd_zones"].as_array().unwrap().len(), 64);
     assert!(doc["budget_lines"].as_array().unwrap().len() >= 10);

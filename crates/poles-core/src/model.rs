@@ -45,6 +45,21 @@ pub struct ClusterSummary {
     pub members: i64,
     /// One of the press kit's 16 leading clusters.
     pub leading: bool,
+    /// The programme phase of the latest label decision (`I` … `V`).
+    pub phase: Option<String>,
+    /// Every phase the cluster holds a label decision in, oldest first.
+    pub phases: Vec<String>,
+    /// The tier of the first phase (2005-2008), as the 2007 press kit gives it.
+    pub tier_2005: Option<Tier>,
+    /// The head office's INSEE commune code, where the sources name one commune.
+    pub head_office: Option<String>,
+    /// The head office's town: the commune's name, or the place as the sources write it.
+    pub city: Option<String>,
+    pub website: Option<String>,
+    /// The latest published member count.
+    pub published_members: Option<i64>,
+    /// The pôle this record was merged into or renamed as, when it no longer exists alone.
+    pub succeeded_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -64,6 +79,69 @@ pub struct Label {
     pub legal_act: Option<String>,
     pub note: Option<String>,
     pub source: String,
+    /// The programme phase the decision belongs to (`I` … `V`).
+    pub phase: Option<String>,
+    /// The source's title and publisher, where recorded (the URL is `source`).
+    pub source_title: Option<String>,
+    pub source_publisher: Option<String>,
+}
+
+/// A phase of the label policy: its period, the decision that opened it and its source.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Phase {
+    pub code: String,
+    pub name_en: String,
+    pub name_fr: String,
+    pub starts: Date,
+    pub ends: Date,
+    pub decided: Option<Date>,
+    pub source: SourceRef,
+}
+
+/// A public source as a reader cites it: title, publisher, date, address.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SourceRef {
+    pub title: String,
+    pub publisher: Option<String>,
+    /// As the source gives it: a year, a month or a day (`2023`, `2023-03`, `2023-03-27`).
+    pub date: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A size a pôle or the press published (members, projects labelled), with its date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublishedSize {
+    /// `members` or `projects_labelled`.
+    pub kind: String,
+    pub value: i64,
+    /// `about` or `more_than` where the source rounds.
+    pub qualifier: Option<String>,
+    /// As the source gives it: a year, a month or a day.
+    pub as_of: Option<String>,
+    pub source: SourceRef,
+}
+
+/// A renaming or a merger between two records of the registry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Succession {
+    /// The other record's slug and name.
+    pub slug: String,
+    pub name: String,
+    /// `renamed` or `merged`.
+    pub kind: String,
+    /// As the source gives it: a year, a month or a day.
+    pub date: Option<String>,
+    pub source: SourceRef,
+}
+
+/// Where a pôle's head office is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HeadOffice {
+    /// The INSEE commune code, where the sources name one commune.
+    pub commune: Option<String>,
+    /// The commune's name, or the place as the sources write it.
+    pub city: String,
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -128,7 +206,20 @@ pub struct ClusterDetail {
     pub sectors: Vec<Sector>,
     pub theme_fr: Option<String>,
     pub specialty_en: Option<String>,
+    /// The theme in English as today's sources give it.
+    pub theme_en: Option<String>,
     pub website: Option<String>,
+    /// Where the website's address was read.
+    pub website_source: Option<String>,
+    pub head_office: Option<HeadOffice>,
+    /// A public contact: a postal address, a generic address or a contact page.
+    pub contact: Option<String>,
+    /// Sizes the pôle or the press published, latest first.
+    pub published: Vec<PublishedSize>,
+    /// The pôle this record was merged into or renamed as.
+    pub succeeded_by: Option<Succession>,
+    /// The records merged into this pôle or renamed as it.
+    pub predecessors: Vec<Succession>,
     pub description_fr: Option<String>,
     pub description_en: Option<String>,
     pub governance: Option<String>,

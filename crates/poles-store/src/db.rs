@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_demo_fictional.sql"),
         postgres: include_str!("../migrations/postgres/0015_demo_fictional.sql"),
     },
+    Migration {
+        version: 16,
+        name: "today",
+        sqlite: include_str!("../migrations/sqlite/0016_today.sql"),
+        postgres: include_str!("../migrations/postgres/0016_today.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

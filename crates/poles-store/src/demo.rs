@@ -22,6 +22,8 @@ macro_rules! data {
 pub const REGIONS_GEOJSON_GZ: &[u8] = data!("geo/regions-version-simplifiee.geojson.gz");
 pub const FORMER_REGIONS_GEOJSON_GZ: &[u8] = data!("geo/regions-avant-redecoupage-2015.geojson.gz");
 pub const DEPARTMENTS_GEOJSON_GZ: &[u8] = data!("geo/departements-version-simplifiee.geojson.gz");
+/// One point per commune GeoNames knows (8,145 of them), for the maps' markers.
+pub const COMMUNE_POINTS_CSV_GZ: &[u8] = data!("geo/commune_points.csv.gz");
 const REGIONS_JSON: &[u8] = data!("geo/regions.json");
 const DEPARTMENTS_JSON: &[u8] = data!("geo/departements.json");
 const FORMER_REGIONS_CSV: &[u8] = data!("geo/former_regions.csv");
@@ -106,6 +108,7 @@ pub async fn load_if_empty(
     }
     progress.stage("programme", 1);
     report.clusters = load_programme(&mut tx).await?;
+    crate::today::load_tx(&mut tx).await?;
     crate::calls::load_shipped(&mut tx).await?;
     crate::funding::load_shipped(&mut tx).await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('funding_loaded', $1)")

@@ -25,6 +25,7 @@ pub mod rate;
 pub mod registry;
 pub mod search;
 pub mod selection;
+pub mod today;
 mod util;
 pub mod worklists;
 

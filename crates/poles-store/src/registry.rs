@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::util::{flag, from_row, parsed, parsed_opt};
 use crate::Db;
 use poles_core::model::*;
-use poles_core::text::tokens;
+use poles_core::text::{normalize, tokens};
 use poles_core::{Currency, LabelStatus, Money, OrgKind, Page, Tier};
 use std::collections::HashMap;
 
@@ -141,6 +141,9 @@ struct LabelRow {
     legal_act: Option<String>,
     note: Option<String>,
     source: String,
+    phase_code: Option<String>,
+    source_title: Option<String>,
+    source_publisher: Option<String>,
 }
 from_row!(LabelRow {
     cluster_id,
@@ -151,7 +154,10 @@ from_row!(LabelRow {
     valid_until,
     legal_act,
     note,
-    source
+    source,
+    phase_code,
+    source_title,
+    source_publisher
 });
 
 impl TryFrom<LabelRow> for (i64, Label) {
@@ -169,6 +175,9 @@ impl TryFrom<LabelRow> for (i64, Label) {
                 legal_act: r.legal_act,
                 note: r.note,
                 source: r.source,
+                phase: r.phase_code,
+                source_title: r.source_title,
+                source_publisher: r.source_publisher,
             },
         ))
     }
@@ -177,7 +186,8 @@ impl TryFrom<LabelRow> for (i64, Label) {
 /// Label history rows of some clusters, oldest decision first (undated rows first).
 async fn labels(db: &Db, cluster_id: Option<i64>) -> Result<Vec<(i64, Label)>> {
     let mut sql = String::from(
-        "SELECT cluster_id, tier, status, decision_date, valid_from, valid_until, legal_act, note, source FROM labels",
+        "SELECT cluster_id, tier, status, decision_date, valid_from, valid_until, legal_act, note, source, \
+           phase_code, source_title, source_publisher FROM labels",
     );
     if cluster_id.is_some() {
         sql.push_str(" WHERE cluster_id = $1");
@@ -194,9 +204,16 @@ async fn labels(db: &Db, cluster_id: Option<i64>) -> Result<Vec<(i64, Label)>> {
         .collect()
 }
 
-/// The tier of the latest label that had one, and the status after the latest decision.
+/// The tier of the latest label that had one in the phase of the latest decision (phases
+/// after 2008 have no tiers, so a 2005 tier is not carried into them), and the status after
+/// the latest decision.
 fn current_label(history: &[&Label]) -> (Option<Tier>, Option<LabelStatus>) {
-    let tier = history.iter().rev().find_map(|l| l.tier);
+    let phase = history.last().map(|l| &l.phase);
+    let tier = history
+        .iter()
+        .rev()
+        .filter(|l| Some(&l.phase) == phase)
+        .find_map(|l| l.tier);
     let status = history.last().map(|l| l.status);
     (tier, status)
 }
@@ -208,7 +225,22 @@ pub struct ClusterFilter {
     pub region: Option<String>,
     pub label: Option<Tier>,
     pub status: Option<LabelStatus>,
+    /// A programme phase the cluster holds a label decision in (today's phase, or `I` for
+    /// the first one, 2005-2008).
+    pub phase: Option<String>,
     pub q: Option<String>,
+    /// The order of the list (by relevance when there is a search text and no order).
+    pub sort: Option<ClusterSort>,
+}
+
+/// The orders of the cluster list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterSort {
+    Name,
+    City,
+    /// Published member count, largest first (unknown last).
+    Members,
+    Status,
 }
 
 struct ClusterSummaryRow {
@@ -218,6 +250,11 @@ struct ClusterSummaryRow {
     official_name: Option<String>,
     is_leading: i64,
     members: i64,
+    head_office_commune: Option<String>,
+    city: Option<String>,
+    website: Option<String>,
+    published_members: Option<i64>,
+    succeeded_by: Option<String>,
 }
 from_row!(ClusterSummaryRow {
     id,
@@ -225,7 +262,12 @@ from_row!(ClusterSummaryRow {
     name,
     official_name,
     is_leading,
-    members
+    members,
+    head_office_commune,
+    city,
+    website,
+    published_members,
+    succeeded_by
 });
 
 /// All clusters with their current label, regions, sectors and member counts. The programme
@@ -233,8 +275,12 @@ from_row!(ClusterSummaryRow {
 pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
     let rows: Vec<ClusterSummaryRow> = sqlx::query_as(
         "SELECT c.id, c.slug, c.name, c.official_name, c.is_leading, \
-           (SELECT COUNT(*) FROM memberships m WHERE m.cluster_id = c.id) AS members \
-         FROM clusters c ORDER BY c.name",
+           (SELECT COUNT(*) FROM memberships m WHERE m.cluster_id = c.id) AS members, \
+           c.head_office_commune, COALESCE(co.name, c.head_office_place) AS city, c.website, \
+           (SELECT s.value FROM cluster_sizes s WHERE s.cluster_id = c.id AND s.kind = 'members') AS published_members, \
+           (SELECT MIN(t.slug) FROM cluster_successions x JOIN clusters t ON t.id = x.to_cluster_id \
+             WHERE x.from_cluster_id = c.id) AS succeeded_by \
+         FROM clusters c LEFT JOIN communes co ON co.code = c.head_office_commune ORDER BY c.name",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -275,6 +321,23 @@ pub async fn all_clusters(db: &Db) -> Result<Vec<ClusterSummary>> {
                 sectors: sectors.remove(&r.id).unwrap_or_default(),
                 members: r.members,
                 leading: flag(r.is_leading),
+                phase: history.last().and_then(|l| l.phase.clone()),
+                tier_2005: history
+                    .iter()
+                    .rev()
+                    .filter(|l| l.phase.as_deref() == Some("I"))
+                    .find_map(|l| l.tier),
+                phases: {
+                    let mut p: Vec<String> =
+                        history.iter().filter_map(|l| l.phase.clone()).collect();
+                    p.dedup();
+                    p
+                },
+                head_office: r.head_office_commune,
+                city: r.city,
+                website: r.website,
+                published_members: r.published_members,
+                succeeded_by: r.succeeded_by,
             }
         })
         .collect())
@@ -306,11 +369,41 @@ pub async fn list_clusters(
         all.retain(|c| rank.contains_key(c.slug.as_str()));
         all.sort_by_key(|c| rank.get(c.slug.as_str()).copied().unwrap_or(usize::MAX));
     }
+    // Names sort on their accent-folded form ("Céramique" before "Cosmetic Valley"), in
+    // Rust, so that SQLite and PostgreSQL give one order.
+    let by_name =
+        |a: &ClusterSummary, b: &ClusterSummary| normalize(&a.name).cmp(&normalize(&b.name));
+    match f.sort {
+        Some(ClusterSort::Name) => all.sort_by(by_name),
+        Some(ClusterSort::City) => all.sort_by(|a, b| {
+            (a.city.is_none(), a.city.as_deref().map(normalize))
+                .cmp(&(b.city.is_none(), b.city.as_deref().map(normalize)))
+                .then_with(|| by_name(a, b))
+        }),
+        Some(ClusterSort::Members) => all.sort_by(|a, b| {
+            b.published_members
+                .cmp(&a.published_members)
+                .then_with(|| by_name(a, b))
+        }),
+        Some(ClusterSort::Status) => all.sort_by(|a, b| {
+            (a.status.map(|s| s.as_str()), a.label.map(|t| t.as_str()))
+                .cmp(&(b.status.map(|s| s.as_str()), b.label.map(|t| t.as_str())))
+                .then_with(|| by_name(a, b))
+        }),
+        None if f.q.as_deref().is_some_and(|q| !q.trim().is_empty()) => {}
+        None => all.sort_by(by_name),
+    }
     all.retain(|c| {
         f.sector.as_ref().is_none_or(|s| c.sectors.contains(s))
             && f.region.as_ref().is_none_or(|r| c.regions.contains(r))
-            && f.label.is_none_or(|t| c.label == Some(t))
+            // Tiers exist in the first phase only (2005-2008).
+            && f.label.is_none_or(|t| c.tier_2005 == Some(t))
             && f.status.is_none_or(|st| c.status == Some(st))
+            // A record without any label decision (a cluster the 2007 press kit names
+            // beside the labelled ones) belongs to the first phase's picture.
+            && f.phase.as_ref().is_none_or(|p| {
+                c.phases.contains(p) || (p == "I" && c.phases.is_empty())
+            })
     });
     let total = all.len() as i64;
     let items = all
@@ -607,6 +700,13 @@ struct ClusterRow {
     note: Option<String>,
     sources: String,
     version: i64,
+    theme_en: Option<String>,
+    website_source: Option<String>,
+    head_office_commune: Option<String>,
+    head_office_place: Option<String>,
+    commune_name: Option<String>,
+    department_name: Option<String>,
+    contact: Option<String>,
 }
 from_row!(ClusterRow {
     id,
@@ -622,7 +722,14 @@ from_row!(ClusterRow {
     governance,
     note,
     sources,
-    version
+    version,
+    theme_en,
+    website_source,
+    head_office_commune,
+    head_office_place,
+    commune_name,
+    department_name,
+    contact
 });
 
 struct MemberRow {
@@ -665,9 +772,12 @@ impl TryFrom<MemberRow> for Member {
 
 pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
     let Some(row) = sqlx::query_as::<_, ClusterRow>(
-        "SELECT id, slug, name, official_name, theme_fr, specialty_en, is_leading, website, \
-           description_fr, description_en, governance, note, sources, version \
-         FROM clusters WHERE slug = $1",
+        "SELECT c.id, c.slug, c.name, c.official_name, c.theme_fr, c.specialty_en, c.is_leading, c.website, \
+           c.description_fr, c.description_en, c.governance, c.note, c.sources, c.version, \
+           c.theme_en, c.website_source, c.head_office_commune, c.head_office_place, \
+           co.name AS commune_name, d.name AS department_name, c.contact \
+         FROM clusters c LEFT JOIN communes co ON co.code = c.head_office_commune \
+           LEFT JOIN departments d ON d.code = co.department_code WHERE c.slug = $1",
     )
     .bind(slug.to_string())
     .fetch_optional(&db.pool)
@@ -717,6 +827,54 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
             .bind(id)
             .fetch_one(&db.pool)
             .await?;
+    let published = sqlx::query_as::<_, SizeRow>(
+        "SELECT kind, value, qualifier, as_of, source_title, source_publisher, source_url \
+         FROM cluster_sizes WHERE cluster_id = $1 ORDER BY kind",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(PublishedSize::from)
+    .collect();
+    let successions = |sql: &'static str| {
+        sqlx::query_as::<_, SuccessionRow>(sql)
+            .bind(id)
+            .fetch_all(&db.pool)
+    };
+    let succeeded_by = successions(
+        "SELECT t.slug, t.name, x.kind, x.on_date, x.source_title, x.source_url FROM cluster_successions x \
+         JOIN clusters t ON t.id = x.to_cluster_id WHERE x.from_cluster_id = $1 ORDER BY t.slug",
+    )
+    .await?
+    .into_iter()
+    .map(Succession::from)
+    .next();
+    let predecessors = successions(
+        "SELECT f.slug, f.name, x.kind, x.on_date, x.source_title, x.source_url FROM cluster_successions x \
+         JOIN clusters f ON f.id = x.from_cluster_id WHERE x.to_cluster_id = $1 ORDER BY x.on_date, f.name",
+    )
+    .await?
+    .into_iter()
+    .map(Succession::from)
+    .collect();
+    let head_office = match (
+        row.head_office_commune,
+        row.commune_name,
+        row.head_office_place,
+    ) {
+        (code, Some(city), _) => Some(HeadOffice {
+            commune: code,
+            city,
+            department: row.department_name,
+        }),
+        (_, None, Some(place)) => Some(HeadOffice {
+            commune: None,
+            city: place,
+            department: None,
+        }),
+        _ => None,
+    };
     Ok(Some(ClusterDetail {
         slug: row.slug,
         name: row.name,
@@ -733,7 +891,14 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         sectors: sectors.into_iter().map(Sector::from).collect(),
         theme_fr: row.theme_fr,
         specialty_en: row.specialty_en,
+        theme_en: row.theme_en,
         website: row.website,
+        website_source: row.website_source,
+        head_office,
+        contact: row.contact,
+        published,
+        succeeded_by,
+        predecessors,
         description_fr: row.description_fr,
         description_en: row.description_en,
         governance: row.governance,
@@ -751,6 +916,129 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         news: news(db, Some(id)).await?,
         version: row.version,
     }))
+}
+
+struct SizeRow {
+    kind: String,
+    value: i64,
+    qualifier: Option<String>,
+    as_of: Option<String>,
+    source_title: String,
+    source_publisher: Option<String>,
+    source_url: Option<String>,
+}
+from_row!(SizeRow {
+    kind,
+    value,
+    qualifier,
+    as_of,
+    source_title,
+    source_publisher,
+    source_url
+});
+
+impl From<SizeRow> for PublishedSize {
+    fn from(r: SizeRow) -> Self {
+        PublishedSize {
+            kind: r.kind,
+            value: r.value,
+            qualifier: r.qualifier,
+            as_of: r.as_of.clone(),
+            source: SourceRef {
+                title: r.source_title,
+                publisher: r.source_publisher,
+                date: r.as_of,
+                url: r.source_url,
+            },
+        }
+    }
+}
+
+struct SuccessionRow {
+    slug: String,
+    name: String,
+    kind: String,
+    on_date: Option<String>,
+    source_title: String,
+    source_url: Option<String>,
+}
+from_row!(SuccessionRow {
+    slug,
+    name,
+    kind,
+    on_date,
+    source_title,
+    source_url
+});
+
+impl From<SuccessionRow> for Succession {
+    fn from(r: SuccessionRow) -> Self {
+        Succession {
+            slug: r.slug,
+            name: r.name,
+            kind: r.kind,
+            date: r.on_date.clone(),
+            source: SourceRef {
+                title: r.source_title,
+                publisher: None,
+                date: r.on_date,
+                url: r.source_url,
+            },
+        }
+    }
+}
+
+struct PhaseRow {
+    code: String,
+    name_en: String,
+    name_fr: String,
+    starts: String,
+    ends: String,
+    decided: Option<String>,
+    source_title: String,
+    source_publisher: Option<String>,
+    source_date: Option<String>,
+    source_url: Option<String>,
+}
+from_row!(PhaseRow {
+    code,
+    name_en,
+    name_fr,
+    starts,
+    ends,
+    decided,
+    source_title,
+    source_publisher,
+    source_date,
+    source_url
+});
+
+/// The phases of the label policy, oldest first.
+pub async fn phases(db: &Db) -> Result<Vec<Phase>> {
+    sqlx::query_as::<_, PhaseRow>(
+        "SELECT code, name_en, name_fr, starts, ends, decided, source_title, source_publisher, source_date, source_url \
+         FROM programme_phases ORDER BY starts",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(Phase {
+            code: r.code,
+            name_en: r.name_en,
+            name_fr: r.name_fr,
+            starts: parsed(r.starts)?,
+            ends: parsed(r.ends)?,
+            decided: parsed_opt(r.decided)?,
+            source: SourceRef {
+                title: r.source_title,
+                publisher: r.source_publisher,
+                date: r.source_date,
+                url: r.source_url,
+            },
+        })
+    })
+    .collect()
 }
 
 const PROJECT_SUMMARY_COLS: &str =

@@ -112,6 +112,16 @@ impl Chrome {
         out
     }
 
+    /// A date as a reader of the page's language writes it: "27 March 2023", "27 mars 2023".
+    pub fn date(&self, d: &poles_core::Date) -> String {
+        crate::ui::format::long_date(d, self.t.lang)
+    }
+
+    /// A date as a source gives it (a year, a month or a day), in words.
+    pub fn partial_date(&self, d: &str) -> String {
+        crate::ui::format::partial_date(d, self.t.lang)
+    }
+
     pub fn tk(&self, prefix: &str, key: impl std::fmt::Display) -> String {
         self.t.t(&format!("{prefix}{key}")).to_string()
     }
@@ -144,6 +154,16 @@ impl Chrome {
 
     pub fn kind(&self, k: &OrgKind) -> String {
         self.tk("kind.", k.as_str())
+    }
+
+    /// An organisation's kind in a table or a profile: a dash where it is not known (an
+    /// unknown kind is a gap in the data, not a category).
+    pub fn kind_shown(&self, k: &OrgKind) -> String {
+        if k.as_str() == "unknown" {
+            "—".into()
+        } else {
+            self.kind(k)
+        }
     }
 
     /// An optional value, or a dash.
@@ -191,5 +211,103 @@ impl Chrome {
 
     pub fn is_url(&self, s: &str) -> bool {
         s.starts_with("https://") || s.starts_with("http://")
+    }
+
+    /// A stored source list ("A ; https://… ; programme-rules.md §2") as a reader sees it:
+    /// each address as a link named by its site, each publication by its title; references
+    /// to the project's own working files (which a visitor cannot open) are left out.
+    pub fn sources(&self, s: &str) -> Vec<(Option<String>, String)> {
+        public_sources(s)
+            .into_iter()
+            .map(|(u, label)| (u, self.public(&label)))
+            .collect()
+    }
+
+    /// A source as a reader sees it: references to the project's compilation of the
+    /// programme's rules ("programme-rules.md §3") said in words, and notes about working
+    /// files left out.
+    pub fn public(&self, s: &str) -> String {
+        public_text(s, self.t.t("source.rules"))
+    }
+}
+
+/// See [`Chrome::public`].
+pub fn public_text(s: &str, rules: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(k) = rest.find("programme-rules.md") {
+        out.push_str(&rest[..k]);
+        out.push_str(rules);
+        rest = &rest[k + "programme-rules.md".len()..];
+        // The section mark and its numbers ("§2", " §2-3") go with the file name.
+        let trimmed = rest.trim_start();
+        if let Some(after) = trimmed.strip_prefix('§') {
+            let end = after
+                .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '.'))
+                .unwrap_or(after.len());
+            rest = &after[end..];
+        }
+    }
+    out.push_str(rest);
+    out.replace(" (NOTES.md)", "").replace("NOTES.md", "")
+}
+
+/// See [`Chrome::sources`].
+pub fn public_sources(s: &str) -> Vec<(Option<String>, String)> {
+    let internal = |t: &str| t.contains(".md") || t.contains('§') || t.contains("NOTES");
+    let mut out: Vec<(Option<String>, String)> = Vec::new();
+    for part in s.split(" ; ").map(str::trim).filter(|p| !p.is_empty()) {
+        let item = if part.starts_with("https://") || part.starts_with("http://") {
+            let host = part
+                .split("//")
+                .nth(1)
+                .and_then(|r| r.split('/').next())
+                .unwrap_or(part)
+                .trim_start_matches("www.")
+                .to_string();
+            (Some(part.to_string()), host)
+        } else if internal(part) {
+            // "Title (NOTES.md)" keeps its title; a bare file reference goes.
+            match part.find(" (") {
+                Some(k) if !internal(&part[..k]) => (None, part[..k].to_string()),
+                _ => continue,
+            }
+        } else {
+            (None, part.to_string())
+        };
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_sources;
+
+    #[test]
+    fn working_files_never_reach_a_page() {
+        let s = public_sources(
+            "Invest in France Agency press kit, 2007 ; programme-rules.md §2 ; https://www.20minutes.fr/bordeaux/1 ; Tier from agoravox (NOTES.md)",
+        );
+        assert_eq!(
+            s,
+            vec![
+                (None, "Invest in France Agency press kit, 2007".to_string()),
+                (
+                    Some("https://www.20minutes.fr/bordeaux/1".to_string()),
+                    "20minutes.fr".to_string()
+                ),
+                (None, "Tier from agoravox".to_string()),
+            ]
+        );
+        assert_eq!(
+            super::public_text(
+                "Press kit, 2007; programme-rules.md §2 ($297M a year)",
+                "the programme's published rules"
+            ),
+            "Press kit, 2007; the programme's published rules ($297M a year)"
+        );
     }
 }

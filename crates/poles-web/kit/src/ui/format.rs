@@ -50,3 +50,101 @@ pub fn amount(cents: i64, currency: &str, lang: Lang) -> String {
         }
     }
 }
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTHS_FR: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+fn month_name(m: u8, lang: Lang) -> &'static str {
+    let k = usize::from(m.clamp(1, 12)) - 1;
+    match lang {
+        Lang::En => MONTHS_EN[k],
+        Lang::Fr => MONTHS_FR[k],
+    }
+}
+
+/// A date in words: "27 March 2023", "27 mars 2023" ("1er" for the first in French).
+pub fn long_date(d: &poles_core::Date, lang: Lang) -> String {
+    let day = match (lang, d.day()) {
+        (Lang::Fr, 1) => "1er".to_string(),
+        (_, n) => n.to_string(),
+    };
+    format!("{day} {} {}", month_name(d.month(), lang), d.year())
+}
+
+/// A date as a source gives it, in words: "2023", "March 2023" / "mars 2023", or a whole
+/// date; anything else as written.
+pub fn partial_date(s: &str, lang: Lang) -> String {
+    let parts: Vec<&str> = s.split('-').collect();
+    match parts.as_slice() {
+        [y] => (*y).to_string(),
+        [y, m] => match m.parse::<u8>() {
+            Ok(m @ 1..=12) => format!("{} {y}", month_name(m, lang)),
+            _ => s.to_string(),
+        },
+        _ => poles_core::Date::parse("date", s)
+            .map_or_else(|_| s.to_string(), |d| long_date(&d, lang)),
+    }
+}
+
+/// A CSV cell: quoted where needed, and a cell a spreadsheet would run as a formula (one
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`.
+pub fn csv_cell(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn dates_read_as_words_in_both_languages() {
+        use super::{partial_date, Lang};
+        assert_eq!(partial_date("2023-03-27", Lang::En), "27 March 2023");
+        assert_eq!(partial_date("2023-03-01", Lang::Fr), "1er mars 2023");
+        assert_eq!(partial_date("2021-04", Lang::Fr), "avril 2021");
+        assert_eq!(partial_date("2019", Lang::En), "2019");
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_quotes_doubled() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("Toulouse"), "Toulouse");
+        assert_eq!(csv_cell("a, b"), "\"a, b\"");
+    }
+}

@@ -5,12 +5,14 @@
 use askama::Template;
 use poles_core::geo::{shapes, spread, Projection, Shape};
 use poles_core::model::{ClusterSummary, Partnership};
-use poles_core::Tier;
+use poles_core::{LabelStatus, Tier};
 use std::collections::BTreeMap;
 
 pub struct Maps {
     pub proj: Projection,
     pub regions: Vec<Shape>,
+    /// Longitude and latitude per commune code, for the markers of head offices.
+    pub communes: std::collections::HashMap<String, (f64, f64)>,
 }
 
 const WIDTH: f64 = 600.0;
@@ -22,6 +24,7 @@ impl Maps {
         Maps {
             regions: shapes(&geo, &proj),
             proj,
+            communes: poles_app::atlas::commune_points(),
         }
     }
 }
@@ -75,6 +78,16 @@ impl Svg {
     }
 }
 
+/// A marker's class: the 2005 tier for the first phase's pôles, the label's status for
+/// later phases (which have no tiers).
+fn marker_class(c: &ClusterSummary) -> &'static str {
+    match (c.phase.as_deref(), c.status) {
+        (Some("I") | None, _) => tier_class(c.label),
+        (_, Some(LabelStatus::Probation)) => "marker status-probation",
+        _ => "marker status-labelled",
+    }
+}
+
 fn tier_class(t: Option<Tier>) -> &'static str {
     match t {
         Some(Tier::Mondial) => "marker tier-mondial",
@@ -84,23 +97,49 @@ fn tier_class(t: Option<Tier>) -> &'static str {
     }
 }
 
-/// Where each cluster sits: around the anchor of its first region, spread on a spiral;
-/// clusters of overseas regions go to an inset at the bottom left.
+/// Whether a cluster's marker stands at its head office (else near the centre of its first
+/// region, which the page says).
+pub fn at_head_office(maps: &Maps, c: &ClusterSummary) -> bool {
+    c.head_office
+        .as_ref()
+        .is_some_and(|code| maps.communes.contains_key(code))
+}
+
+/// Where each cluster sits: at its head office's commune where it is known, else around the
+/// anchor of its first region; several at one place are spread on a small spiral. Clusters
+/// of overseas regions go to an inset at the bottom left.
 fn positions(maps: &Maps, clusters: &[ClusterSummary]) -> BTreeMap<String, (f64, f64)> {
-    let mut by_region: BTreeMap<String, Vec<&ClusterSummary>> = BTreeMap::new();
+    // Markers that fall on one pixel: their place, who they are, the spiral's step.
+    type Spot<'a> = (f64, f64, Vec<&'a ClusterSummary>, f64);
+    let mut at: BTreeMap<(i64, i64), Spot> = BTreeMap::new();
     for c in clusters {
-        let region = c.regions.first().cloned().unwrap_or_else(|| "none".into());
-        by_region.entry(region).or_default().push(c);
+        let point = c
+            .head_office
+            .as_ref()
+            .and_then(|code| maps.communes.get(code))
+            .map(|&(lng, lat)| maps.proj.project(lng, lat));
+        let (anchor, step) = match point {
+            Some(p) => (p, 7.0),
+            None => {
+                let region = c.regions.first().map(String::as_str).unwrap_or("none");
+                let anchor = maps
+                    .regions
+                    .iter()
+                    .find(|s| s.code == region)
+                    .map(|s| s.anchor)
+                    .unwrap_or((40.0, maps.proj.height - 30.0));
+                (anchor, 11.0)
+            }
+        };
+        let key = (anchor.0.round() as i64, anchor.1.round() as i64);
+        at.entry(key)
+            .or_insert_with(|| (anchor.0, anchor.1, Vec::new(), step))
+            .2
+            .push(c);
     }
     let mut out = BTreeMap::new();
-    for (region, list) in by_region {
-        let anchor = maps
-            .regions
-            .iter()
-            .find(|s| s.code == region)
-            .map(|s| s.anchor)
-            .unwrap_or((40.0, maps.proj.height - 30.0));
-        for (c, p) in list.iter().zip(spread(anchor, list.len(), 11.0)) {
+    for (_, (x, y, list, step)) in at {
+        for (c, p) in list.iter().zip(spread((x, y), list.len(), step)) {
             out.insert(c.slug.clone(), p);
         }
     }
@@ -156,7 +195,7 @@ pub fn france(
                 x,
                 y,
                 r: if c.leading { 6.0 } else { 4.5 },
-                class: tier_class(c.label).to_string(),
+                class: marker_class(c).to_string(),
                 href: format!("/clusters/{}?lang={lang}", c.slug),
                 title: c.name.clone(),
                 slug: c.slug.clone(),
@@ -281,7 +320,7 @@ pub fn network(
                 x,
                 y,
                 r: 6.0,
-                class: tier_class(c.label).to_string(),
+                class: marker_class(c).to_string(),
                 href: format!("/clusters/{}?lang={lang}", c.slug),
                 title: c.name.clone(),
                 slug: c.slug.clone(),

@@ -39,7 +39,9 @@ pub(super) fn cluster_query(p: &Params) -> ClusterQuery {
         region: params::get(p, "region"),
         label: params::get(p, "label"),
         status: params::get(p, "status"),
+        programme: params::get(p, "programme"),
         q: params::get(p, "q"),
+        sort: params::get(p, "sort"),
     }
 }
 
@@ -64,9 +66,11 @@ pub(super) fn project_query(p: &Params) -> ProjectQuery {
     params(
         ("sector" = Option<String>, Query, description = "Sector code, e.g. `ict`"),
         ("region" = Option<String>, Query, description = "INSEE code of a current region, e.g. `84`"),
-        ("label" = Option<String>, Query, description = "Tier: `mondial`, `vocation_mondiale` or `national`"),
+        ("label" = Option<String>, Query, description = "Tier of the first phase (2005-2008; later phases have none): `mondial`, `vocation_mondiale` or `national`"),
         ("status" = Option<String>, Query, description = "`labelled`, `probation` or `delabelled`"),
+        ("programme" = Option<String>, Query, description = "`today` (the default: the pôles of the phase under way), `history` (the first phase, 2005-2008) or `all`"),
         ("q" = Option<String>, Query, description = "Text search in names, aliases and themes"),
+        ("sort" = Option<String>, Query, description = "`name` (the default without a search text), `city`, `members` (published count, largest first) or `status`"),
         PageQuery,
     ),
     responses((status = 200, body = Paged<ClusterSummary>), (status = 400, body = ErrorBody)))]

@@ -12,6 +12,7 @@ use crate::ui::render::render;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use poles_app::access::Ability;
@@ -25,7 +26,9 @@ use std::collections::{BTreeMap, HashMap};
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/programme/2007", get(history))
         .route("/clusters", get(clusters))
+        .route("/clusters.csv", get(clusters_csv))
         .route("/clusters/{slug}", get(cluster))
         .route("/organisations", get(organisations))
         .route("/organisations/{id}", get(organisation))
@@ -93,36 +96,111 @@ struct HomePage {
     stats: Stats,
     map: String,
     sectors: Vec<(Sector, usize)>,
-    leading: Vec<ClusterSummary>,
-    facts: ProgrammeFacts,
+    /// Today's pôles, and the phase under way.
+    today: Vec<ClusterSummary>,
+    current: Option<Phase>,
+    /// The largest of today's pôles by published member count.
+    largest: Vec<ClusterSummary>,
+    at_head_office: usize,
 }
 
+impl HomePage {
+    fn labelled(&self) -> usize {
+        self.today
+            .iter()
+            .filter(|k| k.status == Some(poles_core::LabelStatus::Labelled))
+            .count()
+    }
+
+    fn probation(&self) -> usize {
+        self.today
+            .iter()
+            .filter(|k| k.status == Some(poles_core::LabelStatus::Probation))
+            .count()
+    }
+}
+
+/// The home page: today's programme first (its pôles on the map, by sector, the largest);
+/// the 2007 picture is one link away, as history.
 async fn home(State(st): State<AppState>, c: Chrome) -> PageResult {
-    let all = atlas::all_clusters(&st.app).await?;
+    let today = atlas::clusters(&st.app, &ClusterQuery::default(), ALL)
+        .await?
+        .items;
+    let (_, current) = atlas::phases(&st.app).await?;
     let sectors = atlas::sectors(&st.app)
         .await?
         .into_iter()
         .map(|s| {
-            let n = all.iter().filter(|c| c.sectors.contains(&s.code)).count();
+            let n = today.iter().filter(|c| c.sectors.contains(&s.code)).count();
             (s, n)
         })
+        .filter(|(_, n)| *n > 0)
         .collect();
     let map = map::france(
         &st.maps,
-        &all,
+        &today,
         c.t.code(),
         None,
         c.t.t("home.map_title").into(),
     )
     .to_html();
+    let mut largest: Vec<ClusterSummary> = today
+        .iter()
+        .filter(|k| k.published_members.is_some())
+        .cloned()
+        .collect();
+    largest.sort_by_key(|k| std::cmp::Reverse(k.published_members));
+    largest.truncate(10);
+    let at_head_office = today
+        .iter()
+        .filter(|k| map::at_head_office(&st.maps, k))
+        .count();
     render(HomePage {
         stats: atlas::stats(&st.app).await?,
-        facts: atlas::programme_facts(&st.app).await?,
-        leading: all.iter().filter(|c| c.leading).cloned().collect(),
         sectors,
         map,
+        today,
+        current,
+        largest,
+        at_head_office,
         c,
     })
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    c: Chrome,
+    leading: Vec<ClusterSummary>,
+    facts: ProgrammeFacts,
+}
+
+/// The programme as the 2007 press kit describes it: its 16 leading clusters, its money, its
+/// criteria and the polls of the time, labelled as history.
+async fn history(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let leading = atlas::all_clusters(&st.app)
+        .await?
+        .into_iter()
+        .filter(|k| k.leading)
+        .map(|mut k| {
+            // The 2005 tier, as the press kit gives it, whatever the later phases did.
+            k.label = k.tier_2005;
+            k
+        })
+        .collect();
+    render(HistoryPage {
+        leading,
+        facts: atlas::programme_facts(&st.app).await?,
+        c,
+    })
+}
+
+/// One choice of a list's filter, with how many rows it would give.
+struct Facet {
+    code: String,
+    name: String,
+    count: usize,
+    selected: bool,
 }
 
 #[derive(Template)]
@@ -130,25 +208,261 @@ async fn home(State(st): State<AppState>, c: Chrome) -> PageResult {
 struct ClustersPage {
     c: Chrome,
     list: Paged<ClusterSummary>,
-    sectors: Vec<Sector>,
-    regions: Vec<RegionSummary>,
-    f_sector: String,
-    f_region: String,
-    f_label: String,
-    tiers: Vec<(&'static str, &'static str)>,
+    /// Today's programme, the 2005-2008 one and all records: (value, label, count, chosen).
+    programmes: Vec<(&'static str, String, i64, bool)>,
+    programme: &'static str,
+    current: Option<Phase>,
+    sectors: Vec<Facet>,
+    regions: Vec<Facet>,
+    tiers: Vec<Facet>,
+    params: Params,
     map: String,
+    at_head_office: usize,
+    /// A filter value refused (the field and the reason, in the page's language): the
+    /// page shows the list without it and says why beside the field.
+    refused: Option<(String, String)>,
+}
+
+impl ClustersPage {
+    fn refused_on(&self, field: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// This list's address with one parameter changed (empty removes it), in the page's
+    /// language.
+    fn with(&self, key: &str, value: &str) -> String {
+        let mut p: BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang" && k.as_str() != "offset")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if value.is_empty() {
+            p.remove(key);
+        } else {
+            p.insert(key, value);
+        }
+        let q: Vec<String> = p
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        self.c.href(&format!("/clusters?{}", q.join("&")))
+    }
+
+    /// The same view as open data: `csv` or `json`.
+    fn export(&self, format: &str) -> String {
+        let q: Vec<String> = self
+            .params
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang")
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        match format {
+            "csv" => format!("/clusters.csv?{}", q.join("&")),
+            _ => format!("/api/v1/clusters?limit=200&{}", q.join("&")),
+        }
+    }
+
+    /// The same programme without any filter.
+    fn cleared(&self) -> String {
+        self.c
+            .href(&format!("/clusters?programme={}", self.programme))
+    }
+
+    fn sorted_by(&self, key: &str) -> bool {
+        self.params.get("sort").is_some_and(|s| s == key)
+    }
+
+    fn filtered(&self) -> bool {
+        ["q", "sector", "region", "label", "status"]
+            .iter()
+            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
+    }
+
+    /// A pôle's status in words: the 2005 tier for the first phase, the label's term for later
+    /// ones, "merged into …" for a record that no longer exists alone.
+    fn standing(&self, k: &ClusterSummary) -> String {
+        standing(&self.c, k)
+    }
+
+    fn members_shown(&self, k: &ClusterSummary) -> String {
+        match k.published_members {
+            Some(n) => self.c.num(&n),
+            None => self.c.t.t("cluster.not_collected").to_string(),
+        }
+    }
+
+    fn regions_named(&self, k: &ClusterSummary) -> String {
+        k.regions
+            .iter()
+            .map(|code| {
+                self.regions
+                    .iter()
+                    .find(|r| &r.code == code)
+                    .map_or_else(|| code.clone(), |r| r.name.clone())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A pôle's standing in words (see [`ClustersPage::standing`]).
+fn standing(c: &Chrome, k: &ClusterSummary) -> String {
+    if k.succeeded_by.is_some() && !k.phases.iter().any(|p| p == "V") {
+        return c.t.t("cluster.succeeded").to_string();
+    }
+    match (k.phase.as_deref(), k.status) {
+        (Some("I") | None, _) if k.label.is_some() => c.tier(&k.label).to_string(),
+        (_, Some(s)) => c.tk("status.", s.as_str()),
+        _ => "—".into(),
+    }
+}
+
+fn count_by(
+    list: &[ClusterSummary],
+    key: impl Fn(&ClusterSummary) -> Vec<String>,
+) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for k in list {
+        for v in key(k) {
+            *out.entry(v).or_default() += 1;
+        }
+    }
+    out
 }
 
 async fn clusters(
     State(st): State<AppState>,
     mut c: Chrome,
-    Query(p): Query<Params>,
+    Query(mut p): Query<Params>,
 ) -> PageResult {
-    let query = cluster_query(&p);
     let mut page = params::page(&p)?;
     page.limit = page.limit.max(200);
-    let list = atlas::clusters(&st.app, &query, page).await?;
+    // A refused filter (an unknown sector typed into the address, say) comes back as the
+    // page without it, with the reason beside its field.
+    let mut refused = None;
+    let (query, mut list) = loop {
+        let query = cluster_query(&p);
+        match atlas::clusters(&st.app, &query, page).await {
+            Ok(list) => break (query, list),
+            Err(poles_app::AppError::Invalid(e))
+                if refused.is_none() && p.contains_key(e.field.as_str()) =>
+            {
+                p.remove(e.field.as_str());
+                refused = Some((e.field.to_string(), c.reason(&e)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     c.q = query.q.clone().unwrap_or_default();
+    let (_, current) = atlas::phases(&st.app).await?;
+    if query.programme.as_deref() == Some("history") {
+        // The history view shows each pôle as it stood in 2005-2008.
+        for k in &mut list.items {
+            k.label = k.tier_2005;
+            k.phase = Some("I".into());
+        }
+    }
+    let programme = match query.programme.as_deref() {
+        Some("history") => "history",
+        Some("all") => "all",
+        _ => "today",
+    };
+    // The counts of the tabs and of each filter's choices, the other filters applied.
+    let mut programmes = Vec::new();
+    for (value, label) in [
+        (
+            "today",
+            match &current {
+                Some(ph) => format!(
+                    "{} — {}",
+                    c.t.t("programme.today"),
+                    c.t.pick2(&ph.name_fr, &ph.name_en)
+                ),
+                None => c.t.t("programme.today").to_string(),
+            },
+        ),
+        ("history", c.t.t("programme.history").to_string()),
+        ("all", c.t.t("programme.all").to_string()),
+    ] {
+        let q = ClusterQuery {
+            programme: Some(value.into()),
+            ..query.clone()
+        };
+        let n = atlas::clusters(&st.app, &q, ALL).await?.total;
+        programmes.push((value, label, n, value == programme));
+    }
+    let without = |f: fn(&mut ClusterQuery)| {
+        let mut q = query.clone();
+        f(&mut q);
+        q
+    };
+    let by_sector = count_by(
+        &atlas::clusters(&st.app, &without(|q| q.sector = None), ALL)
+            .await?
+            .items,
+        |k| k.sectors.clone(),
+    );
+    let by_region = count_by(
+        &atlas::clusters(&st.app, &without(|q| q.region = None), ALL)
+            .await?
+            .items,
+        |k| k.regions.clone(),
+    );
+    let by_tier = count_by(
+        &atlas::clusters(&st.app, &without(|q| q.label = None), ALL)
+            .await?
+            .items,
+        |k| k.tier_2005.iter().map(|t| t.as_str().to_string()).collect(),
+    );
+    let chosen = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
+    let facet = |code: String, name: String, counts: &HashMap<String, usize>, sel: bool| Facet {
+        count: counts.get(&code).copied().unwrap_or(0),
+        code,
+        name,
+        selected: sel,
+    };
+    // Only the choices that give rows, and the chosen one (so that it can be cleared).
+    let sectors = atlas::sectors(&st.app)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let sel = chosen(&query.sector, &s.code);
+            facet(
+                s.code.clone(),
+                c.t.pick2(&s.name_fr, &s.name_en).to_string(),
+                &by_sector,
+                sel,
+            )
+        })
+        .filter(|f| f.count > 0 || f.selected)
+        .collect();
+    let mut regions: Vec<Facet> = atlas::regions(&st.app)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let sel = chosen(&query.region, &r.code);
+            facet(r.code, r.name, &by_region, sel)
+        })
+        .filter(|f| f.count > 0 || f.selected)
+        .collect();
+    regions.sort_by_key(|f| poles_core::text::normalize(&f.name));
+    let tiers = Tier::ALL
+        .iter()
+        .map(|t| {
+            let sel = chosen(&query.label, t.as_str());
+            facet(
+                t.as_str().to_string(),
+                c.tier(&Some(*t)).to_string(),
+                &by_tier,
+                sel,
+            )
+        })
+        .filter(|f| f.count > 0 || f.selected)
+        .collect();
     let map = map::france(
         &st.maps,
         &list.items,
@@ -157,21 +471,80 @@ async fn clusters(
         c.t.t("clusters.map_title").into(),
     )
     .to_html();
-    let tiers = Tier::ALL
+    let at_head_office = list
+        .items
         .iter()
-        .map(|t| (t.as_str(), c.tier(&Some(*t))))
-        .collect();
-    render(ClustersPage {
-        sectors: atlas::sectors(&st.app).await?,
-        regions: atlas::regions(&st.app).await?,
-        f_sector: query.sector.unwrap_or_default(),
-        f_region: query.region.unwrap_or_default(),
-        f_label: query.label.unwrap_or_default(),
-        tiers,
-        list,
-        map,
-        c,
-    })
+        .filter(|k| map::at_head_office(&st.maps, k))
+        .count();
+    let status = if refused.is_some() {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok(crate::ui::render::render_with(
+        ClustersPage {
+            refused,
+            programmes,
+            programme,
+            current,
+            sectors,
+            regions,
+            tiers,
+            params: p,
+            list,
+            map,
+            at_head_office,
+            c,
+        },
+        status,
+    ))
+}
+
+/// The cluster list of a view as CSV (public columns only; cells a spreadsheet would run as
+/// a formula are neutralised).
+async fn clusters_csv(
+    State(st): State<AppState>,
+    Query(p): Query<Params>,
+) -> Result<axum::response::Response, crate::http::error::PageError> {
+    let list = atlas::clusters(&st.app, &cluster_query(&p), ALL).await?;
+    let mut out = String::from(
+        "slug,name,status,tier,phase,regions,sectors,head_office_city,website,published_members,members_recorded\r\n",
+    );
+    for k in &list.items {
+        let row = [
+            k.slug.clone(),
+            k.name.clone(),
+            k.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            k.label.map(|t| t.as_str().to_string()).unwrap_or_default(),
+            k.phase.clone().unwrap_or_default(),
+            k.regions.join(";"),
+            k.sectors.join(";"),
+            k.city.clone().unwrap_or_default(),
+            k.website.clone().unwrap_or_default(),
+            k.published_members
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            k.members.to_string(),
+        ];
+        out.push_str(
+            &row.iter()
+                .map(|v| crate::ui::format::csv_cell(v))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"poles-clusters.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -187,9 +560,48 @@ struct ClusterPage {
     /// The organisation to add as a member, chosen by name; a refused choice comes back
     /// with the typed name and the reason (or the names to choose from).
     member: Picker,
+    /// The pôle's own map: its regions shaded, its marker at its head office.
+    map: String,
+    at_head_office: bool,
+    phases: Vec<Phase>,
 }
 
 impl ClusterPage {
+    /// A phase's name in the page's language.
+    fn phase_name(&self, code: &Option<String>) -> String {
+        code.as_ref()
+            .and_then(|code| self.phases.iter().find(|p| &p.code == code))
+            .map_or_else(String::new, |p| {
+                self.c.t.pick2(&p.name_fr, &p.name_en).to_string()
+            })
+    }
+
+    /// A label decision in words: the tier (first phase) or the term of the label.
+    fn label_words(&self, l: &Label) -> String {
+        let status = self.c.tk("status.", l.status.as_str());
+        match (l.tier, l.valid_from, l.valid_until) {
+            (Some(_), _, _) => format!("{} — {status}", self.c.tier(&l.tier)),
+            (None, Some(from), Some(until)) if l.phase.is_some() => {
+                let months = (until.year() - from.year()) * 12 + i32::from(until.month())
+                    - i32::from(from.month())
+                    + 1;
+                let term = if months % 12 == 0 {
+                    self.c
+                        .t
+                        .t("label.years")
+                        .replace("{n}", &(months / 12).to_string())
+                } else {
+                    self.c
+                        .t
+                        .t("label.months")
+                        .replace("{n}", &months.to_string())
+                };
+                format!("{status} {term}")
+            }
+            _ => status,
+        }
+    }
+
     fn zone_illustrative(&self) -> bool {
         self.zone.iter().any(|z| z.illustrative)
     }
@@ -260,9 +672,27 @@ async fn cluster(
     )
     .await?;
     let zone = poles_app::funding::cluster_zone(&st.app, &k.slug).await?;
+    let me: Vec<ClusterSummary> = atlas::all_clusters(&st.app)
+        .await?
+        .into_iter()
+        .filter(|s| s.slug == k.slug)
+        .collect();
+    let at_head_office = me.iter().any(|s| map::at_head_office(&st.maps, s));
+    let map = map::france(
+        &st.maps,
+        &me,
+        c.t.code(),
+        k.regions.first().map(|r| r.code.as_str()),
+        c.t.t("cluster.map_title").replace("{name}", &k.name),
+    )
+    .to_html();
+    let (phases, _) = atlas::phases(&st.app).await?;
     render(ClusterPage {
         zone,
         member,
+        map,
+        at_head_office,
+        phases,
         members_by_kind: groups.into_iter().collect(),
         partners_by_country: by_country.into_iter().collect(),
         projects,

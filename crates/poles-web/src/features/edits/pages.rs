@@ -375,5 +375,5 @@ async fn figure_put(
         source: f.source,
     };
     edits::put_figure(&st.app, &me, &input).await?;
-    back(&c, "/")
+    back(&c, "/programme/2007")
 }

@@ -1,0 +1,251 @@
+//! Today's programme first, the 2005-2007 one as history: the phase V pôles with their head
+//! office, website and published size (each dated and sourced), renamings and mergers, lists
+//! that sort, count their filters and export, and no working file named on a public page.
+
+use crate::support::{client, get_json, get_text, shared};
+use serde_json::Value;
+
+async fn list(query: &str) -> Value {
+    let (status, v) = get_json(&format!(
+        "{}/api/v1/clusters?limit=200&{query}",
+        shared().base
+    ))
+    .await;
+    assert_eq!(status, 200, "{query}: {v}");
+    v
+}
+
+fn slugs(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_list_shows_todays_pôles_first_and_the_2007_ones_as_history() {
+    let today = list("").await;
+    assert_eq!(
+        today["total"], 55,
+        "the 55 pôles of phase V (decision of 27 March 2023)"
+    );
+    for c in today["items"].as_array().unwrap() {
+        assert_eq!(c["phase"], "V", "{}", c["slug"]);
+        // Phases after 2008 have no tiers: none is carried over from 2005.
+        assert!(c["label"].is_null(), "{}", c["slug"]);
+    }
+    let probation: Vec<String> = today["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "probation")
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(probation.len(), 6, "{probation:?}");
+    assert!(probation.iter().any(|n| n == "Derbi"));
+
+    let history = list("programme=history").await;
+    let old = slugs(&history);
+    assert!(old.len() >= 60, "the 2005-2007 list: {}", old.len());
+    // Merged pôles live on in history only.
+    assert!(old.contains(&"pegase".to_string()) && !slugs(&today).contains(&"pegase".to_string()));
+    let all = list("programme=all").await;
+    assert!(all["total"].as_i64().unwrap() > history["total"].as_i64().unwrap());
+
+    let (status, v) = get_json(&format!("{}/api/v1/clusters?programme=2007", shared().base)).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"]["field"], "programme", "{v}");
+}
+
+#[tokio::test]
+async fn a_renamed_pôle_keeps_its_record_and_a_merged_one_points_to_its_successor() {
+    let (_, nextmove) = get_json(&format!("{}/api/v1/clusters/moveo", shared().base)).await;
+    assert_eq!(nextmove["name"], "NextMove");
+    assert!(nextmove["aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "Mov'eo" && a["kind"] == "former"));
+    let phases: Vec<&str> = nextmove["label_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["phase"].as_str())
+        .collect();
+    assert_eq!(phases, ["I", "V"], "its 2005 label and its 2023 one");
+    assert!(nextmove["label"].is_null(), "no tier after 2008");
+
+    let (_, plastipolis) =
+        get_json(&format!("{}/api/v1/clusters/plastipolis", shared().base)).await;
+    assert_eq!(plastipolis["succeeded_by"]["slug"], "polymeris");
+    assert_eq!(plastipolis["succeeded_by"]["kind"], "merged");
+    assert!(plastipolis["succeeded_by"]["source"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+    let (_, polymeris) = get_json(&format!("{}/api/v1/clusters/polymeris", shared().base)).await;
+    let from: Vec<&str> = polymeris["predecessors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        from.contains(&"plastipolis") && from.contains(&"elastopole"),
+        "{from:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_profile_gives_its_size_with_date_and_source_and_says_what_is_not_collected() {
+    let base = &shared().base;
+    let (_, av) = get_json(&format!("{base}/api/v1/clusters/aerospace-valley")).await;
+    assert_eq!(av["head_office"]["city"], "Toulouse");
+    assert_eq!(av["head_office"]["commune"], "31555");
+    let members = &av["published"][0];
+    assert_eq!(members["kind"], "members");
+    assert_eq!(members["value"], 854);
+    assert_eq!(members["as_of"], "2018");
+    assert!(members["source"]["title"].as_str().unwrap().len() > 10);
+
+    let (status, _, page) =
+        get_text(&format!("{base}/clusters/aerospace-valley?lang=en"), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<strong>854</strong> members (2018)"),
+        "size, dated"
+    );
+    assert!(page.contains("Le Journal des Entreprises"), "its publisher");
+    assert!(
+        page.contains("labelled for 4 years"),
+        "phase V's term in words"
+    );
+    assert!(page.contains("The marker stands at the head office"));
+    // Capénergies' head office is not in the sources yet: the page says so, and its marker
+    // says what it stands for.
+    let (_, _, cap) = get_text(&format!("{base}/clusters/capenergies?lang=en"), None).await;
+    assert!(cap.contains("not yet collected"));
+    assert!(cap.contains("the marker stands near the centre of the"));
+    let (_, _, fr) = get_text(&format!("{base}/clusters/capenergies?lang=fr"), None).await;
+    assert!(fr.contains("pas encore recueilli"));
+}
+
+#[tokio::test]
+async fn lists_sort_on_folded_names_count_their_filters_and_export_the_view() {
+    let base = &shared().base;
+    let names: Vec<String> = list("programme=history&sort=name").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    let at = |n: &str| {
+        names
+            .iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("{n} in {names:?}"))
+    };
+    // A byte order would put "Céréales Vallée" after "Cosmetic Valley".
+    assert!(at("Céréales Vallée") < at("Cosmetic Valley"));
+    let by_members = list("sort=members").await;
+    let counts: Vec<i64> = by_members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["published_members"].as_i64())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+
+    let (_, _, page) = get_text(&format!("{base}/clusters?lang=en&sector=energy"), None).await;
+    assert!(page.contains("aria-current=\"page\""), "the programme tabs");
+    assert!(
+        page.contains("Energy (6)"),
+        "the sector filter counts its rows"
+    );
+    assert!(
+        !page.contains(" (0)</option>"),
+        "no choice that gives no row is offered"
+    );
+    assert!(page.contains("href=\"/clusters.csv?"), "export of the view");
+    // A refused filter value gives the page, with the reason beside its field.
+    let (status, _, refused) =
+        get_text(&format!("{base}/clusters?lang=en&sector=nope"), None).await;
+    assert_eq!(status, 400);
+    assert!(
+        refused.contains("aria-invalid=\"true\""),
+        "the field at fault is marked"
+    );
+    assert!(refused.contains("unknown sector code"));
+    assert!(
+        refused.contains("class=\"cluster-row\""),
+        "the list without the refused filter"
+    );
+    let (_, _, none) = get_text(&format!("{base}/clusters?lang=en&q=zzzzzz"), None).await;
+    assert!(none.contains("No pôle matches these filters."));
+    assert!(none.contains("Clear the filters"));
+
+    let r = client()
+        .get(format!("{base}/clusters.csv?sector=energy"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("slug,name,status,tier,phase,"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.contains("energy")), "{rows:?}");
+}
+
+#[tokio::test]
+async fn no_public_page_names_a_working_file_and_history_is_labelled() {
+    let base = &shared().base;
+    for path in [
+        "/",
+        "/programme/2007",
+        "/clusters",
+        "/clusters?programme=history",
+        "/clusters/aerospace-valley",
+        "/clusters/pegase",
+        "/budgets",
+        "/calls/fui-25",
+        "/calls/fui-2007",
+        "/news",
+        "/partnerships",
+        "/simulator",
+    ] {
+        for lang in ["en", "fr"] {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let (status, _, page) = get_text(&format!("{base}{path}{sep}lang={lang}"), None).await;
+            assert_eq!(status, 200, "{path}");
+            for internal in ["programme-rules", "NOTES.md", ".md §", "§2", "§3"] {
+                assert!(!page.contains(internal), "{path} ({lang}) names {internal}");
+            }
+        }
+    }
+    let (_, _, home) = get_text(&format!("{base}/?lang=en"), None).await;
+    assert!(
+        home.contains("Phase V (2023-2026): 55 pôles"),
+        "today first"
+    );
+    assert!(
+        home.contains("href=\"/programme/2007?lang=en\""),
+        "history one click away"
+    );
+    assert!(
+        !home.contains("$645"),
+        "the 2006-2008 money is history, not today's"
+    );
+    let (_, _, history) = get_text(&format!("{base}/programme/2007?lang=en"), None).await;
+    assert!(history.contains("History: the programme as the Invest in France Agency"));
+    assert!(
+        history.contains("$645"),
+        "the press kit's money, on the history page"
+    );
+}
