@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One-off curation of the phase V research table into the shipped `phase5.csv`.
 
-    python3 data/programme/curate_phase5.py research/poles_phase5_v2.csv research/renamings.csv
+    python3 data/programme/curate_phase5.py research/poles_phase5_v2.csv research/renamings.csv \
+        [research/websites_v3.csv]
 
 The research table (compiled by hand from public pages: the ministry's list as reprinted by
 the press of 27-28 March 2023, regional trade press, the pôles' own pages) gives each phase V
@@ -155,9 +156,22 @@ COLUMNS = [
 ]
 
 
-def main(table, renamings):
+# Names of the later website research that differ from the table's.
+WEBSITE_NAMES = {"PMT Pôle des Microtechniques": "PMT (Pôle des Microtechniques)"}
+
+
+def main(table, renamings, websites=None):
     rows = list(csv.DictReader(open(table, encoding="utf-8")))
     assert len(rows) == 55, len(rows)
+    # A later pass found more websites, each on a cited page: they fill empty cells only.
+    if websites:
+        found = {WEBSITE_NAMES.get(w["name"], w["name"]): w
+                 for w in csv.DictReader(open(websites, encoding="utf-8"))}
+        for r in rows:
+            w = found.pop(r["name"], None)
+            if w and not r["website"].strip():
+                r["website"], r["website_source_url"] = w["website"], w["source_url"]
+        assert not found, f"websites of unknown pôles: {list(found)}"
     out = []
     for r in rows:
         n = r["name"]
@@ -212,4 +226,4 @@ def main(table, renamings):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:4])

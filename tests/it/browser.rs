@@ -336,3 +336,64 @@ async fn each_role_finishes_its_journey_in_chromium() {
         .unwrap();
     assert_eq!(region, 10_000_000);
 }
+
+/// An investor's visit on a phone, in both languages (`tests/browser/atlas.mjs`): the menu
+/// folded, today's pôles first, a sector filter whose count matches the list, the view's
+/// export, a profile with its own map, the 2007 programme as history; and every public page
+/// no wider than a 390 px screen.
+#[tokio::test]
+async fn an_investor_finds_todays_poles_on_a_phone() {
+    if skip() {
+        eprintln!("browser journey skipped: POLES_SKIP_BROWSER=1");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let app = shared();
+    let pages = [
+        "/?lang=fr",
+        "/?lang=en",
+        "/clusters?lang=fr",
+        "/clusters?programme=history&lang=en",
+        "/clusters/aerospace-valley?lang=fr",
+        "/clusters/pegase?lang=en",
+        "/programme/2007?lang=fr",
+        "/organisations?lang=fr",
+        "/organisations/1?lang=en",
+        "/projects?lang=fr",
+        "/regions?lang=fr",
+        "/regions/84?lang=en",
+        "/sectors?lang=fr",
+        "/sectors/ict?lang=en",
+        "/partnerships?lang=fr",
+        "/news?lang=fr",
+        "/search?q=energie&lang=fr",
+        "/calls?lang=fr",
+        "/calls/fui-25?lang=en",
+        "/budgets?lang=fr",
+        "/simulator?lang=en",
+        "/login?lang=fr",
+        "/signup?lang=en",
+    ];
+    let cfg = serde_json::json!({
+        "base": app.base,
+        "chromium": chromium().expect("Chromium is needed (apt-get install chromium, or POLES_SKIP_BROWSER=1)"),
+        "pages": pages,
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/atlas.mjs"))
+        .env("POLES_JOURNEY", cfg.to_string())
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("journey ok: atlas on a phone (fr)")
+            && stdout.contains("journey ok: atlas on a phone (en)")
+            && stdout.contains("journey ok: every public page fits a phone"),
+        "{stdout}"
+    );
+    // The widths, for the closing note.
+    eprintln!("{stdout}");
+}

@@ -249,3 +249,77 @@ async fn no_public_page_names_a_working_file_and_history_is_labelled() {
         "the press kit's money, on the history page"
     );
 }
+
+#[tokio::test]
+async fn the_organisation_list_counts_its_choices_sorts_and_exports_the_view() {
+    let base = &shared().base;
+    let (status, _, page) =
+        get_text(&format!("{base}/organisations?lang=en&country=FR"), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<option value=\"FR\" selected>France ("),
+        "countries by name, with their counts"
+    );
+    assert!(
+        page.contains("<option value=\"university\""),
+        "kinds with counts"
+    );
+    assert!(
+        page.contains("href=\"/organisations.csv?country=FR\""),
+        "export of the view"
+    );
+    // A country typed as a name is refused beside its field, with the list still there.
+    let (status, _, refused) = get_text(
+        &format!("{base}/organisations?lang=en&country=France"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(refused.contains("aria-invalid=\"true\""));
+    assert!(
+        refused.contains("<table>"),
+        "the list without the refused filter"
+    );
+
+    let (_, by_projects) = get_json(&format!(
+        "{base}/api/v1/organisations?country=FR&sort=projects&limit=50"
+    ))
+    .await;
+    let counts: Vec<i64> = by_projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["projects"].as_i64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    assert!(
+        counts[0] > 10,
+        "the most active French organisations first: {counts:?}"
+    );
+
+    let csv = client()
+        .get(format!(
+            "{base}/organisations.csv?country=FR&kind=university"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let (_, total) = get_json(&format!(
+        "{base}/api/v1/organisations?country=FR&kind=university&limit=1"
+    ))
+    .await;
+    assert_eq!(
+        rows.len() as i64,
+        total["total"].as_i64().unwrap(),
+        "the whole view, not a page"
+    );
+    assert!(
+        rows.iter().all(|r| r.contains(",university,FR,")),
+        "{:?}",
+        &rows[..3]
+    );
+}

@@ -7,7 +7,9 @@ use poles_core::model::*;
 use poles_core::{
     CountryCode, Date, FieldError, LabelStatus, OrgKind, Page, RegionCode, Slug, Tier,
 };
-use poles_store::registry::{self, ClusterFilter, ClusterSort, OrganisationFilter, ProjectFilter};
+use poles_store::registry::{
+    self, ClusterFilter, ClusterSort, OrganisationFilter, OrganisationSort, ProjectFilter,
+};
 use poles_store::{rate, search};
 use std::collections::HashMap;
 
@@ -152,14 +154,12 @@ pub struct OrganisationQuery {
     pub q: Option<String>,
     pub country: Option<String>,
     pub kind: Option<String>,
+    /// `name` (the default), `projects` (most first) or `country`.
+    pub sort: Option<String>,
 }
 
-pub async fn organisations(
-    app: &App,
-    f: &OrganisationQuery,
-    page: Page,
-) -> Result<Paged<OrganisationSummary>> {
-    let filter = OrganisationFilter {
+fn organisation_filter(f: &OrganisationQuery) -> Result<OrganisationFilter> {
+    Ok(OrganisationFilter {
         q: search_text(&f.q)?,
         country: given(&f.country)
             .map(|c| CountryCode::parse("country", c).map(|c| c.as_str().to_string()))
@@ -167,8 +167,34 @@ pub async fn organisations(
         kind: given(&f.kind)
             .map(|k| OrgKind::parse("kind", k))
             .transpose()?,
-    };
+        sort: match given(&f.sort) {
+            None | Some("name") => None,
+            Some("projects") => Some(OrganisationSort::Projects),
+            Some("country") => Some(OrganisationSort::Country),
+            Some(_) => {
+                return Err(FieldError::new("sort", "must be name, projects or country").into())
+            }
+        },
+    })
+}
+
+pub async fn organisations(
+    app: &App,
+    f: &OrganisationQuery,
+    page: Page,
+) -> Result<Paged<OrganisationSummary>> {
+    let filter = organisation_filter(f)?;
     Ok(registry::list_organisations(&app.db, &filter, page).await?)
+}
+
+/// How many organisations each kind and each country would give, the other filters applied
+/// (kind and country codes with their counts, most first).
+pub async fn organisation_facets(
+    app: &App,
+    f: &OrganisationQuery,
+) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    let filter = organisation_filter(f)?;
+    Ok(registry::organisation_facets(&app.db, &filter).await?)
 }
 
 pub async fn organisation(app: &App, id: i64) -> Result<OrganisationDetail> {

@@ -673,11 +673,12 @@ pub async fn events(db: &Db) -> Result<Vec<Event>> {
     Ok(rows.into_iter().map(Event::from).collect())
 }
 
-/// The SQL of "projects of a cluster": a member (or an entity of a member group) is a
-/// partner, or the cluster labelled the project. `$1` is the cluster id.
+/// The SQL of "projects of a cluster": the cluster labelled the project on the platform, or
+/// a member is itself a partner. A member's wider group is not tied to the pôle (the CEA
+/// as a whole is not a member of Minalogic because CEA-Leti is), so the entities of a group
+/// do not count through it. `$1` is the cluster id.
 const CLUSTER_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
-     JOIN organisations o ON o.id = pp.organisation_id \
-     JOIN memberships m ON m.organisation_id = o.id OR m.organisation_id = o.parent_id \
+     JOIN memberships m ON m.organisation_id = pp.organisation_id \
      WHERE m.cluster_id = $1 \
      UNION SELECT project_id FROM project_clusters WHERE cluster_id = $1";
 
@@ -1188,6 +1189,61 @@ pub struct OrganisationFilter {
     pub q: Option<String>,
     pub country: Option<String>,
     pub kind: Option<OrgKind>,
+    pub sort: Option<OrganisationSort>,
+}
+
+/// The orders of the organisation list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrganisationSort {
+    Name,
+    /// Most projects first.
+    Projects,
+    Country,
+}
+
+/// The WHERE clause of an organisation filter and its values; `skip` leaves out one of its
+/// fields (`kind` or `country`), for the counts of that field's choices.
+fn organisation_where(f: &OrganisationFilter, skip: Option<&str>) -> (String, Vec<String>) {
+    // The demo's invented organisations are not part of the registry's open data.
+    let mut where_sql = String::from(" WHERE o.fictional = 0");
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(c) = f.country.as_ref().filter(|_| skip != Some("country")) {
+        binds.push(c.clone());
+        where_sql.push_str(&format!(" AND o.country = ${}", binds.len()));
+    }
+    if let Some(k) = f.kind.filter(|_| skip != Some("kind")) {
+        binds.push(k.as_str().to_string());
+        where_sql.push_str(&format!(" AND o.kind = ${}", binds.len()));
+    }
+    if let Some(q) = &f.q {
+        push_text_filter(&mut where_sql, &mut binds, "organisation", "o.id", q);
+    }
+    (where_sql, binds)
+}
+
+/// How many organisations of a filter each kind and each country would give (each count
+/// with the other filters applied), most first.
+pub async fn organisation_facets(
+    db: &Db,
+    f: &OrganisationFilter,
+) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+    let no_id: Option<i64> = None;
+    let (where_sql, binds) = organisation_where(f, Some("kind"));
+    let sql = format!(
+        "SELECT o.kind, COUNT(*) AS n FROM organisations o{where_sql} GROUP BY o.kind ORDER BY n DESC, o.kind"
+    );
+    let kinds: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql), no_id, &binds)
+        .fetch_all(&db.pool)
+        .await?;
+    let (where_sql, binds) = organisation_where(f, Some("country"));
+    let sql = format!(
+        "SELECT o.country, COUNT(*) AS n FROM organisations o{where_sql} AND o.country IS NOT NULL \
+         GROUP BY o.country ORDER BY n DESC, o.country"
+    );
+    let countries: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql), no_id, &binds)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok((kinds, countries))
 }
 
 struct OrganisationSummaryRow {
@@ -1227,20 +1283,7 @@ pub async fn list_organisations(
     f: &OrganisationFilter,
     page: Page,
 ) -> Result<Paged<OrganisationSummary>> {
-    // The demo's invented organisations are not part of the registry's open data.
-    let mut where_sql = String::from(" WHERE o.fictional = 0");
-    let mut binds: Vec<String> = Vec::new();
-    if let Some(c) = &f.country {
-        binds.push(c.clone());
-        where_sql.push_str(&format!(" AND o.country = ${}", binds.len()));
-    }
-    if let Some(k) = f.kind {
-        binds.push(k.as_str().to_string());
-        where_sql.push_str(&format!(" AND o.kind = ${}", binds.len()));
-    }
-    if let Some(q) = &f.q {
-        push_text_filter(&mut where_sql, &mut binds, "organisation", "o.id", q);
-    }
+    let (where_sql, binds) = organisation_where(f, None);
     let no_id: Option<i64> = None;
     let count_sql = format!("SELECT COUNT(*) AS n FROM organisations o{where_sql}");
     let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), no_id, &binds)
@@ -1249,8 +1292,14 @@ pub async fn list_organisations(
     let list_sql = format!(
         "SELECT o.id, o.name, o.short_name, o.kind, o.country, \
            (SELECT COUNT(*) FROM project_partners pp WHERE pp.organisation_id = o.id) AS projects \
-         FROM organisations o{where_sql} ORDER BY o.name, o.id LIMIT {} OFFSET {}",
-        page.limit, page.offset
+         FROM organisations o{where_sql} ORDER BY {} LIMIT {} OFFSET {}",
+        match f.sort {
+            Some(OrganisationSort::Projects) => "projects DESC, o.name, o.id",
+            Some(OrganisationSort::Country) => "o.country, o.name, o.id",
+            Some(OrganisationSort::Name) | None => "o.name, o.id",
+        },
+        page.limit,
+        page.offset
     );
     let rows: Vec<OrganisationSummaryRow> = bind_all!(sqlx::query_as(&list_sql), no_id, &binds)
         .fetch_all(&db.pool)
@@ -1476,8 +1525,7 @@ pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
     let clusters: Vec<NamedRow> = sqlx::query_as(
         "SELECT DISTINCT c.slug AS code, c.name FROM clusters c \
          JOIN memberships m ON m.cluster_id = c.id \
-         JOIN organisations o ON m.organisation_id = o.id OR m.organisation_id = o.parent_id \
-         JOIN project_partners pp ON pp.organisation_id = o.id WHERE pp.project_id = $1 \
+         JOIN project_partners pp ON pp.organisation_id = m.organisation_id WHERE pp.project_id = $1 \
          UNION SELECT c.slug AS code, c.name FROM clusters c JOIN project_clusters pc ON pc.cluster_id = c.id WHERE pc.project_id = $1 \
          ORDER BY name",
     )

@@ -50,6 +50,7 @@ pub(super) fn organisation_query(p: &Params) -> OrganisationQuery {
         q: params::get(p, "q"),
         country: params::get(p, "country"),
         kind: params::get(p, "kind"),
+        sort: params::get(p, "sort"),
     }
 }
 
@@ -101,6 +102,7 @@ async fn get_cluster(
         ("q" = Option<String>, Query, description = "Text search in names"),
         ("country" = Option<String>, Query, description = "Two-letter country code as the source gives it (CORDIS: `UK`, `EL`)"),
         ("kind" = Option<String>, Query, description = "Organisation kind, e.g. `university`"),
+        ("sort" = Option<String>, Query, description = "`name` (the default), `projects` (most first) or `country`"),
         PageQuery,
     ),
     responses((status = 200, body = Paged<OrganisationSummary>), (status = 400, body = ErrorBody)))]

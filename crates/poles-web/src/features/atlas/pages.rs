@@ -31,6 +31,7 @@ pub fn pages() -> Router<AppState> {
         .route("/clusters.csv", get(clusters_csv))
         .route("/clusters/{slug}", get(cluster))
         .route("/organisations", get(organisations))
+        .route("/organisations.csv", get(organisations_csv))
         .route("/organisations/{id}", get(organisation))
         .route("/projects", get(projects))
         .route("/projects/{id}", get(project))
@@ -708,44 +709,176 @@ struct OrganisationsPage {
     c: Chrome,
     list: Paged<OrganisationSummary>,
     page: Page,
-    f_country: String,
-    f_kind: String,
-    kinds: Vec<(&'static str, String)>,
+    params: Params,
+    /// The kinds and countries of the view, in words, with how many each gives.
+    kinds: Vec<Facet>,
+    countries: Vec<Facet>,
+    refused: Option<(String, String)>,
+}
+
+impl OrganisationsPage {
+    /// This list's address with one parameter changed (empty removes it), from its first page.
+    fn with(&self, key: &str, value: &str) -> String {
+        let mut p: BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang" && k.as_str() != "offset")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if value.is_empty() {
+            p.remove(key);
+        } else {
+            p.insert(key, value);
+        }
+        let q: Vec<String> = p
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        self.c.href(&format!("/organisations?{}", q.join("&")))
+    }
+
+    fn next_href(&self) -> String {
+        let next = (self.page.offset + self.page.limit).to_string();
+        let base = self.with("offset", "");
+        format!("{base}&offset={next}")
+    }
+
+    /// The number of the last row shown.
+    fn shown_to(&self) -> i64 {
+        self.page.offset + self.list.items.len() as i64
+    }
+
+    fn export(&self) -> String {
+        let q: Vec<String> = self
+            .params
+            .iter()
+            .filter(|(k, v)| !v.is_empty() && !["lang", "offset", "limit"].contains(&k.as_str()))
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        format!("/organisations.csv?{}", q.join("&"))
+    }
+
+    fn sorted_by(&self, key: &str) -> bool {
+        self.params.get("sort").map_or(key == "name", |s| s == key)
+    }
+
+    fn filtered(&self) -> bool {
+        ["q", "kind", "country"]
+            .iter()
+            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
+    }
+
+    fn refused_on(&self, field: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
 }
 
 async fn organisations(
     State(st): State<AppState>,
     mut c: Chrome,
-    Query(p): Query<Params>,
+    Query(mut p): Query<Params>,
 ) -> PageResult {
-    let query = organisation_query(&p);
     let page = params::page(&p)?;
-    let list = atlas::organisations(&st.app, &query, page).await?;
+    // A refused filter comes back as the page without it, the reason beside its field.
+    let mut refused = None;
+    let (query, list) = loop {
+        let query = organisation_query(&p);
+        match atlas::organisations(&st.app, &query, page).await {
+            Ok(list) => break (query, list),
+            Err(poles_app::AppError::Invalid(e))
+                if refused.is_none() && p.contains_key(e.field.as_str()) =>
+            {
+                p.remove(e.field.as_str());
+                refused = Some((e.field.to_string(), c.reason(&e)));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     c.q = query.q.clone().unwrap_or_default();
-    let kinds = OrgKind::ALL
-        .iter()
-        .map(|k| (k.as_str(), c.kind(k)))
+    let (kind_counts, country_counts) = atlas::organisation_facets(&st.app, &query).await?;
+    let countries_named = atlas::countries(&st.app).await?;
+    let lang = c.lang();
+    let chosen =
+        |v: &Option<String>, code: &str| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(code));
+    let kinds = kind_counts
+        .into_iter()
+        .filter_map(|(code, count)| {
+            let kind = OrgKind::parse("kind", &code).ok()?;
+            Some(Facet {
+                selected: chosen(&query.kind, &code),
+                name: c.kind(&kind),
+                code,
+                count: count as usize,
+            })
+        })
         .collect();
-    render(OrganisationsPage {
-        f_country: query.country.map(|k| k.to_uppercase()).unwrap_or_default(),
-        f_kind: query.kind.unwrap_or_default(),
-        kinds,
-        list,
-        page,
-        c,
-    })
+    let mut countries: Vec<Facet> = country_counts
+        .into_iter()
+        .map(|(code, count)| Facet {
+            selected: chosen(&query.country, &code),
+            name: country_name(&countries_named, &Some(code.clone()), lang),
+            code,
+            count: count as usize,
+        })
+        .collect();
+    countries.sort_by_key(|f| poles_core::text::normalize(&f.name));
+    let status = if refused.is_some() {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok(crate::ui::render::render_with(
+        OrganisationsPage {
+            params: p,
+            kinds,
+            countries,
+            refused,
+            list,
+            page,
+            c,
+        },
+        status,
+    ))
 }
 
-impl OrganisationsPage {
-    fn next_href(&self) -> String {
-        self.c.href(&format!(
-            "/organisations?q={}&country={}&kind={}&offset={}",
-            urlencode(&self.c.q),
-            self.f_country,
-            self.f_kind,
-            self.page.offset + self.page.limit
-        ))
+/// The organisations of a view as CSV (public columns; formulas neutralised).
+async fn organisations_csv(
+    State(st): State<AppState>,
+    Query(p): Query<Params>,
+) -> Result<axum::response::Response, crate::http::error::PageError> {
+    let list = atlas::organisations(&st.app, &organisation_query(&p), ALL).await?;
+    let mut out = String::from("id,name,short_name,kind,country,projects\r\n");
+    for o in &list.items {
+        let row = [
+            o.id.to_string(),
+            o.name.clone(),
+            o.short_name.clone().unwrap_or_default(),
+            o.kind.as_str().to_string(),
+            o.country.clone().unwrap_or_default(),
+            o.projects.to_string(),
+        ];
+        out.push_str(
+            &row.iter()
+                .map(|v| crate::ui::format::csv_cell(v))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
     }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"poles-organisations.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 #[derive(Template)]
