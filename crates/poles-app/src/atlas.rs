@@ -82,6 +82,15 @@ pub fn search_text(q: &Option<String>) -> Result<Option<String>> {
     }
 }
 
+/// The phase a programme view keeps: today's, the first (2005-2008), or any.
+async fn phase_of(app: &App, p: Programme) -> Result<Option<String>> {
+    Ok(match p {
+        Programme::Today => Some(phases(app).await?.1.map_or_else(String::new, |p| p.code)),
+        Programme::History => Some("I".to_string()),
+        Programme::All => None,
+    })
+}
+
 async fn cluster_filter(app: &App, f: &ClusterQuery) -> Result<ClusterFilter> {
     let sector = match given(&f.sector) {
         Some(s) if registry::sector_exists(&app.db, s).await? => Some(s.to_string()),
@@ -107,15 +116,14 @@ async fn cluster_filter(app: &App, f: &ClusterQuery) -> Result<ClusterFilter> {
         status: given(&f.status)
             .map(|s| LabelStatus::parse("status", s))
             .transpose()?,
-        phase: match given(&f.programme)
-            .map(|p| Programme::parse("programme", p))
-            .transpose()?
-            .unwrap_or(Programme::Today)
-        {
-            Programme::Today => Some(phases(app).await?.1.map_or_else(String::new, |p| p.code)),
-            Programme::History => Some("I".to_string()),
-            Programme::All => None,
-        },
+        phase: phase_of(
+            app,
+            given(&f.programme)
+                .map(|p| Programme::parse("programme", p))
+                .transpose()?
+                .unwrap_or(Programme::Today),
+        )
+        .await?,
         q: search_text(&f.q)?,
         sort: match given(&f.sort) {
             None => None,
@@ -134,6 +142,77 @@ async fn cluster_filter(app: &App, f: &ClusterQuery) -> Result<ClusterFilter> {
 pub async fn clusters(app: &App, f: &ClusterQuery, page: Page) -> Result<Paged<ClusterSummary>> {
     let filter = cluster_filter(app, f).await?;
     Ok(registry::list_clusters(&app.db, &filter, page).await?)
+}
+
+/// A cluster list page's view: the rows of a filter and, for its tabs and its filters, how
+/// many rows each programme, sector, region and 2005 tier would give with the other filters
+/// kept — all counted over one read of the clusters.
+pub struct ClusterView {
+    pub list: Paged<ClusterSummary>,
+    /// `today`, `history`, `all` with their counts.
+    pub programmes: Vec<(Programme, usize)>,
+    pub by_sector: HashMap<String, usize>,
+    pub by_region: HashMap<String, usize>,
+    pub by_tier: HashMap<String, usize>,
+}
+
+pub async fn cluster_view(app: &App, f: &ClusterQuery, page: Page) -> Result<ClusterView> {
+    let filter = cluster_filter(app, f).await?;
+    let rank = registry::search_rank(&app.db, &filter).await?;
+    let all = registry::all_clusters(&app.db).await?;
+    let rows = |g: &ClusterFilter| registry::filter_clusters(all.clone(), g, rank.as_ref());
+    let count_by = |g: ClusterFilter, key: fn(&ClusterSummary) -> Vec<String>| {
+        let mut out: HashMap<String, usize> = HashMap::new();
+        for k in rows(&g) {
+            for v in key(&k) {
+                *out.entry(v).or_default() += 1;
+            }
+        }
+        out
+    };
+    let mut programmes = Vec::new();
+    for p in [Programme::Today, Programme::History, Programme::All] {
+        let g = ClusterFilter {
+            phase: phase_of(app, p).await?,
+            ..filter.clone()
+        };
+        programmes.push((p, rows(&g).len()));
+    }
+    let by_sector = count_by(
+        ClusterFilter {
+            sector: None,
+            ..filter.clone()
+        },
+        |k| k.sectors.clone(),
+    );
+    let by_region = count_by(
+        ClusterFilter {
+            region: None,
+            ..filter.clone()
+        },
+        |k| k.regions.clone(),
+    );
+    let by_tier = count_by(
+        ClusterFilter {
+            label: None,
+            ..filter.clone()
+        },
+        |k| k.tier_2005.iter().map(|t| t.as_str().to_string()).collect(),
+    );
+    let matching = rows(&filter);
+    let total = matching.len() as i64;
+    let items = matching
+        .into_iter()
+        .skip(page.offset as usize)
+        .take(page.limit as usize)
+        .collect();
+    Ok(ClusterView {
+        list: Paged { items, total },
+        programmes,
+        by_sector,
+        by_region,
+        by_tier,
+    })
 }
 
 /// Every cluster, with its current label, regions, sectors and member count.

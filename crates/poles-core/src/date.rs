@@ -121,6 +121,52 @@ impl Date {
         self.day
     }
 
+    /// The month's name in a language: "March", "mars".
+    pub fn month_name(month: u8, lang: crate::Lang) -> &'static str {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const FR: [&str; 12] = [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ];
+        let k = usize::from(month.clamp(1, 12)) - 1;
+        match lang {
+            crate::Lang::En => EN[k],
+            crate::Lang::Fr => FR[k],
+        }
+    }
+
+    /// The day in words: "27 March 2023", "27 mars 2023" ("1er" for the first in French).
+    pub fn in_words(self, lang: crate::Lang) -> String {
+        let day = match (lang, self.day) {
+            (crate::Lang::Fr, 1) => "1er".to_string(),
+            (_, n) => n.to_string(),
+        };
+        format!("{day} {} {}", Date::month_name(self.month, lang), self.year)
+    }
+
     /// The same day `months` months later, or the month's last day when it has no such day
     /// (31 January + 1 month = 28 or 29 February).
     pub fn add_months(self, months: i64) -> Option<Date> {

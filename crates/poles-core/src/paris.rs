@@ -104,51 +104,10 @@ impl Deadline {
     /// Paris)", "15 March 2026, 12:00 Paris time".
     pub fn format(self, lang: Lang) -> String {
         let (h, m) = (self.seconds / 3_600, self.seconds % 3_600 / 60);
-        let (y, mo, d) = (
-            self.day.year(),
-            usize::from(self.day.month()),
-            self.day.day(),
-        );
-        if lang == Lang::Fr {
-            const MONTHS: [&str; 12] = [
-                "janvier",
-                "février",
-                "mars",
-                "avril",
-                "mai",
-                "juin",
-                "juillet",
-                "août",
-                "septembre",
-                "octobre",
-                "novembre",
-                "décembre",
-            ];
-            let day = if d == 1 {
-                "1er".to_string()
-            } else {
-                d.to_string()
-            };
-            format!(
-                "{day} {} {y} à {h:02}:{m:02} (heure de Paris)",
-                MONTHS[mo - 1]
-            )
-        } else {
-            const MONTHS: [&str; 12] = [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ];
-            format!("{d} {} {y}, {h:02}:{m:02} Paris time", MONTHS[mo - 1])
+        let day = self.day.in_words(lang);
+        match lang {
+            Lang::Fr => format!("{day} à {h:02}:{m:02} (heure de Paris)"),
+            Lang::En => format!("{day}, {h:02}:{m:02} Paris time"),
         }
     }
 }

@@ -348,26 +348,52 @@ pub async fn list_clusters(
     f: &ClusterFilter,
     page: Page,
 ) -> Result<Paged<ClusterSummary>> {
-    let mut all = all_clusters(db).await?;
-    if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let hits = crate::search::search(
-            db,
-            q,
-            Some("cluster"),
-            Page {
-                limit: 10_000,
-                offset: 0,
-            },
-        )
-        .await?;
-        let rank: HashMap<&str, usize> = hits
-            .items
-            .iter()
+    let rank = search_rank(db, f).await?;
+    let all = filter_clusters(all_clusters(db).await?, f, rank.as_ref());
+    let total = all.len() as i64;
+    let items = all
+        .into_iter()
+        .skip(page.offset as usize)
+        .take(page.limit as usize)
+        .collect();
+    Ok(Paged { items, total })
+}
+
+/// The rank of each cluster a filter's search text finds (by slug), when it has one.
+pub async fn search_rank(db: &Db, f: &ClusterFilter) -> Result<Option<HashMap<String, usize>>> {
+    let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let hits = crate::search::search(
+        db,
+        q,
+        Some("cluster"),
+        Page {
+            limit: 10_000,
+            offset: 0,
+        },
+    )
+    .await?;
+    Ok(Some(
+        hits.items
+            .into_iter()
             .enumerate()
-            .map(|(k, h)| (h.reference.as_str(), k))
-            .collect();
-        all.retain(|c| rank.contains_key(c.slug.as_str()));
-        all.sort_by_key(|c| rank.get(c.slug.as_str()).copied().unwrap_or(usize::MAX));
+            .map(|(k, h)| (h.reference, k))
+            .collect(),
+    ))
+}
+
+/// The clusters of [`all_clusters`] that pass a filter, in its order; `rank` is
+/// [`search_rank`]'s answer for the filter's search text. Pure, so that a page can count
+/// several variants of one filter over one read.
+pub fn filter_clusters(
+    mut all: Vec<ClusterSummary>,
+    f: &ClusterFilter,
+    rank: Option<&HashMap<String, usize>>,
+) -> Vec<ClusterSummary> {
+    if let Some(rank) = rank {
+        all.retain(|c| rank.contains_key(&c.slug));
+        all.sort_by_key(|c| rank.get(&c.slug).copied().unwrap_or(usize::MAX));
     }
     // Names sort on their accent-folded form ("Céramique" before "Cosmetic Valley"), in
     // Rust, so that SQLite and PostgreSQL give one order.
@@ -390,7 +416,7 @@ pub async fn list_clusters(
                 .cmp(&(b.status.map(|s| s.as_str()), b.label.map(|t| t.as_str())))
                 .then_with(|| by_name(a, b))
         }),
-        None if f.q.as_deref().is_some_and(|q| !q.trim().is_empty()) => {}
+        None if rank.is_some() => {}
         None => all.sort_by(by_name),
     }
     all.retain(|c| {
@@ -405,13 +431,7 @@ pub async fn list_clusters(
                 c.phases.contains(p) || (p == "I" && c.phases.is_empty())
             })
     });
-    let total = all.len() as i64;
-    let items = all
-        .into_iter()
-        .skip(page.offset as usize)
-        .take(page.limit as usize)
-        .collect();
-    Ok(Paged { items, total })
+    all
 }
 
 async fn cluster_id(db: &Db, slug: &str) -> Result<Option<i64>> {

@@ -114,7 +114,7 @@ impl Chrome {
 
     /// A date as a reader of the page's language writes it: "27 March 2023", "27 mars 2023".
     pub fn date(&self, d: &poles_core::Date) -> String {
-        crate::ui::format::long_date(d, self.t.lang)
+        d.in_words(self.t.lang)
     }
 
     /// A date as a source gives it (a year, a month or a day), in words.

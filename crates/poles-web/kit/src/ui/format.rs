@@ -51,52 +51,6 @@ pub fn amount(cents: i64, currency: &str, lang: Lang) -> String {
     }
 }
 
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const MONTHS_FR: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-
-fn month_name(m: u8, lang: Lang) -> &'static str {
-    let k = usize::from(m.clamp(1, 12)) - 1;
-    match lang {
-        Lang::En => MONTHS_EN[k],
-        Lang::Fr => MONTHS_FR[k],
-    }
-}
-
-/// A date in words: "27 March 2023", "27 mars 2023" ("1er" for the first in French).
-pub fn long_date(d: &poles_core::Date, lang: Lang) -> String {
-    let day = match (lang, d.day()) {
-        (Lang::Fr, 1) => "1er".to_string(),
-        (_, n) => n.to_string(),
-    };
-    format!("{day} {} {}", month_name(d.month(), lang), d.year())
-}
-
 /// A date as a source gives it, in words: "2023", "March 2023" / "mars 2023", or a whole
 /// date; anything else as written.
 pub fn partial_date(s: &str, lang: Lang) -> String {
@@ -104,11 +58,12 @@ pub fn partial_date(s: &str, lang: Lang) -> String {
     match parts.as_slice() {
         [y] => (*y).to_string(),
         [y, m] => match m.parse::<u8>() {
-            Ok(m @ 1..=12) => format!("{} {y}", month_name(m, lang)),
+            Ok(m @ 1..=12) => format!("{} {y}", poles_core::Date::month_name(m, lang)),
             _ => s.to_string(),
         },
-        _ => poles_core::Date::parse("date", s)
-            .map_or_else(|_| s.to_string(), |d| long_date(&d, lang)),
+        _ => {
+            poles_core::Date::parse("date", s).map_or_else(|_| s.to_string(), |d| d.in_words(lang))
+        }
     }
 }
 

@@ -28,6 +28,40 @@ pub fn render_with(t: impl Template, status: StatusCode) -> Response {
     }
 }
 
+/// A list's view as a CSV download: the header, then one line per row, each cell through
+/// [`csv_cell`](crate::ui::format::csv_cell) (quoted, formulas neutralised).
+pub fn csv_download<R: IntoIterator<Item = String>>(
+    filename: &str,
+    header: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> Response {
+    let line = |cells: &mut dyn Iterator<Item = String>| {
+        cells
+            .map(|v| crate::ui::format::csv_cell(&v))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\r\n"
+    };
+    let mut out = line(&mut header.iter().map(|h| (*h).to_string()));
+    for r in rows {
+        out.push_str(&line(&mut r.into_iter()));
+    }
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {

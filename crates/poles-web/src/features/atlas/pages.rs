@@ -12,7 +12,6 @@ use crate::ui::render::render;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use poles_app::access::Ability;
@@ -235,35 +234,14 @@ impl ClustersPage {
     /// This list's address with one parameter changed (empty removes it), in the page's
     /// language.
     fn with(&self, key: &str, value: &str) -> String {
-        let mut p: BTreeMap<&str, &str> = self
-            .params
-            .iter()
-            .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang" && k.as_str() != "offset")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        if value.is_empty() {
-            p.remove(key);
-        } else {
-            p.insert(key, value);
-        }
-        let q: Vec<String> = p
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        self.c.href(&format!("/clusters?{}", q.join("&")))
+        list_href(&self.c, "/clusters", &self.params, key, value)
     }
 
     /// The same view as open data: `csv` or `json`.
     fn export(&self, format: &str) -> String {
-        let q: Vec<String> = self
-            .params
-            .iter()
-            .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang")
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
         match format {
-            "csv" => format!("/clusters.csv?{}", q.join("&")),
-            _ => format!("/api/v1/clusters?limit=200&{}", q.join("&")),
+            "csv" => format!("/clusters.csv?{}", view_query(&self.params)),
+            _ => format!("/api/v1/clusters?limit=200&{}", view_query(&self.params)),
         }
     }
 
@@ -310,6 +288,61 @@ impl ClustersPage {
     }
 }
 
+/// A list's filter value refused by its use case: the first time, the parameter is dropped
+/// (the page is shown without it) and the reason kept for beside its field; anything else
+/// is the page's error.
+fn drop_refused(
+    e: poles_app::AppError,
+    p: &mut Params,
+    c: &Chrome,
+    refused: &mut Option<(String, String)>,
+) -> Result<(), crate::http::error::PageError> {
+    match e {
+        poles_app::AppError::Invalid(e)
+            if refused.is_none() && p.contains_key(e.field.as_str()) =>
+        {
+            p.remove(e.field.as_str());
+            *refused = Some((e.field.to_string(), c.reason(&e)));
+            Ok(())
+        }
+        e => Err(e.into()),
+    }
+}
+
+/// A list page's address with one parameter changed (an empty value removes it), from its
+/// first page, in the page's language.
+fn list_href(c: &Chrome, path: &str, params: &Params, key: &str, value: &str) -> String {
+    let mut p: BTreeMap<&str, &str> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang" && k.as_str() != "offset")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    if value.is_empty() {
+        p.remove(key);
+    } else {
+        p.insert(key, value);
+    }
+    let q: Vec<String> = p
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect();
+    c.href(&format!("{path}?{}", q.join("&")))
+}
+
+/// A list view's filters and order as a query string, for its exports (every row: no
+/// language, no paging).
+fn view_query(params: &Params) -> String {
+    let mut p: Vec<(&String, &String)> = params
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && !["lang", "offset", "limit"].contains(&k.as_str()))
+        .collect();
+    p.sort();
+    p.iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// A pôle's standing in words (see [`ClustersPage::standing`]).
 fn standing(c: &Chrome, k: &ClusterSummary) -> String {
     if k.succeeded_by.is_some() && !k.phases.iter().any(|p| p == "V") {
@@ -322,19 +355,6 @@ fn standing(c: &Chrome, k: &ClusterSummary) -> String {
     }
 }
 
-fn count_by(
-    list: &[ClusterSummary],
-    key: impl Fn(&ClusterSummary) -> Vec<String>,
-) -> HashMap<String, usize> {
-    let mut out = HashMap::new();
-    for k in list {
-        for v in key(k) {
-            *out.entry(v).or_default() += 1;
-        }
-    }
-    out
-}
-
 async fn clusters(
     State(st): State<AppState>,
     mut c: Chrome,
@@ -345,19 +365,14 @@ async fn clusters(
     // A refused filter (an unknown sector typed into the address, say) comes back as the
     // page without it, with the reason beside its field.
     let mut refused = None;
-    let (query, mut list) = loop {
+    let (query, view) = loop {
         let query = cluster_query(&p);
-        match atlas::clusters(&st.app, &query, page).await {
-            Ok(list) => break (query, list),
-            Err(poles_app::AppError::Invalid(e))
-                if refused.is_none() && p.contains_key(e.field.as_str()) =>
-            {
-                p.remove(e.field.as_str());
-                refused = Some((e.field.to_string(), c.reason(&e)));
-            }
-            Err(e) => return Err(e.into()),
+        match atlas::cluster_view(&st.app, &query, page).await {
+            Ok(view) => break (query, view),
+            Err(e) => drop_refused(e, &mut p, &c, &mut refused)?,
         }
     };
+    let mut list = view.list;
     c.q = query.q.clone().unwrap_or_default();
     let (_, current) = atlas::phases(&st.app).await?;
     if query.programme.as_deref() == Some("history") {
@@ -372,7 +387,7 @@ async fn clusters(
         Some("all") => "all",
         _ => "today",
     };
-    // The counts of the tabs and of each filter's choices, the other filters applied.
+    // The tabs, each with its count (the other filters applied).
     let mut programmes = Vec::new();
     for (value, label) in [
         (
@@ -389,36 +404,14 @@ async fn clusters(
         ("history", c.t.t("programme.history").to_string()),
         ("all", c.t.t("programme.all").to_string()),
     ] {
-        let q = ClusterQuery {
-            programme: Some(value.into()),
-            ..query.clone()
-        };
-        let n = atlas::clusters(&st.app, &q, ALL).await?.total;
+        let n = view
+            .programmes
+            .iter()
+            .find(|(p, _)| p.as_str() == value)
+            .map_or(0, |(_, n)| *n as i64);
         programmes.push((value, label, n, value == programme));
     }
-    let without = |f: fn(&mut ClusterQuery)| {
-        let mut q = query.clone();
-        f(&mut q);
-        q
-    };
-    let by_sector = count_by(
-        &atlas::clusters(&st.app, &without(|q| q.sector = None), ALL)
-            .await?
-            .items,
-        |k| k.sectors.clone(),
-    );
-    let by_region = count_by(
-        &atlas::clusters(&st.app, &without(|q| q.region = None), ALL)
-            .await?
-            .items,
-        |k| k.regions.clone(),
-    );
-    let by_tier = count_by(
-        &atlas::clusters(&st.app, &without(|q| q.label = None), ALL)
-            .await?
-            .items,
-        |k| k.tier_2005.iter().map(|t| t.as_str().to_string()).collect(),
-    );
+    let (by_sector, by_region, by_tier) = (view.by_sector, view.by_region, view.by_tier);
     let chosen = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
     let facet = |code: String, name: String, counts: &HashMap<String, usize>, sel: bool| Facet {
         count: counts.get(&code).copied().unwrap_or(0),
@@ -508,44 +501,39 @@ async fn clusters_csv(
     Query(p): Query<Params>,
 ) -> Result<axum::response::Response, crate::http::error::PageError> {
     let list = atlas::clusters(&st.app, &cluster_query(&p), ALL).await?;
-    let mut out = String::from(
-        "slug,name,status,tier,phase,regions,sectors,head_office_city,website,published_members,members_recorded\r\n",
-    );
-    for k in &list.items {
-        let row = [
-            k.slug.clone(),
-            k.name.clone(),
-            k.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-            k.label.map(|t| t.as_str().to_string()).unwrap_or_default(),
-            k.phase.clone().unwrap_or_default(),
-            k.regions.join(";"),
-            k.sectors.join(";"),
-            k.city.clone().unwrap_or_default(),
-            k.website.clone().unwrap_or_default(),
-            k.published_members
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-            k.members.to_string(),
-        ];
-        out.push_str(
-            &row.iter()
-                .map(|v| crate::ui::format::csv_cell(v))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"poles-clusters.csv\"",
-            ),
+    Ok(crate::ui::render::csv_download(
+        "poles-clusters.csv",
+        &[
+            "slug",
+            "name",
+            "status",
+            "tier",
+            "phase",
+            "regions",
+            "sectors",
+            "head_office_city",
+            "website",
+            "published_members",
+            "members_recorded",
         ],
-        out,
-    )
-        .into_response())
+        list.items.into_iter().map(|k| {
+            [
+                k.slug,
+                k.name,
+                k.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                k.label.map(|t| t.as_str().to_string()).unwrap_or_default(),
+                k.phase.unwrap_or_default(),
+                k.regions.join(";"),
+                k.sectors.join(";"),
+                k.city.unwrap_or_default(),
+                k.website.unwrap_or_default(),
+                k.published_members
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                k.members.to_string(),
+            ]
+        }),
+    ))
 }
 
 #[derive(Template)]
@@ -719,22 +707,7 @@ struct OrganisationsPage {
 impl OrganisationsPage {
     /// This list's address with one parameter changed (empty removes it), from its first page.
     fn with(&self, key: &str, value: &str) -> String {
-        let mut p: BTreeMap<&str, &str> = self
-            .params
-            .iter()
-            .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang" && k.as_str() != "offset")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        if value.is_empty() {
-            p.remove(key);
-        } else {
-            p.insert(key, value);
-        }
-        let q: Vec<String> = p
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        self.c.href(&format!("/organisations?{}", q.join("&")))
+        list_href(&self.c, "/organisations", &self.params, key, value)
     }
 
     fn next_href(&self) -> String {
@@ -749,13 +722,7 @@ impl OrganisationsPage {
     }
 
     fn export(&self) -> String {
-        let q: Vec<String> = self
-            .params
-            .iter()
-            .filter(|(k, v)| !v.is_empty() && !["lang", "offset", "limit"].contains(&k.as_str()))
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        format!("/organisations.csv?{}", q.join("&"))
+        format!("/organisations.csv?{}", view_query(&self.params))
     }
 
     fn sorted_by(&self, key: &str) -> bool {
@@ -788,13 +755,7 @@ async fn organisations(
         let query = organisation_query(&p);
         match atlas::organisations(&st.app, &query, page).await {
             Ok(list) => break (query, list),
-            Err(poles_app::AppError::Invalid(e))
-                if refused.is_none() && p.contains_key(e.field.as_str()) =>
-            {
-                p.remove(e.field.as_str());
-                refused = Some((e.field.to_string(), c.reason(&e)));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => drop_refused(e, &mut p, &c, &mut refused)?,
         }
     };
     c.q = query.q.clone().unwrap_or_default();
@@ -850,35 +811,20 @@ async fn organisations_csv(
     Query(p): Query<Params>,
 ) -> Result<axum::response::Response, crate::http::error::PageError> {
     let list = atlas::organisations(&st.app, &organisation_query(&p), ALL).await?;
-    let mut out = String::from("id,name,short_name,kind,country,projects\r\n");
-    for o in &list.items {
-        let row = [
-            o.id.to_string(),
-            o.name.clone(),
-            o.short_name.clone().unwrap_or_default(),
-            o.kind.as_str().to_string(),
-            o.country.clone().unwrap_or_default(),
-            o.projects.to_string(),
-        ];
-        out.push_str(
-            &row.iter()
-                .map(|v| crate::ui::format::csv_cell(v))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"poles-organisations.csv\"",
-            ),
-        ],
-        out,
-    )
-        .into_response())
+    Ok(crate::ui::render::csv_download(
+        "poles-organisations.csv",
+        &["id", "name", "short_name", "kind", "country", "projects"],
+        list.items.into_iter().map(|o| {
+            [
+                o.id.to_string(),
+                o.name,
+                o.short_name.unwrap_or_default(),
+                o.kind.as_str().to_string(),
+                o.country.unwrap_or_default(),
+                o.projects.to_string(),
+            ]
+        }),
+    ))
 }
 
 #[derive(Template)]
