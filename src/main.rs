@@ -495,6 +495,10 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if poles_store::today::load_if_missing(&db).await? {
         tracing::info!("today's programme (phase V) loaded into an existing demo");
     }
+    let keyed = poles_store::registry::fill_name_keys(&db).await?;
+    if keyed > 0 {
+        tracing::info!(organisations = keyed, "sort keys given to organisations");
+    }
     if !args.no_demo {
         let bar = Bar::new("the import will roll back");
         if let Some(report) = demo::load_if_empty(&db, true, &bar).await? {

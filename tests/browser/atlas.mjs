@@ -6,6 +6,10 @@
 // Run by the Rust test `browser::an_investor_finds_todays_poles_on_a_phone`, which passes the
 // server's address as JSON in POLES_JOURNEY and reads the widths this prints.
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+
+// axe-core, the accessibility engine, run inside each public page (WCAG 2.1 A and AA rules).
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 const cfg = JSON.parse(process.env.POLES_JOURNEY);
 const base = cfg.base;
@@ -70,17 +74,30 @@ try {
     console.log(`journey ok: atlas on a phone (${lang})`);
   }
 
-  // Every public page fits a 390 px screen (tables scroll in their own box).
-  const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  // Every public page fits a 390 px screen (tables scroll in their own box), and passes
+  // axe-core's WCAG 2.1 A and AA rules (contrast, names of controls, landmarks, languages…).
+  // The site's Content-Security-Policy forbids inline scripts; the check's own script is let in.
+  const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true })).newPage();
   const widths = [];
+  const violations = [];
   for (const path of cfg.pages) {
     await phone.goto(`${base}${path}`);
     widths.push(`${path} ${await overflow(phone)}`);
+    await phone.addScriptTag({ path: axePath });
+    const found = await phone.evaluate(async () => {
+      const r = await window.axe.run(document, {
+        runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      });
+      return r.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}×: ${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join("; ")})`);
+    });
+    for (const v of found) violations.push(`${path}: ${v}`);
   }
   console.log("overflow at 390px: " + widths.join(" | "));
   const wide = widths.filter((w) => !w.endsWith(" 0"));
   if (wide.length) fail("pages wider than a phone: " + wide.join(", "));
   console.log("journey ok: every public page fits a phone");
+  if (violations.length) fail("accessibility (axe-core, WCAG 2.1 AA):\n" + violations.join("\n"));
+  console.log(`journey ok: axe-core finds no WCAG 2.1 AA violation on ${cfg.pages.length} public pages`);
 } catch (e) {
   fail(String(e && e.stack || e));
 } finally {

@@ -360,6 +360,8 @@ async fn an_investor_finds_todays_poles_on_a_phone() {
         "/organisations?lang=fr",
         "/organisations/1?lang=en",
         "/projects?lang=fr",
+        "/projects?lang=en&part=H2020-EU.3.3.&sort=cost",
+        "/projects/1?lang=en",
         "/regions?lang=fr",
         "/regions/84?lang=en",
         "/sectors?lang=fr",
@@ -391,7 +393,8 @@ async fn an_investor_finds_todays_poles_on_a_phone() {
     assert!(
         stdout.contains("journey ok: atlas on a phone (fr)")
             && stdout.contains("journey ok: atlas on a phone (en)")
-            && stdout.contains("journey ok: every public page fits a phone"),
+            && stdout.contains("journey ok: every public page fits a phone")
+            && stdout.contains("journey ok: axe-core finds no WCAG 2.1 AA violation"),
         "{stdout}"
     );
     // The widths, for the closing note.

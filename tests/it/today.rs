@@ -323,3 +323,141 @@ async fn the_organisation_list_counts_its_choices_sorts_and_exports_the_view() {
         &rows[..3]
     );
 }
+
+#[tokio::test]
+async fn organisations_sort_on_their_folded_names_the_same_on_both_databases() {
+    let base = &shared().base;
+    let (status, v) = get_json(&format!("{base}/api/v1/organisations?limit=200")).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    let keys: Vec<String> = names
+        .iter()
+        .map(|n| poles_core::text::normalize(n))
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] <= w[1]),
+        "sorted on the folded name, not the bytes: {names:?}"
+    );
+    // Mixed-case names sit among upper-case ones (a byte order would put them after "Z").
+    assert!(
+        names.iter().any(|n| n.chars().any(char::is_lowercase)),
+        "{names:?}"
+    );
+}
+
+#[tokio::test]
+async fn imported_organisations_get_a_kind_where_their_name_says_it() {
+    let base = &shared().base;
+    let total = |q: &str| {
+        let url = format!("{base}/api/v1/organisations?limit=1&{q}");
+        async move { get_json(&url).await.1["total"].as_i64().unwrap() }
+    };
+    let all = total("").await;
+    let unknown = total("kind=unknown").await;
+    // The legal form (SA, GmbH, Ltd…) says a company, a university or research body its name.
+    assert!(
+        unknown * 2 < all,
+        "most organisations have a kind: {unknown} unknown of {all}"
+    );
+    assert!(total("kind=company").await > 3000);
+    let (_, cnrs) = get_json(&format!(
+        "{base}/api/v1/organisations?q=centre%20national%20recherche%20scientifique&limit=5"
+    ))
+    .await;
+    assert!(
+        cnrs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "public_research"),
+        "{cnrs}"
+    );
+    let (_, _, page) = get_text(&format!("{base}/organisations?lang=fr"), None).await;
+    assert!(
+        page.contains("Entreprise (taille non connue) ("),
+        "the kind is named in words, with its count"
+    );
+}
+
+#[tokio::test]
+async fn the_project_list_filters_by_part_and_year_with_counts_sorts_and_exports() {
+    let base = &shared().base;
+    let transport = "H2020-EU.3.4.";
+    let (status, _, page) = get_text(&format!("{base}/projects?lang=en&year=2015"), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<option value=\"2015\" selected>2015 ("),
+        "years with their counts"
+    );
+    // The part named in words, with how many projects of 2015 it holds.
+    let marker = format!("<option value=\"{transport}\">Smart, green and integrated transport (");
+    let at = page
+        .find(&marker)
+        .expect("the transport part among the choices")
+        + marker.len();
+    let shown: i64 = page[at..page[at..].find(')').unwrap() + at]
+        .parse()
+        .unwrap();
+    let (status, v) = get_json(&format!(
+        "{base}/api/v1/projects?part={transport}&year=2015&limit=200&sort=cost"
+    ))
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["total"].as_i64().unwrap(),
+        shown,
+        "the count is the view's total"
+    );
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for p in items {
+        assert!(p["programme"].as_str().unwrap().contains(transport), "{p}");
+        assert!(
+            p["start_date"].as_str().unwrap().starts_with("2015-"),
+            "{p}"
+        );
+    }
+    let costs: Vec<i64> = items
+        .iter()
+        .map(|p| p["total_cost"]["cents"].as_i64().unwrap_or(-1))
+        .collect();
+    assert!(
+        costs.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {costs:?}"
+    );
+
+    let csv = client()
+        .get(format!("{base}/projects.csv?part={transport}&year=2015"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().contains("programme_part"));
+    assert_eq!(lines.count() as i64, shown, "the whole view, not a page");
+
+    // A part that does not exist is refused beside its field, the list still shown.
+    let (status, _, refused) =
+        get_text(&format!("{base}/projects?lang=en&part=H2020-XX"), None).await;
+    assert_eq!(status, 400);
+    assert!(refused.contains("aria-invalid=\"true\"") && refused.contains("<table>"));
+    let (status, v) = get_json(&format!("{base}/api/v1/projects?year=soon")).await;
+    assert_eq!(status, 400);
+    assert_eq!(v["error"]["field"], "year", "{v}");
+
+    // A project's page names its programme's part in words; the code stays out of the text.
+    let id = items[0]["id"].as_i64().unwrap();
+    let (_, _, one) = get_text(&format!("{base}/projects/{id}?lang=fr"), None).await;
+    assert!(
+        one.contains("Horizon 2020 — ") && one.contains("Transports intelligents"),
+        "{id}"
+    );
+    assert!(!one.contains(&format!(">{transport}<")));
+}

@@ -5,10 +5,11 @@
 use crate::{App, AppError, Origin, Result};
 use poles_core::model::*;
 use poles_core::{
-    CountryCode, Date, FieldError, LabelStatus, OrgKind, Page, RegionCode, Slug, Tier,
+    cordis, CountryCode, Date, FieldError, LabelStatus, OrgKind, Page, RegionCode, Slug, Tier,
 };
 use poles_store::registry::{
     self, ClusterFilter, ClusterSort, OrganisationFilter, OrganisationSort, ProjectFilter,
+    ProjectSort,
 };
 use poles_store::{rate, search};
 use std::collections::HashMap;
@@ -288,9 +289,15 @@ pub struct ProjectQuery {
     pub q: Option<String>,
     pub cluster: Option<String>,
     pub organisation: Option<String>,
+    /// A part of the programme by its code (`H2020-EU.3.4.`).
+    pub part: Option<String>,
+    /// The year the project started.
+    pub year: Option<String>,
+    /// `start` (the default), `acronym`, `cost` or `partners`.
+    pub sort: Option<String>,
 }
 
-pub async fn projects(app: &App, f: &ProjectQuery, page: Page) -> Result<Paged<ProjectSummary>> {
+async fn project_filter(app: &App, f: &ProjectQuery) -> Result<ProjectFilter> {
     let cluster = match given(&f.cluster) {
         Some(c) => {
             let slug = Slug::parse("cluster", c)?;
@@ -309,12 +316,90 @@ pub async fn projects(app: &App, f: &ProjectQuery, page: Page) -> Result<Paged<P
                 .ok_or_else(|| FieldError::new("organisation", "must be a positive integer id"))
         })
         .transpose()?;
-    let filter = ProjectFilter {
+    let part = given(&f.part)
+        .map(|code| {
+            cordis::programme_part(code)
+                .map(|p| (p.code.clone(), p.exact))
+                .ok_or_else(|| {
+                    FieldError::coded(
+                        "part",
+                        "part_unknown",
+                        vec![],
+                        "must be a part of the programme",
+                    )
+                })
+        })
+        .transpose()?;
+    let year = given(&f.year)
+        .map(|y| {
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (1900..=2100).contains(y))
+                .ok_or_else(|| {
+                    FieldError::coded("year", "year", vec![], "must be a year, e.g. 2015")
+                })
+        })
+        .transpose()?;
+    let sort = match given(&f.sort) {
+        None | Some("start") => None,
+        Some("acronym") => Some(ProjectSort::Acronym),
+        Some("cost") => Some(ProjectSort::Cost),
+        Some("partners") => Some(ProjectSort::Partners),
+        Some(_) => {
+            return Err(FieldError::coded(
+                "sort",
+                "project_sort",
+                vec![],
+                "must be start, acronym, cost or partners",
+            )
+            .into())
+        }
+    };
+    Ok(ProjectFilter {
         q: search_text(&f.q)?,
         cluster,
         organisation,
-    };
+        part,
+        year,
+        sort,
+    })
+}
+
+pub async fn projects(app: &App, f: &ProjectQuery, page: Page) -> Result<Paged<ProjectSummary>> {
+    let filter = project_filter(app, f).await?;
     Ok(registry::list_projects(&app.db, &filter, page).await?)
+}
+
+/// The counts of a project view's choices, each with the other filters applied.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFacets {
+    /// The parts of the programme, in the programme's order; a project of several parts
+    /// counts in each.
+    pub parts: Vec<(&'static cordis::ProgrammePart, i64)>,
+    /// Start years, latest first; `None` (no start date) last.
+    pub years: Vec<(Option<i32>, i64)>,
+}
+
+pub async fn project_facets(app: &App, f: &ProjectQuery) -> Result<ProjectFacets> {
+    let filter = project_filter(app, f).await?;
+    let (programmes, years) = registry::project_facets(&app.db, &filter).await?;
+    let all = cordis::programme_parts();
+    let mut counts = vec![0i64; all.len()];
+    for (programme, n) in programmes {
+        for part in cordis::parts_of(programme.as_deref().unwrap_or_default()) {
+            if let Some(i) = all.iter().position(|p| p.code == part.code) {
+                counts[i] += n;
+            }
+        }
+    }
+    let parts = all.iter().zip(counts).filter(|(_, n)| *n > 0).collect();
+    let mut years: Vec<(Option<i32>, i64)> = years
+        .into_iter()
+        .map(|(y, n)| (y.and_then(|y| y.parse().ok()), n))
+        .collect();
+    // Latest first, the undated last, the same on both databases.
+    years.sort_by_key(|(y, _)| std::cmp::Reverse(y.map_or(i32::MIN, |y| y)));
+    Ok(ProjectFacets { parts, years })
 }
 
 pub async fn project(app: &App, id: i64) -> Result<ProjectDetail> {
@@ -355,6 +440,42 @@ pub async fn news(app: &App) -> Result<Vec<NewsItem>> {
 
 pub async fn events(app: &App) -> Result<Vec<Event>> {
     Ok(registry::events(&app.db).await?)
+}
+
+/// News and events split at the start of the phase under way: what is older (or undated)
+/// sits in the archive, so that nothing of 2006 reads as today's news.
+#[derive(Debug, Clone, Default)]
+pub struct NewsView {
+    pub phase: Option<Phase>,
+    pub news: Vec<NewsItem>,
+    pub events: Vec<Event>,
+    pub archived_news: Vec<NewsItem>,
+    pub archived_events: Vec<Event>,
+}
+
+pub async fn news_view(app: &App) -> Result<NewsView> {
+    let (_, phase) = phases(app).await?;
+    let since = phase.as_ref().map(|p| p.starts);
+    let (news, archived_news): (Vec<NewsItem>, Vec<NewsItem>) = news(app)
+        .await?
+        .into_iter()
+        .partition(|n| matches!((n.published_on, since), (Some(d), Some(s)) if d >= s));
+    let since_text = since.map(|s| s.to_string());
+    // An event's date may be a month (`YYYY-MM`): compared as text with the phase's first day.
+    let (events, archived_events): (Vec<Event>, Vec<Event>) = events(app)
+        .await?
+        .into_iter()
+        .partition(|e| match (&e.starts_on, &since_text) {
+            (Some(d), Some(s)) => d.as_str() >= s.as_str(),
+            _ => false,
+        });
+    Ok(NewsView {
+        phase,
+        news,
+        events,
+        archived_news,
+        archived_events,
+    })
 }
 
 /// Communes of a postcode (five digits), with their department and region.

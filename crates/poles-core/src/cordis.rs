@@ -325,44 +325,180 @@ pub fn parse_topics<R: Read>(r: R) -> Vec<(String, String)> {
     out
 }
 
-/// Infers an organisation's kind from its name, only where the name itself says it
-/// (universities, schools, well-known public research bodies). Otherwise `Unknown`:
-/// the extract has no activity type per organisation, and a legal form alone does not
-/// tell an SME from a large company.
-pub fn infer_kind(name: &str) -> OrgKind {
-    let n = crate::text::normalize(name);
-    let has = |w: &str| n.split(' ').any(|t| t == w);
-    let contains = |w: &str| n.contains(w);
-    if contains("universit")
-        || contains("hochschule")
-        || contains("hogskola")
-        || contains("hoegskola")
-        || has("ecole")
-        || contains("politecnico")
-        || contains("polytechni")
-        || contains("institute of technology")
-        || has("college")
-        || has("eth")
-        || contains("technische universiteit")
-    {
-        OrgKind::University
-    } else if contains("centre national de la recherche scientifique")
-        || contains("commissariat a l energie atomique")
-        || contains("institut national de la sante")
-        || contains("institut national de recherche")
-        || contains("fraunhofer")
-        || contains("max planck")
-        || contains("consiglio nazionale delle ricerche")
-        || contains("consejo superior de investigaciones")
-        || contains("helmholtz")
-        || contains("nederlandse organisatie voor toegepast")
-        || contains("research council")
-        || contains("institut pasteur")
-    {
-        OrgKind::PublicResearch
-    } else {
-        OrgKind::Unknown
+/// The rules that infer an organisation's kind from its name, as data: tried in their order,
+/// the first that matches gives the kind (`data/registry/kind-rules.csv`).
+const KIND_RULES: &str = include_str!("../../../data/registry/kind-rules.csv");
+
+/// How a rule's words must appear in the folded name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Anywhere, even inside a word (`universit` finds università and universität).
+    Contains,
+    /// As whole words.
+    Word,
+    /// At the start of a word (`ministry` finds ministry of health).
+    Starts,
+    /// As the name's last words (legal forms: `sa`, `gmbh`, `sp z o o`).
+    Ends,
+}
+
+#[derive(Debug, Clone)]
+struct KindRule {
+    kind: OrgKind,
+    how: How,
+    words: String,
+}
+
+fn parse_kind_rules(text: &str) -> Result<Vec<KindRule>, String> {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (k, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let line = k + 2;
+        let kind = OrgKind::parse("kind", rec.get(0).unwrap_or_default())
+            .map_err(|e| format!("line {line}: {}", e.reason))?;
+        let how = match rec.get(1).unwrap_or_default() {
+            "contains" => How::Contains,
+            "word" => How::Word,
+            "starts" => How::Starts,
+            "ends" => How::Ends,
+            other => return Err(format!("line {line}: unknown rule kind {other:?}")),
+        };
+        let words = crate::text::normalize(rec.get(2).unwrap_or_default());
+        if words.is_empty() {
+            return Err(format!("line {line}: no words"));
+        }
+        out.push(KindRule { kind, how, words });
     }
+    Ok(out)
+}
+
+fn kind_rules() -> &'static [KindRule] {
+    static RULES: std::sync::OnceLock<Vec<KindRule>> = std::sync::OnceLock::new();
+    // The shipped file is checked by a unit test; a broken one infers nothing rather than stop.
+    RULES.get_or_init(|| parse_kind_rules(KIND_RULES).unwrap_or_default())
+}
+
+/// Infers an organisation's kind from its name and short name, only where the words say it:
+/// a named public research body, a university, a company legal form (a company of unknown
+/// size: a legal form does not tell an SME from a large company), a ministry or local
+/// authority, an association. Otherwise `Unknown`: the extract has no activity type.
+pub fn infer_kind(name: &str, short_name: Option<&str>) -> OrgKind {
+    let names: Vec<String> = std::iter::once(name)
+        .chain(short_name)
+        .map(crate::text::normalize)
+        .filter(|n| !n.is_empty())
+        .collect();
+    // Spaces around each name make word boundaries plain substring tests.
+    let spaced: Vec<String> = names.iter().map(|n| format!(" {n} ")).collect();
+    for r in kind_rules() {
+        let hit = match r.how {
+            How::Contains => names.iter().any(|n| n.contains(&r.words)),
+            How::Word => spaced.iter().any(|n| n.contains(&format!(" {} ", r.words))),
+            How::Starts => spaced.iter().any(|n| n.contains(&format!(" {}", r.words))),
+            How::Ends => names
+                .iter()
+                .any(|n| n == &r.words || n.ends_with(&format!(" {}", r.words))),
+        };
+        if hit {
+            return r.kind;
+        }
+    }
+    OrgKind::Unknown
+}
+
+/// The parts of Horizon 2020, named, that the extract's programme codes belong to
+/// (`data/cordis-h2020/programme-parts.csv`).
+const PROGRAMME_PARTS: &str = include_str!("../../../data/cordis-h2020/programme-parts.csv");
+
+/// A part of Horizon 2020 (a pillar's programme, e.g. `H2020-EU.3.4.` transport).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgrammePart {
+    /// The code as the extract writes it.
+    pub code: String,
+    /// Whether a code belongs to the part only when equal to it (the pillars' general
+    /// lines), not when it starts with it.
+    pub exact: bool,
+    pub name_en: String,
+    pub name_fr: String,
+}
+
+impl ProgrammePart {
+    fn holds(&self, code: &str) -> bool {
+        if self.exact {
+            code == self.code
+        } else {
+            code.starts_with(&self.code)
+        }
+    }
+
+    pub fn name(&self, lang: crate::Lang) -> &str {
+        match lang {
+            crate::Lang::Fr => &self.name_fr,
+            crate::Lang::En => &self.name_en,
+        }
+    }
+}
+
+fn parse_programme_parts(text: &str) -> Result<Vec<ProgrammePart>, String> {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let mut out = Vec::new();
+    for (k, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let field = |i: usize| rec.get(i).unwrap_or_default().trim().to_string();
+        let exact = match field(1).as_str() {
+            "exact" => true,
+            "prefix" => false,
+            other => return Err(format!("line {}: unknown match {other:?}", k + 2)),
+        };
+        if field(0).is_empty() || field(2).is_empty() || field(3).is_empty() {
+            return Err(format!("line {}: a code and two names are needed", k + 2));
+        }
+        out.push(ProgrammePart {
+            code: field(0),
+            exact,
+            name_en: field(2),
+            name_fr: field(3),
+        });
+    }
+    Ok(out)
+}
+
+/// Every part of the programme, in the order of the programme's structure.
+pub fn programme_parts() -> &'static [ProgrammePart] {
+    static PARTS: std::sync::OnceLock<Vec<ProgrammePart>> = std::sync::OnceLock::new();
+    // The shipped file is checked by a unit test; a broken one names no part.
+    PARTS.get_or_init(|| parse_programme_parts(PROGRAMME_PARTS).unwrap_or_default())
+}
+
+/// The part a code is given as in a filter (`H2020-EU.3.4.`).
+pub fn programme_part(code: &str) -> Option<&'static ProgrammePart> {
+    programme_parts().iter().find(|p| p.code == code.trim())
+}
+
+/// The parts a project's `;`-separated programme codes belong to, each once, in the
+/// programme's order; for each code the most specific part that holds it.
+pub fn parts_of(programme: &str) -> Vec<&'static ProgrammePart> {
+    let parts = programme_parts();
+    let mut found: Vec<usize> = Vec::new();
+    for code in programme
+        .split(';')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let best = parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.holds(code))
+            .max_by_key(|(_, p)| p.code.len());
+        if let Some((i, _)) = best {
+            if !found.contains(&i) {
+                found.push(i);
+            }
+        }
+    }
+    found.sort_unstable();
+    found.into_iter().map(|i| &parts[i]).collect()
 }
 
 #[cfg(test)]
@@ -413,13 +549,64 @@ x\t1\tBAD\tSIGNED\tp\tt\t2014-01-01\t2016-03-31\t1,00\t1,00\tc\tCSA\tC\tFR\t 1\t
     }
 
     #[test]
-    fn kinds_are_inferred_only_from_sound_rules() {
-        assert_eq!(infer_kind("UNIVERSITAT DE BARCELONA"), OrgKind::University);
+    fn programme_codes_are_named_by_their_most_specific_part() {
+        assert!(parse_programme_parts(PROGRAMME_PARTS).is_ok_and(|p| p.len() > 15));
+        let codes =
+            |p: &str| -> Vec<String> { parts_of(p).iter().map(|x| x.code.clone()).collect() };
+        assert_eq!(codes("H2020-EU.3.4."), ["H2020-EU.3.4."]);
         assert_eq!(
-            infer_kind("CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE CNRS"),
-            OrgKind::PublicResearch
+            codes("H2020-EU.2.3.1.;H2020-EU.3.4."),
+            ["H2020-EU.2.3.", "H2020-EU.3.4."]
         );
-        assert_eq!(infer_kind("THALES SA"), OrgKind::Unknown);
+        // A pillar's general line is its own part, not every programme under it.
+        assert_eq!(codes("H2020-EU.3."), ["H2020-EU.3."]);
+        assert_eq!(codes("H2020-EU.4.b.;H2020-EU.4.a."), ["H2020-EU.4."]);
+        assert!(codes("FUI-23").is_empty());
+        assert_eq!(
+            programme_part("H2020-EU.3.4.").map(|p| p.name(crate::Lang::Fr)),
+            Some("Transports intelligents, verts et intégrés")
+        );
+    }
+
+    #[test]
+    fn kinds_are_inferred_only_from_sound_rules() {
+        assert!(parse_kind_rules(KIND_RULES).is_ok_and(|r| r.len() > 100));
+        let cases = [
+            ("UNIVERSITAT DE BARCELONA", None, OrgKind::University),
+            (
+                "CENTRE NATIONAL DE LA RECHERCHE SCIENTIFIQUE CNRS",
+                None,
+                OrgKind::PublicResearch,
+            ),
+            (
+                "Fraunhofer Austria Research GmbH",
+                Some("FhA"),
+                OrgKind::PublicResearch,
+            ),
+            ("THALES SA", None, OrgKind::Company),
+            (
+                "APPLIED MATERIALS FRANCE",
+                Some("Applied Materials France Sarl"),
+                OrgKind::Company,
+            ),
+            ("BEYOND.PL SP ZOO", None, OrgKind::Company),
+            ("COMUNE DI GENOVA", Some("CDG"), OrgKind::PublicBody),
+            ("MINISTERE DE L'INTERIEUR", None, OrgKind::PublicBody),
+            (
+                "SOREQ NUCLEAR RESEARCH CENTER",
+                None,
+                OrgKind::PublicResearch,
+            ),
+            ("FLANDERS MAKE VZW", None, OrgKind::Other),
+            // A word inside another word is not a legal form, and no rule guesses.
+            ("SAS INSTITUTE OF NOWHERE", None, OrgKind::Unknown),
+            ("ATRISC", None, OrgKind::Unknown),
+        ];
+        for (name, short, kind) in cases {
+            assert_eq!(infer_kind(name, short), kind, "{name}");
+        }
+        assert!(parse_kind_rules("kind,how,words,why\nnone,word,x,y\n").is_err());
+        assert!(parse_kind_rules("kind,how,words,why\nsme,near,x,y\n").is_err());
     }
 
     mod props {

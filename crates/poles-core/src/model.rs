@@ -214,6 +214,8 @@ pub struct ClusterDetail {
     pub head_office: Option<HeadOffice>,
     /// A public contact: a postal address, a generic address or a contact page.
     pub contact: Option<String>,
+    /// Where the contact was read.
+    pub contact_source: Option<String>,
     /// Sizes the pôle or the press published, latest first.
     pub published: Vec<PublishedSize>,
     /// The pôle this record was merged into or renamed as.

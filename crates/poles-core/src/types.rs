@@ -196,12 +196,14 @@ string_enum!(
 );
 
 string_enum!(
-    /// What kind of organisation a member or project partner is.
+    /// What kind of organisation a member or project partner is (`company`: a company whose
+    /// size is not known, inferred from a legal form).
     OrgKind {
         LargeCompany = "large_company",
         MidSize = "mid_size",
         Sme = "sme",
         Startup = "startup",
+        Company = "company",
         PublicResearch = "public_research",
         University = "university",
         Training = "training",
@@ -216,7 +218,11 @@ impl OrgKind {
     pub fn is_company(self) -> bool {
         matches!(
             self,
-            OrgKind::LargeCompany | OrgKind::MidSize | OrgKind::Sme | OrgKind::Startup
+            OrgKind::LargeCompany
+                | OrgKind::MidSize
+                | OrgKind::Sme
+                | OrgKind::Startup
+                | OrgKind::Company
         )
     }
 

@@ -128,6 +128,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_today.sql"),
         postgres: include_str!("../migrations/postgres/0016_today.sql"),
     },
+    Migration {
+        version: 17,
+        name: "name_keys",
+        sqlite: include_str!("../migrations/sqlite/0017_name_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0017_name_keys.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "contact_source",
+        sqlite: include_str!("../migrations/sqlite/0018_contact_source.sql"),
+        postgres: include_str!("../migrations/postgres/0018_contact_source.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

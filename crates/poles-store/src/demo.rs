@@ -690,13 +690,14 @@ async fn load_programme(tx: &mut impl Tx) -> Result<u64> {
         let kind = OrgKind::parse("kind", &o.kind)?;
         let id = returning_id(
             tx,
-            "INSERT INTO organisations (name, kind, country, demo_key, source) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO organisations (name, kind, country, demo_key, source, name_key) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             vec![
                 o.name.as_str().into(),
                 kind.as_str().into(),
                 o.country.clone().into(),
                 o.key.as_str().into(),
                 o.source.as_str().into(),
+                crate::registry::name_key(&o.name).into(),
             ],
         )
         .await?;
@@ -939,13 +940,14 @@ pub async fn claim_workflow(db: &Db) -> Result<bool> {
 /// Stores an invented organisation, flagged so that no open data shows it.
 pub async fn fictional_organisation(db: &Db, o: &FictionalOrganisation) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO organisations (name, short_name, kind, country, region_code, source, fictional) \
-         VALUES ($1, $2, $3, 'FR', $4, 'Invented for the demonstration of Pôles: not a real organisation', 1) RETURNING id",
+        "INSERT INTO organisations (name, short_name, kind, country, region_code, source, fictional, name_key) \
+         VALUES ($1, $2, $3, 'FR', $4, 'Invented for the demonstration of Pôles: not a real organisation', 1, $5) RETURNING id",
     )
     .bind(o.name.clone())
     .bind(o.short_name.clone())
     .bind(o.kind.as_str())
     .bind(o.region_code.clone())
+    .bind(crate::registry::name_key(&o.name))
     .fetch_one(&db.pool)
     .await?)
 }

@@ -429,8 +429,8 @@ pub async fn update_organisation(
         &mut changes,
     );
     let version = p.version + 1;
-    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, website = $3, competences = $4, siren = $5, naf_code = $6, version = $7 WHERE id = $8")
-        .bind(after_name)
+    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, website = $3, competences = $4, siren = $5, naf_code = $6, version = $7, name_key = $9 WHERE id = $8")
+        .bind(after_name.clone())
         .bind(short_name)
         .bind(website)
         .bind(competences)
@@ -438,6 +438,7 @@ pub async fn update_organisation(
         .bind(naf_code)
         .bind(version)
         .bind(organisation_id)
+        .bind(crate::registry::name_key(&after_name))
         .execute(&mut *tx)
         .await?;
     audit::append(

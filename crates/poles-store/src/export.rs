@@ -28,6 +28,7 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "head_office_commune",
             "head_office_place",
             "contact",
+            "contact_source",
             "website_source",
             "theme_en",
         ],
@@ -226,7 +227,10 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
 pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("clusters", &["version"]),
     ("figures", &["id"]),
-    ("organisations", &["version", "demo_key", "fictional"]),
+    (
+        "organisations",
+        &["version", "demo_key", "fictional", "name_key"],
+    ),
 ];
 
 fn columns(table: &str) -> Result<&'static [&'static str]> {

@@ -297,8 +297,11 @@ pub(crate) async fn import_cordis_tx(
                         .then(|| o.id.clone());
                 new_rows.push(vec![
                     Cell::from(o.name.as_str()),
+                    crate::registry::name_key(&o.name).into(),
                     o.short_name.clone().into(),
-                    cordis::infer_kind(&o.name).as_str().into(),
+                    cordis::infer_kind(&o.name, o.short_name.as_deref())
+                        .as_str()
+                        .into(),
                     o.country.clone().into(),
                     pic.into(),
                     o.id.as_str().into(),
@@ -308,11 +311,12 @@ pub(crate) async fn import_cordis_tx(
             }
             Some((id, name, short, country)) => {
                 if name != &o.name || short != &o.short_name || country != &o.country {
-                    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, country = $3, version = version + 1 WHERE id = $4")
+                    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, country = $3, name_key = $5, version = version + 1 WHERE id = $4")
                         .bind(o.name.clone())
                         .bind(o.short_name.clone())
                         .bind(o.country.clone())
                         .bind(*id)
+                        .bind(crate::registry::name_key(&o.name))
                         .execute(&mut **tx)
                         .await?;
                     c.updated += 1;
@@ -328,6 +332,7 @@ pub(crate) async fn import_cordis_tx(
         "organisations",
         &[
             "name",
+            "name_key",
             "short_name",
             "kind",
             "country",

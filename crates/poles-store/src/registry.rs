@@ -728,6 +728,7 @@ struct ClusterRow {
     commune_name: Option<String>,
     department_name: Option<String>,
     contact: Option<String>,
+    contact_source: Option<String>,
 }
 from_row!(ClusterRow {
     id,
@@ -750,7 +751,8 @@ from_row!(ClusterRow {
     head_office_place,
     commune_name,
     department_name,
-    contact
+    contact,
+    contact_source
 });
 
 struct MemberRow {
@@ -796,7 +798,7 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         "SELECT c.id, c.slug, c.name, c.official_name, c.theme_fr, c.specialty_en, c.is_leading, c.website, \
            c.description_fr, c.description_en, c.governance, c.note, c.sources, c.version, \
            c.theme_en, c.website_source, c.head_office_commune, c.head_office_place, \
-           co.name AS commune_name, d.name AS department_name, c.contact \
+           co.name AS commune_name, d.name AS department_name, c.contact, c.contact_source \
          FROM clusters c LEFT JOIN communes co ON co.code = c.head_office_commune \
            LEFT JOIN departments d ON d.code = co.department_code WHERE c.slug = $1",
     )
@@ -917,6 +919,7 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         website_source: row.website_source,
         head_office,
         contact: row.contact,
+        contact_source: row.contact_source,
         published,
         succeeded_by,
         predecessors,
@@ -1117,6 +1120,24 @@ pub struct ProjectFilter {
     pub q: Option<String>,
     pub cluster: Option<String>,
     pub organisation: Option<i64>,
+    /// A part of the programme: its code, and whether a project's code must equal it
+    /// (a pillar's general line) rather than start with it.
+    pub part: Option<(String, bool)>,
+    /// The year the project started.
+    pub year: Option<i32>,
+    pub sort: Option<ProjectSort>,
+}
+
+/// The orders of the project list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectSort {
+    /// Latest start first (the default).
+    Start,
+    Acronym,
+    /// Largest total cost first.
+    Cost,
+    /// Most partners first.
+    Partners,
 }
 
 /// Appends `haystack LIKE` conditions on the search index for each token of `q`.
@@ -1151,20 +1172,19 @@ macro_rules! bind_all {
     }};
 }
 
-pub async fn list_projects(
+/// The WHERE clause of a project filter: the cluster's or organisation's id (bound first when
+/// present) and the other values; `skip` leaves out one field (`part` or `year`), for the
+/// counts of that field's choices. `None` when the cluster does not exist.
+async fn project_where(
     db: &Db,
     f: &ProjectFilter,
-    page: Page,
-) -> Result<Paged<ProjectSummary>> {
-    // Binds are numbered in order; the cluster or organisation id comes first when present.
+    skip: Option<&str>,
+) -> Result<Option<(String, Option<i64>, Vec<String>)>> {
     let mut where_sql = String::from(" WHERE 1 = 1");
     let mut id_bind: Option<i64> = None;
     if let Some(slug) = &f.cluster {
         let Some(id) = cluster_id(db, slug).await? else {
-            return Ok(Paged {
-                items: vec![],
-                total: 0,
-            });
+            return Ok(None);
         };
         id_bind = Some(id);
         where_sql.push_str(&format!(" AND p.id IN ({CLUSTER_PROJECTS})"));
@@ -1172,23 +1192,63 @@ pub async fn list_projects(
         id_bind = Some(org);
         where_sql.push_str(&format!(" AND p.id IN ({ORGANISATION_PROJECTS})"));
     }
+    // The other values are numbered after the id.
+    let first = usize::from(id_bind.is_some());
     let mut binds: Vec<String> = Vec::new();
-    let offset = usize::from(id_bind.is_some());
+    if let Some((code, exact)) = f.part.as_ref().filter(|_| skip != Some("part")) {
+        // A project lists its codes separated by `;`: delimit them on both sides.
+        binds.push(if *exact {
+            format!("%;{code};%")
+        } else {
+            format!("%;{code}%")
+        });
+        where_sql.push_str(&format!(
+            " AND (';' || COALESCE(p.programme, '') || ';') LIKE ${}",
+            first + binds.len()
+        ));
+    }
+    if let Some(y) = f.year.filter(|_| skip != Some("year")) {
+        binds.push(format!("{y:04}-%"));
+        where_sql.push_str(&format!(" AND p.start_date LIKE ${}", first + binds.len()));
+    }
     if let Some(q) = &f.q {
+        let before = binds.len();
         let mut text_sql = String::new();
-        push_text_filter(&mut text_sql, &mut binds, "project", "p.id", q);
-        // Renumber the text binds after the id bind.
-        for k in (1..=binds.len()).rev() {
-            text_sql = text_sql.replace(&format!("${k}"), &format!("${}", k + offset));
+        let mut text_binds = Vec::new();
+        push_text_filter(&mut text_sql, &mut text_binds, "project", "p.id", q);
+        // Renumber the text binds after the ones already there.
+        for k in (1..=text_binds.len()).rev() {
+            text_sql = text_sql.replace(&format!("${k}"), &format!("${}", k + first + before));
         }
+        binds.extend(text_binds);
         where_sql.push_str(&text_sql);
     }
+    Ok(Some((where_sql, id_bind, binds)))
+}
+
+pub async fn list_projects(
+    db: &Db,
+    f: &ProjectFilter,
+    page: Page,
+) -> Result<Paged<ProjectSummary>> {
+    let Some((where_sql, id_bind, binds)) = project_where(db, f, None).await? else {
+        return Ok(Paged {
+            items: vec![],
+            total: 0,
+        });
+    };
     let count_sql = format!("SELECT COUNT(*) AS n FROM projects p{where_sql}");
     let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), id_bind, &binds)
         .fetch_one(&db.pool)
         .await?;
+    let order = match f.sort {
+        Some(ProjectSort::Acronym) => "p.acronym, p.id",
+        Some(ProjectSort::Cost) => "COALESCE(p.total_cost_cents, -1) DESC, p.acronym, p.id",
+        Some(ProjectSort::Partners) => "partners DESC, p.acronym, p.id",
+        Some(ProjectSort::Start) | None => "COALESCE(p.start_date, '') DESC, p.acronym, p.id",
+    };
     let list_sql = format!(
-        "SELECT {PROJECT_SUMMARY_COLS} FROM projects p{where_sql} ORDER BY COALESCE(p.start_date, '') DESC, p.acronym LIMIT {} OFFSET {}",
+        "SELECT {PROJECT_SUMMARY_COLS} FROM projects p{where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
         page.limit, page.offset
     );
     let rows: Vec<ProjectSummaryRow> = bind_all!(sqlx::query_as(&list_sql), id_bind, &binds)
@@ -1201,6 +1261,63 @@ pub async fn list_projects(
             .collect::<Result<_>>()?,
         total,
     })
+}
+
+/// How many projects of a filter each programme value and each start year would give (each
+/// count with the other filters applied): the raw `;`-separated programme values, which the
+/// caller folds into parts, and the years (`None`: no start date), in no order.
+pub async fn project_facets(
+    db: &Db,
+    f: &ProjectFilter,
+) -> Result<(Vec<(Option<String>, i64)>, Vec<(Option<String>, i64)>)> {
+    let Some((where_sql, id_bind, binds)) = project_where(db, f, Some("part")).await? else {
+        return Ok((vec![], vec![]));
+    };
+    let sql = format!(
+        "SELECT p.programme, COUNT(*) AS n FROM projects p{where_sql} GROUP BY p.programme"
+    );
+    let programmes: Vec<(Option<String>, i64)> = bind_all!(sqlx::query_as(&sql), id_bind, &binds)
+        .fetch_all(&db.pool)
+        .await?;
+    let Some((where_sql, id_bind, binds)) = project_where(db, f, Some("year")).await? else {
+        return Ok((programmes, vec![]));
+    };
+    let sql = format!(
+        "SELECT SUBSTR(p.start_date, 1, 4) AS y, COUNT(*) AS n FROM projects p{where_sql} \
+         GROUP BY SUBSTR(p.start_date, 1, 4)"
+    );
+    let years: Vec<(Option<String>, i64)> = bind_all!(sqlx::query_as(&sql), id_bind, &binds)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok((programmes, years))
+}
+
+/// The key an organisation's name sorts on: folded (accents, case, punctuation), so that
+/// both databases sort French names alike whatever their collation.
+pub fn name_key(name: &str) -> String {
+    poles_core::text::normalize(name)
+}
+
+/// Gives their sort key to the organisations written before keys were stored (migration
+/// 0017); nothing to do on a database that has them all. Returns how many were filled.
+pub async fn fill_name_keys(db: &Db) -> Result<u64> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM organisations WHERE name_key = ''")
+            .fetch_all(&db.pool)
+            .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.pool.begin().await?;
+    for (id, name) in &rows {
+        sqlx::query("UPDATE organisations SET name_key = $1 WHERE id = $2")
+            .bind(name_key(name))
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len() as u64)
 }
 
 /// Filters of the organisation list; each already checked by the caller.
@@ -1314,9 +1431,9 @@ pub async fn list_organisations(
            (SELECT COUNT(*) FROM project_partners pp WHERE pp.organisation_id = o.id) AS projects \
          FROM organisations o{where_sql} ORDER BY {} LIMIT {} OFFSET {}",
         match f.sort {
-            Some(OrganisationSort::Projects) => "projects DESC, o.name, o.id",
-            Some(OrganisationSort::Country) => "o.country, o.name, o.id",
-            Some(OrganisationSort::Name) | None => "o.name, o.id",
+            Some(OrganisationSort::Projects) => "projects DESC, o.name_key, o.id",
+            Some(OrganisationSort::Country) => "o.country, o.name_key, o.id",
+            Some(OrganisationSort::Name) | None => "o.name_key, o.id",
         },
         page.limit,
         page.offset

@@ -50,6 +50,7 @@ struct PoleIn {
     website: String,
     website_source_url: String,
     contact: String,
+    contact_source_url: String,
     theme_fr: String,
     theme_en: String,
     members: String,
@@ -254,7 +255,7 @@ pub(crate) async fn load_tx(tx: &mut impl Tx) -> Result<bool> {
                 sqlx::query(
                     "UPDATE clusters SET name = $2, head_office_commune = $3, head_office_place = $4, contact = $5, \
                      website = $6, website_source = $7, theme_en = $8, theme_fr = COALESCE(theme_fr, $9), \
-                     version = version + 1 WHERE id = $1",
+                     contact_source = $10, version = version + 1 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(&p.name)
@@ -265,6 +266,7 @@ pub(crate) async fn load_tx(tx: &mut impl Tx) -> Result<bool> {
                 .bind(opt(&p.website_source_url))
                 .bind(opt(&p.theme_en))
                 .bind(opt(&p.theme_fr))
+                .bind(opt(&p.contact_source_url))
                 .execute(&mut **tx)
                 .await?;
                 sqlx::query("DELETE FROM cluster_regions WHERE cluster_id = $1")
@@ -276,8 +278,8 @@ pub(crate) async fn load_tx(tx: &mut impl Tx) -> Result<bool> {
             None => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO clusters (slug, name, theme_fr, specialty_en, theme_en, website, website_source, \
-                     head_office_commune, head_office_place, contact, sources) \
-                     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                     head_office_commune, head_office_place, contact, sources, contact_source) \
+                     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
                 .bind(&p.slug)
                 .bind(&p.name)
@@ -289,6 +291,7 @@ pub(crate) async fn load_tx(tx: &mut impl Tx) -> Result<bool> {
                 .bind(place)
                 .bind(opt(&p.contact))
                 .bind(&p.listing_source_url)
+                .bind(opt(&p.contact_source_url))
                 .fetch_one(&mut **tx)
                 .await?;
                 for s in p.sectors.split(';').filter(|s| !s.is_empty()) {

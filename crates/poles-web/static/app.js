@@ -1,6 +1,10 @@
 // Small progressive enhancements; every page works without this script.
 (function () {
   "use strict";
+  // A table or box that scrolls sideways (on a phone) can be scrolled with the keyboard.
+  document.querySelectorAll("table, .table-box").forEach(function (el) {
+    if (el.scrollWidth > el.clientWidth) el.tabIndex = 0;
+  });
   // Filters submit as soon as a select changes.
   document.querySelectorAll("select.autosubmit").forEach(function (el) {
     el.addEventListener("change", function () { el.form.submit(); });

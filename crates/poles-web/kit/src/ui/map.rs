@@ -147,12 +147,12 @@ fn positions(maps: &Maps, clusters: &[ClusterSummary]) -> BTreeMap<String, (f64,
 }
 
 /// The map of France: regions shaded by number of clusters, a marker per cluster.
-/// `highlight` outlines one region (a region's page).
+/// `highlight` outlines regions: a region's page its own, a pôle's page each of its regions.
 pub fn france(
     maps: &Maps,
     clusters: &[ClusterSummary],
     lang: &str,
-    highlight: Option<&str>,
+    highlight: &[&str],
     title: String,
 ) -> Svg {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -174,7 +174,7 @@ pub fn france(
                 _ => 4,
             };
             let mut class = format!("region shade-{shade}");
-            if highlight == Some(s.code.as_str()) {
+            if highlight.contains(&s.code.as_str()) {
                 class.push_str(" highlight");
             }
             Area {
@@ -244,7 +244,7 @@ pub fn network(
     title: String,
 ) -> Svg {
     let pos = positions(maps, clusters);
-    let base = france(maps, &[], lang, None, title.clone());
+    let base = france(maps, &[], lang, &[], title.clone());
     // Sorted by country (unknown countries first), then name.
     let mut foreign: BTreeMap<(Option<String>, String), String> = BTreeMap::new();
     for p in partnerships {

@@ -59,6 +59,9 @@ pub(super) fn project_query(p: &Params) -> ProjectQuery {
         q: params::get(p, "q"),
         cluster: params::get(p, "cluster"),
         organisation: params::get(p, "organisation"),
+        part: params::get(p, "part"),
+        year: params::get(p, "year"),
+        sort: params::get(p, "sort"),
     }
 }
 
@@ -134,6 +137,9 @@ async fn get_organisation(
         ("q" = Option<String>, Query, description = "Text search in acronyms, titles and topics"),
         ("cluster" = Option<String>, Query, description = "Slug of a cluster: projects of its members or labelled by it"),
         ("organisation" = Option<i64>, Query, description = "Id of an organisation"),
+        ("part" = Option<String>, Query, description = "A part of Horizon 2020 by its code, e.g. `H2020-EU.3.4.` (transport)"),
+        ("year" = Option<i32>, Query, description = "The year the project started"),
+        ("sort" = Option<String>, Query, description = "`start` (the default: latest start first), `acronym`, `cost` (largest first) or `partners` (most first)"),
         PageQuery,
     ),
     responses((status = 200, body = Paged<ProjectSummary>), (status = 400, body = ErrorBody)))]

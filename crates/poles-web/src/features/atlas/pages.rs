@@ -33,6 +33,7 @@ pub fn pages() -> Router<AppState> {
         .route("/organisations.csv", get(organisations_csv))
         .route("/organisations/{id}", get(organisation))
         .route("/projects", get(projects))
+        .route("/projects.csv", get(projects_csv))
         .route("/projects/{id}", get(project))
         .route("/regions", get(regions))
         .route("/regions/{code}", get(region))
@@ -140,7 +141,7 @@ async fn home(State(st): State<AppState>, c: Chrome) -> PageResult {
         &st.maps,
         &today,
         c.t.code(),
-        None,
+        &[],
         c.t.t("home.map_title").into(),
     )
     .to_html();
@@ -461,7 +462,7 @@ async fn clusters(
         &st.maps,
         &list.items,
         c.t.code(),
-        query.region.as_deref(),
+        &query.region.as_deref().into_iter().collect::<Vec<_>>(),
         c.t.t("clusters.map_title").into(),
     )
     .to_html();
@@ -671,7 +672,10 @@ async fn cluster(
         &st.maps,
         &me,
         c.t.code(),
-        k.regions.first().map(|r| r.code.as_str()),
+        &k.regions
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>(),
         c.t.t("cluster.map_title").replace("{name}", &k.name),
     )
     .to_html();
@@ -873,35 +877,199 @@ struct ProjectsPage {
     c: Chrome,
     list: Paged<ProjectSummary>,
     page: Page,
-    f_cluster: String,
+    params: Params,
+    /// The pôle the view is limited to, by name (slug, name).
+    cluster: Option<(String, String)>,
+    parts: Vec<Facet>,
+    years: Vec<Facet>,
+    refused: Option<(String, String)>,
 }
 
 impl ProjectsPage {
+    /// This list's address with one parameter changed (empty removes it), from its first page.
+    fn with(&self, key: &str, value: &str) -> String {
+        list_href(&self.c, "/projects", &self.params, key, value)
+    }
+
     fn next_href(&self) -> String {
-        self.c.href(&format!(
-            "/projects?q={}&cluster={}&offset={}",
-            urlencode(&self.c.q),
-            self.f_cluster,
-            self.page.offset + self.page.limit
-        ))
+        let next = (self.page.offset + self.page.limit).to_string();
+        let base = self.with("offset", "");
+        format!("{base}&offset={next}")
+    }
+
+    fn shown_to(&self) -> i64 {
+        self.page.offset + self.list.items.len() as i64
+    }
+
+    fn export(&self) -> String {
+        format!("/projects.csv?{}", view_query(&self.params))
+    }
+
+    fn export_json(&self) -> String {
+        format!("/api/v1/projects?limit=200&{}", view_query(&self.params))
+    }
+
+    fn sorted_by(&self, key: &str) -> bool {
+        self.params.get("sort").map_or(key == "start", |s| s == key)
+    }
+
+    fn filtered(&self) -> bool {
+        ["q", "part", "year", "cluster", "organisation"]
+            .iter()
+            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
+    }
+
+    fn refused_on(&self, field: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// The parts of the programme a project belongs to, by name in the page's language.
+    fn parts_of(&self, programme: &Option<String>) -> String {
+        part_names(programme, self.c.lang())
+    }
+
+    fn period(&self, p: &ProjectSummary) -> String {
+        match (&p.start_date, &p.end_date) {
+            (Some(s), Some(e)) => format!("{} → {}", self.c.date(s), self.c.date(e)),
+            (Some(s), None) => self.c.date(s),
+            _ => "—".into(),
+        }
+    }
+}
+
+/// A programme's codes named by their parts, or "—".
+fn part_names(programme: &Option<String>, lang: Lang) -> String {
+    let names: Vec<&str> = poles_core::cordis::parts_of(programme.as_deref().unwrap_or_default())
+        .into_iter()
+        .map(|p| p.name(lang))
+        .collect();
+    if names.is_empty() {
+        "—".into()
+    } else {
+        names.join(" · ")
     }
 }
 
 async fn projects(
     State(st): State<AppState>,
     mut c: Chrome,
-    Query(p): Query<Params>,
+    Query(mut p): Query<Params>,
 ) -> PageResult {
-    let query = project_query(&p);
     let page = params::page(&p)?;
-    let list = atlas::projects(&st.app, &query, page).await?;
+    // A refused filter comes back as the page without it, the reason beside its field.
+    let mut refused = None;
+    let (query, list) = loop {
+        let query = project_query(&p);
+        match atlas::projects(&st.app, &query, page).await {
+            Ok(list) => break (query, list),
+            Err(e) => drop_refused(e, &mut p, &c, &mut refused)?,
+        }
+    };
     c.q = query.q.clone().unwrap_or_default();
-    render(ProjectsPage {
-        f_cluster: query.cluster.unwrap_or_default(),
-        list,
-        page,
-        c,
-    })
+    let facets = atlas::project_facets(&st.app, &query).await?;
+    let lang = c.lang();
+    let chosen = |v: &Option<String>, code: &str| v.as_deref().is_some_and(|x| x.trim() == code);
+    let parts = facets
+        .parts
+        .iter()
+        .map(|(part, n)| Facet {
+            selected: chosen(&query.part, &part.code),
+            name: part.name(lang).to_string(),
+            code: part.code.clone(),
+            count: *n as usize,
+        })
+        .collect();
+    let years = facets
+        .years
+        .iter()
+        .filter_map(|(y, n)| {
+            let y = (*y)?.to_string();
+            Some(Facet {
+                selected: chosen(&query.year, &y),
+                name: y.clone(),
+                code: y,
+                count: *n as usize,
+            })
+        })
+        .collect();
+    let cluster = match query.cluster.as_deref().map(str::trim) {
+        Some(slug) if !slug.is_empty() => atlas::all_clusters(&st.app)
+            .await?
+            .into_iter()
+            .find(|k| k.slug == slug)
+            .map(|k| (k.slug, k.name)),
+        _ => None,
+    };
+    let status = if refused.is_some() {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok(crate::ui::render::render_with(
+        ProjectsPage {
+            params: p,
+            cluster,
+            parts,
+            years,
+            refused,
+            list,
+            page,
+            c,
+        },
+        status,
+    ))
+}
+
+/// The projects of a view as CSV (public columns; formulas neutralised).
+async fn projects_csv(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(p): Query<Params>,
+) -> Result<axum::response::Response, crate::http::error::PageError> {
+    let list = atlas::projects(&st.app, &project_query(&p), ALL).await?;
+    let lang = c.lang();
+    Ok(crate::ui::render::csv_download(
+        "poles-projects.csv",
+        &[
+            "id",
+            "acronym",
+            "title",
+            "programme_part",
+            "programme_code",
+            "start_date",
+            "end_date",
+            "total_cost",
+            "public_funding",
+            "currency",
+            "partners",
+        ],
+        list.items.into_iter().map(|x| {
+            // Amounts in units with two decimals, as a spreadsheet reads them.
+            let units = |m: Option<poles_core::Money>| {
+                m.map(|m| format!("{}.{:02}", m.cents / 100, (m.cents % 100).abs()))
+            };
+            let currency = x
+                .total_cost
+                .or(x.public_funding)
+                .map(|m| m.currency.as_str().to_string());
+            [
+                x.id.to_string(),
+                x.acronym,
+                x.title.unwrap_or_default(),
+                part_names(&x.programme, lang),
+                x.programme.unwrap_or_default(),
+                x.start_date.map(|d| d.to_string()).unwrap_or_default(),
+                x.end_date.map(|d| d.to_string()).unwrap_or_default(),
+                units(x.total_cost).unwrap_or_default(),
+                units(x.public_funding).unwrap_or_default(),
+                currency.unwrap_or_default(),
+                x.partners.to_string(),
+            ]
+        }),
+    ))
 }
 
 #[derive(Template)]
@@ -909,6 +1077,22 @@ async fn projects(
 struct ProjectPage {
     c: Chrome,
     p: ProjectDetail,
+}
+
+impl ProjectPage {
+    /// The programme by the names of its parts (the codes stay in the page's tooltip).
+    fn programme_shown(&self) -> String {
+        let names = part_names(&self.p.programme, self.c.lang());
+        if names == "—" {
+            self.c.opt(&self.p.programme)
+        } else {
+            format!("Horizon 2020 — {names}")
+        }
+    }
+
+    fn date_or_dash(&self, d: &Option<poles_core::Date>) -> String {
+        d.as_ref().map_or_else(|| "—".into(), |d| self.c.date(d))
+    }
 }
 
 async fn project(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
@@ -931,7 +1115,7 @@ async fn regions(State(st): State<AppState>, c: Chrome) -> PageResult {
         &st.maps,
         &all,
         c.t.code(),
-        None,
+        &[],
         c.t.t("regions.title").into(),
     )
     .to_html();
@@ -966,7 +1150,7 @@ async fn region(State(st): State<AppState>, c: Chrome, Path(code): Path<String>)
         &st.maps,
         &clusters,
         c.t.code(),
-        Some(&r.code),
+        &[r.code.as_str()],
         r.name.clone(),
     )
     .to_html();
@@ -1026,7 +1210,7 @@ async fn sector(State(st): State<AppState>, c: Chrome, Path(code): Path<String>)
         &st.maps,
         &clusters,
         c.t.code(),
-        None,
+        &[],
         c.t.pick2(&s.name_fr, &s.name_en).to_string(),
     )
     .to_html();
@@ -1067,14 +1251,50 @@ async fn partnerships(State(st): State<AppState>, c: Chrome) -> PageResult {
 #[template(path = "news.html")]
 struct NewsPage {
     c: Chrome,
-    news: Vec<NewsItem>,
-    events: Vec<Event>,
+    v: atlas::NewsView,
+    /// Pôles by slug, to name the pôle of a news item.
+    names: HashMap<String, String>,
+}
+
+impl NewsPage {
+    fn pole_name<'a>(&'a self, slug: &'a str) -> &'a str {
+        self.names.get(slug).map_or(slug, String::as_str)
+    }
+
+    fn day(&self, d: &Option<poles_core::Date>) -> String {
+        d.as_ref().map_or_else(|| "—".into(), |d| self.c.date(d))
+    }
+
+    fn day_text(&self, d: &Option<String>) -> String {
+        d.as_ref()
+            .map_or_else(|| "—".into(), |d| self.c.partial_date(d))
+    }
+
+    /// "Before phase V (2023-2026)", in the page's language.
+    fn archive_title(&self) -> String {
+        match &self.v.phase {
+            Some(p) => self.c.t.t("news.archive_before").replace(
+                "{phase}",
+                if self.c.lang() == Lang::Fr {
+                    &p.name_fr
+                } else {
+                    &p.name_en
+                },
+            ),
+            None => self.c.t.t("news.archive").to_string(),
+        }
+    }
 }
 
 async fn news(State(st): State<AppState>, c: Chrome) -> PageResult {
+    let names = atlas::all_clusters(&st.app)
+        .await?
+        .into_iter()
+        .map(|k| (k.slug, k.name))
+        .collect();
     render(NewsPage {
-        news: atlas::news(&st.app).await?,
-        events: atlas::events(&st.app).await?,
+        v: atlas::news_view(&st.app).await?,
+        names,
         c,
     })
 }
