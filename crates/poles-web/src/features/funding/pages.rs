@@ -352,6 +352,15 @@ impl Default for ReliefFormState {
 }
 
 impl BudgetsPage {
+    /// A budget line named in the page's language (its code where it is not listed).
+    fn line_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.b
+            .lines
+            .iter()
+            .find(|l| l.code == code)
+            .map_or(code, |l| self.c.t.pick2(&l.name_fr, &l.name_en))
+    }
+
     /// The refusal to show beside `field` of the relief form.
     fn relief_error(&self, field: &str) -> Option<&str> {
         self.form
