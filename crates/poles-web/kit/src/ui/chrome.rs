@@ -117,6 +117,11 @@ impl Chrome {
         d.in_words(self.t.lang)
     }
 
+    /// A day in words, or "—" where it is not known.
+    pub fn day(&self, d: &Option<poles_core::Date>) -> String {
+        d.as_ref().map_or_else(|| "—".into(), |d| self.date(d))
+    }
+
     /// A date as a source gives it (a year, a month or a day), in words.
     pub fn partial_date(&self, d: &str) -> String {
         crate::ui::format::partial_date(d, self.t.lang)

@@ -1089,10 +1089,6 @@ impl ProjectPage {
             format!("Horizon 2020 — {names}")
         }
     }
-
-    fn date_or_dash(&self, d: &Option<poles_core::Date>) -> String {
-        d.as_ref().map_or_else(|| "—".into(), |d| self.c.date(d))
-    }
 }
 
 async fn project(State(st): State<AppState>, c: Chrome, Path(id): Path<String>) -> PageResult {
@@ -1259,10 +1255,6 @@ struct NewsPage {
 impl NewsPage {
     fn pole_name<'a>(&'a self, slug: &'a str) -> &'a str {
         self.names.get(slug).map_or(slug, String::as_str)
-    }
-
-    fn day(&self, d: &Option<poles_core::Date>) -> String {
-        d.as_ref().map_or_else(|| "—".into(), |d| self.c.date(d))
     }
 
     fn day_text(&self, d: &Option<String>) -> String {
