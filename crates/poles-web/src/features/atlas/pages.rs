@@ -216,50 +216,16 @@ struct ClustersPage {
     sectors: Vec<Facet>,
     regions: Vec<Facet>,
     tiers: Vec<Facet>,
-    params: Params,
+    view: ListView,
     map: String,
     at_head_office: usize,
-    /// A filter value refused (the field and the reason, in the page's language): the
-    /// page shows the list without it and says why beside the field.
-    refused: Option<(String, String)>,
 }
 
 impl ClustersPage {
-    fn refused_on(&self, field: &str) -> Option<&str> {
-        self.refused
-            .as_ref()
-            .filter(|(f, _)| f == field)
-            .map(|(_, r)| r.as_str())
-    }
-
-    /// This list's address with one parameter changed (empty removes it), in the page's
-    /// language.
-    fn with(&self, key: &str, value: &str) -> String {
-        list_href(&self.c, "/clusters", &self.params, key, value)
-    }
-
-    /// The same view as open data: `csv` or `json`.
-    fn export(&self, format: &str) -> String {
-        match format {
-            "csv" => format!("/clusters.csv?{}", view_query(&self.params)),
-            _ => format!("/api/v1/clusters?limit=200&{}", view_query(&self.params)),
-        }
-    }
-
     /// The same programme without any filter.
     fn cleared(&self) -> String {
         self.c
             .href(&format!("/clusters?programme={}", self.programme))
-    }
-
-    fn sorted_by(&self, key: &str) -> bool {
-        self.params.get("sort").is_some_and(|s| s == key)
-    }
-
-    fn filtered(&self) -> bool {
-        ["q", "sector", "region", "label", "status"]
-            .iter()
-            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
     }
 
     /// A pôle's status in words: the 2005 tier for the first phase, the label's term for later
@@ -312,7 +278,7 @@ fn drop_refused(
 
 /// A list page's address with one parameter changed (an empty value removes it), from its
 /// first page, in the page's language.
-fn list_href(c: &Chrome, path: &str, params: &Params, key: &str, value: &str) -> String {
+fn list_href(lang: &str, path: &str, params: &Params, key: &str, value: &str) -> String {
     let mut p: BTreeMap<&str, &str> = params
         .iter()
         .filter(|(k, v)| !v.is_empty() && k.as_str() != "lang" && k.as_str() != "offset")
@@ -327,7 +293,7 @@ fn list_href(c: &Chrome, path: &str, params: &Params, key: &str, value: &str) ->
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
         .collect();
-    c.href(&format!("{path}?{}", q.join("&")))
+    format!("{path}?{}&lang={lang}", q.join("&"))
 }
 
 /// A list view's filters and order as a query string, for its exports (every row: no
@@ -342,6 +308,81 @@ fn view_query(params: &Params) -> String {
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// What the three list pages (pôles, organisations, projects) share: their address, the
+/// filters as typed, a refused one with its reason, the order shown by default.
+struct ListView {
+    /// `/clusters`: the page; its CSV is `{path}.csv`, its JSON `/api/v1{path}`.
+    path: &'static str,
+    lang: &'static str,
+    params: Params,
+    /// A filter value refused (the field and the reason, in the page's language): the page
+    /// shows the list without it and says why beside the field.
+    refused: Option<(String, String)>,
+    /// The order when none is asked (`None`: it depends on the view).
+    default_sort: Option<&'static str>,
+    /// The filters that "clear" removes.
+    filters: &'static [&'static str],
+}
+
+impl ListView {
+    /// This list's address with one parameter changed (empty removes it), from its first page,
+    /// in the page's language.
+    fn with(&self, key: &str, value: &str) -> String {
+        list_href(self.lang, self.path, &self.params, key, value)
+    }
+
+    fn next_href(&self, page: &Page) -> String {
+        let next = (page.offset + page.limit).to_string();
+        format!("{}&offset={next}", self.with("offset", ""))
+    }
+
+    /// The number of the last row shown.
+    fn shown_to(&self, page: &Page, shown: usize) -> i64 {
+        page.offset + shown as i64
+    }
+
+    /// The same view as open data (every row, no language).
+    fn csv(&self) -> String {
+        format!("{}.csv?{}", self.path, view_query(&self.params))
+    }
+
+    fn json(&self) -> String {
+        format!(
+            "/api/v1{}?limit=200&{}",
+            self.path,
+            view_query(&self.params)
+        )
+    }
+
+    fn sorted_by(&self, key: &str) -> bool {
+        self.params
+            .get("sort")
+            .map_or(self.default_sort == Some(key), |s| s == key)
+    }
+
+    fn filtered(&self) -> bool {
+        self.filters
+            .iter()
+            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
+    }
+
+    fn refused_on(&self, field: &str) -> Option<&str> {
+        self.refused
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// A refused filter makes the page a 400, the list still shown.
+    fn status(&self) -> axum::http::StatusCode {
+        if self.refused.is_some() {
+            axum::http::StatusCode::BAD_REQUEST
+        } else {
+            axum::http::StatusCode::OK
+        }
+    }
 }
 
 /// A pôle's standing in words (see [`ClustersPage::standing`]).
@@ -471,21 +512,24 @@ async fn clusters(
         .iter()
         .filter(|k| map::at_head_office(&st.maps, k))
         .count();
-    let status = if refused.is_some() {
-        axum::http::StatusCode::BAD_REQUEST
-    } else {
-        axum::http::StatusCode::OK
+    let view = ListView {
+        path: "/clusters",
+        lang: c.t.code(),
+        params: p,
+        refused,
+        default_sort: None,
+        filters: &["q", "sector", "region", "label", "status"],
     };
+    let status = view.status();
     Ok(crate::ui::render::render_with(
         ClustersPage {
-            refused,
+            view,
             programmes,
             programme,
             current,
             sectors,
             regions,
             tiers,
-            params: p,
             list,
             map,
             at_head_office,
@@ -701,50 +745,10 @@ struct OrganisationsPage {
     c: Chrome,
     list: Paged<OrganisationSummary>,
     page: Page,
-    params: Params,
+    view: ListView,
     /// The kinds and countries of the view, in words, with how many each gives.
     kinds: Vec<Facet>,
     countries: Vec<Facet>,
-    refused: Option<(String, String)>,
-}
-
-impl OrganisationsPage {
-    /// This list's address with one parameter changed (empty removes it), from its first page.
-    fn with(&self, key: &str, value: &str) -> String {
-        list_href(&self.c, "/organisations", &self.params, key, value)
-    }
-
-    fn next_href(&self) -> String {
-        let next = (self.page.offset + self.page.limit).to_string();
-        let base = self.with("offset", "");
-        format!("{base}&offset={next}")
-    }
-
-    /// The number of the last row shown.
-    fn shown_to(&self) -> i64 {
-        self.page.offset + self.list.items.len() as i64
-    }
-
-    fn export(&self) -> String {
-        format!("/organisations.csv?{}", view_query(&self.params))
-    }
-
-    fn sorted_by(&self, key: &str) -> bool {
-        self.params.get("sort").map_or(key == "name", |s| s == key)
-    }
-
-    fn filtered(&self) -> bool {
-        ["q", "kind", "country"]
-            .iter()
-            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
-    }
-
-    fn refused_on(&self, field: &str) -> Option<&str> {
-        self.refused
-            .as_ref()
-            .filter(|(f, _)| f == field)
-            .map(|(_, r)| r.as_str())
-    }
 }
 
 async fn organisations(
@@ -790,17 +794,20 @@ async fn organisations(
         })
         .collect();
     countries.sort_by_key(|f| poles_core::text::normalize(&f.name));
-    let status = if refused.is_some() {
-        axum::http::StatusCode::BAD_REQUEST
-    } else {
-        axum::http::StatusCode::OK
+    let view = ListView {
+        path: "/organisations",
+        lang: c.t.code(),
+        params: p,
+        refused,
+        default_sort: Some("name"),
+        filters: &["q", "kind", "country"],
     };
+    let status = view.status();
     Ok(crate::ui::render::render_with(
         OrganisationsPage {
-            params: p,
+            view,
             kinds,
             countries,
-            refused,
             list,
             page,
             c,
@@ -877,55 +884,14 @@ struct ProjectsPage {
     c: Chrome,
     list: Paged<ProjectSummary>,
     page: Page,
-    params: Params,
+    view: ListView,
     /// The pôle the view is limited to, by name (slug, name).
     cluster: Option<(String, String)>,
     parts: Vec<Facet>,
     years: Vec<Facet>,
-    refused: Option<(String, String)>,
 }
 
 impl ProjectsPage {
-    /// This list's address with one parameter changed (empty removes it), from its first page.
-    fn with(&self, key: &str, value: &str) -> String {
-        list_href(&self.c, "/projects", &self.params, key, value)
-    }
-
-    fn next_href(&self) -> String {
-        let next = (self.page.offset + self.page.limit).to_string();
-        let base = self.with("offset", "");
-        format!("{base}&offset={next}")
-    }
-
-    fn shown_to(&self) -> i64 {
-        self.page.offset + self.list.items.len() as i64
-    }
-
-    fn export(&self) -> String {
-        format!("/projects.csv?{}", view_query(&self.params))
-    }
-
-    fn export_json(&self) -> String {
-        format!("/api/v1/projects?limit=200&{}", view_query(&self.params))
-    }
-
-    fn sorted_by(&self, key: &str) -> bool {
-        self.params.get("sort").map_or(key == "start", |s| s == key)
-    }
-
-    fn filtered(&self) -> bool {
-        ["q", "part", "year", "cluster", "organisation"]
-            .iter()
-            .any(|k| self.params.get(*k).is_some_and(|v| !v.trim().is_empty()))
-    }
-
-    fn refused_on(&self, field: &str) -> Option<&str> {
-        self.refused
-            .as_ref()
-            .filter(|(f, _)| f == field)
-            .map(|(_, r)| r.as_str())
-    }
-
     /// The parts of the programme a project belongs to, by name in the page's language.
     fn parts_of(&self, programme: &Option<String>) -> String {
         part_names(programme, self.c.lang())
@@ -1003,18 +969,21 @@ async fn projects(
             .map(|k| (k.slug, k.name)),
         _ => None,
     };
-    let status = if refused.is_some() {
-        axum::http::StatusCode::BAD_REQUEST
-    } else {
-        axum::http::StatusCode::OK
+    let view = ListView {
+        path: "/projects",
+        lang: c.t.code(),
+        params: p,
+        refused,
+        default_sort: Some("start"),
+        filters: &["q", "part", "year", "cluster", "organisation"],
     };
+    let status = view.status();
     Ok(crate::ui::render::render_with(
         ProjectsPage {
-            params: p,
+            view,
             cluster,
             parts,
             years,
-            refused,
             list,
             page,
             c,
