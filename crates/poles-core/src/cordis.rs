@@ -346,7 +346,9 @@ enum How {
 struct KindRule {
     kind: OrgKind,
     how: How,
-    words: String,
+    /// The folded words as the test needs them, spaces included (" sa" to end a name,
+    /// " ministry" to start a word, " gmbh " as whole words), made once when the rules are read.
+    pattern: String,
 }
 
 fn parse_kind_rules(text: &str) -> Result<Vec<KindRule>, String> {
@@ -368,7 +370,12 @@ fn parse_kind_rules(text: &str) -> Result<Vec<KindRule>, String> {
         if words.is_empty() {
             return Err(format!("line {line}: no words"));
         }
-        out.push(KindRule { kind, how, words });
+        let pattern = match how {
+            How::Contains => words,
+            How::Word => format!(" {words} "),
+            How::Starts | How::Ends => format!(" {words}"),
+        };
+        out.push(KindRule { kind, how, pattern });
     }
     Ok(out)
 }
@@ -384,21 +391,21 @@ fn kind_rules() -> &'static [KindRule] {
 /// size: a legal form does not tell an SME from a large company), a ministry or local
 /// authority, an association. Otherwise `Unknown`: the extract has no activity type.
 pub fn infer_kind(name: &str, short_name: Option<&str>) -> OrgKind {
-    let names: Vec<String> = std::iter::once(name)
+    // Each name folded, with spaces around it so that word boundaries are substring tests.
+    let spaced: Vec<String> = std::iter::once(name)
         .chain(short_name)
         .map(crate::text::normalize)
         .filter(|n| !n.is_empty())
+        .map(|n| format!(" {n} "))
         .collect();
-    // Spaces around each name make word boundaries plain substring tests.
-    let spaced: Vec<String> = names.iter().map(|n| format!(" {n} ")).collect();
     for r in kind_rules() {
         let hit = match r.how {
-            How::Contains => names.iter().any(|n| n.contains(&r.words)),
-            How::Word => spaced.iter().any(|n| n.contains(&format!(" {} ", r.words))),
-            How::Starts => spaced.iter().any(|n| n.contains(&format!(" {}", r.words))),
-            How::Ends => names
+            How::Contains | How::Word | How::Starts => {
+                spaced.iter().any(|n| n.contains(&r.pattern))
+            }
+            How::Ends => spaced
                 .iter()
-                .any(|n| n == &r.words || n.ends_with(&format!(" {}", r.words))),
+                .any(|n| n[..n.len() - 1].ends_with(&r.pattern)),
         };
         if hit {
             return r.kind;
