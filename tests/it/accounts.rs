@@ -36,7 +36,7 @@ pub async fn make_user(app: &App, email: &str, role: &str, scope: Option<&str>) 
 
 /// A signed-in browser: its session cookie and CSRF token.
 #[derive(Clone)]
-struct Browser {
+pub(crate) struct Browser {
     cookie: String,
     csrf: String,
 }
@@ -50,7 +50,7 @@ async fn login(app: &App, email: &str, password: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn sign_in(app: &App, email: &str) -> Browser {
+pub(crate) async fn sign_in(app: &App, email: &str) -> Browser {
     let r = login(app, email, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::OK, "login of {email}");
     let set = r
@@ -68,7 +68,7 @@ async fn sign_in(app: &App, email: &str) -> Browser {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &App,
     who: Option<&Browser>,
     method: Method,
@@ -90,7 +90,7 @@ async fn call(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn version(app: &App, path: &str) -> i64 {
+pub(crate) async fn version(app: &App, path: &str) -> i64 {
     let (_, v) = call(app, None, Method::GET, path, None).await;
     v["version"].as_i64().unwrap()
 }

@@ -11,7 +11,7 @@ use poles_store::registry::{
     self, ClusterFilter, ClusterSort, OrganisationFilter, OrganisationSort, ProjectFilter,
     ProjectSort,
 };
-use poles_store::{rate, search};
+use poles_store::search;
 use std::collections::HashMap;
 
 /// The filters of the cluster list as typed (each optional, empty meaning none).
@@ -514,20 +514,60 @@ impl SearchKind {
     }
 }
 
-/// One search across clusters, organisations and projects, ranked; a generous per-client
-/// limit (shared by every app server) answers `TooManyRequests` past it.
+/// A search as typed: the words, and the kind and facet values it is limited to.
+#[derive(Debug, Default, Clone)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub sector: Option<String>,
+    pub org_kind: Option<String>,
+}
+
+/// One search across clusters, organisations and projects, ranked, in groups, with facets;
+/// a generous per-client limit (shared by every app server, counted in memory and flushed in
+/// batches: a search writes nothing) answers `TooManyRequests` past it.
 pub async fn search(
     app: &App,
     origin: &Origin,
-    q: &str,
-    kind: Option<SearchKind>,
+    query: &SearchQuery,
     page: Page,
 ) -> Result<SearchResults> {
+    let q = search_text(&query.q)?.unwrap_or_default();
+    let kind = given(&query.kind)
+        .map(|k| SearchKind::parse("kind", k))
+        .transpose()?;
+    let country = given(&query.country)
+        .map(|c| CountryCode::parse("country", c).map(|c| c.as_str().to_string()))
+        .transpose()?;
+    let region = given(&query.region)
+        .map(|r| RegionCode::parse("region", r).map(|r| r.as_str().to_string()))
+        .transpose()?;
+    let sector = match given(&query.sector) {
+        Some(s) if registry::sector_exists(&app.db, s).await? => Some(s.to_string()),
+        Some(_) => return Err(FieldError::new("sector", "unknown sector code").into()),
+        None => None,
+    };
+    let org_kind = given(&query.org_kind)
+        .map(|k| OrgKind::parse("org_kind", k).map(|k| k.as_str().to_string()))
+        .transpose()?;
     let key = format!("search:{}", origin.ip.as_deref().unwrap_or("unknown"));
-    if let Some(retry_after) = rate::hit(&app.db, &key, app.config.search_per_minute, 60).await? {
+    if let Some(retry_after) =
+        app.search_throttle
+            .hit(&app.db, &key, app.config.search_per_minute, 60)
+    {
         return Err(AppError::TooManyRequests { retry_after });
     }
-    Ok(search::search(&app.db, q, kind.map(SearchKind::as_str), page).await?)
+    let req = search::SearchRequest {
+        q,
+        kind: kind.map(|k| k.as_str().to_string()),
+        country,
+        region,
+        sector,
+        org_kind,
+    };
+    Ok(search::search(&app.db, &req, page).await?)
 }
 
 /// A point (longitude, latitude) per commune code, as shipped (GeoNames via the npm package

@@ -19,6 +19,7 @@ pub mod funding;
 pub mod mail;
 pub mod membership;
 pub mod selection;
+pub mod throttle;
 pub mod worklists;
 
 pub use error::AppError;
@@ -35,7 +36,8 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub policy: Policy,
-    /// Searches a client may make per minute (generous; shared by every app server).
+    /// Searches a client may make per minute (generous; shared by every app server, counted
+    /// approximately: see [`throttle`]).
     pub search_per_minute: i64,
     /// The site's public address, for the links in mails (`https://poles.example.org`).
     pub public_url: String,
@@ -52,12 +54,15 @@ impl Default for Config {
 }
 
 /// The use cases' handle: the database and the settings. Cheap to clone; holds nothing that
-/// several app servers would need to share (that lives in the database).
+/// several app servers would need to share exactly (that lives in the database; the search
+/// throttle's counts reach it within seconds).
 #[derive(Clone)]
 pub struct App {
     pub(crate) db: Db,
     pub(crate) config: Arc<Config>,
     pub(crate) common_passwords: Arc<CommonPasswords>,
+    /// This server's share of the search limit (see [`throttle`]).
+    pub(crate) search_throttle: Arc<throttle::Throttle>,
 }
 
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
@@ -73,6 +78,7 @@ impl App {
             db,
             config: Arc::new(config),
             common_passwords: Arc::new(common_passwords()),
+            search_throttle: Arc::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod model;
 pub mod optimise;
 pub mod paris;
 pub mod relief;
+pub mod search;
 pub mod status;
 pub mod text;
 pub mod totp;

@@ -397,14 +397,57 @@ pub struct SearchHit {
     pub reference: String,
     pub title: String,
     pub subtitle: Option<String>,
+    /// Relevance (BM25, thousandths), comparable within a kind only.
     pub score: i64,
 }
 
+/// The results of a search: the page asked for, the matches in groups by kind (pôles first),
+/// and the counts of each facet's values among the matches.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SearchResults {
     pub query: String,
+    /// The page of matches asked for: of the kind asked for, or of every kind (pôles first).
     pub items: Vec<SearchHit>,
+    /// How many matches the filters leave, of the kind asked for or of every kind.
     pub total: i64,
+    /// Per kind (`cluster`, `organisation`, `project`, in that order): how many match and the
+    /// best few.
+    pub groups: Vec<SearchGroup>,
+    /// `country`, `region`, `sector` and `org_kind`: each value's count among the matches
+    /// (with the other facets' filters applied).
+    pub facets: Vec<SearchFacet>,
+    /// Words of the query that matched nothing as typed and were read as a near word.
+    pub corrections: Vec<SearchCorrection>,
+    /// Whether every result holds every word of the query; when nothing does, the results
+    /// hold some of them, those holding most first.
+    pub every_word: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchGroup {
+    pub kind: String,
+    pub total: i64,
+    pub items: Vec<SearchHit>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchFacet {
+    /// `country`, `region`, `sector` or `org_kind`.
+    pub field: String,
+    pub values: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FacetCount {
+    /// A country code, region code, sector code or organisation kind.
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchCorrection {
+    pub typed: String,
+    pub read_as: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -11,8 +11,9 @@
 //! - a trailer: `{"end": {"rows": {TABLE: COUNT}, "sha256": …}}`, the SHA-256 of every
 //!   line before it (newlines included), so that a damaged or cut file is refused.
 //!
-//! The schema holds only `BIGINT`/`INTEGER` and `TEXT` columns; [`backup`] refuses any other
-//! type rather than guess. It reads one consistent snapshot (PostgreSQL: a REPEATABLE READ,
+//! The schema holds only `BIGINT`/`INTEGER` and `TEXT` columns, but for the search index,
+//! which is derived data: never backed up, built again by restore. [`backup`] refuses any
+//! other type rather than guess. It reads one consistent snapshot (PostgreSQL: a REPEATABLE READ,
 //! READ ONLY transaction; SQLite: one read transaction, a WAL snapshot), so it runs beside
 //! a working server. Tables and columns come from the catalog; the migrations' own table is
 //! left out (restore recreates it by migrating).
@@ -52,6 +53,15 @@ const MIGRATIONS_TABLE: &str = "schema_migrations";
 /// holds them, so they do not make it "not empty", and restore replaces them with the
 /// backup's. A test checks that no migration inserts anything else.
 pub(crate) const SEEDED_META: &[&str] = &["write_lock"];
+
+/// The search index: derived from the other tables (and holding posting lists as bytes),
+/// never backed up; restore builds it again from what it restored.
+const DERIVED_TABLES: &[&str] = &[
+    "search_entries",
+    "search_terms",
+    "search_vocab",
+    "search_stats",
+];
 
 /// Rows per insert batch and per progress step.
 const BATCH: usize = 500;
@@ -199,7 +209,10 @@ async fn catalog(tx: &mut impl crate::util::Tx, backend: Backend) -> Result<Vec<
         }
     };
     let mut tables = Vec::new();
-    for name in names.into_iter().filter(|n| n != MIGRATIONS_TABLE) {
+    for name in names
+        .into_iter()
+        .filter(|n| n != MIGRATIONS_TABLE && !DERIVED_TABLES.contains(&n.as_str()))
+    {
         let table = match backend {
             Backend::Sqlite => sqlite_table(tx, name).await?,
             Backend::Postgres => postgres_table(tx, name).await?,
@@ -819,6 +832,9 @@ pub async fn restore(db: &Db, path: &Path, progress: &dyn Progress) -> Result<Su
             path.display()
         )));
     }
+    progress.stage("search index", 1);
+    crate::search::rebuild(&mut tx).await?;
+    progress.inc(1);
     if db.backend == Backend::Postgres {
         for t in &tables {
             for c in t.columns.iter().filter(|c| c.identity) {
@@ -1067,6 +1083,7 @@ impl<'p> Loading<'p> {
                 q = match cell {
                     Cell::T(v) => q.bind(v.clone()),
                     Cell::I(v) => q.bind(*v),
+                    Cell::B(v) => q.bind(v.clone()),
                 };
             }
             q.execute(&mut **tx).await?;

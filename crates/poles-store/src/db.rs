@@ -140,6 +140,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_contact_source.sql"),
         postgres: include_str!("../migrations/postgres/0018_contact_source.sql"),
     },
+    Migration {
+        version: 19,
+        name: "search_index",
+        sqlite: include_str!("../migrations/sqlite/0019_search_index.sql"),
+        postgres: include_str!("../migrations/postgres/0019_search_index.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

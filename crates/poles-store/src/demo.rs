@@ -494,6 +494,7 @@ async fn returning_id(tx: &mut impl Tx, sql: &str, binds: Vec<Cell>) -> Result<i
         q = match b {
             Cell::T(v) => q.bind(v),
             Cell::I(v) => q.bind(v),
+            Cell::B(v) => q.bind(v),
         };
     }
     let row = q.fetch_one(&mut **tx).await?;

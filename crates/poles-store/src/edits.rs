@@ -104,6 +104,7 @@ pub async fn update_cluster(
         .bind(row.id)
         .execute(&mut *tx)
         .await?;
+    crate::search::reindex_cluster(&mut tx, db.backend, row.id).await?;
     audit::append(
         &mut tx,
         ctx,
@@ -162,6 +163,8 @@ pub async fn add_member(db: &Db, cluster: &str, ctx: &Context, m: &NewMember) ->
     if n == 0 {
         return Err(FieldError::new("organisation_id", "is already a member").into());
     }
+    // A member of a pôle ranks higher in the search.
+    crate::search::reindex_organisation(&mut tx, db.backend, m.organisation_id).await?;
     sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1")
         .bind(cid)
         .execute(&mut *tx)
@@ -200,6 +203,7 @@ pub async fn remove_member(
         .bind(organisation_id)
         .execute(&mut *tx)
         .await?;
+    crate::search::reindex_organisation(&mut tx, db.backend, organisation_id).await?;
     sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1")
         .bind(cid)
         .execute(&mut *tx)
@@ -441,6 +445,7 @@ pub async fn update_organisation(
         .bind(crate::registry::name_key(&after_name))
         .execute(&mut *tx)
         .await?;
+    crate::search::reindex_organisation(&mut tx, db.backend, organisation_id).await?;
     audit::append(
         &mut tx,
         ctx,

@@ -46,6 +46,20 @@ pub struct CordisData {
     pub edges: Vec<Edge>,
     pub topics: HashMap<String, String>,
     pub rejected: Vec<Rejected>,
+    /// Texts mended on reading: letters lost at the source filled from the same files' words,
+    /// or text encoded twice decoded once.
+    pub mended: Vec<TextMend>,
+    /// Texts whose lost letters no known word could fill: kept as they are, and reported.
+    pub damaged: Vec<TextMend>,
+}
+
+/// A text of the extract as read and as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TextMend {
+    pub file: String,
+    pub line: u64,
+    pub before: String,
+    pub after: String,
 }
 
 /// Counts of one kind of record.
@@ -65,6 +79,10 @@ pub struct ImportSummary {
     pub partners: Counts,
     /// Every rejected row: file, line, reason.
     pub rejected: Vec<RejectedRow>,
+    /// Texts mended on reading (see [`CordisData::mended`]).
+    pub mended: Vec<TextMend>,
+    /// Texts with letters lost at the source that could not be mended.
+    pub damaged: Vec<TextMend>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -128,9 +146,63 @@ impl CordisData {
             edges,
             topics,
             rejected,
+            mended: vec![],
+            damaged: vec![],
         };
         data.check_references();
+        data.mend_texts();
         Ok(data)
+    }
+
+    /// Mends what the source's bytes allow: text encoded twice, and letters lost (U+FFFD)
+    /// where exactly one word of the same files fits; reports the rest.
+    fn mend_texts(&mut self) {
+        let mut lex = poles_core::text::Lexicon::default();
+        for o in &self.organisations {
+            lex.learn(&o.name);
+            lex.learn(o.short_name.as_deref().unwrap_or_default());
+        }
+        for t in self.topics.values() {
+            lex.learn(t);
+        }
+        // The project file names each coordinator again, sometimes with its letters intact.
+        for p in &self.projects {
+            lex.learn(&p.coordinator);
+        }
+        let mut mended = Vec::new();
+        let mut damaged = Vec::new();
+        let mut mend = |file: &str, line: u64, text: &mut String| {
+            let twice = poles_core::text::undo_double_encoding(text);
+            let (after, left) = lex.mend(twice.as_deref().unwrap_or(text));
+            let record = TextMend {
+                file: file.to_string(),
+                line,
+                before: text.clone(),
+                after: after.clone(),
+            };
+            if left {
+                damaged.push(record.clone());
+            }
+            if after != *text {
+                mended.push(record);
+                *text = after;
+            }
+        };
+        for o in &mut self.organisations {
+            mend(cordis::ORGANISATIONS_FILE, o.line, &mut o.name);
+            if let Some(short) = o.short_name.as_mut() {
+                mend(cordis::ORGANISATIONS_FILE, o.line, short);
+            }
+        }
+        let mut codes: Vec<String> = self.topics.keys().cloned().collect();
+        codes.sort();
+        for code in codes {
+            if let Some(title) = self.topics.get_mut(&code) {
+                mend(&format!("{} (topic {code})", cordis::TOPICS_FILE), 0, title);
+            }
+        }
+        self.mended = mended;
+        self.damaged = damaged;
     }
 
     /// Duplicated keys and links to unknown rows are rejected here, before any write.
@@ -271,6 +343,8 @@ pub(crate) async fn import_cordis_tx(
                 reason: r.reason.clone(),
             })
             .collect(),
+        mended: data.mended.clone(),
+        damaged: data.damaged.clone(),
         ..Default::default()
     };
     const SOURCE: &str = "CORDIS H2020 open data (EC reuse decision 2011/833/EU)";

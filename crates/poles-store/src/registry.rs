@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::util::{flag, from_row, parsed, parsed_opt};
 use crate::Db;
 use poles_core::model::*;
-use poles_core::text::{normalize, tokens};
+use poles_core::text::normalize;
 use poles_core::{Currency, LabelStatus, Money, OrgKind, Page, Tier};
 use std::collections::HashMap;
 
@@ -364,10 +364,14 @@ pub async fn search_rank(db: &Db, f: &ClusterFilter) -> Result<Option<HashMap<St
     let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) else {
         return Ok(None);
     };
+    let req = crate::search::SearchRequest {
+        q: q.to_string(),
+        kind: Some("cluster".into()),
+        ..Default::default()
+    };
     let hits = crate::search::search(
         db,
-        q,
-        Some("cluster"),
+        &req,
         Page {
             limit: 10_000,
             offset: 0,
@@ -703,8 +707,11 @@ const CLUSTER_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
      UNION SELECT project_id FROM project_clusters WHERE cluster_id = $1";
 
 /// The SQL of "projects of an organisation", its own or its entities'. `$1` is its id.
-const ORGANISATION_PROJECTS: &str = "SELECT pp.project_id FROM project_partners pp \
-     JOIN organisations o ON o.id = pp.organisation_id WHERE o.id = $1 OR o.parent_id = $1";
+/// (Two index look-ups joined by UNION: an `OR` across the join makes PostgreSQL scan.)
+const ORGANISATION_PROJECTS: &str =
+    "SELECT project_id FROM project_partners WHERE organisation_id = $1 \
+     UNION SELECT pp.project_id FROM project_partners pp \
+     JOIN organisations o ON o.id = pp.organisation_id WHERE o.parent_id = $1";
 
 struct ClusterRow {
     id: i64,
@@ -1140,21 +1147,26 @@ pub enum ProjectSort {
     Partners,
 }
 
-/// Appends `haystack LIKE` conditions on the search index for each token of `q`.
-fn push_text_filter(sql: &mut String, binds: &mut Vec<String>, kind: &str, id_col: &str, q: &str) {
-    let toks = tokens(q, 6);
-    if toks.is_empty() {
-        return;
-    }
-    let mut conds = Vec::new();
-    for t in toks {
-        binds.push(format!("%{t}%"));
-        conds.push(format!("se.haystack LIKE ${}", binds.len()));
-    }
+/// Appends a condition keeping the rows of `kind` whose search entry holds every word of
+/// `q` (bound as one value, numbered after `offset` earlier ones).
+async fn push_text_filter(
+    db: &Db,
+    sql: &mut String,
+    binds: &mut Vec<String>,
+    offset: usize,
+    kind: &str,
+    id_col: &str,
+    q: &str,
+) -> Result<()> {
+    let Some(entries) = crate::search::matching_entries(db, kind, q).await? else {
+        return Ok(());
+    };
+    binds.push(entries);
     sql.push_str(&format!(
-        " AND {id_col} IN (SELECT CAST(se.ref AS BIGINT) FROM search_entries se WHERE se.kind = '{kind}' AND {})",
-        conds.join(" AND ")
+        " AND {id_col} IN (SELECT CAST(se.ref AS BIGINT) FROM search_entries se WHERE se.kind = '{kind}' AND se.id IN ({}))",
+        crate::util::json_ids(db.backend, offset + binds.len())
     ));
+    Ok(())
 }
 
 /// Binds the id (when the filter has one) then the text filter's values, in the order
@@ -1212,16 +1224,7 @@ async fn project_where(
         where_sql.push_str(&format!(" AND p.start_date LIKE ${}", first + binds.len()));
     }
     if let Some(q) = &f.q {
-        let before = binds.len();
-        let mut text_sql = String::new();
-        let mut text_binds = Vec::new();
-        push_text_filter(&mut text_sql, &mut text_binds, "project", "p.id", q);
-        // Renumber the text binds after the ones already there.
-        for k in (1..=text_binds.len()).rev() {
-            text_sql = text_sql.replace(&format!("${k}"), &format!("${}", k + first + before));
-        }
-        binds.extend(text_binds);
-        where_sql.push_str(&text_sql);
+        push_text_filter(db, &mut where_sql, &mut binds, first, "project", "p.id", q).await?;
     }
     Ok(Some((where_sql, id_bind, binds)))
 }
@@ -1340,7 +1343,11 @@ pub enum OrganisationSort {
 
 /// The WHERE clause of an organisation filter and its values; `skip` leaves out one of its
 /// fields (`kind` or `country`), for the counts of that field's choices.
-fn organisation_where(f: &OrganisationFilter, skip: Option<&str>) -> (String, Vec<String>) {
+async fn organisation_where(
+    db: &Db,
+    f: &OrganisationFilter,
+    skip: Option<&str>,
+) -> Result<(String, Vec<String>)> {
     // The demo's invented organisations are not part of the registry's open data.
     let mut where_sql = String::from(" WHERE o.fictional = 0");
     let mut binds: Vec<String> = Vec::new();
@@ -1353,9 +1360,9 @@ fn organisation_where(f: &OrganisationFilter, skip: Option<&str>) -> (String, Ve
         where_sql.push_str(&format!(" AND o.kind = ${}", binds.len()));
     }
     if let Some(q) = &f.q {
-        push_text_filter(&mut where_sql, &mut binds, "organisation", "o.id", q);
+        push_text_filter(db, &mut where_sql, &mut binds, 0, "organisation", "o.id", q).await?;
     }
-    (where_sql, binds)
+    Ok((where_sql, binds))
 }
 
 /// How many organisations of a filter each kind and each country would give (each count
@@ -1365,14 +1372,14 @@ pub async fn organisation_facets(
     f: &OrganisationFilter,
 ) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
     let no_id: Option<i64> = None;
-    let (where_sql, binds) = organisation_where(f, Some("kind"));
+    let (where_sql, binds) = organisation_where(db, f, Some("kind")).await?;
     let sql = format!(
         "SELECT o.kind, COUNT(*) AS n FROM organisations o{where_sql} GROUP BY o.kind ORDER BY n DESC, o.kind"
     );
     let kinds: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql), no_id, &binds)
         .fetch_all(&db.pool)
         .await?;
-    let (where_sql, binds) = organisation_where(f, Some("country"));
+    let (where_sql, binds) = organisation_where(db, f, Some("country")).await?;
     let sql = format!(
         "SELECT o.country, COUNT(*) AS n FROM organisations o{where_sql} AND o.country IS NOT NULL \
          GROUP BY o.country ORDER BY n DESC, o.country"
@@ -1420,7 +1427,7 @@ pub async fn list_organisations(
     f: &OrganisationFilter,
     page: Page,
 ) -> Result<Paged<OrganisationSummary>> {
-    let (where_sql, binds) = organisation_where(f, None);
+    let (where_sql, binds) = organisation_where(db, f, None).await?;
     let no_id: Option<i64> = None;
     let count_sql = format!("SELECT COUNT(*) AS n FROM organisations o{where_sql}");
     let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), no_id, &binds)
@@ -1519,7 +1526,7 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
     };
     let memberships: Vec<MembershipOfRow> = sqlx::query_as(
         "SELECT c.slug, c.name, m.role, m.source FROM memberships m JOIN clusters c ON c.id = m.cluster_id \
-         JOIN organisations o ON o.id = $1 WHERE m.organisation_id = o.id OR m.organisation_id = o.parent_id ORDER BY c.name",
+         WHERE m.organisation_id = $1 OR m.organisation_id = (SELECT parent_id FROM organisations WHERE id = $1) ORDER BY c.name",
     )
     .bind(id)
     .fetch_all(&db.pool)

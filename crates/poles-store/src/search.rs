@@ -1,17 +1,49 @@
-//! One search across clusters, organisations and projects. The index is a table, rebuilt in
-//! the transaction of every import, so that all app servers share it; a query is a few
-//! `LIKE` filters on normalised text (tens of milliseconds on the CORDIS volume) and the
-//! ranking is done here, the same way on both backends.
+//! One search across pôles, organisations and projects: an inverted index kept in the
+//! database (so every app server reads the same one and sees a write at its commit),
+//! ranked by BM25 in the application (so both backends rank alike). Imports rebuild it in
+//! their transaction; edits update the entries they touch in theirs.
+//!
+//! A query's words reach the index's terms as typed, through the programme's French ↔
+//! English vocabulary, as a prefix (as the user types), or, for a word that reaches
+//! nothing, through a near term (a typo). Every word must match (else any may, ranked by
+//! how many do); pôles come first, then organisations and projects by their relevance.
 
 use crate::error::Result;
-use crate::util::{from_row, insert_batched, Cell, Tx};
-use crate::Db;
-use poles_core::model::{SearchHit, SearchResults};
-use poles_core::text::{normalize, tokens};
+use crate::util::{from_row, insert_batched, json_ids, Cell, Tx};
+use crate::{Backend, Db};
+use poles_core::model::{
+    FacetCount, SearchCorrection, SearchFacet, SearchGroup, SearchHit, SearchResults,
+};
+use poles_core::search::{
+    analyse, bm25, decode_postings, edit_distance_within, encode_postings, equivalent_terms,
+    query_words, typo_budget, upsert_posting, Posting, Reach,
+};
 use poles_core::Page;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Most candidates ranked for one query: enough for any page a person reads.
-const MAX_CANDIDATES: i64 = 5000;
+/// The kinds of entry, in the order their groups are shown.
+pub const KINDS: [&str; 3] = ["cluster", "organisation", "project"];
+/// How many of each group a search shows beside the page.
+const GROUP_TOP: usize = 5;
+/// How many index terms one prefix may stand for (the most frequent).
+const PREFIX_TERMS: i64 = 24;
+/// Arbitrary key of the PostgreSQL advisory lock that serialises updates of the index.
+const INDEX_LOCK: i64 = 7_263_002;
+
+/// An entry of the index as built from the registry.
+struct Doc {
+    kind: &'static str,
+    reference: String,
+    title: String,
+    subtitle: Option<String>,
+    fields: Vec<(String, u32)>,
+    /// Tenths: 10 leaves the score as it is.
+    boost: u8,
+    country: Option<String>,
+    regions: Option<String>,
+    sectors: Option<String>,
+    subkind: Option<String>,
+}
 
 struct ClusterRow {
     id: i64,
@@ -19,7 +51,11 @@ struct ClusterRow {
     name: String,
     official_name: Option<String>,
     theme_fr: Option<String>,
+    theme_en: Option<String>,
     specialty_en: Option<String>,
+    description_fr: Option<String>,
+    description_en: Option<String>,
+    current: i64,
 }
 from_row!(ClusterRow {
     id,
@@ -27,21 +63,31 @@ from_row!(ClusterRow {
     name,
     official_name,
     theme_fr,
-    specialty_en
+    theme_en,
+    specialty_en,
+    description_fr,
+    description_en,
+    current
 });
 
 struct OrganisationRow {
     id: i64,
     name: String,
     short_name: Option<String>,
+    kind: String,
     country: Option<String>,
+    region_code: Option<String>,
+    competences: Option<String>,
     members: i64,
 }
 from_row!(OrganisationRow {
     id,
     name,
     short_name,
+    kind,
     country,
+    region_code,
+    competences,
     members
 });
 
@@ -60,82 +106,248 @@ from_row!(ProjectRow {
     call
 });
 
-pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
-    sqlx::query("DELETE FROM search_entries")
-        .execute(&mut **tx)
-        .await?;
-    let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let clusters: Vec<ClusterRow> = sqlx::query_as(
-        "SELECT c.id, c.slug, c.name, c.official_name, c.theme_fr, c.specialty_en FROM clusters c",
+/// The clusters' documents (one cluster's with `Some(id)`), in slug order.
+async fn cluster_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
+    let filter = if only.is_some() {
+        " WHERE c.id = $1"
+    } else {
+        ""
+    };
+    // A pôle labelled in the latest phase is today's; it ranks before the history.
+    let sql = format!(
+        "SELECT c.id, c.slug, c.name, c.official_name, c.theme_fr, c.theme_en, c.specialty_en, \
+         c.description_fr, c.description_en, \
+         (SELECT COUNT(*) FROM labels l WHERE l.cluster_id = c.id AND l.status <> 'delabelled' \
+          AND l.phase_code = (SELECT code FROM programme_phases ORDER BY starts DESC LIMIT 1)) AS current \
+         FROM clusters c{filter} ORDER BY c.slug"
+    );
+    let mut q = sqlx::query_as::<_, ClusterRow>(&sql);
+    if let Some(id) = only {
+        q = q.bind(id);
+    }
+    let clusters = q.fetch_all(&mut **tx).await?;
+    let aliases: Vec<(i64, String)> =
+        sqlx::query_as("SELECT cluster_id, alias FROM cluster_aliases ORDER BY cluster_id, alias")
+            .fetch_all(&mut **tx)
+            .await?;
+    let regions: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT cluster_id, region_code FROM cluster_regions ORDER BY cluster_id, region_code",
     )
     .fetch_all(&mut **tx)
     .await?;
-    let aliases: Vec<(i64, String)> =
-        sqlx::query_as("SELECT cluster_id, alias FROM cluster_aliases")
-            .fetch_all(&mut **tx)
-            .await?;
+    let sectors: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT cs.cluster_id, cs.sector_code, s.name_fr, s.name_en FROM cluster_sectors cs \
+         JOIN sectors s ON s.code = cs.sector_code ORDER BY cs.cluster_id, cs.sector_code",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut docs = Vec::with_capacity(clusters.len());
     for c in clusters {
-        let mut text = vec![c.name.clone(), c.slug.clone()];
-        text.extend(c.official_name.clone());
-        text.extend(c.theme_fr.clone());
-        text.extend(c.specialty_en);
-        text.extend(
+        let mut fields = vec![(c.name.clone(), 3), (c.slug.replace('-', " "), 1)];
+        for text in [&c.official_name, &c.theme_fr, &c.theme_en, &c.specialty_en]
+            .into_iter()
+            .flatten()
+        {
+            fields.push((text.clone(), 2));
+        }
+        for text in [&c.description_fr, &c.description_en].into_iter().flatten() {
+            fields.push((text.clone(), 1));
+        }
+        fields.extend(
             aliases
                 .iter()
-                .filter(|(cluster_id, _)| *cluster_id == c.id)
-                .map(|(_, alias)| alias.clone()),
+                .filter(|(id, _)| *id == c.id)
+                .map(|(_, a)| (a.clone(), 2)),
         );
-        let subtitle = c.official_name.filter(|o| *o != c.name).or(c.theme_fr);
-        rows.push(vec![
-            "cluster".into(),
-            c.slug.into(),
-            c.name.into(),
-            subtitle.into(),
-            normalize(&text.join(" ")).into(),
-            3i64.into(),
-        ]);
+        let mut codes = Vec::new();
+        for (_, code, fr, en) in sectors.iter().filter(|s| s.0 == c.id) {
+            fields.push((format!("{fr} {en}"), 1));
+            codes.push(code.clone());
+        }
+        let region_codes: Vec<String> = regions
+            .iter()
+            .filter(|(id, _)| *id == c.id)
+            .map(|(_, r)| r.clone())
+            .collect();
+        let subtitle = c
+            .official_name
+            .clone()
+            .filter(|o| *o != c.name)
+            .or(c.theme_fr.clone());
+        docs.push(Doc {
+            kind: "cluster",
+            reference: c.slug,
+            title: c.name,
+            subtitle,
+            fields,
+            boost: if c.current > 0 { 15 } else { 10 },
+            country: Some("FR".into()),
+            regions: (!region_codes.is_empty()).then(|| region_codes.join(" ")),
+            sectors: (!codes.is_empty()).then(|| codes.join(" ")),
+            subkind: None,
+        });
     }
-    let orgs: Vec<OrganisationRow> = sqlx::query_as(
-        "SELECT o.id, o.name, o.short_name, o.country, (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) AS members FROM organisations o WHERE o.fictional = 0",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
-    for o in orgs {
-        let text = format!("{} {}", o.name, o.short_name.unwrap_or_default());
-        rows.push(vec![
-            "organisation".into(),
-            o.id.to_string().into(),
-            o.name.into(),
-            o.country.into(),
-            normalize(&text).into(),
-            (1 + o.members.min(1)).into(),
-        ]);
+    Ok(docs)
+}
+
+/// The organisations' documents (one organisation's with `Some(id)`), in id order; the
+/// demo's invented organisations are not in the index.
+async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
+    let filter = if only.is_some() { " AND o.id = $1" } else { "" };
+    let sql = format!(
+        "SELECT o.id, o.name, o.short_name, o.kind, o.country, o.region_code, o.competences, \
+         (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) AS members \
+         FROM organisations o WHERE o.fictional = 0{filter} ORDER BY o.id"
+    );
+    let mut q = sqlx::query_as::<_, OrganisationRow>(&sql);
+    if let Some(id) = only {
+        q = q.bind(id);
     }
-    let projects: Vec<ProjectRow> =
-        sqlx::query_as("SELECT id, acronym, title, topic_title, call FROM projects")
+    let rows = q.fetch_all(&mut **tx).await?;
+    Ok(rows
+        .into_iter()
+        .map(|o| {
+            let mut fields = vec![(o.name.clone(), 3)];
+            fields.extend(o.short_name.map(|s| (s, 3)));
+            fields.extend(o.competences.map(|s| (s, 1)));
+            Doc {
+                kind: "organisation",
+                reference: o.id.to_string(),
+                title: o.name,
+                subtitle: o.country.clone(),
+                fields,
+                // A member of a pôle is one of the leading players an investor looks for.
+                boost: if o.members > 0 { 12 } else { 10 },
+                country: o.country,
+                regions: o.region_code,
+                sectors: None,
+                subkind: Some(o.kind),
+            }
+        })
+        .collect())
+}
+
+async fn project_docs(tx: &mut impl Tx) -> Result<Vec<Doc>> {
+    let rows: Vec<ProjectRow> =
+        sqlx::query_as("SELECT id, acronym, title, topic_title, call FROM projects ORDER BY id")
             .fetch_all(&mut **tx)
             .await?;
-    for p in projects {
-        let text = format!(
-            "{} {} {} {}",
-            p.acronym,
-            p.title.as_deref().unwrap_or_default(),
-            p.topic_title.as_deref().unwrap_or_default(),
-            p.call.as_deref().unwrap_or_default()
-        );
-        rows.push(vec![
-            "project".into(),
-            p.id.to_string().into(),
-            p.acronym.into(),
-            p.title.or(p.topic_title).into(),
-            normalize(&text).into(),
-            0i64.into(),
-        ]);
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let mut fields = vec![(p.acronym.clone(), 3)];
+            fields.extend(p.title.clone().map(|t| (t, 2)));
+            fields.extend(p.topic_title.clone().map(|t| (t, 1)));
+            fields.extend(p.call.map(|t| (t, 1)));
+            Doc {
+                kind: "project",
+                reference: p.id.to_string(),
+                title: p.acronym,
+                subtitle: p.title.or(p.topic_title),
+                fields,
+                boost: 10,
+                country: None,
+                regions: None,
+                sectors: None,
+                subkind: None,
+            }
+        })
+        .collect())
+}
+
+/// A document's terms as postings of entry `id`, and its length.
+fn postings_of(doc: &Doc, id: u32) -> (Vec<(String, Posting)>, u32) {
+    let fields: Vec<(&str, u32)> = doc.fields.iter().map(|(t, w)| (t.as_str(), *w)).collect();
+    let (terms, len) = analyse(&fields);
+    let out = terms
+        .into_iter()
+        .map(|(term, tf)| {
+            let p = Posting {
+                entry: id,
+                tf: tf.min(255) as u8,
+                len: len.min(255) as u8,
+                boost: doc.boost,
+            };
+            (term, p)
+        })
+        .collect();
+    (out, len)
+}
+
+fn entry_cells(id: i64, doc: &Doc, terms: &[String], len: u32) -> Vec<Cell> {
+    vec![
+        id.into(),
+        doc.kind.into(),
+        doc.reference.clone().into(),
+        doc.title.clone().into(),
+        doc.subtitle.clone().into(),
+        terms.join(" ").into(),
+        i64::from(len).into(),
+        i64::from(doc.boost).into(),
+        doc.country.clone().into(),
+        doc.regions.clone().into(),
+        doc.sectors.clone().into(),
+        doc.subkind.clone().into(),
+    ]
+}
+
+const ENTRY_COLUMNS: [&str; 12] = [
+    "id", "kind", "ref", "title", "subtitle", "terms", "length", "boost", "country", "regions",
+    "sectors", "subkind",
+];
+
+/// Builds the whole index again from the registry, in the caller's transaction.
+pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
+    for table in [
+        "search_entries",
+        "search_terms",
+        "search_vocab",
+        "search_stats",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut **tx)
+            .await?;
     }
+    let mut docs = cluster_docs(tx, None).await?;
+    docs.extend(organisation_docs(tx, None).await?);
+    docs.extend(project_docs(tx).await?);
+    let mut lists: BTreeMap<(String, &'static str), Vec<Posting>> = BTreeMap::new();
+    let mut df: BTreeMap<String, i64> = BTreeMap::new();
+    let mut stats: BTreeMap<&'static str, (i64, i64)> = BTreeMap::new();
+    let mut entries = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.iter().enumerate() {
+        let id = i as u32 + 1;
+        let (postings, len) = postings_of(doc, id);
+        let terms: Vec<String> = postings.iter().map(|(t, _)| t.clone()).collect();
+        for (term, p) in postings {
+            *df.entry(term.clone()).or_default() += 1;
+            // Entries are numbered in order, so each list is built sorted.
+            lists.entry((term, doc.kind)).or_default().push(p);
+        }
+        let s = stats.entry(doc.kind).or_default();
+        s.0 += 1;
+        s.1 += i64::from(len.min(255));
+        entries.push(entry_cells(i64::from(id), doc, &terms, len));
+    }
+    insert_batched(tx, "search_entries", &ENTRY_COLUMNS, entries, "").await?;
+    let rows = lists
+        .into_iter()
+        .map(|((term, kind), list)| vec![term.into(), kind.into(), Cell::B(encode_postings(&list))])
+        .collect();
+    insert_batched(tx, "search_terms", &["term", "kind", "postings"], rows, "").await?;
+    let rows = df
+        .into_iter()
+        .map(|(term, n)| vec![term.into(), n.into()])
+        .collect();
+    insert_batched(tx, "search_vocab", &["term", "df"], rows, "").await?;
+    let rows = stats
+        .into_iter()
+        .map(|(kind, (n, total))| vec![kind.into(), n.into(), total.into()])
+        .collect();
     insert_batched(
         tx,
-        "search_entries",
-        &["kind", "ref", "title", "subtitle", "haystack", "weight"],
+        "search_stats",
+        &["kind", "entries", "total_length"],
         rows,
         "",
     )
@@ -143,113 +355,682 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
     Ok(())
 }
 
-/// Scores one candidate: whole-title matches first, then word starts, then substrings;
-/// clusters before organisations before projects at equal match.
-fn score(query_norm: &str, toks: &[String], title: &str, haystack: &str, weight: i64) -> i64 {
-    let title_n = normalize(title);
-    let mut score = weight * 15;
-    if title_n == query_norm {
-        score += 200;
-    } else if title_n.starts_with(query_norm) {
-        score += 80;
+/// Brings one pôle's entry up to date after a write, in the writer's transaction.
+pub(crate) async fn reindex_cluster(tx: &mut impl Tx, backend: Backend, id: i64) -> Result<()> {
+    let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM clusters WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let doc = cluster_docs(tx, Some(id)).await?.into_iter().next();
+    match slug {
+        Some(slug) => reindex(tx, backend, "cluster", &slug, doc).await,
+        None => Ok(()),
     }
-    for t in toks {
-        let title_word = title_n.split(' ').any(|w| w == t);
-        let title_start = title_n.split(' ').any(|w| w.starts_with(t.as_str()));
-        let hay_start = haystack.split(' ').any(|w| w.starts_with(t.as_str()));
-        score += if title_word {
-            40
-        } else if title_start {
-            25
-        } else if title_n.contains(t.as_str()) {
-            12
-        } else if hay_start {
-            8
+}
+
+/// Brings one organisation's entry up to date after a write, in the writer's transaction.
+pub(crate) async fn reindex_organisation(
+    tx: &mut impl Tx,
+    backend: Backend,
+    id: i64,
+) -> Result<()> {
+    let doc = organisation_docs(tx, Some(id)).await?.into_iter().next();
+    reindex(tx, backend, "organisation", &id.to_string(), doc).await
+}
+
+struct OldEntry {
+    id: i64,
+    terms: String,
+    length: i64,
+}
+from_row!(OldEntry { id, terms, length });
+
+/// Replaces entry (`kind`, `reference`) by `doc` (removes it with `None`): its postings in
+/// the lists of its old and new terms, the vocabulary's counts and the kind's statistics.
+async fn reindex(
+    tx: &mut impl Tx,
+    backend: Backend,
+    kind: &'static str,
+    reference: &str,
+    doc: Option<Doc>,
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        // Two writers must not rewrite the same posting list from the same old copy
+        // (SQLite's single writer already ensures it).
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(INDEX_LOCK)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let old: Option<OldEntry> =
+        sqlx::query_as("SELECT id, terms, length FROM search_entries WHERE kind = $1 AND ref = $2")
+            .bind(kind)
+            .bind(reference.to_string())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let id = match &old {
+        Some(o) => o.id,
+        None => {
+            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM search_entries")
+                .fetch_one(&mut **tx)
+                .await?
+        }
+    };
+    let old_terms: BTreeSet<String> = old
+        .as_ref()
+        .map(|o| {
+            o.terms
+                .split(' ')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let (new_postings, len) = match &doc {
+        Some(d) => postings_of(d, id as u32),
+        None => (vec![], 0),
+    };
+    let new_terms: BTreeMap<String, Posting> = new_postings.into_iter().collect();
+    let touched: BTreeSet<&String> = old_terms.iter().chain(new_terms.keys()).collect();
+    for term in touched {
+        let stored: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT postings FROM search_terms WHERE term = $1 AND kind = $2")
+                .bind(term.clone())
+                .bind(kind)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let mut list = stored.as_deref().map(decode_postings).unwrap_or_default();
+        upsert_posting(&mut list, id as u32, new_terms.get(term).copied());
+        if list.is_empty() {
+            sqlx::query("DELETE FROM search_terms WHERE term = $1 AND kind = $2")
+                .bind(term.clone())
+                .bind(kind)
+                .execute(&mut **tx)
+                .await?;
         } else {
-            2
-        };
+            sqlx::query(
+                "INSERT INTO search_terms (term, kind, postings) VALUES ($1, $2, $3) \
+                 ON CONFLICT (term, kind) DO UPDATE SET postings = excluded.postings",
+            )
+            .bind(term.clone())
+            .bind(kind)
+            .bind(encode_postings(&list))
+            .execute(&mut **tx)
+            .await?;
+        }
+        let delta = i64::from(new_terms.contains_key(term)) - i64::from(old_terms.contains(term));
+        if delta != 0 {
+            sqlx::query(
+                "INSERT INTO search_vocab (term, df) VALUES ($1, $2) \
+                 ON CONFLICT (term) DO UPDATE SET df = search_vocab.df + excluded.df",
+            )
+            .bind(term.clone())
+            .bind(delta)
+            .execute(&mut **tx)
+            .await?;
+        }
     }
-    score
+    let (dn, dl) = match (&old, &doc) {
+        (Some(o), Some(_)) => (0, i64::from(len.min(255)) - o.length.min(255)),
+        (Some(o), None) => (-1, -o.length.min(255)),
+        (None, Some(_)) => (1, i64::from(len.min(255))),
+        (None, None) => (0, 0),
+    };
+    if dn != 0 || dl != 0 {
+        sqlx::query(
+            "INSERT INTO search_stats (kind, entries, total_length) VALUES ($1, $2, $3) \
+             ON CONFLICT (kind) DO UPDATE SET entries = search_stats.entries + excluded.entries, \
+             total_length = search_stats.total_length + excluded.total_length",
+        )
+        .bind(kind)
+        .bind(dn)
+        .bind(dl)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM search_entries WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(d) = &doc {
+        let terms: Vec<String> = new_terms.keys().cloned().collect();
+        insert_batched(
+            tx,
+            "search_entries",
+            &ENTRY_COLUMNS,
+            vec![entry_cells(id, d, &terms, len)],
+            "",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    /// `cluster`, `organisation` or `project`.
+    pub kind: Option<String>,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub sector: Option<String>,
+    pub org_kind: Option<String>,
+}
+
+impl SearchRequest {
+    fn filters(&self) -> [(&'static str, Option<&str>); 4] {
+        [
+            ("country", self.country.as_deref()),
+            ("region", self.region.as_deref()),
+            ("sector", self.sector.as_deref()),
+            ("org_kind", self.org_kind.as_deref()),
+        ]
+    }
+}
+
+/// The terms a query word reaches, with how it reached each.
+struct WordTerms {
+    word: String,
+    terms: Vec<(String, Reach)>,
+}
+
+/// Terms of the index that start with `prefix` (longer than it), the most frequent first.
+async fn prefixed(db: &Db, prefix: &str) -> Result<Vec<String>> {
+    let Some(upper) = next_prefix(prefix) else {
+        return Ok(vec![]);
+    };
+    Ok(sqlx::query_scalar(
+        "SELECT term FROM search_vocab WHERE term > $1 AND term < $2 AND df > 0 \
+         ORDER BY df DESC, term LIMIT $3",
+    )
+    .bind(prefix.to_string())
+    .bind(upper)
+    .bind(PREFIX_TERMS)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The smallest string above every string that starts with `prefix`.
+fn next_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let last = chars.pop()?;
+    let next = char::from_u32(last as u32 + 1)?;
+    chars.push(next);
+    Some(chars.into_iter().collect())
+}
+
+/// Near terms of a word that reaches nothing: same first letter, within its typo budget,
+/// nearest first, then the most frequent.
+async fn near_terms(db: &Db, word: &str) -> Result<Vec<String>> {
+    let letters = word.chars().count();
+    let budget = typo_budget(letters);
+    if budget == 0 {
+        return Ok(vec![]);
+    }
+    let first: String = word.chars().take(1).collect();
+    let Some(upper) = next_prefix(&first) else {
+        return Ok(vec![]);
+    };
+    let candidates: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT term, df FROM search_vocab WHERE term >= $1 AND term < $2 AND df > 0 \
+         AND LENGTH(term) BETWEEN $3 AND $4",
+    )
+    .bind(first)
+    .bind(upper)
+    .bind((letters - budget) as i64)
+    .bind((letters + budget) as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut near: Vec<(usize, i64, String)> = candidates
+        .into_iter()
+        .filter_map(|(t, df)| edit_distance_within(word, &t, budget).map(|d| (d, df, t)))
+        .collect();
+    near.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    Ok(near.into_iter().take(3).map(|(_, _, t)| t).collect())
+}
+
+/// Posting lists of `terms`, by term and kind.
+async fn posting_lists(db: &Db, terms: &BTreeSet<String>, kind: Option<&str>) -> Result<Lists> {
+    if terms.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list: Vec<String> = terms.iter().cloned().collect();
+    let placeholders: Vec<String> = (1..=list.len()).map(|i| format!("${i}")).collect();
+    let mut sql = format!(
+        "SELECT term, kind, postings FROM search_terms WHERE term IN ({})",
+        placeholders.join(", ")
+    );
+    if kind.is_some() {
+        sql.push_str(&format!(" AND kind = ${}", list.len() + 1));
+    }
+    let mut q = sqlx::query_as::<_, (String, String, Vec<u8>)>(&sql);
+    for t in &list {
+        q = q.bind(t.clone());
+    }
+    if let Some(k) = kind {
+        q = q.bind(k.to_string());
+    }
+    Ok(q.fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .map(|(t, k, b)| ((t, k), decode_postings(&b)))
+        .collect())
+}
+
+/// The entries that match a query, scored, per kind; and the words read as near words.
+struct Matches {
+    by_kind: BTreeMap<String, Vec<(u32, f64)>>,
+    corrections: Vec<SearchCorrection>,
+    /// Whether every match holds every word (else none did, and these hold some).
+    every_word: bool,
+}
+
+async fn find(db: &Db, q: &str, kind: Option<&str>, any_ok: bool) -> Result<Matches> {
+    let words = query_words(q, 6);
+    let mut plan: Vec<WordTerms> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let mut terms = vec![(w.clone(), Reach::Exact)];
+        terms.extend(
+            equivalent_terms(w)
+                .iter()
+                .map(|t| (t.clone(), Reach::Equivalent)),
+        );
+        // The last word is being typed; the others may be the start of a longer word.
+        let min_prefix = if i + 1 == words.len() { 2 } else { 3 };
+        if w.chars().count() >= min_prefix {
+            for t in prefixed(db, w).await? {
+                if !terms.iter().any(|(o, _)| *o == t) {
+                    terms.push((t, Reach::Prefix));
+                }
+            }
+        }
+        plan.push(WordTerms {
+            word: w.clone(),
+            terms,
+        });
+    }
+    let all: BTreeSet<String> = plan
+        .iter()
+        .flat_map(|w| w.terms.iter().map(|(t, _)| t.clone()))
+        .collect();
+    let mut lists = posting_lists(db, &all, kind).await?;
+    // A word that reaches nothing may be a typo: read it as its nearest terms.
+    let mut corrections = Vec::new();
+    for w in &mut plan {
+        if w.terms
+            .iter()
+            .any(|(t, _)| lists.keys().any(|(lt, _)| lt == t))
+        {
+            continue;
+        }
+        let near = near_terms(db, &w.word).await?;
+        if let Some(first) = near.first() {
+            corrections.push(SearchCorrection {
+                typed: w.word.clone(),
+                read_as: first.clone(),
+            });
+        }
+        let set: BTreeSet<String> = near.iter().cloned().collect();
+        lists.extend(posting_lists(db, &set, kind).await?);
+        w.terms.extend(near.into_iter().map(|t| (t, Reach::Typo)));
+    }
+    let stats: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT kind, entries, total_length FROM search_stats")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut by_kind = BTreeMap::new();
+    for k in KINDS {
+        if kind.is_some_and(|only| only != k) {
+            continue;
+        }
+        let Some((_, n, total)) = stats.iter().find(|s| s.0 == k) else {
+            continue;
+        };
+        let (per_word, boosts) = score_words(&plan, &lists, k, *n, *total);
+        by_kind.insert(k.to_string(), combine(&per_word, &boosts, false));
+    }
+    // When no entry holds every word, any word will do, ranked by how many it holds.
+    if any_ok && plan.len() > 1 && by_kind.values().all(Vec::is_empty) {
+        return Box::pin(find_any(db, &plan, lists, kind, corrections)).await;
+    }
+    Ok(Matches {
+        by_kind,
+        corrections,
+        every_word: true,
+    })
+}
+
+/// [`find`]'s fallback: entries holding any of the words.
+async fn find_any(
+    db: &Db,
+    plan: &[WordTerms],
+    lists: Lists,
+    kind: Option<&str>,
+    corrections: Vec<SearchCorrection>,
+) -> Result<Matches> {
+    let stats: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT kind, entries, total_length FROM search_stats")
+            .fetch_all(&db.pool)
+            .await?;
+    let mut by_kind = BTreeMap::new();
+    for (k, n, total) in stats {
+        if kind.is_some_and(|only| only != k) || !KINDS.contains(&k.as_str()) {
+            continue;
+        }
+        let (per_word, boosts) = score_words(plan, &lists, &k, n, total);
+        by_kind.insert(k, combine(&per_word, &boosts, true));
+    }
+    Ok(Matches {
+        by_kind,
+        corrections,
+        every_word: false,
+    })
+}
+
+type Lists = HashMap<(String, String), Vec<Posting>>;
+
+/// Per word of the query, each entry of `kind` that the word reaches and its BM25; and the
+/// entries' boosts. The terms of one word share
+/// one document frequency (the largest of theirs), so that a rare synonym or a rare longer
+/// word does not outrank the word typed.
+fn score_words(
+    plan: &[WordTerms],
+    lists: &Lists,
+    kind: &str,
+    entries: i64,
+    total_length: i64,
+) -> (Vec<HashMap<u32, f64>>, HashMap<u32, u8>) {
+    let n = entries as f64;
+    let avg = total_length as f64 / n.max(1.0);
+    let mut per_word = Vec::with_capacity(plan.len());
+    let mut boosts: HashMap<u32, u8> = HashMap::new();
+    for w in plan {
+        let word_lists: Vec<(&Vec<Posting>, Reach)> = w
+            .terms
+            .iter()
+            .filter_map(|(t, r)| lists.get(&(t.clone(), kind.to_string())).map(|l| (l, *r)))
+            .collect();
+        let df = word_lists.iter().map(|(l, _)| l.len()).max().unwrap_or(0) as f64;
+        // The word's terms count as one: their frequencies add up, each weighted by how it
+        // was reached (how much the entry is about what the word means).
+        let mut tf: HashMap<u32, (f64, u8)> = HashMap::new();
+        for (list, reach) in word_lists {
+            for p in list {
+                boosts.insert(p.entry, p.boost);
+                let e = tf.entry(p.entry).or_insert((0.0, p.len));
+                e.0 += reach.weight() * f64::from(p.tf);
+            }
+        }
+        let best: HashMap<u32, f64> = tf
+            .into_iter()
+            .map(|(id, (tf, len))| (id, bm25(tf, f64::from(len), avg, df, n)))
+            .collect();
+        per_word.push(best);
+    }
+    (per_word, boosts)
+}
+
+/// Sums the words' scores of each entry (all words required unless `any`), applies its
+/// boost, and sorts best first (ties by entry, so both backends order alike).
+fn combine(
+    per_word: &[HashMap<u32, f64>],
+    boosts: &HashMap<u32, u8>,
+    any: bool,
+) -> Vec<(u32, f64)> {
+    let Some(first) = per_word.first() else {
+        return vec![];
+    };
+    let mut ids: BTreeSet<u32> = first.keys().copied().collect();
+    for m in &per_word[1..] {
+        if any {
+            ids.extend(m.keys().copied());
+        } else {
+            ids.retain(|id| m.contains_key(id));
+        }
+    }
+    let mut out: Vec<(u32, f64)> = ids
+        .into_iter()
+        .map(|id| {
+            let held = per_word.iter().filter(|m| m.contains_key(&id)).count();
+            let sum: f64 = per_word.iter().filter_map(|m| m.get(&id)).sum();
+            let boost = f64::from(*boosts.get(&id).unwrap_or(&10)) / 10.0;
+            // Under `any`, each word held counts for more than any score.
+            let score = sum * boost + if any { 1000.0 * held as f64 } else { 0.0 };
+            (id, score)
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+struct FacetRow {
+    id: i64,
+    country: Option<String>,
+    regions: Option<String>,
+    sectors: Option<String>,
+    subkind: Option<String>,
+}
+from_row!(FacetRow {
+    id,
+    country,
+    regions,
+    sectors,
+    subkind
+});
+
+impl FacetRow {
+    fn values(&self, field: &str) -> Vec<&str> {
+        match field {
+            "country" => self.country.as_deref().into_iter().collect(),
+            "region" => self
+                .regions
+                .as_deref()
+                .map(|r| r.split(' ').collect())
+                .unwrap_or_default(),
+            "sector" => self
+                .sectors
+                .as_deref()
+                .map(|r| r.split(' ').collect())
+                .unwrap_or_default(),
+            _ => self.subkind.as_deref().into_iter().collect(),
+        }
+    }
+}
+
+fn ids_json(ids: impl Iterator<Item = i64>) -> String {
+    let list: Vec<String> = ids.map(|i| i.to_string()).collect();
+    format!("[{}]", list.join(","))
 }
 
 struct EntryRow {
+    id: i64,
     kind: String,
     reference: String,
     title: String,
     subtitle: Option<String>,
-    haystack: String,
-    weight: i64,
 }
 from_row!(EntryRow {
+    id,
     kind,
     reference,
     title,
-    subtitle,
-    haystack,
-    weight
+    subtitle
 });
 
-pub async fn search(db: &Db, q: &str, kind: Option<&str>, page: Page) -> Result<SearchResults> {
-    let toks = tokens(q, 6);
-    if toks.is_empty() {
-        return Ok(SearchResults {
-            query: q.to_string(),
-            items: vec![],
-            total: 0,
+/// Searches pôles, organisations and projects: the page asked for, the groups, the facets.
+pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchResults> {
+    let empty = SearchResults {
+        query: req.q.clone(),
+        items: vec![],
+        total: 0,
+        groups: vec![],
+        facets: vec![],
+        corrections: vec![],
+        every_word: true,
+    };
+    if query_words(&req.q, 6).is_empty() {
+        return Ok(empty);
+    }
+    let found = find(db, &req.q, req.kind.as_deref(), true).await?;
+    let filters = req.filters();
+    let filtered = filters.iter().any(|(_, v)| v.is_some());
+    // Facet values of the matched pôles and organisations (projects have none).
+    let faceted: Vec<i64> = ["cluster", "organisation"]
+        .iter()
+        .filter_map(|k| found.by_kind.get(*k))
+        .flat_map(|m| m.iter().map(|(id, _)| i64::from(*id)))
+        .collect();
+    let mut facet_rows: HashMap<u32, FacetRow> = HashMap::new();
+    if !faceted.is_empty() {
+        let sql = format!(
+            "SELECT id, country, regions, sectors, subkind FROM search_entries WHERE id IN ({})",
+            json_ids(db.backend, 1)
+        );
+        for r in sqlx::query_as::<_, FacetRow>(&sql)
+            .bind(ids_json(faceted.into_iter()))
+            .fetch_all(&db.pool)
+            .await?
+        {
+            facet_rows.insert(r.id as u32, r);
+        }
+    }
+    let passes = |id: u32, skip: Option<&str>| -> bool {
+        filters
+            .iter()
+            .filter(|(f, _)| Some(*f) != skip)
+            .all(|(f, v)| match v {
+                None => true,
+                Some(v) => facet_rows.get(&id).is_some_and(|r| r.values(f).contains(v)),
+            })
+    };
+    let mut facets = Vec::new();
+    for (field, _) in &filters {
+        let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+        for m in found.by_kind.values() {
+            for (id, _) in m {
+                if let Some(r) = facet_rows.get(id) {
+                    if passes(*id, Some(field)) {
+                        for v in r.values(field) {
+                            *counts.entry(v).or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let mut values: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|(value, count)| FacetCount {
+                value: value.to_string(),
+                count,
+            })
+            .collect();
+        values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        facets.push(SearchFacet {
+            field: field.to_string(),
+            values,
         });
     }
-    let mut sql = String::from(
-        "SELECT kind, ref AS reference, title, subtitle, haystack, weight FROM search_entries WHERE ",
-    );
-    let mut n = 0;
-    let mut conds = Vec::new();
-    for _ in &toks {
-        n += 1;
-        conds.push(format!("haystack LIKE ${n}"));
-    }
-    if kind.is_some() {
-        n += 1;
-        conds.push(format!("kind = ${n}"));
-    }
-    sql.push_str(&conds.join(" AND "));
-    sql.push_str(&format!(" LIMIT {MAX_CANDIDATES}"));
-    let mut query = sqlx::query_as::<_, EntryRow>(&sql);
-    for t in &toks {
-        query = query.bind(format!("%{t}%"));
-    }
-    if let Some(k) = kind {
-        query = query.bind(k.to_string());
-    }
-    let rows = query.fetch_all(&db.pool).await?;
-    let qn = normalize(q);
-    let mut hits = Vec::with_capacity(rows.len());
-    for r in rows {
-        let sc = score(&qn, &toks, &r.title, &r.haystack, r.weight);
-        hits.push(SearchHit {
-            kind: r.kind,
-            reference: r.reference,
-            subtitle: r.subtitle,
-            title: r.title,
-            score: sc,
-        });
-    }
-    hits.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
-            .then(a.title.len().cmp(&b.title.len()))
-            .then(a.title.cmp(&b.title))
-    });
-    let total = hits.len() as i64;
-    let items = hits
+    let kept: BTreeMap<&str, Vec<(u32, f64)>> = found
+        .by_kind
+        .iter()
+        .map(|(k, m)| {
+            let list = if filtered {
+                m.iter()
+                    .copied()
+                    .filter(|(id, _)| passes(*id, None))
+                    .collect()
+            } else {
+                m.clone()
+            };
+            (k.as_str(), list)
+        })
+        .collect();
+    // The page: one kind's list, or pôles first then organisations and projects by their
+    // score relative to their kind's best.
+    let ordered: Vec<(u32, f64)> = match req.kind.as_deref() {
+        Some(k) => kept.get(k).cloned().unwrap_or_default(),
+        None => {
+            let mut out: Vec<(u32, f64)> = kept.get("cluster").cloned().unwrap_or_default();
+            let mut rest: Vec<(u32, f64, f64)> = Vec::new();
+            for k in ["organisation", "project"] {
+                let list = kept.get(k).cloned().unwrap_or_default();
+                let best = list.first().map_or(1.0, |(_, s)| *s).max(f64::MIN_POSITIVE);
+                rest.extend(list.into_iter().map(|(id, s)| (id, s, s / best)));
+            }
+            rest.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+            out.extend(rest.into_iter().map(|(id, s, _)| (id, s)));
+            out
+        }
+    };
+    let total = ordered.len() as i64;
+    let page_ids: Vec<(u32, f64)> = ordered
         .into_iter()
-        .skip(page.offset as usize)
-        .take(page.limit as usize)
+        .skip(page.offset.max(0) as usize)
+        .take(page.limit.max(0) as usize)
+        .collect();
+    let mut wanted: Vec<(u32, f64)> = page_ids.clone();
+    for k in KINDS {
+        if let Some(list) = kept.get(k) {
+            wanted.extend(list.iter().take(GROUP_TOP).copied());
+        }
+    }
+    let mut shown: HashMap<u32, EntryRow> = HashMap::new();
+    if !wanted.is_empty() {
+        let sql = format!(
+            "SELECT id, kind, ref AS reference, title, subtitle FROM search_entries WHERE id IN ({})",
+            json_ids(db.backend, 1)
+        );
+        for r in sqlx::query_as::<_, EntryRow>(&sql)
+            .bind(ids_json(wanted.iter().map(|(id, _)| i64::from(*id))))
+            .fetch_all(&db.pool)
+            .await?
+        {
+            shown.insert(r.id as u32, r);
+        }
+    }
+    let hit = |(id, score): &(u32, f64)| -> Option<SearchHit> {
+        shown.get(id).map(|r| SearchHit {
+            kind: r.kind.clone(),
+            reference: r.reference.clone(),
+            title: r.title.clone(),
+            subtitle: r.subtitle.clone(),
+            score: (score * 1000.0).round() as i64,
+        })
+    };
+    let groups = KINDS
+        .iter()
+        .filter_map(|k| {
+            kept.get(k).map(|list| SearchGroup {
+                kind: k.to_string(),
+                total: list.len() as i64,
+                items: list.iter().take(GROUP_TOP).filter_map(hit).collect(),
+            })
+        })
         .collect();
     Ok(SearchResults {
-        query: q.to_string(),
-        items,
+        query: req.q.clone(),
+        items: page_ids.iter().filter_map(hit).collect(),
         total,
+        groups,
+        facets,
+        corrections: found.corrections,
+        every_word: found.every_word,
     })
+}
+
+/// The index entries of `kind` that hold every word of `q`, as a JSON array for [`json_ids`]; `None` when `q` has no word to search on.
+pub(crate) async fn matching_entries(db: &Db, kind: &str, q: &str) -> Result<Option<String>> {
+    if query_words(q, 6).is_empty() {
+        return Ok(None);
+    }
+    let found = find(db, q, Some(kind), false).await?;
+    let ids = found
+        .by_kind
+        .get(kind)
+        .map(|m| m.iter().map(|(id, _)| i64::from(*id)).collect::<Vec<_>>())
+        .unwrap_or_default();
+    Ok(Some(ids_json(ids.into_iter())))
 }
 
 #[cfg(test)]
@@ -257,16 +1038,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exact_titles_outrank_substrings() {
-        let toks = tokens("minalogic", 6);
-        let exact = score("minalogic", &toks, "Minalogic", "minalogic", 3);
-        let sub = score(
-            "minalogic",
-            &toks,
-            "MINALOGIC PARTNERS",
-            "minalogic partners",
-            1,
-        );
-        assert!(exact > sub);
+    fn prefixes_end_below_every_longer_word() {
+        assert_eq!(next_prefix("ener").as_deref(), Some("enes"));
+        assert!("energy" < "enes");
+        assert_eq!(next_prefix(""), None);
+    }
+
+    #[test]
+    fn every_word_must_match_unless_any_may() {
+        let w1: HashMap<u32, f64> = [(1, 2.0), (2, 1.0)].into_iter().collect();
+        let w2: HashMap<u32, f64> = [(2, 1.0), (3, 5.0)].into_iter().collect();
+        let boosts = HashMap::new();
+        let all = combine(&[w1.clone(), w2.clone()], &boosts, false);
+        assert_eq!(all.iter().map(|m| m.0).collect::<Vec<_>>(), vec![2]);
+        let any = combine(&[w1, w2], &boosts, true);
+        assert_eq!(any.iter().map(|m| m.0).collect::<Vec<_>>(), vec![2, 3, 1]);
     }
 }

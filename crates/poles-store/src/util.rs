@@ -49,6 +49,7 @@ impl<T: std::ops::DerefMut<Target = sqlx::AnyConnection> + Send> Tx for T {}
 pub(crate) enum Cell {
     T(Option<String>),
     I(Option<i64>),
+    B(Vec<u8>),
 }
 
 impl From<&str> for Cell {
@@ -119,12 +120,26 @@ pub(crate) async fn insert_batched(
                 q = match cell {
                     Cell::T(v) => q.bind(v.clone()),
                     Cell::I(v) => q.bind(*v),
+                    Cell::B(v) => q.bind(v.clone()),
                 };
             }
         }
         done += q.execute(&mut **tx).await?.rows_affected();
     }
     Ok(done)
+}
+
+/// A subquery of the integers of a JSON array bound at `$n` (`[3,5,8]`): one bind however
+/// long the list, on both backends.
+pub(crate) fn json_ids(backend: crate::Backend, n: usize) -> String {
+    match backend {
+        crate::Backend::Sqlite => format!("SELECT value FROM json_each(${n})"),
+        crate::Backend::Postgres => {
+            format!(
+                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(${n} AS JSON))"
+            )
+        }
+    }
 }
 
 /// Seconds since the Unix epoch, now.

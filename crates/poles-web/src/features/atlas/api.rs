@@ -7,7 +7,7 @@ use crate::http::params::{self, Params};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use poles_app::atlas::{self, ClusterQuery, OrganisationQuery, ProjectQuery, SearchKind};
+use poles_app::atlas::{self, ClusterQuery, OrganisationQuery, ProjectQuery, SearchQuery};
 use poles_core::model::*;
 use poles_core::FieldError;
 use utoipa_axum::router::OpenApiRouter;
@@ -51,6 +51,17 @@ pub(super) fn organisation_query(p: &Params) -> OrganisationQuery {
         country: params::get(p, "country"),
         kind: params::get(p, "kind"),
         sort: params::get(p, "sort"),
+    }
+}
+
+pub(super) fn search_query(p: &Params) -> SearchQuery {
+    SearchQuery {
+        q: params::get(p, "q"),
+        kind: params::get(p, "kind"),
+        country: params::get(p, "country"),
+        region: params::get(p, "region"),
+        sector: params::get(p, "sector"),
+        org_kind: params::get(p, "org_kind"),
     }
 }
 
@@ -193,11 +204,17 @@ async fn list_regions(State(st): State<AppState>) -> ApiResult<Vec<RegionSummary
     Ok(Json(atlas::regions(&st.app).await?))
 }
 
-/// One search across clusters, organisations and projects, ranked.
+/// One search across clusters, organisations and projects, ranked by relevance (BM25), with
+/// accents and case folded, prefixes, near words for typos and the programme's French and
+/// English vocabulary; in groups by kind (pôles first) with facet counts.
 #[utoipa::path(get, path = "/api/v1/search", tag = "registry",
     params(
         ("q" = String, Query, description = "Words to find"),
         ("kind" = Option<String>, Query, description = "`cluster`, `organisation` or `project`"),
+        ("country" = Option<String>, Query, description = "Two-letter country code (pôles and organisations)"),
+        ("region" = Option<String>, Query, description = "Two-digit INSEE region code (pôles and French organisations)"),
+        ("sector" = Option<String>, Query, description = "Sector code (pôles)"),
+        ("org_kind" = Option<String>, Query, description = "Organisation kind, e.g. `university`"),
         PageQuery,
     ),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -206,14 +223,13 @@ async fn search_all(
     visitor: Visitor,
     Query(p): Query<Params>,
 ) -> ApiResult<SearchResults> {
-    let q = atlas::search_text(&params::get(&p, "q"))?
-        .ok_or_else(|| FieldError::new("q", "is required"))?;
-    let kind = params::get(&p, "kind")
-        .map(|k| SearchKind::parse("kind", &k))
-        .transpose()?;
+    let query = search_query(&p);
+    if atlas::search_text(&query.q)?.is_none() {
+        return Err(FieldError::new("q", "is required").into());
+    }
     let page = params::page(&p)?;
     Ok(Json(
-        atlas::search(&st.app, &visitor.origin, &q, kind, page).await?,
+        atlas::search(&st.app, &visitor.origin, &query, page).await?,
     ))
 }
 

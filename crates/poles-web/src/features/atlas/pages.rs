@@ -1,6 +1,6 @@
 //! The public atlas as pages in French and English, one typed template per page.
 
-use super::api::{cluster_query, organisation_query, project_query};
+use super::api::{cluster_query, organisation_query, project_query, search_query};
 use crate::http::error::{ApiError, PageResult};
 use crate::http::extract::Visitor;
 use crate::http::params::{self, Params};
@@ -1264,7 +1264,11 @@ async fn news(State(st): State<AppState>, c: Chrome) -> PageResult {
 #[template(path = "search.html")]
 struct SearchPage {
     c: Chrome,
+    view: ListView,
+    page: Page,
     results: SearchResults,
+    /// The facets in the page's language: the field and its values.
+    facets: Vec<(&'static str, Vec<Facet>)>,
 }
 
 impl SearchPage {
@@ -1276,17 +1280,106 @@ impl SearchPage {
         };
         self.c.href(&path)
     }
+
+    /// The kind the page is limited to, if any.
+    fn kind(&self) -> Option<&str> {
+        self.view.params.get("kind").map(String::as_str)
+    }
+
+    /// The same words without the kind and facets chosen.
+    fn cleared(&self) -> String {
+        let mut only_q = Params::new();
+        only_q.insert("q".to_string(), self.c.q.clone());
+        list_href(self.view.lang, "/search", &only_q, "", "")
+    }
+
+    /// "12 pôles", "3 organisations"… for a group's heading.
+    fn group_title(&self, g: &SearchGroup) -> String {
+        format!(
+            "{} {}",
+            self.c.num(&g.total),
+            self.c.tk("search.group.", &g.kind)
+        )
+    }
 }
 
 async fn search_page(
     State(st): State<AppState>,
     mut c: Chrome,
     visitor: Visitor,
-    Query(p): Query<Params>,
+    Query(mut p): Query<Params>,
 ) -> PageResult {
-    let q = atlas::search_text(&params::get(&p, "q"))?.unwrap_or_default();
     let page = params::page(&p)?;
-    let results = atlas::search(&st.app, &visitor.origin, &q, None, page).await?;
-    c.q = q;
-    render(SearchPage { results, c })
+    let mut refused = None;
+    let (query, results) = loop {
+        let query = search_query(&p);
+        match atlas::search(&st.app, &visitor.origin, &query, page).await {
+            Ok(results) => break (query, results),
+            Err(e) => drop_refused(e, &mut p, &c, &mut refused)?,
+        }
+    };
+    c.q = query.q.clone().unwrap_or_default();
+    let lang = c.lang();
+    let countries_named = atlas::countries(&st.app).await?;
+    let regions = atlas::regions(&st.app).await?;
+    let sectors = atlas::sectors(&st.app).await?;
+    let mut facets = Vec::new();
+    for f in &results.facets {
+        let chosen = p.get(f.field.as_str()).map(String::as_str);
+        let mut values: Vec<Facet> = f
+            .values
+            .iter()
+            .map(|v| {
+                let name = match f.field.as_str() {
+                    "country" => country_name(&countries_named, &Some(v.value.clone()), lang),
+                    "region" => regions
+                        .iter()
+                        .find(|r| r.code == v.value)
+                        .map_or_else(|| v.value.clone(), |r| r.name.clone()),
+                    "sector" => sectors.iter().find(|s| s.code == v.value).map_or_else(
+                        || v.value.clone(),
+                        |s| lang.pick(Some(&s.name_fr), Some(&s.name_en)).to_string(),
+                    ),
+                    _ => OrgKind::parse("org_kind", &v.value)
+                        .map_or_else(|_| v.value.clone(), |k| c.kind(&k)),
+                };
+                Facet {
+                    selected: chosen == Some(v.value.as_str()),
+                    code: v.value.clone(),
+                    name,
+                    count: v.count as usize,
+                }
+            })
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        values.sort_by_key(|f| poles_core::text::normalize(&f.name));
+        let field: &'static str = match f.field.as_str() {
+            "country" => "country",
+            "region" => "region",
+            "sector" => "sector",
+            _ => "org_kind",
+        };
+        facets.push((field, values));
+    }
+    let view = ListView {
+        path: "/search",
+        lang: c.t.code(),
+        params: p,
+        refused,
+        default_sort: None,
+        filters: &["kind", "country", "region", "sector", "org_kind"],
+    };
+    let status = view.status();
+    Ok(crate::ui::render::render_with(
+        SearchPage {
+            view,
+            page,
+            results,
+            facets,
+            c,
+        },
+        status,
+    ))
 }
