@@ -117,6 +117,9 @@ struct ServeArgs {
     /// Served over TLS (directly or behind a proxy): Secure `__Host-` cookies and HSTS
     #[arg(long, env = "POLES_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Searches a client (an address) may make per minute, over every app server
+    #[arg(long, env = "POLES_SEARCH_PER_MINUTE", default_value_t = 600)]
+    search_per_minute: i64,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -269,6 +272,10 @@ async fn main() -> anyhow::Result<()> {
         no_demo: false,
         secure_cookies: std::env::var("POLES_SECURE_COOKIES")
             .is_ok_and(|v| v == "true" || v == "1"),
+        search_per_minute: std::env::var("POLES_SEARCH_PER_MINUTE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(600),
         mail: MailArgs {
             smtp_url: std::env::var("POLES_SMTP_URL")
                 .ok()
@@ -527,6 +534,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", args.bind)),
+        search_per_minute: args.search_per_minute,
         ..Default::default()
     };
     let app = App::new(db, config);

@@ -233,3 +233,37 @@ async fn a_search_takes_no_write_lock() {
     }
     sqlx::query("ROLLBACK").execute(&mut *conn).await.unwrap();
 }
+
+/// Every query of the read path is served by an index on both databases: a plan that
+/// regresses to a scan of a large table fails here (SQLite's `SCAN`, PostgreSQL's `Seq Scan`
+/// with sequential scans priced out).
+#[tokio::test]
+async fn the_read_path_scans_no_large_table() {
+    let db = connect(&shared().db_url).await;
+    let plans = poles_store::registry::read_path_plans(&db).await.unwrap();
+    assert!(plans.len() >= 14, "{plans:?}");
+    let large = [
+        "organisations",
+        "projects",
+        "project_partners",
+        "memberships",
+        "search_entries",
+        "search_terms",
+        "search_vocab",
+    ];
+    for (name, plan) in &plans {
+        for line in plan.lines() {
+            let step = line.trim_start_matches(['|', '`', '-', ' ']);
+            // SQLite names the table by its alias: any scan but of the bound id list.
+            let sqlite_scan = step.starts_with("SCAN ") && !step.starts_with("SCAN json_each");
+            let postgres_scan = large.iter().any(|t| {
+                step.contains(&format!("Seq Scan on {t} "))
+                    || step.ends_with(&format!("Seq Scan on {t}"))
+            });
+            assert!(
+                !sqlite_scan && !postgres_scan,
+                "{name} scans a table:\n{plan}"
+            );
+        }
+    }
+}

@@ -146,6 +146,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_search_index.sql"),
         postgres: include_str!("../migrations/postgres/0019_search_index.sql"),
     },
+    Migration {
+        version: 20,
+        name: "read_indexes",
+        sqlite: include_str!("../migrations/sqlite/0020_read_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0020_read_indexes.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

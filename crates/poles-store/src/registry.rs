@@ -1163,7 +1163,7 @@ async fn push_text_filter(
     };
     binds.push(entries);
     sql.push_str(&format!(
-        " AND {id_col} IN (SELECT CAST(se.ref AS BIGINT) FROM search_entries se WHERE se.kind = '{kind}' AND se.id IN ({}))",
+        " AND {id_col} IN (SELECT CAST(se.ref AS BIGINT) FROM search_entries se WHERE se.id IN ({}))",
         crate::util::json_ids(db.backend, offset + binds.len())
     ));
     Ok(())
@@ -1348,8 +1348,14 @@ async fn organisation_where(
     f: &OrganisationFilter,
     skip: Option<&str>,
 ) -> Result<(String, Vec<String>)> {
-    // The demo's invented organisations are not part of the registry's open data.
-    let mut where_sql = String::from(" WHERE o.fictional = 0");
+    // The demo's invented organisations are not part of the registry's open data. With a
+    // text filter the matches are few: `+` keeps the planner from walking the whole flag
+    // index and makes it look the matches up by id.
+    let mut where_sql = String::from(if f.q.is_some() {
+        " WHERE +o.fictional = 0"
+    } else {
+        " WHERE o.fictional = 0"
+    });
     let mut binds: Vec<String> = Vec::new();
     if let Some(c) = f.country.as_ref().filter(|_| skip != Some("country")) {
         binds.push(c.clone());
@@ -1365,6 +1371,19 @@ async fn organisation_where(
     Ok((where_sql, binds))
 }
 
+fn kind_facet_sql(where_sql: &str) -> String {
+    format!(
+        "SELECT o.kind, COUNT(*) AS n FROM organisations o{where_sql} GROUP BY o.kind ORDER BY n DESC, o.kind"
+    )
+}
+
+fn country_facet_sql(where_sql: &str) -> String {
+    format!(
+        "SELECT o.country, COUNT(*) AS n FROM organisations o{where_sql} AND o.country IS NOT NULL \
+         GROUP BY o.country ORDER BY n DESC, o.country"
+    )
+}
+
 /// How many organisations of a filter each kind and each country would give (each count
 /// with the other filters applied), most first.
 pub async fn organisation_facets(
@@ -1373,17 +1392,12 @@ pub async fn organisation_facets(
 ) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>)> {
     let no_id: Option<i64> = None;
     let (where_sql, binds) = organisation_where(db, f, Some("kind")).await?;
-    let sql = format!(
-        "SELECT o.kind, COUNT(*) AS n FROM organisations o{where_sql} GROUP BY o.kind ORDER BY n DESC, o.kind"
-    );
+    let sql = kind_facet_sql(&where_sql);
     let kinds: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql), no_id, &binds)
         .fetch_all(&db.pool)
         .await?;
     let (where_sql, binds) = organisation_where(db, f, Some("country")).await?;
-    let sql = format!(
-        "SELECT o.country, COUNT(*) AS n FROM organisations o{where_sql} AND o.country IS NOT NULL \
-         GROUP BY o.country ORDER BY n DESC, o.country"
-    );
+    let sql = country_facet_sql(&where_sql);
     let countries: Vec<(String, i64)> = bind_all!(sqlx::query_as(&sql), no_id, &binds)
         .fetch_all(&db.pool)
         .await?;
@@ -1422,22 +1436,18 @@ impl TryFrom<OrganisationSummaryRow> for OrganisationSummary {
     }
 }
 
-pub async fn list_organisations(
-    db: &Db,
-    f: &OrganisationFilter,
+/// The count and the page of an organisation list.
+fn organisation_list_sql(
+    where_sql: &str,
+    sort: Option<OrganisationSort>,
     page: Page,
-) -> Result<Paged<OrganisationSummary>> {
-    let (where_sql, binds) = organisation_where(db, f, None).await?;
-    let no_id: Option<i64> = None;
+) -> (String, String) {
     let count_sql = format!("SELECT COUNT(*) AS n FROM organisations o{where_sql}");
-    let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), no_id, &binds)
-        .fetch_one(&db.pool)
-        .await?;
     let list_sql = format!(
         "SELECT o.id, o.name, o.short_name, o.kind, o.country, \
            (SELECT COUNT(*) FROM project_partners pp WHERE pp.organisation_id = o.id) AS projects \
          FROM organisations o{where_sql} ORDER BY {} LIMIT {} OFFSET {}",
-        match f.sort {
+        match sort {
             Some(OrganisationSort::Projects) => "projects DESC, o.name_key, o.id",
             Some(OrganisationSort::Country) => "o.country, o.name_key, o.id",
             Some(OrganisationSort::Name) | None => "o.name_key, o.id",
@@ -1445,6 +1455,20 @@ pub async fn list_organisations(
         page.limit,
         page.offset
     );
+    (count_sql, list_sql)
+}
+
+pub async fn list_organisations(
+    db: &Db,
+    f: &OrganisationFilter,
+    page: Page,
+) -> Result<Paged<OrganisationSummary>> {
+    let (where_sql, binds) = organisation_where(db, f, None).await?;
+    let no_id: Option<i64> = None;
+    let (count_sql, list_sql) = organisation_list_sql(&where_sql, f.sort, page);
+    let total: i64 = bind_all!(sqlx::query_scalar(&count_sql), no_id, &binds)
+        .fetch_one(&db.pool)
+        .await?;
     let rows: Vec<OrganisationSummaryRow> = bind_all!(sqlx::query_as(&list_sql), no_id, &binds)
         .fetch_all(&db.pool)
         .await?;
@@ -1632,50 +1656,55 @@ from_row!(ProjectPartnerRow {
     funding_cents
 });
 
+/// A project (`$1` its id).
+const PROJECT_SQL: &str =
+    "SELECT acronym, title, programme, call, topic, topic_title, funding_scheme, status, \
+     start_date, end_date, total_cost_cents, public_funding_cents, currency, source \
+     FROM projects WHERE id = $1";
+/// A project's consortium, coordinator first.
+const PROJECT_PARTNERS_SQL: &str =
+    "SELECT o.id, o.name, o.kind, o.country, pp.role, pp.cost_cents, pp.funding_cents \
+     FROM project_partners pp JOIN organisations o ON o.id = pp.organisation_id \
+     WHERE pp.project_id = $1 ORDER BY CASE pp.role WHEN 'coordinator' THEN 0 ELSE 1 END, o.name";
+/// The pôles of a project: a member is a partner, or the pôle labelled it.
+const PROJECT_CLUSTERS_SQL: &str = "SELECT DISTINCT c.slug AS code, c.name FROM clusters c \
+     JOIN memberships m ON m.cluster_id = c.id \
+     JOIN project_partners pp ON pp.organisation_id = m.organisation_id WHERE pp.project_id = $1 \
+     UNION SELECT c.slug AS code, c.name FROM clusters c JOIN project_clusters pc ON pc.cluster_id = c.id WHERE pc.project_id = $1 \
+     ORDER BY name";
+
 pub async fn project(db: &Db, id: i64) -> Result<Option<ProjectDetail>> {
-    let Some(r) = sqlx::query_as::<_, ProjectRow>(
-        "SELECT acronym, title, programme, call, topic, topic_title, funding_scheme, status, \
-           start_date, end_date, total_cost_cents, public_funding_cents, currency, source \
-         FROM projects WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?
+    // One connection for the page's three reads: one hand-off from the pool, not three.
+    let mut conn = db.pool.acquire().await?;
+    let Some(r) = sqlx::query_as::<_, ProjectRow>(PROJECT_SQL)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
     else {
         return Ok(None);
     };
     let currency = parsed::<Currency>(r.currency)?;
-    let partners = sqlx::query_as::<_, ProjectPartnerRow>(
-        "SELECT o.id, o.name, o.kind, o.country, pp.role, pp.cost_cents, pp.funding_cents \
-         FROM project_partners pp JOIN organisations o ON o.id = pp.organisation_id \
-         WHERE pp.project_id = $1 ORDER BY CASE pp.role WHEN 'coordinator' THEN 0 ELSE 1 END, o.name",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?
-    .into_iter()
-    .map(|p| {
-        Ok(ProjectPartner {
-            organisation_id: p.id,
-            name: p.name,
-            kind: parsed::<OrgKind>(p.kind)?,
-            country: p.country,
-            role: parsed(p.role)?,
-            cost: money(p.cost_cents, currency),
-            funding: money(p.funding_cents, currency),
+    let partners = sqlx::query_as::<_, ProjectPartnerRow>(PROJECT_PARTNERS_SQL)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|p| {
+            Ok(ProjectPartner {
+                organisation_id: p.id,
+                name: p.name,
+                kind: parsed::<OrgKind>(p.kind)?,
+                country: p.country,
+                role: parsed(p.role)?,
+                cost: money(p.cost_cents, currency),
+                funding: money(p.funding_cents, currency),
+            })
         })
-    })
-    .collect::<Result<Vec<_>>>()?;
-    let clusters: Vec<NamedRow> = sqlx::query_as(
-        "SELECT DISTINCT c.slug AS code, c.name FROM clusters c \
-         JOIN memberships m ON m.cluster_id = c.id \
-         JOIN project_partners pp ON pp.organisation_id = m.organisation_id WHERE pp.project_id = $1 \
-         UNION SELECT c.slug AS code, c.name FROM clusters c JOIN project_clusters pc ON pc.cluster_id = c.id WHERE pc.project_id = $1 \
-         ORDER BY name",
-    )
-    .bind(id)
-    .fetch_all(&db.pool)
-    .await?;
+        .collect::<Result<Vec<_>>>()?;
+    let clusters: Vec<NamedRow> = sqlx::query_as(PROJECT_CLUSTERS_SQL)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(Some(ProjectDetail {
         id,
         acronym: r.acronym,
@@ -1919,4 +1948,88 @@ pub async fn organisation_id_by_demo_key(db: &Db, key: &str) -> Result<Option<i6
             .fetch_optional(&db.pool)
             .await?,
     )
+}
+
+/// The plans the database makes for the read path's queries (the organisation list by
+/// country and by words with its counts and choices, a project's page, the search's
+/// reads), as `(name, plan)`: `EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL with
+/// sequential scans priced out (so that a scan shows only where no index can serve). For
+/// the test that refuses a plan regressing to a scan of a large table.
+pub async fn read_path_plans(db: &Db) -> Result<Vec<(String, String)>> {
+    let mut conn = db.pool.acquire().await?;
+    if db.backend == crate::Backend::Postgres {
+        sqlx::query("SET enable_seqscan = off")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let page = Page {
+        limit: 20,
+        offset: 0,
+    };
+    let mut queries: Vec<(String, String, Vec<String>)> = Vec::new();
+    for (name, f) in [
+        (
+            "organisations of a country",
+            OrganisationFilter {
+                country: Some("FR".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "organisations by words",
+            OrganisationFilter {
+                q: Some("energy".into()),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let (where_sql, binds) = organisation_where(db, &f, None).await?;
+        let (count_sql, list_sql) = organisation_list_sql(&where_sql, None, page);
+        queries.push((format!("{name}: count"), count_sql, binds.clone()));
+        queries.push((format!("{name}: page"), list_sql, binds));
+        let (where_sql, binds) = organisation_where(db, &f, Some("kind")).await?;
+        queries.push((format!("{name}: kinds"), kind_facet_sql(&where_sql), binds));
+        let (where_sql, binds) = organisation_where(db, &f, Some("country")).await?;
+        queries.push((
+            format!("{name}: countries"),
+            country_facet_sql(&where_sql),
+            binds,
+        ));
+    }
+    for (name, sql) in [
+        ("project", PROJECT_SQL),
+        ("project: consortium", PROJECT_PARTNERS_SQL),
+        ("project: pôles", PROJECT_CLUSTERS_SQL),
+    ] {
+        queries.push((name.into(), sql.into(), vec![]));
+    }
+    for (name, sql, binds) in crate::search::read_queries(db.backend) {
+        queries.push((name.into(), sql, binds));
+    }
+    let mut plans = Vec::new();
+    for (name, sql, binds) in queries {
+        let explain = match db.backend {
+            crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+            crate::Backend::Postgres => format!("EXPLAIN {sql}"),
+        };
+        let mut q = sqlx::query(&explain);
+        if binds.is_empty() && sql.contains("$1") {
+            q = q.bind(1i64);
+        }
+        for b in binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let mut lines = Vec::new();
+        for r in rows {
+            use sqlx::Row;
+            let line: String = match db.backend {
+                crate::Backend::Sqlite => r.try_get("detail")?,
+                crate::Backend::Postgres => r.try_get(0)?,
+            };
+            lines.push(line);
+        }
+        plans.push((name, lines.join("\n")));
+    }
+    Ok(plans)
 }

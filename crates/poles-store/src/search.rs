@@ -1033,6 +1033,32 @@ pub(crate) async fn matching_entries(db: &Db, kind: &str, q: &str) -> Result<Opt
     Ok(Some(ids_json(ids.into_iter())))
 }
 
+/// The search's reads with example values, for [`crate::registry::read_path_plans`].
+pub(crate) fn read_queries(backend: Backend) -> Vec<(&'static str, String, Vec<String>)> {
+    vec![
+        (
+            "search: posting lists",
+            "SELECT term, kind, postings FROM search_terms WHERE term IN ($1, $2)".into(),
+            vec!["energy".into(), "energie".into()],
+        ),
+        (
+            "search: prefixes",
+            "SELECT term FROM search_vocab WHERE term > $1 AND term < $2 AND df > 0 \
+             ORDER BY df DESC, term LIMIT 24"
+                .into(),
+            vec!["ener".into(), "enes".into()],
+        ),
+        (
+            "search: entries",
+            format!(
+                "SELECT id, kind, ref AS reference, title, subtitle FROM search_entries WHERE id IN ({})",
+                json_ids(backend, 1)
+            ),
+            vec!["[1,2,3]".into()],
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

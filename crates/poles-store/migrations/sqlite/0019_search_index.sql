@@ -5,7 +5,7 @@
 DROP TABLE search_entries;
 
 CREATE TABLE search_entries (
-    id BIGINT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     ref TEXT NOT NULL,
     title TEXT NOT NULL,
