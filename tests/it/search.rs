@@ -173,6 +173,12 @@ async fn a_write_is_found_by_every_app_server_at_once() {
     let found = search(&b.base, "q=Energies+2050&kind=organisation").await;
     let id = found["items"][0]["ref"].as_str().unwrap().to_string();
     let path = format!("/api/v1/organisations/{id}");
+    // The other server has answered these already (and keeps the answers in memory).
+    let page = format!("{}/organisations/{id}?lang=en", b.base);
+    let (_, _, before) = get_text(&page, None).await;
+    assert!(before.contains("ENERGIES 2050"), "{before}");
+    let (_, detail) = get_json(&format!("{}{path}", b.base)).await;
+    assert_eq!(detail["name"], "ENERGIES 2050");
     let v = version(&a, &path).await;
     let (status, body) = call(
         &a,
@@ -192,6 +198,11 @@ async fn a_write_is_found_by_every_app_server_at_once() {
             refs(&v)
         );
     }
+    // What the other server kept is not served after the write.
+    let (_, _, after) = get_text(&page, None).await;
+    assert!(after.contains("Zéphyrine Énergies 2050"), "{after}");
+    let (_, detail) = get_json(&format!("{}{path}", b.base)).await;
+    assert_eq!(detail["name"], "Zéphyrine Énergies 2050");
     // The organisation list's text filter reads the same index.
     let (_, list) = get_json(&format!("{}/api/v1/organisations?q=zephyrine", b.base)).await;
     assert_eq!(list["total"], 1);

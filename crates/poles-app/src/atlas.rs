@@ -567,7 +567,14 @@ pub async fn search(
         sector,
         org_kind,
     };
-    Ok(search::search(&app.db, &req, page).await?)
+    let version = app.data_version().await?;
+    let key = format!("{req:?}|{}|{}", page.limit, page.offset);
+    if let Some(hit) = app.search_cache.get(version, &key) {
+        return Ok(hit);
+    }
+    let results = search::search(&app.db, &req, page).await?;
+    app.search_cache.put(version, key, results.clone());
+    Ok(results)
 }
 
 /// A point (longitude, latitude) per commune code, as shipped (GeoNames via the npm package

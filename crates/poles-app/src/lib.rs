@@ -18,6 +18,7 @@ pub mod followup;
 pub mod funding;
 pub mod mail;
 pub mod membership;
+pub mod readcache;
 pub mod selection;
 pub mod throttle;
 pub mod worklists;
@@ -63,6 +64,8 @@ pub struct App {
     pub(crate) common_passwords: Arc<CommonPasswords>,
     /// This server's share of the search limit (see [`throttle`]).
     pub(crate) search_throttle: Arc<throttle::Throttle>,
+    /// Searches answered at the current data version (see [`readcache`]).
+    pub(crate) search_cache: Arc<readcache::ReadCache<poles_core::model::SearchResults>>,
 }
 
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
@@ -79,11 +82,21 @@ impl App {
             config: Arc::new(config),
             common_passwords: Arc::new(common_passwords()),
             search_throttle: Arc::default(),
+            search_cache: Arc::new(readcache::ReadCache::new(
+                2_000,
+                std::time::Duration::from_secs(60),
+            )),
         }
     }
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The data version (see [`readcache`]): what a server keeps of public reads holds while
+    /// this has not moved.
+    pub async fn data_version(&self) -> Result<i64> {
+        Ok(poles_store::version::current(&self.db).await?)
     }
 
     /// Whether the database answers (for health checks).

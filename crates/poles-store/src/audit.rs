@@ -103,6 +103,8 @@ pub async fn begin_write(db: &Db) -> Result<WriteTx> {
                 .await?;
         }
     }
+    // What the public pages show may change: servers drop what they keep of it.
+    crate::version::bump(&mut tx).await?;
     Ok(WriteTx {
         tx,
         keys: db.audit_keys().cloned(),

@@ -49,10 +49,11 @@ pub const FORMAT_VERSION: i64 = 1;
 /// The migrations' bookkeeping: never backed up, recreated by migrating the target.
 const MIGRATIONS_TABLE: &str = "schema_migrations";
 
-/// The rows the migrations themselves insert (keys of `meta`): a freshly migrated database
+/// The rows the migrations themselves insert (keys of `meta`), and the data version that
+/// restore's own write transaction raises (`crate::version`): a freshly migrated database
 /// holds them, so they do not make it "not empty", and restore replaces them with the
 /// backup's. A test checks that no migration inserts anything else.
-pub(crate) const SEEDED_META: &[&str] = &["write_lock"];
+pub(crate) const SEEDED_META: &[&str] = &["write_lock", "data_version"];
 
 /// The search index: derived from the other tables (and holding posting lists as bytes),
 /// never backed up; restore builds it again from what it restored.
@@ -480,6 +481,10 @@ async fn backup_to(db: &Db, path: &Path, progress: &dyn Progress) -> Result<Summ
         .map_err(io)?;
         let cols: Vec<String> = t.columns.iter().map(|c| quote(&c.name)).collect();
         let mut sql = format!("SELECT {} FROM {}", cols.join(", "), quote(&t.name));
+        if t.name == "meta" {
+            // A counter of writes for the servers' caches, not data: restore starts its own.
+            sql.push_str(" WHERE key <> 'data_version'");
+        }
         if !t.pk.is_empty() {
             let pk: Vec<String> = t.pk.iter().map(|c| quote(c)).collect();
             sql.push_str(&format!(" ORDER BY {}", pk.join(", ")));

@@ -27,6 +27,7 @@ pub mod search;
 pub mod selection;
 pub mod today;
 mod util;
+pub mod version;
 pub mod worklists;
 
 pub use db::{Backend, Db};

@@ -1312,6 +1312,7 @@ pub async fn fill_name_keys(db: &Db) -> Result<u64> {
         return Ok(0);
     }
     let mut tx = db.pool.begin().await?;
+    crate::version::bump(&mut tx).await?;
     for (id, name) in &rows {
         sqlx::query("UPDATE organisations SET name_key = $1 WHERE id = $2")
             .bind(name_key(name))

@@ -298,6 +298,8 @@ const ENTRY_COLUMNS: [&str; 12] = [
 
 /// Builds the whole index again from the registry, in the caller's transaction.
 pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
+    // A rebuild follows a bulk change (import, load, restore): servers drop what they keep.
+    crate::version::bump(tx).await?;
     for table in [
         "search_entries",
         "search_terms",

@@ -113,6 +113,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             http::auth::resolve,
         ))
+        // Outside the caller's resolution: an anonymous public read kept in memory is
+        // answered before anything else runs.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::public_cache::serve_kept,
+        ))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(boundary::MAX_BODY_BYTES))
         // Inside the security headers, so that its refusals carry them too.

@@ -7,4 +7,5 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod params;
+pub mod public_cache;
 pub mod request_id;

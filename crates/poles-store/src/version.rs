@@ -1,0 +1,27 @@
+//! The data version: a number in the database that every write the public pages can show
+//! raises inside its transaction (every audited write, every import and load). App servers
+//! keep answers of public reads in memory keyed on it: one look-up of this number tells a
+//! server whether what it keeps is still what the database holds, whichever server wrote.
+
+use crate::error::Result;
+use crate::util::Tx;
+use crate::Db;
+
+/// Raises the data version, in the writer's transaction (seen by readers at its commit).
+pub(crate) async fn bump(tx: &mut impl Tx) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('data_version', '1') ON CONFLICT (key) \
+         DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The data version now (0 before any write).
+pub async fn current(db: &Db) -> Result<i64> {
+    let v: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_version'")
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
