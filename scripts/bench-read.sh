@@ -110,17 +110,26 @@ su="$work/venv/bin/sqlite-utils"
 "$su" create-index "$work/cordis.db" edges projectRcn >/dev/null
 "$su" create-index "$work/cordis.db" organizations new_org_id >/dev/null
 
-port_p=$((20000 + RANDOM % 10000)); port_d=$((port_p + 1))
-# No search limit here: wrk is one client.
+port_p=$((20000 + RANDOM % 10000)); port_d=$((port_p + 1)); port_c=$((port_p + 2))
+# No search limit here: wrk is one client. A second server computes every answer (no
+# answers kept in memory), to show the computation beside the kept answers.
 POLES_SEARCH_PER_MINUTE=1000000000 "$poles" --database-url "$url" serve --no-demo --bind "127.0.0.1:$port_p" > "$work/poles.log" 2>&1 &
+pids+=($!)
+POLES_SEARCH_PER_MINUTE=1000000000 POLES_NO_READ_CACHE=true "$poles" --database-url "$url" serve --no-demo --bind "127.0.0.1:$port_c" > "$work/poles-computed.log" 2>&1 &
 pids+=($!)
 "$work/venv/bin/datasette" serve "$work/cordis.db" --port "$port_d" --setting default_page_size 20 > "$work/datasette.log" 2>&1 &
 pids+=($!)
+up=0
 for i in $(seq 1 120); do
   curl -sf -o /dev/null "http://127.0.0.1:$port_p/api/v1/organisations?limit=1" \
-    && curl -sf -o /dev/null "http://127.0.0.1:$port_d/cordis.json" && break
+    && curl -sf -o /dev/null "http://127.0.0.1:$port_c/api/v1/organisations?limit=1" \
+    && curl -sf -o /dev/null "http://127.0.0.1:$port_d/cordis.json" && { up=1; break; }
   sleep 1
 done
+if [ "$up" = 0 ]; then
+  tail -5 "$work/poles.log" "$work/poles-computed.log" "$work/datasette.log" >&2
+  echo "a server did not start" >&2; exit 1
+fi
 
 # A project with a consortium of eight (as many have), known to both.
 if [ "$postgres" = 1 ]; then
@@ -164,16 +173,19 @@ say "queries, wrk -t2 -c$conns -d${duration}s each"
 backend=$([ "$postgres" = 1 ] && echo PostgreSQL || echo SQLite)
 printf '\nPôles (%s, dist build) against %s, scale %s×, %s rows, wrk -t2 -c%s -d%ss, %s\n\n' \
   "$backend" "$ds_version" "$scale" "$rows" "$conns" "$duration" "$(date -u +%Y-%m-%dT%H:%MZ)"
-printf '| query | Pôles req/s | Pôles p99 ms | datasette req/s | datasette p99 ms | ratio | Pôles p99 ms, 1 connection |\n|---|---|---|---|---|---|---|\n'
+printf '| query | Pôles req/s | Pôles p99 ms | datasette req/s | datasette p99 ms | ratio | Pôles computing every answer: req/s, p99 ms, ratio | Pôles p99 ms, 1 connection (computing) |\n|---|---|---|---|---|---|---|---|\n'
 for q in "${queries[@]}"; do
   IFS='|' read -r name pu du <<< "$q"
+  cu=${pu/:$port_p/:$port_c}
   curl -sf -o /dev/null "$pu" || { echo "Pôles failed on $pu" >&2; exit 1; }
   curl -sf -o /dev/null "$du" || { echo "datasette failed on $du" >&2; exit 1; }
   read -r prps pp99 < <(run_wrk "$pu")
+  read -r crps cp99 < <(run_wrk "$cu")
   read -r drps dp99 < <(run_wrk "$du")
-  single=$(one_conn_p99 "$pu")
+  single=$(one_conn_p99 "$cu")
   ratio=$(echo "scale=1; $prps / ($drps + 0.0001)" | bc -l)
-  printf '| %s | %s | %s | %s | %s | %s× | %s |\n' "$name" "$prps" "$pp99" "$drps" "$dp99" "$ratio" "$single"
+  cratio=$(echo "scale=1; $crps / ($drps + 0.0001)" | bc -l)
+  printf '| %s | %s | %s | %s | %s | %s× | %s, %s, %s× | %s |\n' "$name" "$prps" "$pp99" "$drps" "$dp99" "$ratio" "$crps" "$cp99" "$cratio" "$single"
 done
 
 printf '\nImport of the three files (%s rows):\n' "$rows"

@@ -120,6 +120,10 @@ struct ServeArgs {
     /// Searches a client (an address) may make per minute, over every app server
     #[arg(long, env = "POLES_SEARCH_PER_MINUTE", default_value_t = 600)]
     search_per_minute: i64,
+    /// Compute every public answer instead of keeping them in memory while the data has
+    /// not changed (to measure the computation itself)
+    #[arg(long, env = "POLES_NO_READ_CACHE")]
+    no_read_cache: bool,
     #[command(flatten)]
     mail: MailArgs,
 }
@@ -276,6 +280,7 @@ async fn main() -> anyhow::Result<()> {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(600),
+        no_read_cache: std::env::var("POLES_NO_READ_CACHE").is_ok_and(|v| v == "true" || v == "1"),
         mail: MailArgs {
             smtp_url: std::env::var("POLES_SMTP_URL")
                 .ok()
@@ -535,6 +540,7 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| format!("http://{}", args.bind)),
         search_per_minute: args.search_per_minute,
+        read_cache: !args.no_read_cache,
         ..Default::default()
     };
     let app = App::new(db, config);

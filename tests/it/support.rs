@@ -209,6 +209,7 @@ fn start_server(
                 policy,
                 search_per_minute,
                 public_url: base,
+                read_cache: true,
             };
             let app = poles_app::App::new(db, config);
             if let Some(Some(smtp)) = mail {

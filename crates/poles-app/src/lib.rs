@@ -42,6 +42,9 @@ pub struct Config {
     pub search_per_minute: i64,
     /// The site's public address, for the links in mails (`https://poles.example.org`).
     pub public_url: String,
+    /// Whether public reads are kept in memory while the data version holds (see
+    /// [`readcache`]); off computes every answer (for measuring the computation).
+    pub read_cache: bool,
 }
 
 impl Default for Config {
@@ -50,6 +53,7 @@ impl Default for Config {
             policy: Policy::default(),
             search_per_minute: 600,
             public_url: "http://127.0.0.1:8080".into(),
+            read_cache: true,
         }
     }
 }
@@ -77,13 +81,14 @@ pub fn common_passwords() -> CommonPasswords {
 
 impl App {
     pub fn new(db: Db, config: Config) -> App {
+        let keep = config.read_cache;
         App {
             db,
             config: Arc::new(config),
             common_passwords: Arc::new(common_passwords()),
             search_throttle: Arc::default(),
             search_cache: Arc::new(readcache::ReadCache::new(
-                2_000,
+                if keep { 2_000 } else { 0 },
                 std::time::Duration::from_secs(60),
             )),
         }

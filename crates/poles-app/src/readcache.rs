@@ -47,8 +47,12 @@ impl<V: Clone> ReadCache<V> {
         (at.elapsed() < self.max_age).then(|| v.clone())
     }
 
-    /// Keeps an answer computed at data version `version` (not if the data moved on since).
+    /// Keeps an answer computed at data version `version` (not if the data moved on since;
+    /// never in a cache of no entries).
     pub fn put(&self, version: i64, key: String, value: V) {
+        if self.max_entries == 0 {
+            return;
+        }
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if version < inner.version {
             return;

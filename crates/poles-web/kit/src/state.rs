@@ -20,11 +20,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, auth: AuthConfig) -> AppState {
+        let keep = app.config().read_cache;
         AppState {
             app,
             maps: Arc::new(Maps::load()),
             auth: Arc::new(auth),
-            responses: Arc::new(ReadCache::new(5_000, std::time::Duration::from_secs(60))),
+            responses: Arc::new(ReadCache::new(
+                if keep { 5_000 } else { 0 },
+                std::time::Duration::from_secs(60),
+            )),
         }
     }
 }
