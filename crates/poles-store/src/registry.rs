@@ -1158,12 +1158,12 @@ async fn push_text_filter(
     id_col: &str,
     q: &str,
 ) -> Result<()> {
-    let Some(entries) = crate::search::matching_entries(db, kind, q).await? else {
+    let Some(ids) = crate::search::matching_entries(db, kind, q).await? else {
         return Ok(());
     };
-    binds.push(entries);
+    binds.push(ids);
     sql.push_str(&format!(
-        " AND {id_col} IN (SELECT CAST(se.ref AS BIGINT) FROM search_entries se WHERE se.id IN ({}))",
+        " AND {id_col} IN ({})",
         crate::util::json_ids(db.backend, offset + binds.len())
     ));
     Ok(())

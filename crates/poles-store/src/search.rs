@@ -27,12 +27,38 @@ pub const KINDS: [&str; 3] = ["cluster", "organisation", "project"];
 const GROUP_TOP: usize = 5;
 /// How many index terms one prefix may stand for (the most frequent).
 const PREFIX_TERMS: i64 = 24;
+/// An entry's id is its kind's base plus its row's own id (below 2^28), so that the
+/// organisations or projects a search finds are their ids without a look-up, and an entry
+/// keeps its id across rebuilds and updates.
+const ROW_BITS: u32 = 28;
+
+fn entry_id(kind: &str, row_id: i64) -> Result<u32> {
+    let base: u32 = match kind {
+        "cluster" => 1,
+        "organisation" => 2,
+        _ => 3,
+    };
+    if !(0..1 << ROW_BITS).contains(&row_id) {
+        return Err(crate::StoreError::Data(format!(
+            "{kind} {row_id}: an id the search index cannot hold"
+        )));
+    }
+    Ok((base << ROW_BITS) | row_id as u32)
+}
+
+/// The row id of an entry (see [`entry_id`]).
+fn row_of(entry: u32) -> i64 {
+    i64::from(entry & ((1 << ROW_BITS) - 1))
+}
+
 /// Arbitrary key of the PostgreSQL advisory lock that serialises updates of the index.
 const INDEX_LOCK: i64 = 7_263_002;
 
 /// An entry of the index as built from the registry.
 struct Doc {
     kind: &'static str,
+    /// The pôle's, organisation's or project's own id.
+    row_id: i64,
     reference: String,
     title: String,
     subtitle: Option<String>,
@@ -176,6 +202,7 @@ async fn cluster_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
             .or(c.theme_fr.clone());
         docs.push(Doc {
             kind: "cluster",
+            row_id: c.id,
             reference: c.slug,
             title: c.name,
             subtitle,
@@ -212,6 +239,7 @@ async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Do
             fields.extend(o.competences.map(|s| (s, 1)));
             Doc {
                 kind: "organisation",
+                row_id: o.id,
                 reference: o.id.to_string(),
                 title: o.name,
                 subtitle: o.country.clone(),
@@ -241,6 +269,7 @@ async fn project_docs(tx: &mut impl Tx) -> Result<Vec<Doc>> {
             fields.extend(p.call.map(|t| (t, 1)));
             Doc {
                 kind: "project",
+                row_id: p.id,
                 reference: p.id.to_string(),
                 title: p.acronym,
                 subtitle: p.title.or(p.topic_title),
@@ -317,19 +346,21 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
     let mut df: BTreeMap<String, i64> = BTreeMap::new();
     let mut stats: BTreeMap<&'static str, (i64, i64)> = BTreeMap::new();
     let mut entries = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.iter().enumerate() {
-        let id = i as u32 + 1;
+    for doc in &docs {
+        let id = entry_id(doc.kind, doc.row_id)?;
         let (postings, len) = postings_of(doc, id);
         let terms: Vec<String> = postings.iter().map(|(t, _)| t.clone()).collect();
         for (term, p) in postings {
             *df.entry(term.clone()).or_default() += 1;
-            // Entries are numbered in order, so each list is built sorted.
             lists.entry((term, doc.kind)).or_default().push(p);
         }
         let s = stats.entry(doc.kind).or_default();
         s.0 += 1;
         s.1 += i64::from(len.min(255));
         entries.push(entry_cells(i64::from(id), doc, &terms, len));
+    }
+    for list in lists.values_mut() {
+        list.sort_by_key(|p| p.entry);
     }
     insert_batched(tx, "search_entries", &ENTRY_COLUMNS, entries, "").await?;
     let rows = lists
@@ -359,15 +390,8 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
 
 /// Brings one pôle's entry up to date after a write, in the writer's transaction.
 pub(crate) async fn reindex_cluster(tx: &mut impl Tx, backend: Backend, id: i64) -> Result<()> {
-    let slug: Option<String> = sqlx::query_scalar("SELECT slug FROM clusters WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
     let doc = cluster_docs(tx, Some(id)).await?.into_iter().next();
-    match slug {
-        Some(slug) => reindex(tx, backend, "cluster", &slug, doc).await,
-        None => Ok(()),
-    }
+    reindex(tx, backend, "cluster", id, doc).await
 }
 
 /// Brings one organisation's entry up to date after a write, in the writer's transaction.
@@ -377,23 +401,22 @@ pub(crate) async fn reindex_organisation(
     id: i64,
 ) -> Result<()> {
     let doc = organisation_docs(tx, Some(id)).await?.into_iter().next();
-    reindex(tx, backend, "organisation", &id.to_string(), doc).await
+    reindex(tx, backend, "organisation", id, doc).await
 }
 
 struct OldEntry {
-    id: i64,
     terms: String,
     length: i64,
 }
-from_row!(OldEntry { id, terms, length });
+from_row!(OldEntry { terms, length });
 
-/// Replaces entry (`kind`, `reference`) by `doc` (removes it with `None`): its postings in
+/// Replaces the entry of row `row_id` of `kind` by `doc` (removes it with `None`): its postings in
 /// the lists of its old and new terms, the vocabulary's counts and the kind's statistics.
 async fn reindex(
     tx: &mut impl Tx,
     backend: Backend,
     kind: &'static str,
-    reference: &str,
+    row_id: i64,
     doc: Option<Doc>,
 ) -> Result<()> {
     if backend == Backend::Postgres {
@@ -404,20 +427,12 @@ async fn reindex(
             .execute(&mut **tx)
             .await?;
     }
+    let id = i64::from(entry_id(kind, row_id)?);
     let old: Option<OldEntry> =
-        sqlx::query_as("SELECT id, terms, length FROM search_entries WHERE kind = $1 AND ref = $2")
-            .bind(kind)
-            .bind(reference.to_string())
+        sqlx::query_as("SELECT terms, length FROM search_entries WHERE id = $1")
+            .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-    let id = match &old {
-        Some(o) => o.id,
-        None => {
-            sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM search_entries")
-                .fetch_one(&mut **tx)
-                .await?
-        }
-    };
     let old_terms: BTreeSet<String> = old
         .as_ref()
         .map(|o| {
@@ -1021,7 +1036,8 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
     })
 }
 
-/// The index entries of `kind` that hold every word of `q`, as a JSON array for [`json_ids`]; `None` when `q` has no word to search on.
+/// The ids of the rows of `kind` (organisations, projects) whose entries hold every word of
+/// `q`, as a JSON array for [`json_ids`]; `None` when `q` has no word to search on.
 pub(crate) async fn matching_entries(db: &Db, kind: &str, q: &str) -> Result<Option<String>> {
     if query_words(q, 6).is_empty() {
         return Ok(None);
@@ -1030,7 +1046,7 @@ pub(crate) async fn matching_entries(db: &Db, kind: &str, q: &str) -> Result<Opt
     let ids = found
         .by_kind
         .get(kind)
-        .map(|m| m.iter().map(|(id, _)| i64::from(*id)).collect::<Vec<_>>())
+        .map(|m| m.iter().map(|(id, _)| row_of(*id)).collect::<Vec<_>>())
         .unwrap_or_default();
     Ok(Some(ids_json(ids.into_iter())))
 }

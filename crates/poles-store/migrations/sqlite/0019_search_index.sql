@@ -42,3 +42,6 @@ CREATE TABLE search_stats (
     entries BIGINT NOT NULL,
     total_length BIGINT NOT NULL
 );
+
+-- The facets of the matched entries read from an index alone.
+CREATE INDEX search_entries_facets ON search_entries(id, country, regions, sectors, subkind);
