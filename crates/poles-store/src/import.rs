@@ -285,6 +285,7 @@ pub async fn import_cordis(
     )
     .await?;
     tx.commit().await?;
+    crate::version::after_bulk_load(db).await?;
     Ok(summary)
 }
 

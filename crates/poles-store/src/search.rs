@@ -1037,18 +1037,19 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
 }
 
 /// The ids of the rows of `kind` (organisations, projects) whose entries hold every word of
-/// `q`, as a JSON array for [`json_ids`]; `None` when `q` has no word to search on.
-pub(crate) async fn matching_entries(db: &Db, kind: &str, q: &str) -> Result<Option<String>> {
+/// `q`; `None` when `q` has no word to search on.
+pub(crate) async fn matching_entries(db: &Db, kind: &str, q: &str) -> Result<Option<Vec<i64>>> {
     if query_words(q, 6).is_empty() {
         return Ok(None);
     }
     let found = find(db, q, Some(kind), false).await?;
-    let ids = found
-        .by_kind
-        .get(kind)
-        .map(|m| m.iter().map(|(id, _)| row_of(*id)).collect::<Vec<_>>())
-        .unwrap_or_default();
-    Ok(Some(ids_json(ids.into_iter())))
+    Ok(Some(
+        found
+            .by_kind
+            .get(kind)
+            .map(|m| m.iter().map(|(id, _)| row_of(*id)).collect())
+            .unwrap_or_default(),
+    ))
 }
 
 /// The search's reads with example values, for [`crate::registry::read_path_plans`].

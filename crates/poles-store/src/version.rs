@@ -25,3 +25,16 @@ pub async fn current(db: &Db) -> Result<i64> {
         .await?;
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
+
+/// After a bulk load (an import, the demo), PostgreSQL's planner statistics are those of the
+/// tables before it: until autovacuum comes by, it estimates a few rows where there are
+/// thousands and plans hash joins over whole tables (measured: a project's consortium 2.9 ms
+/// with a scan of every organisation, 0.16 ms after). `VACUUM (ANALYZE)` brings them up to
+/// date and marks the pages all-visible so that counts read indexes alone. SQLite plans
+/// these queries well without statistics.
+pub async fn after_bulk_load(db: &Db) -> Result<()> {
+    if db.backend == crate::Backend::Postgres {
+        sqlx::query("VACUUM (ANALYZE)").execute(&db.pool).await?;
+    }
+    Ok(())
+}
