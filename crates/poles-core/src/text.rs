@@ -216,6 +216,6 @@ mod tests {
             ("Université de Lyon".to_string(), false)
         );
         // No known word fits: the damage is left, and said.
-        assert_eq!(lex.mend("Z\u{FFFD}rich").1, true);
+        assert!(lex.mend("Z\u{FFFD}rich").1);
     }
 }

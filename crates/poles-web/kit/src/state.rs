@@ -26,7 +26,7 @@ impl AppState {
             maps: Arc::new(Maps::load()),
             auth: Arc::new(auth),
             responses: Arc::new(ReadCache::new(
-                if keep { 5_000 } else { 0 },
+                if keep { 2_000 } else { 0 },
                 std::time::Duration::from_secs(60),
             )),
         }

@@ -19,8 +19,9 @@ pub struct CachedResponse {
     body: Bytes,
 }
 
-/// The largest answer kept (larger ones are computed each time).
-const MAX_BODY: usize = 512 * 1024;
+/// The largest answer kept (larger ones are computed each time); with at most 2,000 answers
+/// kept, a server holds at most 256 MB of them (pages weigh 10 to 60 KB).
+const MAX_BODY: usize = 128 * 1024;
 
 /// The public reads of the registry (pages, their exports, their API).
 fn cacheable(path: &str) -> bool {
