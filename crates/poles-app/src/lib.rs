@@ -58,6 +58,13 @@ impl Default for Config {
     }
 }
 
+#[derive(Default)]
+struct VersionGate {
+    /// Whether a task is reading the data version for the waiting.
+    reading: bool,
+    waiting: Vec<tokio::sync::oneshot::Sender<Option<i64>>>,
+}
+
 /// The use cases' handle: the database and the settings. Cheap to clone; holds nothing that
 /// several app servers would need to share exactly (that lives in the database; the search
 /// throttle's counts reach it within seconds).
@@ -68,6 +75,8 @@ pub struct App {
     pub(crate) common_passwords: Arc<CommonPasswords>,
     /// This server's share of the search limit (see [`throttle`]).
     pub(crate) search_throttle: Arc<throttle::Throttle>,
+    /// Who waits for the next read of the data version (see [`App::data_version`]).
+    version_gate: Arc<std::sync::Mutex<VersionGate>>,
     /// Searches answered at the current data version (see [`readcache`]).
     pub(crate) search_cache: Arc<readcache::ReadCache<poles_core::model::SearchResults>>,
 }
@@ -87,6 +96,7 @@ impl App {
             config: Arc::new(config),
             common_passwords: Arc::new(common_passwords()),
             search_throttle: Arc::default(),
+            version_gate: Arc::default(),
             search_cache: Arc::new(readcache::ReadCache::new(
                 if keep { 2_000 } else { 0 },
                 std::time::Duration::from_secs(60),
@@ -100,8 +110,50 @@ impl App {
 
     /// The data version (see [`readcache`]): what a server keeps of public reads holds while
     /// this has not moved.
+    ///
+    /// Requests asking together share one read: each waits for a read that starts after it
+    /// asked (so it sees every write committed before), and one read answers all who asked
+    /// while the previous one ran. Under load this turns one look-up per request into one
+    /// per batch (on SQLite each look-up is two thread hand-offs, the largest cost of a kept
+    /// answer, measured). The reads run in a task of their own, so a request that goes away
+    /// leaves nobody waiting.
     pub async fn data_version(&self) -> Result<i64> {
-        Ok(poles_store::version::current(&self.db).await?)
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut g = self.version_gate.lock().unwrap_or_else(|e| e.into_inner());
+            g.waiting.push(tx);
+            !std::mem::replace(&mut g.reading, true)
+        };
+        if start {
+            let app = self.clone();
+            tokio::spawn(async move { app.read_versions().await });
+        }
+        match rx.await {
+            Ok(Some(v)) => Ok(v),
+            // The shared read failed: read alone, to answer its error.
+            _ => Ok(poles_store::version::current(&self.db).await?),
+        }
+    }
+
+    /// Reads the data version for whoever waits, until nobody does.
+    async fn read_versions(&self) {
+        loop {
+            let batch = {
+                let mut g = self.version_gate.lock().unwrap_or_else(|e| e.into_inner());
+                let batch = std::mem::take(&mut g.waiting);
+                if batch.is_empty() {
+                    g.reading = false;
+                }
+                batch
+            };
+            if batch.is_empty() {
+                return;
+            }
+            let v = poles_store::version::current(&self.db).await.ok();
+            for tx in batch {
+                let _ = tx.send(v);
+            }
+        }
     }
 
     /// Whether the database answers (for health checks).
