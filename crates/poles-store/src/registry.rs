@@ -1162,8 +1162,7 @@ async fn push_text_filter(
         return Ok(None);
     };
     let n = ids.len();
-    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-    binds.push(format!("[{}]", list.join(",")));
+    binds.push(crate::util::json_id_list(ids.into_iter()));
     sql.push_str(&format!(
         " AND {id_col} IN ({})",
         crate::util::json_ids(db.backend, offset + binds.len())

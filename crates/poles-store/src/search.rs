@@ -9,7 +9,7 @@
 //! how many do); pôles come first, then organisations and projects by their relevance.
 
 use crate::error::Result;
-use crate::util::{from_row, insert_batched, json_ids, Cell, Tx};
+use crate::util::{from_row, insert_batched, json_id_list, json_ids, Cell, Tx};
 use crate::{Backend, Db};
 use poles_core::model::{
     FacetCount, SearchCorrection, SearchFacet, SearchGroup, SearchHit, SearchResults,
@@ -25,8 +25,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const KINDS: [&str; 3] = ["cluster", "organisation", "project"];
 /// How many of each group a search shows beside the page.
 const GROUP_TOP: usize = 5;
-/// How many index terms one prefix may stand for (the most frequent).
-const PREFIX_TERMS: i64 = 24;
 /// An entry's id is its kind's base plus its row's own id (below 2^28), so that the
 /// organisations or projects a search finds are their ids without a look-up, and an entry
 /// keeps its id across rebuilds and updates.
@@ -553,19 +551,20 @@ struct WordTerms {
 }
 
 /// Terms of the index that start with `prefix` (longer than it), the most frequent first.
+/// The terms that start with `$1` (longer than it, below `$2`), the 24 most frequent: how
+/// many index terms one prefix may stand for.
+const PREFIX_SQL: &str = "SELECT term FROM search_vocab WHERE term > $1 AND term < $2 AND df > 0 \
+     ORDER BY df DESC, term LIMIT 24";
+
 async fn prefixed(db: &Db, prefix: &str) -> Result<Vec<String>> {
     let Some(upper) = next_prefix(prefix) else {
         return Ok(vec![]);
     };
-    Ok(sqlx::query_scalar(
-        "SELECT term FROM search_vocab WHERE term > $1 AND term < $2 AND df > 0 \
-         ORDER BY df DESC, term LIMIT $3",
-    )
-    .bind(prefix.to_string())
-    .bind(upper)
-    .bind(PREFIX_TERMS)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_scalar(PREFIX_SQL)
+        .bind(prefix.to_string())
+        .bind(upper)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// The smallest string above every string that starts with `prefix`.
@@ -696,7 +695,9 @@ async fn find(db: &Db, q: &str, kind: Option<&str>, any_ok: bool) -> Result<Matc
         sqlx::query_as("SELECT kind, entries, total_length FROM search_stats")
             .fetch_all(&db.pool)
             .await?;
-    let mut by_kind = BTreeMap::new();
+    // Each kind's per-word scores, combined requiring every word; when no entry of any kind
+    // holds them all, combined again with any word, ranked by how many it holds.
+    let mut scored = Vec::new();
     for k in KINDS {
         if kind.is_some_and(|only| only != k) {
             continue;
@@ -704,44 +705,23 @@ async fn find(db: &Db, q: &str, kind: Option<&str>, any_ok: bool) -> Result<Matc
         let Some((_, n, total)) = stats.iter().find(|s| s.0 == k) else {
             continue;
         };
-        let (per_word, boosts) = score_words(&plan, &lists, k, *n, *total);
-        by_kind.insert(k.to_string(), combine(&per_word, &boosts, false));
+        scored.push((k, score_words(&plan, &lists, k, *n, *total)));
     }
-    // When no entry holds every word, any word will do, ranked by how many it holds.
-    if any_ok && plan.len() > 1 && by_kind.values().all(Vec::is_empty) {
-        return Box::pin(find_any(db, &plan, lists, kind, corrections)).await;
-    }
-    Ok(Matches {
-        by_kind,
-        corrections,
-        every_word: true,
-    })
-}
-
-/// [`find`]'s fallback: entries holding any of the words.
-async fn find_any(
-    db: &Db,
-    plan: &[WordTerms],
-    lists: Lists,
-    kind: Option<&str>,
-    corrections: Vec<SearchCorrection>,
-) -> Result<Matches> {
-    let stats: Vec<(String, i64, i64)> =
-        sqlx::query_as("SELECT kind, entries, total_length FROM search_stats")
-            .fetch_all(&db.pool)
-            .await?;
-    let mut by_kind = BTreeMap::new();
-    for (k, n, total) in stats {
-        if kind.is_some_and(|only| only != k) || !KINDS.contains(&k.as_str()) {
-            continue;
-        }
-        let (per_word, boosts) = score_words(plan, &lists, &k, n, total);
-        by_kind.insert(k, combine(&per_word, &boosts, true));
+    let combined = |any: bool| -> BTreeMap<String, Vec<(u32, f64)>> {
+        scored
+            .iter()
+            .map(|(k, (per_word, boosts))| (k.to_string(), combine(per_word, boosts, any)))
+            .collect()
+    };
+    let mut by_kind = combined(false);
+    let every_word = !(any_ok && plan.len() > 1 && by_kind.values().all(Vec::is_empty));
+    if !every_word {
+        by_kind = combined(true);
     }
     Ok(Matches {
         by_kind,
         corrections,
-        every_word: false,
+        every_word,
     })
 }
 
@@ -855,11 +835,6 @@ impl FacetRow {
     }
 }
 
-fn ids_json(ids: impl Iterator<Item = i64>) -> String {
-    let list: Vec<String> = ids.map(|i| i.to_string()).collect();
-    format!("[{}]", list.join(","))
-}
-
 struct EntryRow {
     id: i64,
     kind: String,
@@ -905,7 +880,7 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
             json_ids(db.backend, 1)
         );
         for r in sqlx::query_as::<_, FacetRow>(&sql)
-            .bind(ids_json(faceted.into_iter()))
+            .bind(json_id_list(faceted.into_iter()))
             .fetch_all(&db.pool)
             .await?
         {
@@ -999,7 +974,7 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
             json_ids(db.backend, 1)
         );
         for r in sqlx::query_as::<_, EntryRow>(&sql)
-            .bind(ids_json(wanted.iter().map(|(id, _)| i64::from(*id))))
+            .bind(json_id_list(wanted.iter().map(|(id, _)| i64::from(*id))))
             .fetch_all(&db.pool)
             .await?
         {
@@ -1062,9 +1037,7 @@ pub(crate) fn read_queries(backend: Backend) -> Vec<(&'static str, String, Vec<S
         ),
         (
             "search: prefixes",
-            "SELECT term FROM search_vocab WHERE term > $1 AND term < $2 AND df > 0 \
-             ORDER BY df DESC, term LIMIT 24"
-                .into(),
+            PREFIX_SQL.into(),
             vec!["ener".into(), "enes".into()],
         ),
         (

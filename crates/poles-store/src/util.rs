@@ -151,6 +151,12 @@ pub(crate) fn json_ids(backend: crate::Backend, n: usize) -> String {
     }
 }
 
+/// Ids as the JSON array [`json_ids`] binds: `[3,5,8]`.
+pub(crate) fn json_id_list(ids: impl Iterator<Item = i64>) -> String {
+    let list: Vec<String> = ids.map(|i| i.to_string()).collect();
+    format!("[{}]", list.join(","))
+}
+
 /// Seconds since the Unix epoch, now.
 pub(crate) fn now_unix() -> i64 {
     std::time::SystemTime::now()
