@@ -3,7 +3,7 @@
 //! own ids), and every rejected row reported with its line and reason.
 
 use crate::error::{Result, StoreError};
-use crate::util::{from_row, insert_batched, Cell, Tx};
+use crate::util::{fetch_json_rows, insert_batched, Cell, Tx};
 use crate::Db;
 use poles_core::cordis::{self, Edge, Organisation, Project, Rejected};
 use std::collections::{HashMap, HashSet};
@@ -285,45 +285,21 @@ pub async fn import_cordis(
     )
     .await?;
     tx.commit().await?;
-    crate::version::after_bulk_load(db).await?;
+    crate::version::after_bulk_load(
+        db,
+        &[
+            "organisations",
+            "projects",
+            "project_partners",
+            "search_entries",
+            "search_terms",
+            "search_vocab",
+            "search_stats",
+        ],
+    )
+    .await?;
     Ok(summary)
 }
-
-/// An organisation imported before, with the fields an import may change.
-struct ImportedOrganisationRow {
-    id: i64,
-    cordis_id: String,
-    name: String,
-    short_name: Option<String>,
-    country: Option<String>,
-}
-from_row!(ImportedOrganisationRow {
-    id,
-    cordis_id,
-    name,
-    short_name,
-    country
-});
-
-/// A project imported before, with the fields an import may change (empty or -1 when absent).
-struct ImportedProjectRow {
-    id: i64,
-    source_key: String,
-    acronym: String,
-    end_date: String,
-    status: String,
-    total_cost_cents: i64,
-    public_funding_cents: i64,
-}
-from_row!(ImportedProjectRow {
-    id,
-    source_key,
-    acronym,
-    end_date,
-    status,
-    total_cost_cents,
-    public_funding_cents
-});
 
 fn count_rejected(data: &CordisData, file: &str) -> u64 {
     data.rejected.iter().filter(|r| r.file == file).count() as u64
@@ -352,13 +328,19 @@ pub(crate) async fn import_cordis_tx(
 
     // Organisations, keyed on the extract's own id.
     stage(progress, "organisations", data.organisations.len() as u64)?;
+    type OrgRow = (i64, String, String, Option<String>, Option<String>);
     let existing: HashMap<String, (i64, String, Option<String>, Option<String>)> =
-        sqlx::query_as::<_, ImportedOrganisationRow>("SELECT id, cordis_id, name, short_name, country FROM organisations WHERE cordis_id IS NOT NULL")
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|r| (r.cordis_id, (r.id, r.name, r.short_name, r.country)))
-            .collect();
+        fetch_json_rows::<OrgRow>(
+            tx,
+            &["id", "cordis_id", "name", "short_name", "country"],
+            "organisations WHERE cordis_id IS NOT NULL",
+            "id",
+            vec![],
+        )
+        .await?
+        .into_iter()
+        .map(|(id, cordis_id, name, short, country)| (cordis_id, (id, name, short, country)))
+        .collect();
     let mut new_rows = Vec::new();
     let c = &mut summary.organisations;
     c.read = data.organisations.len() as u64 + count_rejected(data, cordis::ORGANISATIONS_FILE);
@@ -419,29 +401,42 @@ pub(crate) async fn import_cordis_tx(
         "",
     )
     .await?;
-    let org_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "SELECT cordis_id, id FROM organisations WHERE cordis_id IS NOT NULL",
+    let org_ids: HashMap<String, i64> = fetch_json_rows::<(String, i64)>(
+        tx,
+        &["cordis_id", "id"],
+        "organisations WHERE cordis_id IS NOT NULL",
+        "id",
+        vec![],
     )
-    .fetch_all(&mut **tx)
     .await?
     .into_iter()
     .collect();
 
     // Projects, keyed on `cordis:<rcn>`.
     stage(progress, "projects", data.projects.len() as u64)?;
-    let existing: HashMap<String, (i64, String)> =
-        sqlx::query_as::<_, ImportedProjectRow>("SELECT id, source_key, acronym, COALESCE(end_date, '') AS end_date, COALESCE(status, '') AS status, COALESCE(total_cost_cents, -1) AS total_cost_cents, COALESCE(public_funding_cents, -1) AS public_funding_cents FROM projects WHERE source_key LIKE 'cordis:%'")
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let sig = format!(
-                    "{}|{}|{}|{}|{}",
-                    r.acronym, r.end_date, r.status, r.total_cost_cents, r.public_funding_cents
-                );
-                (r.source_key, (r.id, sig))
-            })
-            .collect();
+    type ProjectRow = (i64, String, String, String, String, i64, i64);
+    let existing: HashMap<String, (i64, String)> = fetch_json_rows::<ProjectRow>(
+        tx,
+        &[
+            "id",
+            "source_key",
+            "acronym",
+            "COALESCE(end_date, '')",
+            "COALESCE(status, '')",
+            "COALESCE(total_cost_cents, -1)",
+            "COALESCE(public_funding_cents, -1)",
+        ],
+        "projects WHERE source_key LIKE 'cordis:%'",
+        "id",
+        vec![],
+    )
+    .await?
+    .into_iter()
+    .map(|(id, key, acronym, end_date, status, cost, funding)| {
+        let sig = format!("{acronym}|{end_date}|{status}|{cost}|{funding}");
+        (key, (id, sig))
+    })
+    .collect();
     let c = &mut summary.projects;
     c.rejected = count_rejected(data, cordis::PROJECTS_FILE);
     c.read = data.projects.len() as u64 + c.rejected;
@@ -521,10 +516,13 @@ pub(crate) async fn import_cordis_tx(
         "",
     )
     .await?;
-    let project_ids: HashMap<i64, i64> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, source_key FROM projects WHERE source_key LIKE 'cordis:%'",
+    let project_ids: HashMap<i64, i64> = fetch_json_rows::<(i64, String)>(
+        tx,
+        &["id", "source_key"],
+        "projects WHERE source_key LIKE 'cordis:%'",
+        "id",
+        vec![],
     )
-    .fetch_all(&mut **tx)
     .await?
     .into_iter()
     .map(|(id, key)| {
@@ -554,12 +552,16 @@ pub(crate) async fn import_cordis_tx(
         .iter()
         .map(|o| (o.id.as_str(), o))
         .collect();
-    let existing: HashSet<(i64, i64)> =
-        sqlx::query_as::<_, (i64, i64)>("SELECT project_id, organisation_id FROM project_partners")
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .collect();
+    let existing: HashSet<(i64, i64)> = fetch_json_rows::<(i64, i64)>(
+        tx,
+        &["project_id", "organisation_id"],
+        "project_partners",
+        "project_id, organisation_id",
+        vec![],
+    )
+    .await?
+    .into_iter()
+    .collect();
     let c = &mut summary.partners;
     c.rejected = count_rejected(data, cordis::EDGES_FILE);
     c.read = data.edges.len() as u64 + c.rejected;

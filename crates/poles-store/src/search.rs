@@ -9,7 +9,7 @@
 //! how many do); pôles come first, then organisations and projects by their relevance.
 
 use crate::error::Result;
-use crate::util::{from_row, insert_batched, json_id_list, json_ids, Cell, Tx};
+use crate::util::{fetch_json_rows, from_row, insert_batched, json_id_list, json_ids, Cell, Tx};
 use crate::{Backend, Db};
 use poles_core::model::{
     FacetCount, SearchCorrection, SearchFacet, SearchGroup, SearchHit, SearchResults,
@@ -94,6 +94,8 @@ from_row!(ClusterRow {
     current
 });
 
+/// An organisation's indexed fields, read as a JSON array (see [`fetch_json_rows`]).
+#[derive(serde::Deserialize)]
 struct OrganisationRow {
     id: i64,
     name: String,
@@ -104,17 +106,9 @@ struct OrganisationRow {
     competences: Option<String>,
     members: i64,
 }
-from_row!(OrganisationRow {
-    id,
-    name,
-    short_name,
-    kind,
-    country,
-    region_code,
-    competences,
-    members
-});
 
+/// A project's indexed fields, read as a JSON array.
+#[derive(serde::Deserialize)]
 struct ProjectRow {
     id: i64,
     acronym: String,
@@ -122,13 +116,6 @@ struct ProjectRow {
     topic_title: Option<String>,
     call: Option<String>,
 }
-from_row!(ProjectRow {
-    id,
-    acronym,
-    title,
-    topic_title,
-    call
-});
 
 /// The clusters' documents (one cluster's with `Some(id)`), in slug order.
 async fn cluster_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
@@ -219,16 +206,23 @@ async fn cluster_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
 /// demo's invented organisations are not in the index.
 async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
     let filter = if only.is_some() { " AND o.id = $1" } else { "" };
-    let sql = format!(
-        "SELECT o.id, o.name, o.short_name, o.kind, o.country, o.region_code, o.competences, \
-         (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id) AS members \
-         FROM organisations o WHERE o.fictional = 0{filter} ORDER BY o.id"
-    );
-    let mut q = sqlx::query_as::<_, OrganisationRow>(&sql);
-    if let Some(id) = only {
-        q = q.bind(id);
-    }
-    let rows = q.fetch_all(&mut **tx).await?;
+    let rows = fetch_json_rows::<OrganisationRow>(
+        tx,
+        &[
+            "o.id",
+            "o.name",
+            "o.short_name",
+            "o.kind",
+            "o.country",
+            "o.region_code",
+            "o.competences",
+            "(SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id)",
+        ],
+        &format!("organisations o WHERE o.fictional = 0{filter}"),
+        "o.id",
+        only.map(Cell::from).into_iter().collect(),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|o| {
@@ -254,10 +248,14 @@ async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Do
 }
 
 async fn project_docs(tx: &mut impl Tx) -> Result<Vec<Doc>> {
-    let rows: Vec<ProjectRow> =
-        sqlx::query_as("SELECT id, acronym, title, topic_title, call FROM projects ORDER BY id")
-            .fetch_all(&mut **tx)
-            .await?;
+    let rows = fetch_json_rows::<ProjectRow>(
+        tx,
+        &["id", "acronym", "title", "topic_title", "call"],
+        "projects",
+        "id",
+        vec![],
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|p| {
@@ -301,6 +299,31 @@ fn postings_of(doc: &Doc, id: u32) -> (Vec<(String, Posting)>, u32) {
     (out, len)
 }
 
+/// Every document's postings ([`postings_of`]), the documents shared out between the
+/// machine's cores: the text analysis is most of a rebuild's own work.
+fn analysed(docs: &[Doc], ids: &[u32]) -> Vec<(Vec<(String, Posting)>, u32)> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = docs.len().div_ceil(cores).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = docs
+            .chunks(chunk)
+            .zip(ids.chunks(chunk))
+            .map(|(d, i)| {
+                scope.spawn(move || {
+                    d.iter()
+                        .zip(i)
+                        .map(|(doc, id)| postings_of(doc, *id))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 fn entry_cells(id: i64, doc: &Doc, terms: &[String], len: u32) -> Vec<Cell> {
     vec![
         id.into(),
@@ -340,16 +363,29 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
     let mut docs = cluster_docs(tx, None).await?;
     docs.extend(organisation_docs(tx, None).await?);
     docs.extend(project_docs(tx).await?);
-    let mut lists: BTreeMap<(String, &'static str), Vec<Posting>> = BTreeMap::new();
-    let mut df: BTreeMap<String, i64> = BTreeMap::new();
+    // Hash maps while filling (a B-tree's string comparisons were a tenth of an import),
+    // sorted once at the end so that the rows go in in key order.
+    let mut lists: HashMap<(String, &'static str), Vec<Posting>> = HashMap::new();
+    let mut df: HashMap<String, i64> = HashMap::new();
     let mut stats: BTreeMap<&'static str, (i64, i64)> = BTreeMap::new();
     let mut entries = Vec::with_capacity(docs.len());
-    for doc in &docs {
-        let id = entry_id(doc.kind, doc.row_id)?;
-        let (postings, len) = postings_of(doc, id);
+    let ids = docs
+        .iter()
+        .map(|d| entry_id(d.kind, d.row_id))
+        .collect::<Result<Vec<u32>>>()?;
+    for ((doc, id), (postings, len)) in docs
+        .iter()
+        .zip(ids.iter().copied())
+        .zip(analysed(&docs, &ids))
+    {
         let terms: Vec<String> = postings.iter().map(|(t, _)| t.clone()).collect();
         for (term, p) in postings {
-            *df.entry(term.clone()).or_default() += 1;
+            match df.get_mut(&term) {
+                Some(n) => *n += 1,
+                None => {
+                    df.insert(term.clone(), 1);
+                }
+            }
             lists.entry((term, doc.kind)).or_default().push(p);
         }
         let s = stats.entry(doc.kind).or_default();
@@ -357,7 +393,9 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
         s.1 += i64::from(len.min(255));
         entries.push(entry_cells(i64::from(id), doc, &terms, len));
     }
-    for list in lists.values_mut() {
+    let mut lists: Vec<((String, &'static str), Vec<Posting>)> = lists.into_iter().collect();
+    lists.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, list) in &mut lists {
         list.sort_by_key(|p| p.entry);
     }
     insert_batched(tx, "search_entries", &ENTRY_COLUMNS, entries, "").await?;
@@ -366,6 +404,8 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
         .map(|((term, kind), list)| vec![term.into(), kind.into(), Cell::B(encode_postings(&list))])
         .collect();
     insert_batched(tx, "search_terms", &["term", "kind", "postings"], rows, "").await?;
+    let mut df: Vec<(String, i64)> = df.into_iter().collect();
+    df.sort_unstable();
     let rows = df
         .into_iter()
         .map(|(term, n)| vec![term.into(), n.into()])
@@ -801,6 +841,8 @@ fn combine(
     out
 }
 
+/// A matched entry's facet values, read as a JSON array (see [`fetch_json_rows`]).
+#[derive(serde::Deserialize)]
 struct FacetRow {
     id: i64,
     country: Option<String>,
@@ -808,13 +850,6 @@ struct FacetRow {
     sectors: Option<String>,
     subkind: Option<String>,
 }
-from_row!(FacetRow {
-    id,
-    country,
-    regions,
-    sectors,
-    subkind
-});
 
 impl FacetRow {
     fn values(&self, field: &str) -> Vec<&str> {
@@ -875,15 +910,18 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
         .collect();
     let mut facet_rows: HashMap<u32, FacetRow> = HashMap::new();
     if !faceted.is_empty() {
-        let sql = format!(
-            "SELECT id, country, regions, sectors, subkind FROM search_entries WHERE id IN ({})",
-            json_ids(db.backend, 1)
-        );
-        for r in sqlx::query_as::<_, FacetRow>(&sql)
-            .bind(json_id_list(faceted.into_iter()))
-            .fetch_all(&db.pool)
-            .await?
-        {
+        // Thousands of rows for a common word: one JSON text crosses from the driver's thread
+        // instead of a row at a time (1,963 rows at ten times the data: 10.8 ms, then 6.6).
+        let mut conn = db.pool.acquire().await?;
+        let rows = fetch_json_rows::<FacetRow>(
+            &mut conn,
+            &["id", "country", "regions", "sectors", "subkind"],
+            &format!("search_entries WHERE id IN ({})", json_ids(db.backend, 1)),
+            "id",
+            vec![json_id_list(faceted.into_iter()).into()],
+        )
+        .await?;
+        for r in rows {
             facet_rows.insert(r.id as u32, r);
         }
     }
