@@ -67,6 +67,42 @@ enum Command {
     /// Restore a backup into this database, which must be new (migrated, without data):
     /// all or nothing
     Restore { file: PathBuf },
+    /// Partner suggestions: answer cases in a batch, train the ranking model
+    #[command(subcommand)]
+    Recommend(RecommendCommand),
+}
+
+#[derive(Subcommand)]
+enum RecommendCommand {
+    /// Suggest partners for each consortium of a JSON-lines file: reads
+    /// {"id", "given": [CORDIS new_org_id…], "topics", "call", "programme", "fundingScheme"}
+    /// per line, prints {"id", "ranked": [new_org_id…]} per line (never a given one). An
+    /// unknown given id is reported on standard error and ignored; a malformed line is
+    /// reported with its number and skipped, and the command then exits 2
+    Partners {
+        #[arg(long, value_name = "FILE.jsonl")]
+        batch: PathBuf,
+        /// How many organisations per case, at most
+        #[arg(long, default_value_t = 50)]
+        k: usize,
+        /// model (the ranking model), or a baseline: walk (three-step random walk),
+        /// copartners (past partners of the given ones), popularity
+        #[arg(long, default_value = "model")]
+        method: String,
+        /// A model file written by `poles recommend train` (default: the shipped one)
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
+    },
+    /// Train the ranking model on this database's consortia and write it as JSON
+    Train {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Consortia to learn from, at most
+        #[arg(long, default_value_t = 3000)]
+        cases: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -227,6 +263,95 @@ impl Bar {
     }
 }
 
+/// `poles recommend partners --batch`: one answer line per case line, in order.
+async fn recommend_batch(
+    db: &Db,
+    batch: &Path,
+    k: usize,
+    method: &str,
+    model_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    use poles_core::recommend::{self, Case, Graph, Method, Model};
+    let model: Model = match model_file {
+        Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?)
+            .with_context(|| format!("model {}", path.display()))?,
+        None => recommend::shipped_model()?,
+    };
+    let (data, _) = poles_store::recommend::graph_data(db).await?;
+    let graph = Graph::build(data);
+    let method = match method {
+        "model" => Method::Model(&model),
+        "walk" => Method::Walk,
+        "copartners" => Method::CoPartners,
+        "popularity" => Method::Popularity,
+        other => anyhow::bail!("unknown method {other}: model, walk, copartners or popularity"),
+    };
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: serde_json::Value,
+        given: Vec<String>,
+        #[serde(default)]
+        topics: String,
+        #[serde(default)]
+        call: String,
+        #[serde(default)]
+        programme: String,
+        #[serde(default, rename = "fundingScheme")]
+        funding_scheme: String,
+    }
+    let text = std::fs::read_to_string(batch).with_context(|| format!("{}", batch.display()))?;
+    let mut malformed = 0;
+    let mut out = String::new();
+    for (n, raw) in text.lines().enumerate() {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let line: Line = match serde_json::from_str(raw) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("line {}: malformed, skipped: {e}", n + 1);
+                malformed += 1;
+                continue;
+            }
+        };
+        let mut given = Vec::new();
+        for key in &line.given {
+            match graph.by_key(key) {
+                Some(o) => given.push(o),
+                None => eprintln!("line {}: unknown organisation {key}, ignored", n + 1),
+            }
+        }
+        let case = Case {
+            given,
+            topic: line.topics,
+            call: line.call,
+            programmes: line
+                .programme
+                .split(';')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            scheme: line.funding_scheme,
+            exclude: None,
+        };
+        let ranked: Vec<&str> = recommend::rank(&graph, &case, method, k)
+            .iter()
+            .map(|s| graph.orgs[s.org as usize].key.as_str())
+            .filter(|key| !line.given.iter().any(|g| g == key))
+            .collect();
+        out.push_str(&serde_json::to_string(
+            &serde_json::json!({ "id": line.id, "ranked": ranked }),
+        )?);
+        out.push('\n');
+    }
+    print_out(&out)?;
+    if malformed > 0 {
+        eprintln!("{malformed} malformed lines skipped");
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -312,6 +437,26 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
+        Command::Recommend(RecommendCommand::Train { out, seed, cases }) => {
+            let (data, hash) = poles_store::recommend::graph_data(&db).await?;
+            let graph = poles_core::recommend::Graph::build(data);
+            let model = poles_core::recommend::train(&graph, seed, cases, &hash);
+            std::fs::write(&out, serde_json::to_string_pretty(&model)? + "\n")?;
+            eprintln!(
+                "trained on {} consortia of {} projects (data {}): {}",
+                model.trained_on.cases,
+                model.trained_on.projects,
+                &hash[..12],
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Recommend(RecommendCommand::Partners {
+            batch,
+            k,
+            method,
+            model,
+        }) => recommend_batch(&db, &batch, k, &method, model.as_deref()).await,
         Command::Export(ExportCommand::Json { out }) => {
             match out {
                 Some(path) => {

@@ -21,6 +21,7 @@ mod import;
 mod limits;
 mod openapi;
 mod pages;
+mod recommend;
 mod search;
 mod selection;
 mod servers;

@@ -444,6 +444,12 @@ async fn every_operation_answers_as_the_document_says() {
         )
         .await;
     let project = projects["items"][0]["id"].as_i64().unwrap();
+    let project_partner: i64 = sqlx::query_scalar(
+        "SELECT organisation_id FROM project_partners ORDER BY project_id, organisation_id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     c.expect(
         200,
         &anon,
@@ -474,6 +480,15 @@ async fn every_operation_answers_as_the_document_says() {
         &[],
         "q=minalogic&limit=5",
         None,
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "POST /api/v1/recommendations/partners",
+        &[],
+        "",
+        Some(json!({"partners": [project_partner], "topic": "LCE-10-2016", "limit": 5})),
     )
     .await;
     c.expect(

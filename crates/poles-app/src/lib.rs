@@ -18,6 +18,7 @@ pub mod followup;
 pub mod funding;
 pub mod mail;
 pub mod membership;
+pub mod partners;
 pub mod readcache;
 pub mod selection;
 pub mod throttle;
@@ -79,6 +80,9 @@ pub struct App {
     version_gate: Arc<std::sync::Mutex<VersionGate>>,
     /// Searches answered at the current data version (see [`readcache`]).
     pub(crate) search_cache: Arc<readcache::ReadCache<poles_core::model::SearchResults>>,
+    /// The graph of past projects for partner suggestions, at the data version it was read
+    /// at (see [`partners`]).
+    pub(crate) partner_graph: Arc<tokio::sync::Mutex<Option<partners::KeptGraph>>>,
 }
 
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
@@ -101,6 +105,7 @@ impl App {
                 if keep { 2_000 } else { 0 },
                 std::time::Duration::from_secs(60),
             )),
+            partner_graph: Arc::default(),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod geo;
 pub mod model;
 pub mod optimise;
 pub mod paris;
+pub mod recommend;
 pub mod relief;
 pub mod search;
 pub mod status;

@@ -22,6 +22,7 @@ pub mod keyring;
 pub mod mail;
 pub mod membership;
 pub mod rate;
+pub mod recommend;
 pub mod registry;
 pub mod search;
 pub mod selection;

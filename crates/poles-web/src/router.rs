@@ -49,6 +49,7 @@ fn api() -> Router<AppState> {
         .merge(crate::features::selection::api())
         .merge(crate::features::followup::api())
         .merge(crate::features::funding::api())
+        .merge(crate::features::partners::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
