@@ -101,8 +101,18 @@ pub(crate) async fn insert_batched(
         return Ok(0);
     }
     let sqlite = tx.backend_name() == "SQLite";
-    // A column is binary when its cells are: they travel as hex.
-    let binary: Vec<bool> = rows[0].iter().map(|c| matches!(c, Cell::B(_))).collect();
+    // A column is binary when its cells are (any row's: the first may hold a NULL there);
+    // they travel as hex.
+    let mut binary = vec![false; columns.len()];
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            if matches!(c, Cell::B(_)) {
+                if let Some(b) = binary.get_mut(i) {
+                    *b = true;
+                }
+            }
+        }
+    }
     let select: Vec<String> = columns
         .iter()
         .enumerate()
@@ -130,6 +140,15 @@ pub(crate) async fn insert_batched(
         )
     };
     use std::fmt::Write;
+    // PostgreSQL matches the objects' keys to the columns' names: a quoted identifier
+    // (`"key"`, as backups name them) is keyed by the name it quotes.
+    let keys: Vec<String> = columns
+        .iter()
+        .map(|c| match c.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+            Some(inner) => inner.replace("\"\"", "\""),
+            None => c.to_string(),
+        })
+        .collect();
     const BATCH_BYTES: usize = 4 << 20;
     let mut done = 0;
     let mut json = String::with_capacity(BATCH_BYTES + 4096);
@@ -150,7 +169,7 @@ pub(crate) async fn insert_batched(
                     json.push(',');
                 }
                 if !sqlite {
-                    push_json_str(&mut json, columns.get(i).copied().unwrap_or_default());
+                    push_json_str(&mut json, keys.get(i).map(String::as_str).unwrap_or_default());
                     json.push(':');
                 }
                 match cell {
