@@ -199,7 +199,7 @@ pub struct Case {
 }
 
 /// The features of a candidate, in this order.
-pub const FEATURES: [&str; 16] = [
+pub const FEATURES: [&str; 18] = [
     "walk",
     "given_partners_worked_with",
     "projects_with_given_partners",
@@ -216,6 +216,8 @@ pub const FEATURES: [&str; 16] = [
     "topic_partners",
     "adamic_adar",
     "shared_in_programme",
+    "past_consortium_overlap",
+    "past_consortia_with_several",
 ];
 const N: usize = FEATURES.len();
 
@@ -345,6 +347,28 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
             }
         }
     }
+    // Past consortia that already held several of the given partners: a consortium often
+    // meets again. Per candidate, the largest share of the given partners it was in a project
+    // with at once, and how many of its projects held two or more of them.
+    let mut given_in: HashMap<u32, u32> = HashMap::new();
+    for &gp in &given {
+        for &p in &g.org_projects[gp as usize] {
+            if !excluded(p) {
+                *given_in.entry(p).or_default() += 1;
+            }
+        }
+    }
+    let mut overlap = vec![0u32; n];
+    let mut several = vec![0u32; n];
+    for (&p, &k) in &given_in {
+        for &m in &g.projects[p as usize].members {
+            let i = m as usize;
+            overlap[i] = overlap[i].max(k);
+            if k >= 2 {
+                several[i] += 1;
+            }
+        }
+    }
     let mut counts: [Vec<u32>; 5] = std::array::from_fn(|_| vec![0u32; n]);
     let keys = [
         (Facet::Topic, case.topic.to_lowercase()),
@@ -461,6 +485,8 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
                 topic_partners[i].ln_1p(),
                 adamic[i].ln_1p(),
                 ln(shared_programme[i]),
+                f64::from(overlap[i]) / given.len().max(1) as f64,
+                ln(several[i]),
             ];
             let reasons = Reasons {
                 past_partners: partners

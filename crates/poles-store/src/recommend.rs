@@ -1,5 +1,5 @@
 //! What partner suggestions are computed from: the organisation–project graph of the
-//! registry, read in three JSON texts (see [`crate::util::fetch_json_rows`]), with the
+//! registry, read in three JSON texts (one crossing each from the driver), with the
 //! SHA-256 of what was read so that a model names the data it was trained on.
 
 use crate::error::Result;

@@ -144,10 +144,12 @@ pub(crate) async fn insert_batched(
     // (`"key"`, as backups name them) is keyed by the name it quotes.
     let keys: Vec<String> = columns
         .iter()
-        .map(|c| match c.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
-            Some(inner) => inner.replace("\"\"", "\""),
-            None => c.to_string(),
-        })
+        .map(
+            |c| match c.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+                Some(inner) => inner.replace("\"\"", "\""),
+                None => c.to_string(),
+            },
+        )
         .collect();
     const BATCH_BYTES: usize = 4 << 20;
     let mut done = 0;
@@ -169,7 +171,10 @@ pub(crate) async fn insert_batched(
                     json.push(',');
                 }
                 if !sqlite {
-                    push_json_str(&mut json, keys.get(i).map(String::as_str).unwrap_or_default());
+                    push_json_str(
+                        &mut json,
+                        keys.get(i).map(String::as_str).unwrap_or_default(),
+                    );
                     json.push(':');
                 }
                 match cell {
