@@ -41,7 +41,7 @@ for method in model walk copartners popularity; do
   "$poles" --database-url "$url" recommend partners --batch "$work/split/cases.jsonl" --k 50 \
     --method "$method" --model "$work/model.json" > "$work/$method.jsonl" 2> "$work/$method.err"
   end=$(date +%s.%N)
-  echo "$method $(echo "$end - $start" | bc -l)" >> "$work/times"
+  echo "$method $(python3 -c "print($end - $start)")" >> "$work/times"
 done
 full="sqlite://$work/full.db"
 "$poles" --database-url "$full" import cordis data/cordis-h2020 > /dev/null 2>&1
@@ -49,7 +49,15 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 POLES_SEARCH_PER_MINUTE=1000000000 "$poles" --database-url "$full" serve --no-demo --bind "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/api/v1/regions" && break; sleep 0.2; done
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/regions").read()
+        break
+    except OSError:
+        time.sleep(0.2)
+PY
 python3 - "$work" "$port" <<'PY'
 import json, sys, time, urllib.request
 work, port = sys.argv[1], sys.argv[2]
