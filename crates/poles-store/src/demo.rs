@@ -118,7 +118,7 @@ pub async fn load_if_empty(
     crate::search::rebuild(&mut tx).await?;
     progress.inc(1);
     tx.commit().await?;
-    crate::version::after_bulk_load(db, &[]).await?;
+    crate::version::after_bulk_load(db).await?;
     crate::funding::ensure_rules(db).await?;
     Ok(Some(report))
 }

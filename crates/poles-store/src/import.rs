@@ -285,19 +285,7 @@ pub async fn import_cordis(
     )
     .await?;
     tx.commit().await?;
-    crate::version::after_bulk_load(
-        db,
-        &[
-            "organisations",
-            "projects",
-            "project_partners",
-            "search_entries",
-            "search_terms",
-            "search_vocab",
-            "search_stats",
-        ],
-    )
-    .await?;
+    crate::version::after_bulk_load(db).await?;
     Ok(summary)
 }
 
