@@ -27,6 +27,7 @@ pub struct PartnerRequest {
     /// The funding scheme, e.g. `RIA`, `IA`, `CSA`.
     pub funding_scheme: Option<String>,
     /// How many suggestions, 1 to 50 (default 10).
+    #[schema(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
