@@ -271,13 +271,13 @@ async fn recommend_batch(
     method: &str,
     model_file: Option<&Path>,
 ) -> anyhow::Result<()> {
-    use poles_core::recommend::{self, Case, Graph, Method, Model};
+    use poles_core::recommend::{self, Case, Graph, Method, Model, Subject};
     let model: Model = match model_file {
         Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?)
             .with_context(|| format!("model {}", path.display()))?,
         None => recommend::shipped_model()?,
     };
-    let (data, _) = poles_store::recommend::graph_data(db).await?;
+    let data = poles_store::recommend::graph_data(db).await?;
     let graph = Graph::build(data);
     let method = match method {
         "model" => Method::Model(&model),
@@ -323,15 +323,12 @@ async fn recommend_batch(
         }
         let case = Case {
             given,
-            topic: line.topics,
-            call: line.call,
-            programmes: line
-                .programme
-                .split(';')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect(),
-            scheme: line.funding_scheme,
+            subject: Subject::new(
+                &line.topics,
+                &line.call,
+                &line.programme,
+                &line.funding_scheme,
+            ),
             exclude: None,
         };
         let ranked: Vec<&str> = recommend::rank(&graph, &case, method, k)
@@ -438,7 +435,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Recommend(RecommendCommand::Train { out, seed, cases }) => {
-            let (data, hash) = poles_store::recommend::graph_data(&db).await?;
+            let data = poles_store::recommend::graph_data(&db).await?;
+            let hash = poles_store::recommend::data_sha256(&data);
             let graph = poles_core::recommend::Graph::build(data);
             let model = poles_core::recommend::train(&graph, seed, cases, &hash);
             std::fs::write(&out, serde_json::to_string_pretty(&model)? + "\n")?;

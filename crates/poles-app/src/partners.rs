@@ -6,7 +6,7 @@
 
 use crate::{App, Origin};
 use crate::{AppError, Result};
-use poles_core::recommend::{self, Case, Graph, Method, Model, Reasons};
+use poles_core::recommend::{self, Case, Graph, Method, Model, Reasons, Subject};
 use poles_core::FieldError;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
@@ -79,7 +79,7 @@ async fn graph(app: &App) -> Result<Arc<Graph>> {
             return Ok(g.clone());
         }
     }
-    let (data, _) = poles_store::recommend::graph_data(&app.db).await?;
+    let data = poles_store::recommend::graph_data(&app.db).await?;
     let g = Arc::new(Graph::build(data));
     *slot = Some((version, g.clone()));
     Ok(g)
@@ -137,14 +137,7 @@ pub async fn suggest(
     }
     let case = Case {
         given,
-        topic,
-        call,
-        programmes: programme
-            .split(';')
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect(),
-        scheme,
+        subject: Subject::new(&topic, &call, &programme, &scheme),
         exclude: None,
     };
     let items = recommend::rank(&g, &case, Method::Model(model), limit)

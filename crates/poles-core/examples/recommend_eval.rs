@@ -10,7 +10,7 @@
 )]
 
 use poles_core::cordis;
-use poles_core::recommend::{self, Case, Graph, GraphData, Method};
+use poles_core::recommend::{self, Case, Graph, GraphData, Method, Subject};
 use std::collections::HashMap;
 use std::fs::File;
 
@@ -97,14 +97,12 @@ fn main() {
                     .iter()
                     .filter_map(|k| g.by_key(k.as_str().unwrap_or_default()))
                     .collect(),
-                topic: s("topics"),
-                call: s("call"),
-                programmes: s("programme")
-                    .split(';')
-                    .map(str::to_string)
-                    .filter(|p| !p.is_empty())
-                    .collect(),
-                scheme: s("fundingScheme"),
+                subject: Subject::new(
+                    &s("topics"),
+                    &s("call"),
+                    &s("programme"),
+                    &s("fundingScheme"),
+                ),
                 exclude: None,
             };
             (s("id"), case)

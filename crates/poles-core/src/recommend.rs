@@ -25,14 +25,41 @@ pub struct OrgNode {
     pub kind: OrgKind,
 }
 
-/// A past project: its members and what it was about.
+/// What a project is about: its topic code, call, programmes and funding scheme, as a past
+/// project of the graph or the consortium to complete.
 #[derive(Debug, Clone, Default)]
-pub struct ProjectNode {
-    pub members: Vec<u32>,
+pub struct Subject {
     pub topic: String,
     pub call: String,
     pub programmes: Vec<String>,
     pub scheme: String,
+    /// The topic's area ([`topic_area`]), kept: the walk compares it for every project it
+    /// crosses.
+    area: String,
+}
+
+impl Subject {
+    /// `programme` as the sources write it: codes separated by `;`.
+    pub fn new(topic: &str, call: &str, programme: &str, scheme: &str) -> Subject {
+        Subject {
+            topic: topic.to_string(),
+            call: call.to_string(),
+            programmes: programme
+                .split(';')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            scheme: scheme.to_string(),
+            area: topic_area(topic),
+        }
+    }
+}
+
+/// A past project: its members and what it was about.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectNode {
+    pub members: Vec<u32>,
+    pub subject: Subject,
 }
 
 /// A project as the store reads it: `(id, topic, call, programme, funding scheme)`.
@@ -113,25 +140,20 @@ impl Graph {
         for (id, topic, call, programme, scheme) in data.projects {
             let node = g.projects.len() as u32;
             project_node.insert(id, node);
-            let topic = topic.unwrap_or_default();
-            let call = call.unwrap_or_default();
-            let programmes: Vec<String> = programme
-                .unwrap_or_default()
-                .split(';')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect();
+            let text = |v: Option<String>| v.unwrap_or_default();
+            let subject = Subject::new(&text(topic), &text(call), &text(programme), &text(scheme));
             let mut keys = vec![];
-            if !topic.is_empty() {
-                keys.push((Facet::Topic, topic.to_lowercase()));
-                keys.push((Facet::Family, topic_family(&topic)));
-                keys.push((Facet::Area, topic_area(&topic)));
+            if !subject.topic.is_empty() {
+                keys.push((Facet::Topic, subject.topic.to_lowercase()));
+                keys.push((Facet::Family, topic_family(&subject.topic)));
+                keys.push((Facet::Area, subject.area.clone()));
             }
-            if !call.is_empty() {
-                keys.push((Facet::Call, call.to_lowercase()));
+            if !subject.call.is_empty() {
+                keys.push((Facet::Call, subject.call.to_lowercase()));
             }
             keys.extend(
-                programmes
+                subject
+                    .programmes
                     .iter()
                     .map(|p| (Facet::Programme, p.to_lowercase())),
             );
@@ -140,10 +162,7 @@ impl Graph {
             }
             g.projects.push(ProjectNode {
                 members: vec![],
-                topic,
-                call,
-                programmes,
-                scheme: scheme.unwrap_or_default(),
+                subject,
             });
         }
         for (project, org) in data.links {
@@ -190,10 +209,7 @@ impl Graph {
 #[derive(Debug, Clone, Default)]
 pub struct Case {
     pub given: Vec<u32>,
-    pub topic: String,
-    pub call: String,
-    pub programmes: Vec<String>,
-    pub scheme: String,
+    pub subject: Subject,
     /// A project of the graph left out of every count (training on the graph's own consortia).
     pub exclude: Option<u32>,
 }
@@ -304,7 +320,9 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
     let mut walk_area = vec![0f64; n];
     let mut worked_with: HashMap<u32, Vec<u32>> = HashMap::new();
     let mut shared = vec![0u32; n];
-    let area = topic_area(&case.topic);
+    let subject = &case.subject;
+    let area = &subject.area;
+    let family = topic_family(&subject.topic);
     let mut adamic = vec![0f64; n];
     let mut shared_programme = vec![0u32; n];
     for &gp in &given {
@@ -322,8 +340,12 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
         for p in projects {
             let node = &g.projects[p as usize];
             let step3 = step2 / node.members.len() as f64;
-            let same_area = !area.is_empty() && topic_area(&node.topic) == area;
-            let same_programme = node.programmes.iter().any(|p| case.programmes.contains(p));
+            let same_area = !area.is_empty() && node.subject.area == *area;
+            let same_programme = node
+                .subject
+                .programmes
+                .iter()
+                .any(|p| subject.programmes.contains(p));
             // Adamic–Adar: a shared project says more when it was small and the given
             // partner took part in few.
             let aa = 1.0
@@ -371,10 +393,10 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
     }
     let mut counts: [Vec<u32>; 5] = std::array::from_fn(|_| vec![0u32; n]);
     let keys = [
-        (Facet::Topic, case.topic.to_lowercase()),
-        (Facet::Family, topic_family(&case.topic)),
+        (Facet::Topic, subject.topic.to_lowercase()),
+        (Facet::Family, family.clone()),
         (Facet::Area, area.clone()),
-        (Facet::Call, case.call.to_lowercase()),
+        (Facet::Call, subject.call.to_lowercase()),
     ];
     for (i, (facet, value)) in keys.iter().enumerate() {
         if value.is_empty() {
@@ -390,7 +412,7 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
         }
     }
     // A project under two of the case's programmes counts once.
-    let mut under: Vec<u32> = case
+    let mut under: Vec<u32> = subject
         .programmes
         .iter()
         .flat_map(|pr| {
@@ -410,7 +432,7 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
     // Partners of the organisations that worked on the same topic family: who that
     // community works with.
     let mut topic_partners = vec![0f64; n];
-    for &p in g.projects_of(Facet::Family, &topic_family(&case.topic)) {
+    for &p in g.projects_of(Facet::Family, &family) {
         if excluded(p) {
             continue;
         }
@@ -450,11 +472,11 @@ fn candidates(g: &Graph, case: &Case) -> Vec<Candidate> {
                 .filter(|p| !excluded(*p))
                 .collect();
             let degree = mine.len();
-            let same_scheme = if case.scheme.is_empty() || degree == 0 {
+            let same_scheme = if subject.scheme.is_empty() || degree == 0 {
                 0.0
             } else {
                 mine.iter()
-                    .filter(|p| g.projects[**p as usize].scheme == case.scheme)
+                    .filter(|p| g.projects[**p as usize].subject.scheme == subject.scheme)
                     .count() as f64
                     / degree as f64
             };
@@ -600,10 +622,7 @@ pub fn train(g: &Graph, seed: u64, max_cases: usize, data_sha256: &str) -> Model
                 .copied()
                 .filter(|m| *m != hidden)
                 .collect(),
-            topic: node.topic.clone(),
-            call: node.call.clone(),
-            programmes: node.programmes.clone(),
-            scheme: node.scheme.clone(),
+            subject: node.subject.clone(),
             exclude: Some(p),
         };
         let cands = candidates(g, &case);
@@ -748,10 +767,7 @@ mod tests {
         let g = graph();
         let case = Case {
             given: vec![g.by_key("lab-a").unwrap(), g.by_key("lab-b").unwrap()],
-            topic: "LCE-10-2017".into(),
-            call: "call".into(),
-            programmes: vec!["H2020-EU.3.3.".into()],
-            scheme: "RIA".into(),
+            subject: Subject::new("LCE-10-2017", "call", "H2020-EU.3.3.", "RIA"),
             exclude: None,
         };
         for method in [Method::CoPartners, Method::Walk] {
@@ -775,9 +791,8 @@ mod tests {
         assert_eq!(m.weights.len(), FEATURES.len());
         let case = Case {
             given: vec![g.by_key("lab-a").unwrap(), g.by_key("lab-b").unwrap()],
-            topic: "LCE-10-2016".into(),
+            subject: Subject::new("LCE-10-2016", "", "", ""),
             exclude: Some(0),
-            ..Case::default()
         };
         let ranked = rank(&g, &case, Method::Model(&m), 2);
         assert_eq!(g.orgs[ranked[0].org as usize].key, "maker");

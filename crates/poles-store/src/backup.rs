@@ -1083,15 +1083,9 @@ impl<'p> Loading<'p> {
                 .map(|(k, &p)| format!("{} = ${}", self.plan.columns[p], k + 2))
                 .collect();
             sql.push_str(&conds.join(" AND "));
-            let mut q = sqlx::query(&sql);
-            for cell in std::iter::once(&value).chain(&key) {
-                q = match cell {
-                    Cell::T(v) => q.bind(v.clone()),
-                    Cell::I(v) => q.bind(*v),
-                    Cell::B(v) => q.bind(v.clone()),
-                };
-            }
-            q.execute(&mut **tx).await?;
+            crate::util::query_with(&sql, std::iter::once(value).chain(key))
+                .execute(&mut **tx)
+                .await?;
         }
         Ok(())
     }

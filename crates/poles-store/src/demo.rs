@@ -490,15 +490,9 @@ struct TextIn {
 }
 
 async fn returning_id(tx: &mut impl Tx, sql: &str, binds: Vec<Cell>) -> Result<i64> {
-    let mut q = sqlx::query(sql);
-    for b in binds {
-        q = match b {
-            Cell::T(v) => q.bind(v),
-            Cell::I(v) => q.bind(v),
-            Cell::B(v) => q.bind(v),
-        };
-    }
-    let row = q.fetch_one(&mut **tx).await?;
+    let row = crate::util::query_with(sql, binds)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(row.try_get::<i64, _>(0)?)
 }
 

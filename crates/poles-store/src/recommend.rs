@@ -1,14 +1,14 @@
 //! What partner suggestions are computed from: the organisation–project graph of the
-//! registry, read in three JSON texts (one crossing each from the driver), with the
-//! SHA-256 of what was read so that a model names the data it was trained on.
+//! registry, read in three JSON texts (one crossing each from the driver), and the SHA-256
+//! that names the data a model was trained on.
 
 use crate::error::Result;
 use crate::util::{fetch_json_rows, sha256_hex};
 use crate::Db;
 use poles_core::recommend::GraphData;
 
-/// The graph's rows and their SHA-256.
-pub async fn graph_data(db: &Db) -> Result<(GraphData, String)> {
+/// The graph's rows.
+pub async fn graph_data(db: &Db) -> Result<GraphData> {
     let mut conn = db.pool.acquire().await?;
     let organisations = fetch_json_rows(
         &mut conn,
@@ -40,15 +40,18 @@ pub async fn graph_data(db: &Db) -> Result<(GraphData, String)> {
         vec![],
     )
     .await?;
-    let data = GraphData {
+    Ok(GraphData {
         organisations,
         projects,
         links,
-    };
-    // The hash of the rows as the engine sees them, the same on both backends.
-    let text = format!(
+    })
+}
+
+/// The SHA-256 of the rows as the engine sees them (the same on both backends): what a
+/// trained model names as its data. Only training needs it, not each read of the graph.
+pub fn data_sha256(data: &GraphData) -> String {
+    sha256_hex(&format!(
         "{:?}|{:?}|{:?}",
         data.organisations, data.projects, data.links
-    );
-    Ok((data, sha256_hex(&text)))
+    ))
 }

@@ -229,17 +229,29 @@ pub(crate) async fn fetch_json_rows<T: serde::de::DeserializeOwned>(
             columns.join(", ")
         )
     };
-    let mut q = sqlx::query_scalar::<_, String>(&sql);
-    for cell in binds {
+    use sqlx::Row;
+    let text: String = query_with(&sql, binds)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    serde_json::from_str(&text)
+        .map_err(|e| crate::StoreError::Data(format!("rows read as JSON: {e}")))
+}
+
+/// A statement with its parameters bound from cells, in order.
+pub(crate) fn query_with<'q>(
+    sql: &'q str,
+    cells: impl IntoIterator<Item = Cell>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql);
+    for cell in cells {
         q = match cell {
             Cell::T(v) => q.bind(v),
             Cell::I(v) => q.bind(v),
             Cell::B(v) => q.bind(v),
         };
     }
-    let text = q.fetch_one(&mut **tx).await?;
-    serde_json::from_str(&text)
-        .map_err(|e| crate::StoreError::Data(format!("rows read as JSON: {e}")))
+    q
 }
 
 /// Appends `s` as a JSON string.
