@@ -37,8 +37,8 @@ pub async fn make_user(app: &App, email: &str, role: &str, scope: Option<&str>) 
 /// A signed-in browser: its session cookie and CSRF token.
 #[derive(Clone)]
 pub(crate) struct Browser {
-    cookie: String,
-    csrf: String,
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 async fn login(app: &App, email: &str, password: &str) -> reqwest::Response {

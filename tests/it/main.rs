@@ -18,6 +18,7 @@ mod followup;
 mod funding;
 mod house_rules;
 mod import;
+mod joining;
 mod limits;
 mod openapi;
 mod pages;

@@ -1480,6 +1480,81 @@ async fn every_operation_answers_as_the_document_says() {
     c.expect(200, &admin, "GET /api/v1/admin/outbox", &[], "", None)
         .await;
 
+    // 5. Joining a pôle: a company Pôles does not know asks, an officer accepts, its person
+    // chooses not to be listed, it leaves, asks again and withdraws.
+    let pole = "minalogic";
+    let j = c
+        .expect(
+            201,
+            &claimant,
+            "POST /api/v1/clusters/{slug}/join-requests",
+            &[&pole],
+            "",
+            Some(json!({"new_name": "OA Nordic AB", "new_country": "SE", "message": "OA"})),
+        )
+        .await;
+    c.expect(200, &claimant, "GET /api/v1/join-requests", &[], "", None)
+        .await;
+    c.expect(
+        200,
+        &admin,
+        "GET /api/v1/join-requests/pending",
+        &[],
+        "",
+        None,
+    )
+    .await;
+    let j = c
+        .expect(
+            200,
+            &admin,
+            "POST /api/v1/join-requests/{id}/decision",
+            &[&j["id"]],
+            "",
+            Some(json!({"decision": "accept"})),
+        )
+        .await;
+    let joined = j["organisation_id"].as_i64().unwrap();
+    c.expect(200, &claimant, "GET /api/v1/my/memberships", &[], "", None)
+        .await;
+    c.expect(
+        204,
+        &claimant,
+        "PUT /api/v1/clusters/{slug}/members/{organisation_id}/visibility",
+        &[&pole, &joined],
+        "",
+        Some(json!({"shown_publicly": false})),
+    )
+    .await;
+    c.expect(
+        204,
+        &claimant,
+        "POST /api/v1/clusters/{slug}/members/{organisation_id}/leave",
+        &[&pole, &joined],
+        "",
+        Some(json!({"reason": "OA"})),
+    )
+    .await;
+    let again = c
+        .expect(
+            201,
+            &claimant,
+            "POST /api/v1/clusters/{slug}/join-requests",
+            &[&pole],
+            "",
+            Some(json!({"organisation_id": joined})),
+        )
+        .await;
+    c.expect(
+        204,
+        &claimant,
+        "POST /api/v1/join-requests/{id}/withdraw",
+        &[&again["id"]],
+        "",
+        None,
+    )
+    .await;
+
     // Every answer was as documented …
     assert!(
         c.failures.is_empty(),

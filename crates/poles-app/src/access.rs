@@ -107,6 +107,11 @@ capability!(
     ClaimDecision {}
 );
 capability!(
+    /// Ends an organisation's membership of a pôle: the organisation's members (it leaves)
+    /// or the pôle's managers and the programme's officers.
+    MembershipEnd {}
+);
+capability!(
     /// Reviews: scores the applications one is assigned (checked against the assignment).
     Reviewing {}
 );
@@ -192,6 +197,30 @@ pub(crate) fn claim_decision(actor: &Actor, id: i64) -> Result<ClaimDecision, De
         _sealed: Sealed(()),
     })
     .ok_or_else(|| denied("decide who joins", format!("organisation {id}")))
+}
+
+/// Ending a membership: the member organisation's people, the pôle's managers, officers.
+pub(crate) fn membership_end(
+    actor: &Actor,
+    slug: &str,
+    organisation_id: i64,
+) -> Result<MembershipEnd, Denied> {
+    let scope = organisation_id.to_string();
+    first(actor, |g| {
+        officer(g)
+            || (g.role == Role::ClusterManager && g.scope == slug)
+            || (g.role == Role::OrganisationMember && g.scope == scope)
+    })
+    .map(|by| MembershipEnd {
+        by,
+        _sealed: Sealed(()),
+    })
+    .ok_or_else(|| {
+        denied(
+            "end the membership",
+            format!("organisation {organisation_id} in cluster {slug}"),
+        )
+    })
 }
 
 pub(crate) fn programme_write(actor: &Actor) -> Result<ProgrammeWrite, Denied> {

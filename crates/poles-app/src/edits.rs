@@ -25,10 +25,10 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-type Checked<T> = std::result::Result<T, FieldError>;
+pub(crate) type Checked<T> = std::result::Result<T, FieldError>;
 
 /// An optional text, trimmed, empty as `None`, at most `max` characters.
-fn text(field: &str, v: &Option<String>, max: usize) -> Checked<Option<String>> {
+pub(crate) fn text(field: &str, v: &Option<String>, max: usize) -> Checked<Option<String>> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) if t.chars().count() > max => Err(FieldError::new(
@@ -40,7 +40,7 @@ fn text(field: &str, v: &Option<String>, max: usize) -> Checked<Option<String>> 
 }
 
 /// A required text, trimmed, at most `max` characters.
-fn required(field: &str, v: &str, max: usize) -> Checked<String> {
+pub(crate) fn required(field: &str, v: &str, max: usize) -> Checked<String> {
     text(field, &Some(v.to_string()), max)?.ok_or_else(|| FieldError::new(field, "is required"))
 }
 
@@ -53,7 +53,7 @@ fn date(field: &str, v: &Option<String>) -> Checked<Option<String>> {
 }
 
 /// An optional http(s) address.
-fn url(field: &str, v: &Option<String>) -> Checked<Option<String>> {
+pub(crate) fn url(field: &str, v: &Option<String>) -> Checked<Option<String>> {
     let v = text(field, v, 300)?;
     if let Some(u) = &v {
         if !(u.starts_with("https://") || u.starts_with("http://"))
@@ -74,7 +74,7 @@ fn patch(
 }
 
 /// The cluster named in a path: a malformed slug is simply not found.
-fn cluster(raw: &str) -> Result<Slug> {
+pub(crate) fn cluster(raw: &str) -> Result<Slug> {
     Slug::parse("slug", raw).map_err(|_| AppError::NotFound("cluster"))
 }
 

@@ -16,6 +16,7 @@ pub mod edits;
 mod error;
 pub mod followup;
 pub mod funding;
+pub mod joining;
 pub mod mail;
 pub mod membership;
 pub mod partners;

@@ -228,12 +228,28 @@ pub struct ClusterDetail {
     pub note: Option<String>,
     pub sources: Vec<String>,
     pub label_history: Vec<Label>,
+    /// The members that chose to be listed publicly.
     pub members: Vec<Member>,
+    /// Members that chose not to be listed: counted, not named.
+    pub unlisted_members: i64,
+    /// Organisations that were members and left (those that chose to be listed), newest
+    /// departure first.
+    pub former_members: Vec<FormerMember>,
     pub partnerships: Vec<Partnership>,
     /// Projects in which a member takes part or that the cluster labelled.
     pub projects: i64,
     pub news: Vec<NewsItem>,
     pub version: i64,
+}
+
+/// A membership that ended.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FormerMember {
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+    pub since: Option<String>,
+    pub until: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -163,6 +163,16 @@ status!(
 );
 
 status!(
+    /// An organisation's request to join a pôle.
+    JoinStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Declined = "declined",
+        Withdrawn = "withdrawn",
+    }
+);
+
+status!(
     /// An organisation's place in a project of the registry (CORDIS).
     ProjectRole {
         Coordinator = "coordinator",

@@ -152,6 +152,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_read_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0020_read_indexes.sql"),
     },
+    Migration {
+        version: 21,
+        name: "joining",
+        sqlite: include_str!("../migrations/sqlite/0021_joining.sql"),
+        postgres: include_str!("../migrations/postgres/0021_joining.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

@@ -188,21 +188,12 @@ pub async fn remove_member(
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     let cid = cluster_id(&mut tx, cluster).await?;
-    let Some((role, since)) = sqlx::query_as::<_, (String, Option<String>)>(
-        "SELECT role, since FROM memberships WHERE cluster_id = $1 AND organisation_id = $2",
-    )
-    .bind(cid)
-    .bind(organisation_id)
-    .fetch_optional(&mut *tx)
-    .await?
+    // The period is kept in the pôle's history.
+    let Some((role, since)) =
+        crate::joining::end_membership(&mut tx, cid, organisation_id, None).await?
     else {
         return Err(StoreError::NotFound("membership"));
     };
-    sqlx::query("DELETE FROM memberships WHERE cluster_id = $1 AND organisation_id = $2")
-        .bind(cid)
-        .bind(organisation_id)
-        .execute(&mut *tx)
-        .await?;
     crate::search::reindex_organisation(&mut tx, db.backend, organisation_id).await?;
     sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1")
         .bind(cid)

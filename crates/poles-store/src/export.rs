@@ -124,6 +124,18 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "past_memberships",
+        &[
+            "id",
+            "cluster_id",
+            "organisation_id",
+            "role",
+            "since",
+            "until",
+            "source",
+        ],
+    ),
+    (
         "projects",
         &[
             "id",
@@ -227,6 +239,9 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
 pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("clusters", &["version"]),
     ("figures", &["id"]),
+    ("memberships", &["shown_publicly"]),
+    // Why a member left stays between the member and the pôle.
+    ("past_memberships", &["shown_publicly", "reason"]),
     (
         "organisations",
         &["version", "demo_key", "fictional", "name_key"],
@@ -249,11 +264,12 @@ async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
         .map(|c| format!("CAST({c} AS TEXT) AS {c}"))
         .collect();
     let order = if cols.contains(&"id") { "id" } else { cols[0] };
-    // The demo's invented organisations never reach the open data.
-    let filter = if table == "organisations" {
-        " WHERE fictional = 0"
-    } else {
-        ""
+    // The demo's invented organisations never reach the open data, nor members that chose
+    // not to be listed.
+    let filter = match table {
+        "organisations" => " WHERE fictional = 0",
+        "memberships" | "past_memberships" => " WHERE shown_publicly = 1",
+        _ => "",
     };
     let sql = format!(
         "SELECT {} FROM {table}{filter} ORDER BY {order}",

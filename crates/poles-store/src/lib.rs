@@ -18,6 +18,7 @@ pub mod followup;
 pub mod funding;
 pub mod import;
 pub mod inbox;
+pub mod joining;
 pub mod keyring;
 pub mod mail;
 pub mod membership;

@@ -845,13 +845,36 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
         .map(|(_, l)| l)
         .collect();
     let (label, status) = current_label(&history.iter().collect::<Vec<_>>());
-    let members = sqlx::query_as::<_, MemberRow>("SELECT o.id, o.name, o.kind, o.country, m.role, m.since, m.source, m.quote FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.cluster_id = $1 ORDER BY o.name")
+    let members = sqlx::query_as::<_, MemberRow>("SELECT o.id, o.name, o.kind, o.country, m.role, m.since, m.source, m.quote FROM memberships m JOIN organisations o ON o.id = m.organisation_id WHERE m.cluster_id = $1 AND m.shown_publicly = 1 ORDER BY o.name")
         .bind(id)
         .fetch_all(&db.pool)
         .await?
         .into_iter()
         .map(Member::try_from)
         .collect::<Result<Vec<_>>>()?;
+    let unlisted_members: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE cluster_id = $1 AND shown_publicly = 0",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?;
+    let former_members = sqlx::query_as::<_, (i64, String, String, Option<String>, String)>(
+        "SELECT o.id, o.name, p.role, p.since, p.until FROM past_memberships p \
+         JOIN organisations o ON o.id = p.organisation_id \
+         WHERE p.cluster_id = $1 AND p.shown_publicly = 1 ORDER BY p.until DESC, o.name, p.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(|(id, name, role, since, until)| FormerMember {
+        id,
+        name,
+        role,
+        since,
+        until,
+    })
+    .collect();
     let projects: i64 =
         sqlx::query_scalar(&format!("SELECT COUNT(*) AS n FROM ({CLUSTER_PROJECTS}) x"))
             .bind(id)
@@ -942,6 +965,8 @@ pub async fn cluster(db: &Db, slug: &str) -> Result<Option<ClusterDetail>> {
             .collect(),
         label_history: history,
         members,
+        unlisted_members,
+        former_members,
         partnerships: partnerships(db, Some(id)).await?,
         projects,
         news: news(db, Some(id)).await?,
@@ -1569,7 +1594,7 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
     };
     let memberships: Vec<MembershipOfRow> = sqlx::query_as(
         "SELECT c.slug, c.name, m.role, m.source FROM memberships m JOIN clusters c ON c.id = m.cluster_id \
-         WHERE m.organisation_id = $1 OR m.organisation_id = (SELECT parent_id FROM organisations WHERE id = $1) ORDER BY c.name",
+         WHERE m.shown_publicly = 1 AND (m.organisation_id = $1 OR m.organisation_id = (SELECT parent_id FROM organisations WHERE id = $1)) ORDER BY c.name",
     )
     .bind(id)
     .fetch_all(&db.pool)

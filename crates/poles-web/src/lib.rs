@@ -18,6 +18,7 @@ mod features {
     pub mod edits;
     pub mod followup;
     pub mod funding;
+    pub mod joining;
     pub mod partners;
     pub mod selection;
 }

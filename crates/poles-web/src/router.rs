@@ -50,6 +50,7 @@ fn api() -> Router<AppState> {
         .merge(crate::features::followup::api())
         .merge(crate::features::funding::api())
         .merge(crate::features::partners::api())
+        .merge(crate::features::joining::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
@@ -73,6 +74,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::features::selection::pages())
         .merge(crate::features::followup::pages())
         .merge(crate::features::funding::pages())
+        .merge(crate::features::joining::pages())
 }
 
 pub fn router(state: AppState) -> Router {

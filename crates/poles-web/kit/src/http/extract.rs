@@ -36,17 +36,29 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         if let Some(c) = parts.extensions.get::<Caller>() {
             return Ok(SignedIn(c.clone()));
         }
-        let path = parts
+        let uri = parts
             .extensions
             .get::<OriginalUri>()
-            .map(|u| u.0.path().to_string())
-            .unwrap_or_else(|| parts.uri.path().to_string());
+            .map(|u| u.0.clone())
+            .unwrap_or_else(|| parts.uri.clone());
+        let path = uri.path().to_string();
         if path.starts_with("/api/") {
             Err(NotSignedIn::Api)
         } else {
             let Ok(crate::ui::i18n::PageLang(lang)) =
                 crate::ui::i18n::PageLang::from_request_parts(parts, state).await;
-            Err(NotSignedIn::Page(format!("/login?lang={}", lang.code())))
+            // Back to the page asked for once signed in (a GET page; a form's POST target
+            // would not answer a GET, so forms go back to the account page).
+            let next = if parts.method == axum::http::Method::GET {
+                let target = uri.path_and_query().map_or(path.as_str(), |p| p.as_str());
+                format!("&next={}", url_escape(target))
+            } else {
+                String::new()
+            };
+            Err(NotSignedIn::Page(format!(
+                "/login?lang={}{next}",
+                lang.code()
+            )))
         }
     }
 }
@@ -136,4 +148,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             }
         }
     }
+}
+
+/// Percent-encodes a path and query for a query parameter's value.
+fn url_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }

@@ -64,6 +64,17 @@ struct LoginPage {
     need_code: bool,
     /// Back from the verification link: the account may sign in now.
     verified: bool,
+    /// The page that asked for a sign-in, where a successful one goes back to.
+    next: String,
+}
+
+/// A page of this site to go back to after signing in: a local path only (never `//host`
+/// or a scheme), else the account page.
+fn local_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => String::new(),
+    }
 }
 
 async fn login_form(c: Chrome, Query(p): Query<Params>) -> PageResult {
@@ -73,6 +84,7 @@ async fn login_form(c: Chrome, Query(p): Query<Params>) -> PageResult {
         error: None,
         need_code: false,
         verified: p.contains_key("verified"),
+        next: local_next(p.get("next").map(String::as_str)),
     })
 }
 
@@ -81,6 +93,7 @@ struct LoginForm {
     email: String,
     password: String,
     code: Option<String>,
+    next: Option<String>,
 }
 
 async fn login_submit(
@@ -105,7 +118,13 @@ async fn login_submit(
                 &signed.session_id,
                 st.app.config().policy.session_absolute_secs,
             );
-            let mut res = Redirect::to(&c.href("/account")).into_response();
+            let next = local_next(f.next.as_deref());
+            let to = if next.is_empty() {
+                c.href("/account")
+            } else {
+                next
+            };
+            let mut res = Redirect::to(&to).into_response();
             res.headers_mut().insert(header::SET_COOKIE, cookie);
             return Ok(res);
         }
@@ -141,6 +160,7 @@ async fn login_submit(
             error: Some(error),
             need_code,
             verified: false,
+            next: local_next(f.next.as_deref()),
         },
         status,
     ))

@@ -1,0 +1,44 @@
+-- Joining a pôle (issue 14). A member chooses whether the pôle's public pages and the open
+-- data list it; it is counted in the pôle's size either way.
+ALTER TABLE memberships ADD COLUMN shown_publicly BIGINT NOT NULL DEFAULT 1;
+
+-- Memberships that ended: members leave and may rejoin, and the history is kept. The
+-- current memberships stay in `memberships`, which every read of the registry uses.
+CREATE TABLE past_memberships (
+    id INTEGER PRIMARY KEY,
+    cluster_id BIGINT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    organisation_id BIGINT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    since TEXT,
+    until TEXT NOT NULL,
+    reason TEXT,
+    source TEXT NOT NULL,
+    shown_publicly BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX past_memberships_cluster ON past_memberships(cluster_id);
+CREATE INDEX past_memberships_organisation ON past_memberships(organisation_id);
+
+-- An organisation asks to join a pôle; the pôle's managers (or the programme's officers)
+-- accept or decline with a reason. An organisation the registry does not hold yet (a
+-- foreign company, say) is named by the request (new_*) and created on acceptance.
+CREATE TABLE join_requests (
+    id INTEGER PRIMARY KEY,
+    cluster_id BIGINT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    organisation_id BIGINT REFERENCES organisations(id) ON DELETE CASCADE,
+    new_name TEXT,
+    new_country TEXT,
+    new_kind TEXT,
+    new_website TEXT,
+    role TEXT NOT NULL DEFAULT 'member',
+    shown_publicly BIGINT NOT NULL DEFAULT 1,
+    message TEXT,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    CHECK (organisation_id IS NOT NULL OR new_name IS NOT NULL)
+);
+CREATE INDEX join_requests_cluster ON join_requests(cluster_id, status);
+CREATE INDEX join_requests_user ON join_requests(user_id);

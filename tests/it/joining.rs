@@ -1,0 +1,500 @@
+//! Joining a pôle as a foreign company and as a listed organisation: the request, the
+//! managers' decision, leaving and rejoining, the member's choice to be listed, through the
+//! API and the pages.
+
+use crate::accounts::{call, make_user, sign_in, Browser};
+use crate::support::{client, connect, spawn, App};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn organisation(app: &App, name: &str) -> i64 {
+    let db = connect(&app.db_url).await;
+    sqlx::query_scalar(
+        "INSERT INTO organisations (name, kind, country, source) VALUES ($1, 'sme', 'FR', 'test') RETURNING id",
+    )
+    .bind(name)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+async fn join(app: &App, who: &Browser, slug: &str, body: Value) -> (StatusCode, Value) {
+    call(
+        app,
+        Some(who),
+        Method::POST,
+        &format!("/api/v1/clusters/{slug}/join-requests"),
+        Some(body),
+    )
+    .await
+}
+
+fn member_names(cluster: &Value) -> Vec<String> {
+    cluster["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_foreign_company_and_a_listed_one_join_a_pôle_leave_and_rejoin() {
+    let app = spawn(true);
+    let acme = organisation(&app, "Acme Capteurs").await;
+    let a = acme.to_string();
+    make_user(
+        &app,
+        "manager@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(
+        &app,
+        "other@test.invalid",
+        "cluster_manager",
+        Some("vitagora"),
+    )
+    .await;
+    make_user(&app, "acme@test.invalid", "organisation_member", Some(&a)).await;
+    make_user(&app, "nordic@test.invalid", "", None).await;
+    make_user(&app, "stranger@test.invalid", "", None).await;
+    let manager = sign_in(&app, "manager@test.invalid").await;
+    let other = sign_in(&app, "other@test.invalid").await;
+    let member = sign_in(&app, "acme@test.invalid").await;
+    let nordic = sign_in(&app, "nordic@test.invalid").await;
+    let stranger = sign_in(&app, "stranger@test.invalid").await;
+
+    // Refusals name their field.
+    for (body, field) in [
+        (json!({}), "organisation_id"),
+        (json!({"new_name": "Nordic Sensors AB"}), "new_country"),
+        (
+            json!({"new_name": "Nordic Sensors AB", "new_country": "SE", "new_kind": "spaceship"}),
+            "new_kind",
+        ),
+        (
+            json!({"new_name": "Nordic Sensors AB", "new_country": "SE", "new_website": "nordic.se"}),
+            "new_website",
+        ),
+        (json!({"organisation_id": acme}), "organisation_id"),
+        (
+            json!({"new_name": "Nordic Sensors AB", "new_country": "SE", "role": "king"}),
+            "role",
+        ),
+    ] {
+        let (st, e) = join(&app, &nordic, "minalogic", body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body} {e}");
+        assert_eq!(e["error"]["field"], field, "{body} {e}");
+    }
+    let (st, _) = join(
+        &app,
+        &nordic,
+        "no-such-pole",
+        json!({"new_name": "X", "new_country": "SE"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    // A foreign company Pôles does not know asks, in English.
+    let (st, req) = join(
+        &app,
+        &nordic,
+        "minalogic",
+        json!({"new_name": "Nordic Sensors AB", "new_country": "se", "new_kind": "sme",
+               "new_website": "https://nordic-sensors.example", "message": "MEMS sensors, looking for French integrators"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{req}");
+    assert_eq!(req["status"], "pending");
+    assert_eq!(req["new_organisation"], true);
+    assert_eq!(req["country"], "SE");
+    assert_eq!(req["organisation_id"], Value::Null);
+    let nordic_req = req["id"].as_i64().unwrap();
+    let (st, e) = join(
+        &app,
+        &nordic,
+        "minalogic",
+        json!({"new_name": "nordic sensors ab", "new_country": "SE"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "one pending request: {e}");
+
+    // A listed organisation asks through one of its people, not to be listed publicly.
+    let (st, req) = join(
+        &app,
+        &member,
+        "minalogic",
+        json!({"organisation_id": acme, "shown_publicly": false}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{req}");
+    let acme_req = req["id"].as_i64().unwrap();
+
+    // The pôle's manager sees both; another pôle's manager none, and may not decide.
+    let (_, pending) = call(
+        &app,
+        Some(&manager),
+        Method::GET,
+        "/api/v1/join-requests/pending",
+        None,
+    )
+    .await;
+    assert_eq!(pending.as_array().unwrap().len(), 2, "{pending}");
+    let (_, none) = call(
+        &app,
+        Some(&other),
+        Method::GET,
+        "/api/v1/join-requests/pending",
+        None,
+    )
+    .await;
+    assert_eq!(none.as_array().unwrap().len(), 0);
+    let decide = |id: i64| format!("/api/v1/join-requests/{id}/decision");
+    let (st, _) = call(
+        &app,
+        Some(&other),
+        Method::POST,
+        &decide(nordic_req),
+        Some(json!({"decision": "accept"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, e) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        &decide(nordic_req),
+        Some(json!({"decision": "decline"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "reason");
+
+    // Accepted: the company is created, its applicant acts for it, it is listed.
+    let (st, done) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        &decide(nordic_req),
+        Some(json!({"decision": "accept", "role": "partner"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "accepted");
+    assert_eq!(done["role"], "partner");
+    let nordic_org = done["organisation_id"].as_i64().unwrap();
+    let (_, me) = call(&app, Some(&nordic), Method::GET, "/api/v1/me", None).await;
+    assert!(
+        me.to_string()
+            .contains(&format!("\"scope\":\"{nordic_org}\"")),
+        "{me}"
+    );
+    let (_, inbox) = call(&app, Some(&nordic), Method::GET, "/api/v1/inbox", None).await;
+    assert!(inbox.to_string().contains("is a member of"), "{inbox}");
+    let (st, again) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        &decide(nordic_req),
+        Some(json!({"decision": "accept"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{again}");
+    let (_, org) = call(
+        &app,
+        None,
+        Method::GET,
+        &format!("/api/v1/organisations/{nordic_org}"),
+        None,
+    )
+    .await;
+    assert_eq!(org["country"], "SE", "{org}");
+
+    let (_, before) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    let listed_before = before["members"].as_array().unwrap().len();
+    let (st, _) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        &decide(acme_req),
+        Some(json!({"decision": "accept"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, pole) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    assert!(member_names(&pole).contains(&"Nordic Sensors AB".to_string()));
+    assert!(
+        !member_names(&pole).contains(&"Acme Capteurs".to_string()),
+        "not listed at its request"
+    );
+    assert_eq!(pole["members"].as_array().unwrap().len(), listed_before);
+    assert_eq!(pole["unlisted_members"], 1);
+    let (_, acme_page) = call(
+        &app,
+        None,
+        Method::GET,
+        &format!("/api/v1/organisations/{acme}"),
+        None,
+    )
+    .await;
+    assert!(!acme_page.to_string().contains("minalogic"), "{acme_page}");
+
+    // The member's choice, its own: a stranger or the pôle's manager may not make it.
+    let vis = format!("/api/v1/clusters/minalogic/members/{acme}/visibility");
+    for who in [&stranger, &manager] {
+        let (st, _) = call(
+            &app,
+            Some(who),
+            Method::PUT,
+            &vis,
+            Some(json!({"shown_publicly": true})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+    }
+    let (st, _) = call(
+        &app,
+        Some(&member),
+        Method::PUT,
+        &vis,
+        Some(json!({"shown_publicly": true})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, pole) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    assert!(member_names(&pole).contains(&"Acme Capteurs".to_string()));
+    assert_eq!(pole["unlisted_members"], 0);
+
+    // Leaving keeps the period; the reason stays private; the organisation may ask again.
+    let leave = format!("/api/v1/clusters/minalogic/members/{acme}/leave");
+    let (st, _) = call(&app, Some(&stranger), Method::POST, &leave, Some(json!({}))).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _) = call(
+        &app,
+        Some(&member),
+        Method::POST,
+        &leave,
+        Some(json!({"reason": "fees too high this year"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _) = call(&app, Some(&member), Method::POST, &leave, Some(json!({}))).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "no longer a member");
+    let (_, pole) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    assert!(!member_names(&pole).contains(&"Acme Capteurs".to_string()));
+    let former = pole["former_members"].as_array().unwrap();
+    assert!(
+        former
+            .iter()
+            .any(|f| f["name"] == "Acme Capteurs" && f["until"].is_string()),
+        "{former:?}"
+    );
+    assert!(!pole.to_string().contains("fees too high"));
+    let (_, periods) = call(
+        &app,
+        Some(&member),
+        Method::GET,
+        "/api/v1/my/memberships",
+        None,
+    )
+    .await;
+    let p = &periods.as_array().unwrap()[0];
+    assert_eq!(p["cluster_slug"], "minalogic");
+    assert!(p["until"].is_string(), "{periods}");
+    assert_eq!(
+        p["reason"], "fees too high this year",
+        "its own people see why"
+    );
+    let (st, req) = join(&app, &member, "minalogic", json!({"organisation_id": acme})).await;
+    assert_eq!(st, StatusCode::CREATED, "rejoining: {req}");
+    let rejoin = req["id"].as_i64().unwrap();
+    let (st, _) = call(
+        &app,
+        Some(&stranger),
+        Method::POST,
+        &format!("/api/v1/join-requests/{rejoin}/withdraw"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "only one's own");
+    let (st, _) = call(
+        &app,
+        Some(&member),
+        Method::POST,
+        &format!("/api/v1/join-requests/{rejoin}/withdraw"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, mine) = call(
+        &app,
+        Some(&member),
+        Method::GET,
+        "/api/v1/join-requests",
+        None,
+    )
+    .await;
+    let statuses: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["withdrawn", "accepted"]);
+
+    // Every step is audited.
+    let db = connect(&app.db_url).await;
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'cluster.join%' OR action LIKE 'member.%' ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "cluster.join_request",
+            "cluster.join_request",
+            "cluster.join_accepted",
+            "cluster.join_accepted",
+            "member.shown_publicly",
+            "member.leave",
+            "cluster.join_request",
+            "cluster.join_withdrawn",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_join_form_sends_a_visitor_through_sign_in_and_keeps_a_refused_input() {
+    let app = spawn(true);
+    // A visitor is sent to sign in, and back to the form afterwards.
+    let r = client()
+        .get(format!("{}/clusters/minalogic/join?lang=en", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        to,
+        "/login?lang=en&next=/clusters/minalogic/join%3Flang%3Den"
+    );
+    let login = client()
+        .get(format!("{}{to}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let html = login.text().await.unwrap();
+    assert!(
+        html.contains("name=\"next\" value=\"/clusters/minalogic/join?lang=en\""),
+        "{html}"
+    );
+    make_user(&app, "visitor@test.invalid", "", None).await;
+    let r = client()
+        .post(format!("{}/login?lang=en", app.base))
+        .form(&[
+            ("email", "visitor@test.invalid"),
+            ("password", crate::accounts::PASSWORD),
+            ("next", "/clusters/minalogic/join?lang=en"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/clusters/minalogic/join?lang=en");
+    let r = client()
+        .post(format!("{}/login?lang=en", app.base))
+        .form(&[
+            ("email", "visitor@test.invalid"),
+            ("password", crate::accounts::PASSWORD),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/account?lang=en",
+        "never another site"
+    );
+
+    // The pôle's page offers to join; the form has no id to type.
+    let b = sign_in(&app, "visitor@test.invalid").await;
+    let page = |path: &str| {
+        client()
+            .get(format!("{}{path}", app.base))
+            .header("cookie", &b.cookie)
+            .send()
+    };
+    let html = page("/clusters/minalogic?lang=en")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("href=\"/clusters/minalogic/join?lang=en\""),
+        "join link"
+    );
+    let html = page("/clusters/minalogic/join?lang=fr")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Rejoindre ce pôle"));
+    assert!(
+        html.contains("<option value=\"SE\">Suède</option>"),
+        "countries by name"
+    );
+
+    // A refused form comes back with the reason beside the field and the input kept.
+    let r = client()
+        .post(format!("{}/clusters/minalogic/join?lang=en", app.base))
+        .header("cookie", &b.cookie)
+        .form(&[
+            ("csrf", b.csrf.as_str()),
+            ("organisation", "new"),
+            ("new_name", "Nordic Sensors AB"),
+            ("new_country", ""),
+            ("role", "member"),
+            ("message", "MEMS sensors"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"new_country-error\""), "{html}");
+    assert!(html.contains("value=\"Nordic Sensors AB\""));
+    assert!(html.contains("MEMS sensors</textarea>"));
+    let r = client()
+        .post(format!("{}/clusters/minalogic/join?lang=en", app.base))
+        .header("cookie", &b.cookie)
+        .form(&[
+            ("csrf", b.csrf.as_str()),
+            ("organisation", "new"),
+            ("new_name", "Nordic Sensors AB"),
+            ("new_country", "SE"),
+            ("new_kind", "sme"),
+            ("role", "member"),
+            ("shown_publicly", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/joining?done=sent&lang=en");
+    let html = page("/joining?done=sent&lang=en")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Your request is sent"));
+    assert!(html.contains("waiting for the pôle"));
+    assert!(html.contains("Nordic Sensors AB"));
+}
