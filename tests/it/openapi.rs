@@ -901,6 +901,15 @@ async fn every_operation_answers_as_the_document_says() {
         )
         .await;
     let id = a["id"].as_i64().unwrap();
+    c.expect(
+        200,
+        &lead,
+        "GET /api/v1/applications/{id}/partner-suggestions",
+        &[&id],
+        "",
+        None,
+    )
+    .await;
     for o in &orgs[1..] {
         c.expect(
             204,

@@ -168,3 +168,148 @@ async fn the_api_suggests_partners_with_reasons_and_refuses_bad_requests() {
         assert_eq!(err["error"]["field"], field, "{err}");
     }
 }
+
+#[tokio::test]
+async fn the_api_reads_the_topic_from_words_when_no_code_is_given() {
+    let app = crate::support::shared();
+    let res = crate::support::client()
+        .post(format!("{}/api/v1/recommendations/partners", app.base))
+        .json(&serde_json::json!({"text": "hydrogen fuel cells storage", "limit": 5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let topic = body["inferred_topic"]
+        .as_str()
+        .expect("a topic read from the words");
+    assert!(!topic.is_empty());
+    let from = body["inferred_from"].as_array().unwrap();
+    assert!(!from.is_empty() && from.len() <= 5, "{body}");
+    assert_eq!(body["items"].as_array().unwrap().len(), 5);
+    let top = &body["items"][0]["reasons"];
+    assert!(
+        ["same_topic", "same_topic_family", "same_call"]
+            .iter()
+            .any(|k| top[k].as_u64().unwrap() > 0),
+        "the best one worked on the topic or in its call: {top}"
+    );
+}
+
+#[tokio::test]
+async fn a_drafts_lead_gets_the_kinds_its_call_requires_and_partners_to_invite() {
+    use crate::applications::{call, who};
+    use reqwest::Method;
+    let app = crate::accounts::app();
+    let base = app.base.as_str();
+    let db = crate::support::connect(&app.db_url).await;
+    // A French CORDIS company with past projects leads; an outsider reads nothing.
+    let lead_org: i64 = sqlx::query_scalar(
+        "SELECT o.id FROM organisations o JOIN project_partners pp ON pp.organisation_id = o.id \
+         WHERE o.country = 'FR' AND o.cordis_id IS NOT NULL AND o.kind IN ('company', 'sme', 'large_company', 'mid_size') \
+         GROUP BY o.id ORDER BY COUNT(*) DESC, o.id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    crate::accounts::make_user(
+        app,
+        "help-lead@test.invalid",
+        "organisation_member",
+        Some(&lead_org.to_string()),
+    )
+    .await;
+    crate::accounts::make_user(
+        app,
+        "help-outsider@test.invalid",
+        "organisation_member",
+        Some("999998"),
+    )
+    .await;
+    let lead = who(base, "help-lead@test.invalid").await;
+    let outsider = who(base, "help-outsider@test.invalid").await;
+    let (st, created) = call(
+        base,
+        &lead,
+        Method::POST,
+        "/api/v1/calls/fui-25/applications",
+        Some(serde_json::json!({"lead_organisation_id": lead_org, "acronym": "H2STORE",
+            "title": "Hydrogen storage for fuel cell vehicles", "keywords": "hydrogen; fuel cells; tanks"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/v1/applications/{id}/partner-suggestions");
+    let (st, _) = call(base, &outsider, Method::GET, &path, None).await;
+    assert_eq!(st, 403);
+
+    let (st, help) = call(base, &lead, Method::GET, &path, None).await;
+    assert_eq!(st, 200, "{help}");
+    let needs: Vec<&str> = help["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["rule"].as_str().unwrap())
+        .collect();
+    // A company alone: the rules still ask for a research organisation and another company,
+    // with their source.
+    assert!(needs.contains(&"consortium.research"), "{help}");
+    assert!(needs.contains(&"consortium.companies"), "{help}");
+    assert!(help["needs"][0]["source"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    assert!(help["suggestions"]["inferred_topic"].is_string(), "{help}");
+    let items = help["suggestions"]["items"].as_array().unwrap();
+    assert!(items.len() >= 10, "{help}");
+    assert!(items.iter().all(|s| s["id"].as_i64() != Some(lead_org)));
+    let fills = help["fills"].as_array().unwrap();
+    assert_eq!(fills.len(), items.len());
+    let labs: Vec<&serde_json::Value> = items
+        .iter()
+        .zip(fills)
+        .filter(|(_, f)| f.as_str() == Some("consortium.research"))
+        .map(|(s, _)| s)
+        .collect();
+    assert!(
+        labs.len() >= 3,
+        "three research organisations among the suggestions: {help}"
+    );
+    for l in &labs {
+        assert!(
+            ["public_research", "university", "training"].contains(&l["kind"].as_str().unwrap())
+        );
+    }
+
+    // On the draft's page, with an invitation one click away.
+    let html = crate::support::client()
+        .get(format!("{base}/applications/{id}?lang=en"))
+        .header("cookie", &lead.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Complete the consortium"), "{html}");
+    assert!(html.contains("a research or training organisation"));
+    let lab = labs[0]["id"].as_i64().unwrap();
+    assert!(html.contains(&format!("name=\"organisation_value\" value=\"{lab}\"")));
+    let r = crate::support::client()
+        .post(format!("{base}/applications/{id}/invite?lang=en"))
+        .header("cookie", &lead.cookie)
+        .form(&[
+            ("csrf", lead.csrf.as_str()),
+            ("organisation", labs[0]["name"].as_str().unwrap()),
+            ("organisation_value", &lab.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, help) = call(base, &lead, Method::GET, &path, None).await;
+    let items = help["suggestions"]["items"].as_array().unwrap();
+    assert!(
+        items.iter().all(|s| s["id"].as_i64() != Some(lab)),
+        "an invited partner is not suggested again"
+    );
+}

@@ -90,6 +90,8 @@ pub struct Graph {
     org_projects: Vec<Vec<u32>>,
     by_key: HashMap<String, u32>,
     by_id: HashMap<i64, u32>,
+    /// Projects by registry id.
+    project_by_id: HashMap<i64, u32>,
     /// Projects by topic code, topic family, topic area, call, programme.
     index: HashMap<(Facet, String), Vec<u32>>,
     /// Organisations by number of projects, most first (the popularity baseline).
@@ -136,7 +138,7 @@ impl Graph {
             });
         }
         g.org_projects = vec![Vec::new(); g.orgs.len()];
-        let mut project_node: HashMap<i64, u32> = HashMap::new();
+        let project_node = &mut g.project_by_id;
         for (id, topic, call, programme, scheme) in data.projects {
             let node = g.projects.len() as u32;
             project_node.insert(id, node);
@@ -166,7 +168,7 @@ impl Graph {
             });
         }
         for (project, org) in data.links {
-            if let (Some(&p), Some(&o)) = (project_node.get(&project), g.by_id.get(&org)) {
+            if let (Some(&p), Some(&o)) = (g.project_by_id.get(&project), g.by_id.get(&org)) {
                 g.projects[p as usize].members.push(o);
                 g.org_projects[o as usize].push(p);
             }
@@ -190,6 +192,36 @@ impl Graph {
     /// The organisation of a registry id.
     pub fn by_id(&self, id: i64) -> Option<u32> {
         self.by_id.get(&id).copied()
+    }
+
+    /// The past project of a registry id.
+    pub fn project(&self, id: i64) -> Option<&ProjectNode> {
+        self.project_by_id
+            .get(&id)
+            .map(|&p| &self.projects[p as usize])
+    }
+
+    /// What a new project is about, read from past projects that resemble it (a text
+    /// search's best matches, best first): the topic code most of them share (the better
+    /// ranked on a tie), with the call, programmes and funding scheme of the best-ranked
+    /// project on that topic. `None` when none of them has a topic code.
+    pub fn subject_like(&self, projects: &[i64]) -> Option<Subject> {
+        let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+        let found: Vec<&ProjectNode> = projects.iter().filter_map(|id| self.project(*id)).collect();
+        for (rank, p) in found.iter().enumerate() {
+            if p.subject.topic.is_empty() {
+                continue;
+            }
+            let e = counts.entry(p.subject.topic.as_str()).or_insert((0, rank));
+            e.0 += 1;
+        }
+        let (topic, _) = counts
+            .into_iter()
+            .max_by(|a, b| a.1 .0.cmp(&b.1 .0).then(b.1 .1.cmp(&a.1 .1)))?;
+        found
+            .iter()
+            .find(|p| p.subject.topic == topic)
+            .map(|p| p.subject.clone())
     }
 
     /// How many past projects an organisation took part in.
@@ -753,6 +785,19 @@ mod tests {
             ],
         };
         Graph::build(data)
+    }
+
+    #[test]
+    fn a_new_projects_subject_is_the_topic_its_lookalikes_share() {
+        let g = graph();
+        // Projects 4 and 5 are on PHC-01-2014, 1 on LCE-10-2016: the majority wins even
+        // when the best match is on another topic.
+        let s = g.subject_like(&[1, 4, 5]).unwrap();
+        assert_eq!(s.topic, "PHC-01-2014");
+        assert_eq!(s.programmes, ["H2020-EU.3.3."]);
+        // A tie goes to the better ranked topic; unknown projects are ignored.
+        assert_eq!(g.subject_like(&[99, 2, 6]).unwrap().topic, "LCE-10-2016");
+        assert!(g.subject_like(&[99]).is_none());
     }
 
     #[test]

@@ -24,6 +24,7 @@ use poles_app::applications::{
     CreateApplication, Decision, LabelLetter, LabellingRequest, NewApplication, Proposal,
     ReviewView, StatusReason, Submission,
 };
+use poles_app::partners::{self, ConsortiumHelp};
 use poles_app::worklists::{
     self as lists, LabellingQueue, ListQuery, MyApplications, PickKind, Resolved, Sort,
 };
@@ -88,6 +89,9 @@ struct ApplicationPage {
     submit_error: Option<String>,
     reviewer: Picker,
     proposal: Option<ProposalNote>,
+    /// On a draft, for its lead: what the call's rules still require of the consortium and
+    /// suggested partners.
+    help: Option<ConsortiumHelp>,
 }
 
 /// A refused funding proposal: the amounts as typed, the field at fault and why.
@@ -120,6 +124,14 @@ struct Refusal {
 }
 
 impl ApplicationPage {
+    /// The missing kind the `i`-th suggestion fills, if any.
+    fn fills(&self, i: &usize) -> Option<&str> {
+        self.help
+            .as_ref()
+            .and_then(|h| h.fills.get(*i))
+            .and_then(|f| f.as_deref())
+    }
+
     fn commune_picker(&self, org: &i64) -> Picker {
         self.communes
             .get(org)
@@ -464,6 +476,19 @@ async fn show(
     if let Some((org, p)) = r.commune {
         communes.insert(org, p);
     }
+    let help = if application.status == ApplicationStatus::Draft
+        && poles_app::access::may(
+            Some(&me.actor),
+            Ability::ApplyFor(application.lead_organisation_id),
+        ) {
+        // Suggestions are a help, not the page: when they cannot be computed (the search
+        // limit reached), the page shows the rest.
+        partners::for_application(&st.app, me, &me.origin, id)
+            .await
+            .ok()
+    } else {
+        None
+    };
     Ok(render_with(
         ApplicationPage {
             c,
@@ -489,6 +514,7 @@ async fn show(
                 .reviewer
                 .unwrap_or_else(|| Picker::new("reviewer", PickKind::User)),
             proposal: r.proposal,
+            help,
         },
         status,
     ))

@@ -1,4 +1,5 @@
-//! Partners: suggestions to complete a consortium (public, within the search limit).
+//! Partners: suggestions to complete a consortium (public, within the search limit), and on
+//! a draft application for its lead.
 
 mod api;
 
