@@ -650,6 +650,9 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if poles_store::today::load_if_missing(&db).await? {
         tracing::info!("today's programme (phase V) loaded into an existing demo");
     }
+    if poles_store::search::ensure_current(&db).await? {
+        tracing::info!("search index built again for this version");
+    }
     let keyed = poles_store::registry::fill_name_keys(&db).await?;
     if keyed > 0 {
         tracing::info!(organisations = keyed, "sort keys given to organisations");

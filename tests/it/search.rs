@@ -278,3 +278,152 @@ async fn the_read_path_scans_no_large_table() {
         }
     }
 }
+
+/// The facet values of `field` in a search's answer.
+fn facet(v: &Value, field: &str) -> Vec<String> {
+    v["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["field"] == field)
+        .flat_map(|f| f["values"].as_array().unwrap().iter())
+        .map(|x| x["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn partners_are_found_by_what_they_offer_and_their_past_topics_with_facets() {
+    let app = spawn(true);
+    let base = app.base.as_str();
+    let db = connect(&app.db_url).await;
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organisations (name, kind, country, source, name_key) VALUES ('Gyrotech', 'sme', 'FR', 'test', 'gyrotech') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    make_user(
+        &app,
+        "gyro@test.invalid",
+        "organisation_member",
+        Some(&org.to_string()),
+    )
+    .await;
+    make_user(
+        &app,
+        "gyro-pole@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    let member = sign_in(&app, "gyro@test.invalid").await;
+    let manager = sign_in(&app, "gyro-pole@test.invalid").await;
+
+    // The member says what it offers and looks for, its size and activity.
+    let v = version(&app, &format!("/api/v1/organisations/{org}")).await;
+    let (st, e) = call(
+        &app,
+        Some(&member),
+        Method::PATCH,
+        &format!("/api/v1/organisations/{org}"),
+        Some(json!({"version": v, "headcount_band": "7"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "headcount_band");
+    let (st, _) = call(&app, Some(&member), Method::PATCH, &format!("/api/v1/organisations/{org}"),
+        Some(json!({"version": v, "offer": "MEMS gyroscopes and inertial units for drones",
+                    "seek": "A research lab in navigation algorithms", "headcount_band": "12", "naf_code": "26.11Z"}))).await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, detail) = call(
+        &app,
+        None,
+        Method::GET,
+        &format!("/api/v1/organisations/{org}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        detail["offer"],
+        "MEMS gyroscopes and inertial units for drones"
+    );
+
+    // Found by what it offers, with its activity and size as facets.
+    let found = search(base, "q=gyroscopes&kind=organisation").await;
+    assert!(
+        refs(&found).contains(&format!("organisation:{org}")),
+        "{found}"
+    );
+    assert_eq!(facet(&found, "naf"), ["26"]);
+    assert_eq!(facet(&found, "size"), ["12"]);
+    let found = search(base, "q=gyroscopes&kind=organisation&naf=26&size=12").await;
+    assert!(refs(&found).contains(&format!("organisation:{org}")));
+    let none = search(base, "q=gyroscopes&kind=organisation&size=11").await;
+    assert!(!refs(&none).contains(&format!("organisation:{org}")));
+    for (bad, field) in [
+        ("naf=2x", "naf"),
+        ("size=7", "size"),
+        ("pole=Not%20a%20slug", "pole"),
+    ] {
+        let (st, e) = get_json(&format!("{base}/api/v1/search?q=gyroscopes&{bad}")).await;
+        assert_eq!(st, 400, "{bad}");
+        assert_eq!(e["error"]["field"], field, "{e}");
+    }
+
+    // A member of a pôle is found under it, once the pôle accepts it.
+    let (_, req) = call(
+        &app,
+        Some(&member),
+        Method::POST,
+        "/api/v1/clusters/minalogic/join-requests",
+        Some(json!({"organisation_id": org})),
+    )
+    .await;
+    let (st, _) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        &format!("/api/v1/join-requests/{}/decision", req["id"]),
+        Some(json!({"decision": "accept"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let found = search(base, "q=gyroscopes&kind=organisation&pole=minalogic").await;
+    assert!(
+        refs(&found).contains(&format!("organisation:{org}")),
+        "{found}"
+    );
+    assert!(facet(&found, "pole").contains(&"minalogic".to_string()));
+
+    // An organisation is found by the topics of its past projects.
+    let (word_org, topic): (i64, String) = sqlx::query_as(
+        "SELECT pp.organisation_id, p.topic_title FROM project_partners pp JOIN projects p ON p.id = pp.project_id \
+         JOIN organisations o ON o.id = pp.organisation_id \
+         WHERE p.topic_title LIKE '%hydrogen%' AND o.name NOT LIKE '%ydrogen%' ORDER BY pp.organisation_id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let found = search(base, "q=hydrogen&kind=organisation&limit=500").await;
+    assert!(
+        refs(&found).contains(&format!("organisation:{word_org}")),
+        "{topic}: {found}"
+    );
+
+    // The member's page tells it how complete its profile is and what to add.
+    let html = client()
+        .get(format!("{base}/organisations/{org}?lang=en"))
+        .header("cookie", &member.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Your profile is 57 % complete"),
+        "offer, seek, size and NAF: 4 of 7"
+    );
+    assert!(html.contains("To add: your competences, your website, your SIREN."));
+    assert!(html.contains("MEMS gyroscopes and inertial units for drones"));
+}

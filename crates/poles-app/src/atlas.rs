@@ -422,6 +422,11 @@ pub async fn regions(app: &App) -> Result<Vec<RegionSummary>> {
 }
 
 /// Country names by code: `(English, French)`.
+/// The NAF divisions (two digits) and their French names.
+pub async fn naf_divisions(app: &App) -> Result<HashMap<String, String>> {
+    Ok(registry::naf_divisions(&app.db).await?)
+}
+
 pub async fn countries(app: &App) -> Result<HashMap<String, (String, String)>> {
     Ok(registry::countries(&app.db).await?)
 }
@@ -523,6 +528,12 @@ pub struct SearchQuery {
     pub region: Option<String>,
     pub sector: Option<String>,
     pub org_kind: Option<String>,
+    /// Organisations of a NAF division (two digits, e.g. `26`), as they declare it.
+    pub naf: Option<String>,
+    /// Organisations of an INSEE headcount band (`11`: 10 to 19 employees…), as declared.
+    pub size: Option<String>,
+    /// Organisations listed as members of a pôle (its slug).
+    pub pole: Option<String>,
 }
 
 /// One search across clusters, organisations and projects, ranked, in groups, with facets;
@@ -552,6 +563,31 @@ pub async fn search(
     let org_kind = given(&query.org_kind)
         .map(|k| OrgKind::parse("org_kind", k).map(|k| k.as_str().to_string()))
         .transpose()?;
+    let naf = match given(&query.naf) {
+        Some(n) if n.len() == 2 && n.bytes().all(|b| b.is_ascii_digit()) => Some(n.to_string()),
+        Some(_) => {
+            return Err(
+                FieldError::new("naf", "must be a NAF division: two digits, e.g. 26").into(),
+            )
+        }
+        None => None,
+    };
+    let size = match given(&query.size) {
+        Some(b) if poles_core::HEADCOUNT_BANDS.iter().any(|(c, _, _)| c == &b) => {
+            Some(b.to_string())
+        }
+        Some(_) => {
+            return Err(FieldError::new("size", "is not one of INSEE's headcount bands").into())
+        }
+        None => None,
+    };
+    let pole = given(&query.pole)
+        .map(|s| {
+            poles_core::Slug::parse("pole", s)
+                .map(|s| s.as_str().to_string())
+                .map_err(|_| FieldError::new("pole", "is not a pôle's identifier"))
+        })
+        .transpose()?;
     let key = format!("search:{}", origin.ip.as_deref().unwrap_or("unknown"));
     if let Some(retry_after) =
         app.search_throttle
@@ -566,6 +602,9 @@ pub async fn search(
         region,
         sector,
         org_kind,
+        naf,
+        size,
+        pole,
     };
     let version = app.data_version().await?;
     let key = format!("{req:?}|{}|{}", page.limit, page.offset);

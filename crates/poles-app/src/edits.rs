@@ -298,6 +298,34 @@ pub struct OrganisationPatch {
     pub siren: Patch<String>,
     #[serde(default, deserialize_with = "present")]
     pub naf_code: Patch<String>,
+    /// INSEE's headcount band of the organisation (`00` none, `01` 1 or 2, `02` 3 to 5, `03`
+    /// 6 to 9, `11` 10 to 19, `12` 20 to 49, `21` 50 to 99, `22` 100 to 199, `31` 200 to 249,
+    /// `32` 250 to 499, `41` 500 to 999, `42` 1,000 to 1,999, `51` 2,000 to 4,999, `52`
+    /// 5,000 to 9,999, `53` 10,000 or more).
+    #[serde(default, deserialize_with = "present")]
+    pub headcount_band: Patch<String>,
+    /// What the organisation offers partners (skills, equipment, markets).
+    #[serde(default, deserialize_with = "present")]
+    pub offer: Patch<String>,
+    /// What it looks for (partners, skills, investors).
+    #[serde(default, deserialize_with = "present")]
+    pub seek: Patch<String>,
+}
+
+fn band(v: &Option<String>) -> Checked<Option<String>> {
+    let v = text("headcount_band", v, 2)?;
+    if let Some(b) = &v {
+        if !poles_core::HEADCOUNT_BANDS
+            .iter()
+            .any(|(code, _, _)| code == b)
+        {
+            return Err(FieldError::new(
+                "headcount_band",
+                "is not one of INSEE's headcount bands (00, 01, 02, 03, 11, 12, 21, 22, 31, 32, 41, 42, 51, 52, 53)",
+            ));
+        }
+    }
+    Ok(v)
 }
 
 fn siren(v: &Option<String>) -> Checked<Option<String>> {
@@ -337,6 +365,9 @@ pub async fn update_organisation(
         competences: patch(&p.competences, |v| text("competences", v, 5000))?,
         siren: patch(&p.siren, siren)?,
         naf_code: patch(&p.naf_code, |v| text("naf_code", v, 10))?,
+        headcount_band: patch(&p.headcount_band, band)?,
+        offer: patch(&p.offer, |v| text("offer", v, 2000))?,
+        seek: patch(&p.seek, |v| text("seek", v, 2000))?,
     };
     Ok(
         store::update_organisation(&app.db, cap.organisation_id, &caller.ctx(cap.by), &profile)

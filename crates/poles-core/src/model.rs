@@ -287,6 +287,9 @@ pub struct OrganisationDetail {
     pub cordis_id: Option<String>,
     pub website: Option<String>,
     pub competences: Option<String>,
+    /// What it offers partners, and what it looks for, in its members' words.
+    pub offer: Option<String>,
+    pub seek: Option<String>,
     pub source: String,
     pub memberships: Vec<MembershipOf>,
     pub project_count: i64,
@@ -295,6 +298,26 @@ pub struct OrganisationDetail {
     pub version: i64,
     /// Invented for the demo's workflow: shown as such, never in the open data.
     pub fictional: bool,
+}
+
+impl OrganisationDetail {
+    /// How complete the profile a partner reads is: the share filled in and what to add.
+    pub fn completeness(&self) -> (u8, Vec<&'static str>) {
+        let french = self.country.as_deref() == Some("FR");
+        let mut fields = vec![
+            ("offer", self.offer.is_some()),
+            ("seek", self.seek.is_some()),
+            ("competences", self.competences.is_some()),
+            ("website", self.website.is_some()),
+            ("headcount_band", self.headcount_band.is_some()),
+        ];
+        // The SIREN and the NAF code are French registers'.
+        if french {
+            fields.push(("siren", self.siren.is_some()));
+            fields.push(("naf_code", self.naf_code.is_some()));
+        }
+        crate::types::profile_completeness(&fields)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -434,8 +457,8 @@ pub struct SearchResults {
     pub facets: Vec<SearchFacet>,
     /// Words of the query that matched nothing as typed and were read as a near word.
     pub corrections: Vec<SearchCorrection>,
-    /// Whether every result holds every word of the query; when nothing does, the results
-    /// hold some of them, those holding most first.
+    /// Whether every result holds every word of the query; when fewer than ten do, those
+    /// come first and the results holding most of the words follow.
     pub every_word: bool,
 }
 

@@ -476,3 +476,58 @@ mod tests {
         );
     }
 }
+
+/// INSEE's headcount bands ("tranches d'effectifs salariés" of the SIRENE register): the
+/// code, and the fewest and most employees it stands for (`None`: no upper bound).
+pub const HEADCOUNT_BANDS: &[(&str, u32, Option<u32>)] = &[
+    ("00", 0, Some(0)),
+    ("01", 1, Some(2)),
+    ("02", 3, Some(5)),
+    ("03", 6, Some(9)),
+    ("11", 10, Some(19)),
+    ("12", 20, Some(49)),
+    ("21", 50, Some(99)),
+    ("22", 100, Some(199)),
+    ("31", 200, Some(249)),
+    ("32", 250, Some(499)),
+    ("41", 500, Some(999)),
+    ("42", 1000, Some(1999)),
+    ("51", 2000, Some(4999)),
+    ("52", 5000, Some(9999)),
+    ("53", 10000, None),
+];
+
+/// The parts of an organisation's profile a partner looks at, and how complete it is: the
+/// share filled in (whole percent) and what to add, by field name, most useful first.
+pub fn profile_completeness(fields: &[(&'static str, bool)]) -> (u8, Vec<&'static str>) {
+    let filled = fields.iter().filter(|(_, f)| *f).count();
+    let pct = if fields.is_empty() {
+        100
+    } else {
+        (filled * 100 / fields.len()) as u8
+    };
+    let missing = fields.iter().filter(|(_, f)| !f).map(|(n, _)| *n).collect();
+    (pct, missing)
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    #[test]
+    fn completeness_counts_what_is_filled_and_lists_the_rest_in_order() {
+        let (pct, missing) = profile_completeness(&[
+            ("offer", false),
+            ("website", true),
+            ("seek", false),
+            ("naf_code", true),
+        ]);
+        assert_eq!(pct, 50);
+        assert_eq!(missing, ["offer", "seek"]);
+        assert_eq!(profile_completeness(&[]).0, 100);
+        // Every band's bounds are ordered and the bands follow one another.
+        for w in HEADCOUNT_BANDS.windows(2) {
+            assert!(w[0].2.unwrap() < w[1].1, "{w:?}");
+        }
+    }
+}

@@ -363,6 +363,11 @@ pub struct OrganisationProfile {
     pub siren: Patch<String>,
     /// Checked here against the NAF rév. 2 codes.
     pub naf_code: Patch<String>,
+    /// INSEE's headcount band code (checked by the use case).
+    pub headcount_band: Patch<String>,
+    /// What the organisation offers partners, and what it looks for.
+    pub offer: Patch<String>,
+    pub seek: Patch<String>,
 }
 
 /// The columns of an organisation that its profile edits.
@@ -374,6 +379,9 @@ struct OrganisationProfileRow {
     competences: Option<String>,
     siren: Option<String>,
     naf_code: Option<String>,
+    headcount_band: Option<String>,
+    offer: Option<String>,
+    seek: Option<String>,
 }
 from_row!(OrganisationProfileRow {
     version,
@@ -382,7 +390,10 @@ from_row!(OrganisationProfileRow {
     website,
     competences,
     siren,
-    naf_code
+    naf_code,
+    headcount_band,
+    offer,
+    seek
 });
 
 /// Changes an organisation; its new version.
@@ -393,7 +404,7 @@ pub async fn update_organisation(
     p: &OrganisationProfile,
 ) -> Result<i64> {
     let mut tx = audit::begin_write(db).await?;
-    let Some(row) = sqlx::query_as::<_, OrganisationProfileRow>("SELECT version, name, short_name, website, competences, siren, naf_code FROM organisations WHERE id = $1")
+    let Some(row) = sqlx::query_as::<_, OrganisationProfileRow>("SELECT version, name, short_name, website, competences, siren, naf_code, headcount_band, offer, seek FROM organisations WHERE id = $1")
         .bind(organisation_id)
         .fetch_optional(&mut *tx)
         .await?
@@ -413,18 +424,21 @@ pub async fn update_organisation(
     }
     let after_name = p.name.clone().unwrap_or(row.name.clone());
     let mut changes = vec![("name", json!(row.name), json!(after_name))];
-    let [short_name, website, competences, siren, naf_code] = merge(
+    let [short_name, website, competences, siren, naf_code, headcount_band, offer, seek] = merge(
         [
             ("short_name", row.short_name, &p.short_name),
             ("website", row.website, &p.website),
             ("competences", row.competences, &p.competences),
             ("siren", row.siren, &p.siren),
             ("naf_code", row.naf_code, &p.naf_code),
+            ("headcount_band", row.headcount_band, &p.headcount_band),
+            ("offer", row.offer, &p.offer),
+            ("seek", row.seek, &p.seek),
         ],
         &mut changes,
     );
     let version = p.version + 1;
-    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, website = $3, competences = $4, siren = $5, naf_code = $6, version = $7, name_key = $9 WHERE id = $8")
+    sqlx::query("UPDATE organisations SET name = $1, short_name = $2, website = $3, competences = $4, siren = $5, naf_code = $6, version = $7, name_key = $9, headcount_band = $10, offer = $11, seek = $12 WHERE id = $8")
         .bind(after_name.clone())
         .bind(short_name)
         .bind(website)
@@ -434,6 +448,9 @@ pub async fn update_organisation(
         .bind(version)
         .bind(organisation_id)
         .bind(crate::registry::name_key(&after_name))
+        .bind(headcount_band)
+        .bind(offer)
+        .bind(seek)
         .execute(&mut *tx)
         .await?;
     crate::search::reindex_organisation(&mut tx, db.backend, organisation_id).await?;

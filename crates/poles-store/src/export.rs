@@ -110,6 +110,8 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "website",
             "competences",
             "source",
+            "offer",
+            "seek",
         ],
     ),
     (

@@ -576,6 +576,8 @@ pub async fn set_shown(
     if n == 0 {
         return Err(StoreError::NotFound("membership"));
     }
+    // The search's pôle facet lists only listed members.
+    crate::search::reindex_organisation(&mut tx, db.backend, organisation_id).await?;
     sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1")
         .bind(cid)
         .execute(&mut *tx)

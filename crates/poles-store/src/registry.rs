@@ -120,6 +120,15 @@ pub async fn regions(db: &Db) -> Result<Vec<RegionSummary>> {
 }
 
 /// Country names by code: `(English, French)`.
+/// The NAF divisions (two digits) and their French names.
+pub async fn naf_divisions(db: &Db) -> Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, label_fr FROM naf_codes WHERE level = 'division'")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn countries(db: &Db) -> Result<HashMap<String, (String, String)>> {
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT code, name_en, name_fr FROM countries")
@@ -1541,6 +1550,8 @@ struct OrganisationRow {
     cordis_id: Option<String>,
     website: Option<String>,
     competences: Option<String>,
+    offer: Option<String>,
+    seek: Option<String>,
     source: String,
     version: i64,
     fictional: i64,
@@ -1561,6 +1572,8 @@ from_row!(OrganisationRow {
     cordis_id,
     website,
     competences,
+    offer,
+    seek,
     source,
     version,
     fictional
@@ -1583,7 +1596,7 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
     let Some(r) = sqlx::query_as::<_, OrganisationRow>(
         "SELECT o.name, o.short_name, o.kind, o.country, o.region_code, r.name AS region_name, \
            o.naf_code, o.headcount_band, o.siren, o.siret, o.vat, o.pic, o.cordis_id, o.website, \
-           o.competences, o.source, o.version, o.fictional \
+           o.competences, o.offer, o.seek, o.source, o.version, o.fictional \
          FROM organisations o LEFT JOIN regions r ON r.code = o.region_code WHERE o.id = $1",
     )
     .bind(id)
@@ -1631,6 +1644,8 @@ pub async fn organisation(db: &Db, id: i64) -> Result<Option<OrganisationDetail>
         cordis_id: r.cordis_id,
         website: r.website,
         competences: r.competences,
+        offer: r.offer,
+        seek: r.seek,
         source: r.source,
         memberships: memberships
             .into_iter()

@@ -67,6 +67,11 @@ struct Doc {
     regions: Option<String>,
     sectors: Option<String>,
     subkind: Option<String>,
+    /// Organisations: the NAF division declared (`26`), the headcount band declared, the
+    /// pôles it is a listed member of (slugs, space-separated).
+    naf: Option<String>,
+    size: Option<String>,
+    poles: Option<String>,
 }
 
 struct ClusterRow {
@@ -104,8 +109,16 @@ struct OrganisationRow {
     country: Option<String>,
     region_code: Option<String>,
     competences: Option<String>,
+    offer: Option<String>,
+    seek: Option<String>,
+    naf_code: Option<String>,
+    headcount_band: Option<String>,
     members: i64,
 }
+
+/// The topics an organisation's past projects were on, the most frequent first: what it
+/// knows, in the words of the programmes' work programmes.
+const TOPICS_PER_ORGANISATION: usize = 30;
 
 /// A project's indexed fields, read as a JSON array.
 #[derive(serde::Deserialize)]
@@ -197,15 +210,21 @@ async fn cluster_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
             regions: (!region_codes.is_empty()).then(|| region_codes.join(" ")),
             sectors: (!codes.is_empty()).then(|| codes.join(" ")),
             subkind: None,
+            naf: None,
+            size: None,
+            poles: None,
         });
     }
     Ok(docs)
 }
 
 /// The organisations' documents (one organisation's with `Some(id)`), in id order; the
-/// demo's invented organisations are not in the index.
+/// demo's invented organisations are not in the index. An organisation is found by its
+/// names, what it declares (competences, what it offers and looks for) and the topics of
+/// its past projects.
 async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
     let filter = if only.is_some() { " AND o.id = $1" } else { "" };
+    let binds = || only.map(Cell::from).into_iter().collect::<Vec<_>>();
     let rows = fetch_json_rows::<OrganisationRow>(
         tx,
         &[
@@ -216,19 +235,76 @@ async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Do
             "o.country",
             "o.region_code",
             "o.competences",
+            "o.offer",
+            "o.seek",
+            "o.naf_code",
+            "o.headcount_band",
             "(SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = o.id)",
         ],
         &format!("organisations o WHERE o.fictional = 0{filter}"),
         "o.id",
-        only.map(Cell::from).into_iter().collect(),
+        binds(),
     )
     .await?;
+    let one = if only.is_some() {
+        " AND m.organisation_id = $1"
+    } else {
+        ""
+    };
+    let poles: Vec<(i64, String)> = fetch_json_rows(
+        tx,
+        &["m.organisation_id", "c.slug"],
+        &format!(
+            "memberships m JOIN clusters c ON c.id = m.cluster_id WHERE m.shown_publicly = 1{one}"
+        ),
+        "m.organisation_id, c.slug",
+        binds(),
+    )
+    .await?;
+    let one = if only.is_some() {
+        " AND pp.organisation_id = $1"
+    } else {
+        ""
+    };
+    let topics: Vec<(i64, String, i64)> = fetch_json_rows(
+        tx,
+        &["x.organisation_id", "x.topic_title", "x.n"],
+        &format!(
+            "(SELECT pp.organisation_id, p.topic_title, COUNT(*) AS n FROM project_partners pp \
+             JOIN projects p ON p.id = pp.project_id WHERE p.topic_title IS NOT NULL{one} \
+             GROUP BY pp.organisation_id, p.topic_title) x"
+        ),
+        "x.organisation_id, x.n DESC, x.topic_title",
+        binds(),
+    )
+    .await?;
+    let mut poles_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (org, slug) in poles {
+        poles_of.entry(org).or_default().push(slug);
+    }
+    let mut topics_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (org, title, _) in topics {
+        let list = topics_of.entry(org).or_default();
+        if list.len() < TOPICS_PER_ORGANISATION {
+            list.push(title);
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|o| {
             let mut fields = vec![(o.name.clone(), 3)];
             fields.extend(o.short_name.map(|s| (s, 3)));
             fields.extend(o.competences.map(|s| (s, 1)));
+            fields.extend(o.offer.map(|s| (s, 1)));
+            fields.extend(o.seek.map(|s| (s, 1)));
+            fields.extend(
+                topics_of
+                    .remove(&o.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| (t, 1)),
+            );
+            let naf = o.naf_code.as_deref().and_then(naf_division);
             Doc {
                 kind: "organisation",
                 row_id: o.id,
@@ -242,9 +318,18 @@ async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Do
                 regions: o.region_code,
                 sectors: None,
                 subkind: Some(o.kind),
+                naf,
+                size: o.headcount_band.filter(|b| !b.is_empty()),
+                poles: poles_of.remove(&o.id).map(|p| p.join(" ")),
             }
         })
         .collect())
+}
+
+/// The division (two digits) of a NAF code as written (`26.11Z`, `2611Z`).
+fn naf_division(code: &str) -> Option<String> {
+    let digits: String = code.chars().filter(char::is_ascii_digit).take(2).collect();
+    (digits.len() == 2).then_some(digits)
 }
 
 async fn project_docs(tx: &mut impl Tx) -> Result<Vec<Doc>> {
@@ -275,6 +360,9 @@ async fn project_docs(tx: &mut impl Tx) -> Result<Vec<Doc>> {
                 regions: None,
                 sectors: None,
                 subkind: None,
+                naf: None,
+                size: None,
+                poles: None,
             }
         })
         .collect())
@@ -338,13 +426,20 @@ fn entry_cells(id: i64, doc: &Doc, terms: &[String], len: u32) -> Vec<Cell> {
         doc.regions.clone().into(),
         doc.sectors.clone().into(),
         doc.subkind.clone().into(),
+        doc.naf.clone().into(),
+        doc.size.clone().into(),
+        doc.poles.clone().into(),
     ]
 }
 
-const ENTRY_COLUMNS: [&str; 12] = [
+const ENTRY_COLUMNS: [&str; 15] = [
     "id", "kind", "ref", "title", "subtitle", "terms", "length", "boost", "country", "regions",
-    "sectors", "subkind",
+    "sectors", "subkind", "naf", "size", "poles",
 ];
+
+/// The version of what the index holds: an index built by an older binary (without a
+/// facet this one filters on, say) is built again at start ([`ensure_current`]).
+const INDEX_VERSION: &str = "2";
 
 /// Builds the whole index again from the registry, in the caller's transaction.
 pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
@@ -423,7 +518,40 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
         "",
     )
     .await?;
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('search_index_version', $1) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(INDEX_VERSION)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
+}
+
+/// Builds the index again when an older binary built it (once, even with several servers
+/// starting together: the check is repeated under the write lock). Returns whether it did.
+pub async fn ensure_current(db: &Db) -> Result<bool> {
+    let current = || async {
+        let v: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_index_version'")
+                .fetch_optional(&db.pool)
+                .await?;
+        Ok::<_, crate::StoreError>(v.as_deref() == Some(INDEX_VERSION))
+    };
+    if current().await? {
+        return Ok(false);
+    }
+    let mut tx = crate::audit::begin_write(db).await?;
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_index_version'")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if v.as_deref() == Some(INDEX_VERSION) {
+        return Ok(false);
+    }
+    rebuild(&mut tx).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Brings one pôle's entry up to date after a write, in the writer's transaction.
@@ -571,15 +699,22 @@ pub struct SearchRequest {
     pub region: Option<String>,
     pub sector: Option<String>,
     pub org_kind: Option<String>,
+    /// Organisations: the NAF division (two digits), the headcount band, a pôle (slug).
+    pub naf: Option<String>,
+    pub size: Option<String>,
+    pub pole: Option<String>,
 }
 
 impl SearchRequest {
-    fn filters(&self) -> [(&'static str, Option<&str>); 4] {
+    fn filters(&self) -> [(&'static str, Option<&str>); 7] {
         [
             ("country", self.country.as_deref()),
             ("region", self.region.as_deref()),
             ("sector", self.sector.as_deref()),
             ("org_kind", self.org_kind.as_deref()),
+            ("naf", self.naf.as_deref()),
+            ("size", self.size.as_deref()),
+            ("pole", self.pole.as_deref()),
         ]
     }
 }
@@ -678,9 +813,14 @@ async fn posting_lists(db: &Db, terms: &BTreeSet<String>, kind: Option<&str>) ->
 struct Matches {
     by_kind: BTreeMap<String, Vec<(u32, f64)>>,
     corrections: Vec<SearchCorrection>,
-    /// Whether every match holds every word (else none did, and these hold some).
+    /// Whether every match holds every word (else those that do come first, followed by
+    /// those holding most of the words).
     every_word: bool,
 }
+
+/// Below this many matches holding every word (a page of results), the matches holding
+/// most of the words follow them.
+const FEW_HOLD_EVERY_WORD: usize = 10;
 
 async fn find(db: &Db, q: &str, kind: Option<&str>, any_ok: bool) -> Result<Matches> {
     let words = query_words(q, 6);
@@ -754,7 +894,11 @@ async fn find(db: &Db, q: &str, kind: Option<&str>, any_ok: bool) -> Result<Matc
             .collect()
     };
     let mut by_kind = combined(false);
-    let every_word = !(any_ok && plan.len() > 1 && by_kind.values().all(Vec::is_empty));
+    // Fewer than a page holding every word: those holding most words follow them (an
+    // organisation's many topics can hold both words of "hydrogen storage" in two topics,
+    // and alone would hide the pôle of energy storage).
+    let holding_all: usize = by_kind.values().map(Vec::len).sum();
+    let every_word = !(any_ok && plan.len() > 1 && holding_all < FEW_HOLD_EVERY_WORD);
     if !every_word {
         by_kind = combined(true);
     }
@@ -849,13 +993,19 @@ struct FacetRow {
     regions: Option<String>,
     sectors: Option<String>,
     subkind: Option<String>,
+    naf: Option<String>,
+    size: Option<String>,
+    poles: Option<String>,
 }
 from_row!(FacetRow {
     id,
     country,
     regions,
     sectors,
-    subkind
+    subkind,
+    naf,
+    size,
+    poles
 });
 
 impl FacetRow {
@@ -869,6 +1019,13 @@ impl FacetRow {
                 .unwrap_or_default(),
             "sector" => self
                 .sectors
+                .as_deref()
+                .map(|r| r.split(' ').collect())
+                .unwrap_or_default(),
+            "naf" => self.naf.as_deref().into_iter().collect(),
+            "size" => self.size.as_deref().into_iter().collect(),
+            "pole" => self
+                .poles
                 .as_deref()
                 .map(|r| r.split(' ').collect())
                 .unwrap_or_default(),
@@ -927,7 +1084,9 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
             let mut conn = db.pool.acquire().await?;
             fetch_json_rows::<FacetRow>(
                 &mut conn,
-                &["id", "country", "regions", "sectors", "subkind"],
+                &[
+                    "id", "country", "regions", "sectors", "subkind", "naf", "size", "poles",
+                ],
                 &from,
                 "id",
                 vec![ids.into()],
@@ -935,7 +1094,7 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
             .await?
         } else {
             sqlx::query_as::<_, FacetRow>(&format!(
-                "SELECT id, country, regions, sectors, subkind FROM {from}"
+                "SELECT id, country, regions, sectors, subkind, naf, size, poles FROM {from}"
             ))
             .bind(ids)
             .fetch_all(&db.pool)

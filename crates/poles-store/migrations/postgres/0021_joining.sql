@@ -42,3 +42,15 @@ CREATE TABLE join_requests (
 );
 CREATE INDEX join_requests_cluster ON join_requests(cluster_id, status);
 CREATE INDEX join_requests_user ON join_requests(user_id);
+
+-- Partner search (issue 14): what an organisation offers and looks for, written by its
+-- members, searched with its competences and the topics of its past projects.
+ALTER TABLE organisations ADD COLUMN offer TEXT;
+ALTER TABLE organisations ADD COLUMN seek TEXT;
+-- The search's facets for organisations: the NAF division and the headcount band they
+-- declare, the pôles they are a listed member of (slugs, space-separated).
+ALTER TABLE search_entries ADD COLUMN naf TEXT;
+ALTER TABLE search_entries ADD COLUMN size TEXT;
+ALTER TABLE search_entries ADD COLUMN poles TEXT;
+-- An index built before these facets lacks them: rebuilt at the next start.
+DELETE FROM meta WHERE key = 'search_index_version';

@@ -62,6 +62,9 @@ pub(super) fn search_query(p: &Params) -> SearchQuery {
         region: params::get(p, "region"),
         sector: params::get(p, "sector"),
         org_kind: params::get(p, "org_kind"),
+        naf: params::get(p, "naf"),
+        size: params::get(p, "size"),
+        pole: params::get(p, "pole"),
     }
 }
 
@@ -215,6 +218,9 @@ async fn list_regions(State(st): State<AppState>) -> ApiResult<Vec<RegionSummary
         ("region" = Option<String>, Query, description = "Two-digit INSEE region code (pôles and French organisations)"),
         ("sector" = Option<String>, Query, description = "Sector code (pôles)"),
         ("org_kind" = Option<String>, Query, description = "Organisation kind, e.g. `university`"),
+        ("naf" = Option<String>, Query, description = "NAF division the organisation declares (two digits, e.g. `26`)"),
+        ("size" = Option<String>, Query, description = "INSEE headcount band the organisation declares (`11`: 10 to 19 employees, `12`: 20 to 49…)"),
+        ("pole" = Option<String>, Query, description = "A pôle (slug) the organisation is a listed member of"),
         PageQuery,
     ),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]

@@ -846,6 +846,8 @@ struct OrganisationPage {
     country: String,
     /// For programme officers: the company's de minimis use this year and its relief records.
     relief: Option<(Vec<CapUse>, Vec<ReliefRecord>)>,
+    /// INSEE's headcount bands, for the profile form.
+    bands: &'static [(&'static str, u32, Option<u32>)],
 }
 
 impl OrganisationPage {
@@ -872,6 +874,7 @@ async fn organisation(
     };
     render(OrganisationPage {
         relief,
+        bands: poles_core::HEADCOUNT_BANDS,
         country: country_name(&countries, &o.country, c.lang()),
         o,
         c,
@@ -1323,6 +1326,12 @@ async fn search_page(
     let countries_named = atlas::countries(&st.app).await?;
     let regions = atlas::regions(&st.app).await?;
     let sectors = atlas::sectors(&st.app).await?;
+    let pole_names: HashMap<String, String> = atlas::all_clusters(&st.app)
+        .await?
+        .into_iter()
+        .map(|c| (c.slug, c.name))
+        .collect();
+    let naf_names = atlas::naf_divisions(&st.app).await?;
     let mut facets = Vec::new();
     for f in &results.facets {
         let chosen = p.get(f.field.as_str()).map(String::as_str);
@@ -1340,6 +1349,14 @@ async fn search_page(
                         || v.value.clone(),
                         |s| lang.pick(Some(&s.name_fr), Some(&s.name_en)).to_string(),
                     ),
+                    "naf" => naf_names
+                        .get(&v.value)
+                        .map_or_else(|| v.value.clone(), |n| format!("{} — {n}", v.value)),
+                    "size" => c.tk("band.", &v.value),
+                    "pole" => pole_names
+                        .get(&v.value)
+                        .cloned()
+                        .unwrap_or_else(|| v.value.clone()),
                     _ => OrgKind::parse("org_kind", &v.value)
                         .map_or_else(|_| v.value.clone(), |k| c.kind(&k)),
                 };
@@ -1354,11 +1371,19 @@ async fn search_page(
         if values.is_empty() {
             continue;
         }
-        values.sort_by_key(|f| poles_core::text::normalize(&f.name));
+        // Headcount bands in their order; the other facets by name.
+        if f.field == "size" {
+            values.sort_by(|a, b| a.code.cmp(&b.code));
+        } else {
+            values.sort_by_key(|f| poles_core::text::normalize(&f.name));
+        }
         let field: &'static str = match f.field.as_str() {
             "country" => "country",
             "region" => "region",
             "sector" => "sector",
+            "naf" => "naf",
+            "size" => "size",
+            "pole" => "pole",
             _ => "org_kind",
         };
         facets.push((field, values));
@@ -1369,7 +1394,9 @@ async fn search_page(
         params: p,
         refused,
         default_sort: None,
-        filters: &["kind", "country", "region", "sector", "org_kind"],
+        filters: &[
+            "kind", "country", "region", "sector", "org_kind", "naf", "size", "pole",
+        ],
     };
     let status = view.status();
     Ok(crate::ui::render::render_with(

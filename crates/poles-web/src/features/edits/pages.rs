@@ -231,6 +231,12 @@ struct OrganisationForm {
     competences: String,
     siren: String,
     naf_code: String,
+    #[serde(default)]
+    headcount_band: String,
+    #[serde(default)]
+    offer: String,
+    #[serde(default)]
+    seek: String,
 }
 
 async fn organisation_edit(
@@ -249,6 +255,9 @@ async fn organisation_edit(
         competences: cleared(f.competences),
         siren: cleared(f.siren),
         naf_code: cleared(f.naf_code),
+        headcount_band: cleared(f.headcount_band),
+        offer: cleared(f.offer),
+        seek: cleared(f.seek),
     };
     edits::update_organisation(&st.app, &me, id, &p).await?;
     back(&c, &format!("/organisations/{id}"))
