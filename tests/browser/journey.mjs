@@ -50,9 +50,9 @@ try {
 
   for (const p of cfg.partners.slice(1)) {
     // The partner is chosen by its name among the suggestions shown as one types.
-    await lead.fill('input[name="organisation"]', p.name);
+    await lead.fill('#invite-form input[name="organisation"]', p.name);
     await lead.click(`.suggestions button[data-value="${p.organisation}"]`);
-    await submit(lead, lead.getByRole("button", { name: "Invite", exact: true }));
+    await submit(lead, lead.locator("#invite-form").getByRole("button", { name: "Invite", exact: true }));
   }
   // Each partner answers on the application's page; the lead enters the budgets.
   for (const p of cfg.partners) {

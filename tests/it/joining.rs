@@ -498,3 +498,211 @@ async fn the_join_form_sends_a_visitor_through_sign_in_and_keeps_a_refused_input
     assert!(html.contains("waiting for the pôle"));
     assert!(html.contains("Nordic Sensors AB"));
 }
+
+async fn organisation_with(app: &App, name: &str, siren: Option<&str>) -> i64 {
+    let db = connect(&app.db_url).await;
+    sqlx::query_scalar(
+        "INSERT INTO organisations (name, kind, country, siren, source) VALUES ($1, 'sme', 'FR', $2, 'test') RETURNING id",
+    )
+    .bind(name)
+    .bind(siren)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_pôle_adds_members_from_a_list_after_a_preview_all_or_nothing() {
+    let app = spawn(true);
+    let acme = organisation_with(&app, "Acme Capteurs", Some("552100554")).await;
+    let beta = organisation_with(&app, "Beta Labs", None).await;
+    let twin1 = organisation_with(&app, "Twin SA", Some("732829320")).await;
+    organisation_with(&app, "Twin SA", Some("732829338")).await;
+    make_user(
+        &app,
+        "import@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(&app, "import-stranger@test.invalid", "", None).await;
+    let manager = sign_in(&app, "import@test.invalid").await;
+    let stranger = sign_in(&app, "import-stranger@test.invalid").await;
+    let path = "/api/v1/clusters/minalogic/members/import";
+
+    let csv =
+        "siren;role\n552100554;board\nBeta Labs\nTwin SA\nNobody Inc\n12345\n55210055400005\n";
+    let (st, _) = call(
+        &app,
+        Some(&stranger),
+        Method::POST,
+        path,
+        Some(json!({"csv": csv})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, p) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        path,
+        Some(json!({"csv": csv})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    let outcomes: Vec<(u64, &str)> = p["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["line"].as_u64().unwrap(), l["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (2, "matched"),
+            (3, "matched"),
+            (4, "ambiguous"),
+            (5, "not_found"),
+            (6, "invalid"),
+            (7, "repeated")
+        ],
+        "{p}"
+    );
+    assert_eq!(p["lines"][0]["role"], "board");
+    assert_eq!(p["lines"][0]["organisation_name"], "Acme Capteurs");
+    assert_eq!(p["lines"][2]["candidates"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        (
+            p["to_add"].as_u64(),
+            p["problems"].as_u64(),
+            p["written"].as_bool()
+        ),
+        (Some(2), Some(3), Some(false))
+    );
+
+    // Not written while a line is a problem: nothing at all.
+    let (st, e) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        path,
+        Some(json!({"csv": csv, "dry_run": false})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "csv");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was written"),
+        "{e}"
+    );
+    let members = |v: &Value| member_names(v);
+    let (_, pole) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    assert!(!members(&pole).contains(&"Acme Capteurs".to_string()));
+
+    // Fixed (the twin by its SIREN), written in one go; the same list again adds nothing.
+    let fixed = "552100554,board\nBeta Labs\n732829320\n";
+    let (st, p) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        path,
+        Some(json!({"csv": fixed, "dry_run": false})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    assert_eq!(
+        (p["to_add"].as_u64(), p["written"].as_bool()),
+        (Some(3), Some(true))
+    );
+    let (_, pole) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    for name in ["Acme Capteurs", "Beta Labs", "Twin SA"] {
+        assert!(members(&pole).contains(&name.to_string()), "{name}");
+    }
+    let role_of = |id: i64| {
+        pole["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["organisation_id"] == id)
+            .map(|m| m["role"].as_str().unwrap().to_string())
+    };
+    assert_eq!(role_of(acme).as_deref(), Some("board"));
+    assert_eq!(role_of(beta).as_deref(), Some("member"));
+    assert!(role_of(twin1).is_some());
+    let (_, again) = call(
+        &app,
+        Some(&manager),
+        Method::POST,
+        path,
+        Some(json!({"csv": fixed, "dry_run": false})),
+    )
+    .await;
+    assert_eq!(
+        (again["to_add"].as_u64(), again["written"].as_bool()),
+        (Some(0), Some(false)),
+        "{again}"
+    );
+    assert!(again["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["outcome"] == "already_member"));
+    let db = connect(&app.db_url).await;
+    let imports: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'member.import'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(imports, 1);
+
+    // The page: paste, see the matches, confirm.
+    let post = |form: Vec<(&'static str, String)>| {
+        client()
+            .post(format!(
+                "{}/clusters/minalogic/members/import?lang=en",
+                app.base
+            ))
+            .header("cookie", &manager.cookie)
+            .form(&form)
+            .send()
+    };
+    let gamma = organisation_with(&app, "Gamma Optics", None).await;
+    let list = "Gamma Optics\nNobody Inc\n".to_string();
+    let html = post(vec![
+        ("csv", list),
+        ("role", "member".into()),
+        ("csrf", manager.csrf.clone()),
+    ])
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        html.contains("1 organisation(s) to add; 1 line(s) to fix."),
+        "{html}"
+    );
+    assert!(html.contains("no organisation in Pôles"));
+    assert!(
+        !html.contains("name=\"confirm\""),
+        "no confirmation while a line is a problem"
+    );
+    let r = post(vec![
+        ("csv", "Gamma Optics\n".into()),
+        ("role", "partner".into()),
+        ("confirm", "yes".into()),
+        ("csrf", manager.csrf.clone()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, pole) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    assert!(pole["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["organisation_id"] == gamma && m["role"] == "partner"));
+}

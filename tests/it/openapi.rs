@@ -1555,6 +1555,15 @@ async fn every_operation_answers_as_the_document_says() {
         )
         .await;
     c.expect(
+        200,
+        &admin,
+        "POST /api/v1/clusters/{slug}/members/import",
+        &[&pole],
+        "",
+        Some(json!({"csv": "732829320\nOA Nordic AB\n"})),
+    )
+    .await;
+    c.expect(
         204,
         &claimant,
         "POST /api/v1/join-requests/{id}/withdraw",

@@ -10,7 +10,7 @@ use crate::edits::{cluster, text, url};
 use crate::{access, App, AppError, Caller, Result};
 use poles_core::{CountryCode, FieldError, OrgKind};
 use poles_store::joining::{self as store, JoinDecision, Joiner, NewJoin};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use poles_store::joining::{JoinRequest, MembershipPeriod};
@@ -310,4 +310,253 @@ pub async fn my_memberships(app: &App, caller: &Caller) -> Result<Vec<Membership
 pub async fn my_organisations(app: &App, caller: &Caller) -> Result<Vec<(i64, String)>> {
     let orgs = access::own_organisations(&caller.actor);
     Ok(store::organisation_names(&app.db, &orgs).await?)
+}
+
+/// A pôle's members to add from a list, as its managers paste or upload it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct MemberImport {
+    /// CSV (comma or semicolon): per line, the organisation's SIREN (9 digits), SIRET (14
+    /// digits), PIC or name, then optionally its role (`member`, `founding_member`,
+    /// `partner`, `board`). A first line naming the columns (`siren`, `siret`, `name`…) is
+    /// skipped. At most 2,000 lines.
+    pub csv: String,
+    /// The role of the lines that give none (default `member`).
+    pub role: Option<String>,
+    /// `true` (the default): match and report, write nothing. `false`: write, only if every
+    /// line matched one organisation (already-members are left as they are).
+    pub dry_run: Option<bool>,
+}
+
+/// What one line of an import found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportLine {
+    /// Its line number in the file.
+    pub line: usize,
+    /// What it named.
+    pub input: String,
+    pub role: String,
+    /// `matched` (to add), `already_member`, `repeated` (an earlier line named it; both
+    /// left as nothing to do), `ambiguous`, `not_found` or `invalid`.
+    pub outcome: String,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: Option<String>,
+    /// For an ambiguous line: the organisations it could be (give the SIREN instead).
+    pub candidates: Vec<String>,
+    /// For an invalid line: why.
+    pub reason: Option<String>,
+}
+
+/// The import's preview (or its result): every line's outcome, how many would be (or were)
+/// added, how many lines stop the import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportPreview {
+    pub lines: Vec<ImportLine>,
+    pub to_add: usize,
+    pub problems: usize,
+    /// Whether the members were added (never when a line is a problem).
+    pub written: bool,
+}
+
+const IMPORT_MAX_LINES: usize = 2000;
+const IMPORT_MAX_BYTES: usize = 500_000;
+
+/// Adds members to a pôle from a list (its managers, officers): first a preview of every
+/// line's match, then — when every line matched — all of them in one transaction. Lines
+/// naming a member already, or repeating an earlier line, are left as they are, so that
+/// importing the same list twice adds nothing the second time.
+pub async fn import_members(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+    imp: &MemberImport,
+) -> Result<ImportPreview> {
+    let slug = cluster(slug)?;
+    let cap = app
+        .allowed(caller, access::cluster_write(&caller.actor, slug.as_str()))
+        .await?;
+    if imp.csv.len() > IMPORT_MAX_BYTES {
+        return Err(FieldError::new("csv", "is larger than 500 kB: split the list").into());
+    }
+    let default_role = role("role", imp.role.as_deref())?;
+    let delimiter = match imp.csv.lines().next() {
+        Some(first) if first.contains(';') && !first.contains(',') => b';',
+        _ => b',',
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .delimiter(delimiter)
+        .from_reader(imp.csv.as_bytes());
+    let mut lines = Vec::new();
+    let mut seen: Vec<i64> = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let n = i + 1;
+        if lines.len() >= IMPORT_MAX_LINES {
+            return Err(FieldError::new("csv", "has more than 2,000 lines: split the list").into());
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                lines.push(problem(
+                    n,
+                    "",
+                    &default_role,
+                    "invalid",
+                    format!("not CSV: {e}"),
+                ));
+                continue;
+            }
+        };
+        let input = record.get(0).unwrap_or("").to_string();
+        if input.is_empty() && record.iter().all(str::is_empty) {
+            continue;
+        }
+        let header = [
+            "siren",
+            "siret",
+            "name",
+            "nom",
+            "organisation",
+            "organization",
+            "pic",
+        ];
+        if n == 1 && header.contains(&input.to_lowercase().as_str()) {
+            continue;
+        }
+        let line_role = match record.get(1).filter(|r| !r.is_empty()) {
+            None => default_role.clone(),
+            Some(r) => match role("role", Some(r)) {
+                Ok(r) => r,
+                Err(_) => {
+                    lines.push(problem(
+                        n,
+                        &input,
+                        r,
+                        "invalid",
+                        "the role must be member, founding_member, partner or board".into(),
+                    ));
+                    continue;
+                }
+            },
+        };
+        let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+        let found: Vec<(i64, String)> =
+            if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                if !poles_core::auth::luhn(&digits) {
+                    lines.push(problem(
+                        n,
+                        &input,
+                        &line_role,
+                        "invalid",
+                        "not a SIRET: its check digit is wrong".into(),
+                    ));
+                    continue;
+                }
+                store::by_siret(&app.db, &digits).await?
+            } else {
+                match crate::membership::find(app, &input).await {
+                    Ok(list) => list.into_iter().map(|o| (o.id, o.name)).collect(),
+                    Err(AppError::Invalid(f)) => {
+                        lines.push(problem(n, &input, &line_role, "invalid", f.reason));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+        let mut line = problem(n, &input, &line_role, "", String::new());
+        line.reason = None;
+        match found.as_slice() {
+            [] => line.outcome = "not_found".into(),
+            [(id, name)] => {
+                line.organisation_id = Some(*id);
+                line.organisation_name = Some(name.clone());
+                line.outcome = if seen.contains(id) {
+                    "repeated".into()
+                } else {
+                    seen.push(*id);
+                    "matched".into()
+                };
+            }
+            many => {
+                line.outcome = "ambiguous".into();
+                line.candidates = many.iter().map(|(_, name)| name.clone()).collect();
+            }
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        return Err(FieldError::new("csv", "names no organisation").into());
+    }
+    let already = store::members_among(&app.db, slug.as_str(), &seen).await?;
+    for l in &mut lines {
+        if l.outcome == "matched" && l.organisation_id.is_some_and(|id| already.contains(&id)) {
+            l.outcome = "already_member".into();
+        }
+    }
+    let problems = lines
+        .iter()
+        .filter(|l| ["ambiguous", "not_found", "invalid"].contains(&l.outcome.as_str()))
+        .count();
+    let to_add: Vec<(i64, String)> = lines
+        .iter()
+        .filter(|l| l.outcome == "matched")
+        .filter_map(|l| l.organisation_id.map(|id| (id, l.role.clone())))
+        .collect();
+    let mut preview = ImportPreview {
+        to_add: to_add.len(),
+        problems,
+        written: false,
+        lines,
+    };
+    if imp.dry_run.unwrap_or(true) || to_add.is_empty() {
+        return Ok(preview);
+    }
+    if problems > 0 {
+        let first = preview
+            .lines
+            .iter()
+            .find(|l| ["ambiguous", "not_found", "invalid"].contains(&l.outcome.as_str()))
+            .map(|l| {
+                format!(
+                    "line {} ({}): {}",
+                    l.line,
+                    l.input,
+                    l.outcome.replace('_', " ")
+                )
+            })
+            .unwrap_or_default();
+        return Err(FieldError::new(
+            "csv",
+            format!("{problems} line(s) match no single organisation, first {first}: fix or remove them; nothing was written"),
+        )
+        .into());
+    }
+    let today = poles_core::Date::today().to_string();
+    store::add_members(
+        &app.db,
+        &caller.ctx(cap.by),
+        slug.as_str(),
+        &store::NewMembers {
+            members: to_add,
+            since: today.clone(),
+            source: format!("imported by the pôle's team on {today}"),
+        },
+    )
+    .await?;
+    preview.written = true;
+    Ok(preview)
+}
+
+fn problem(line: usize, input: &str, role: &str, outcome: &str, reason: String) -> ImportLine {
+    ImportLine {
+        line,
+        input: input.to_string(),
+        role: role.to_string(),
+        outcome: outcome.to_string(),
+        organisation_id: None,
+        organisation_name: None,
+        candidates: vec![],
+        reason: Some(reason),
+    }
 }

@@ -482,8 +482,9 @@ async fn backup_to(db: &Db, path: &Path, progress: &dyn Progress) -> Result<Summ
         let cols: Vec<String> = t.columns.iter().map(|c| quote(&c.name)).collect();
         let mut sql = format!("SELECT {} FROM {}", cols.join(", "), quote(&t.name));
         if t.name == "meta" {
-            // A counter of writes for the servers' caches, not data: restore starts its own.
-            sql.push_str(" WHERE key <> 'data_version'");
+            // A counter of writes for the servers' caches, and the search index's version
+            // (the index is derived data: restore builds it and records its version), not data.
+            sql.push_str(" WHERE key NOT IN ('data_version', 'search_index_version')");
         }
         if !t.pk.is_empty() {
             let pk: Vec<String> = t.pk.iter().map(|c| quote(c)).collect();

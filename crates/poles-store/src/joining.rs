@@ -718,3 +718,93 @@ pub async fn organisation_names(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String
     out.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(out)
 }
+
+/// Members to add in one go (a manager's import), validated and matched.
+#[derive(Debug, Clone)]
+pub struct NewMembers {
+    /// `(organisation id, role)`.
+    pub members: Vec<(i64, String)>,
+    /// `YYYY-MM-DD`.
+    pub since: String,
+    pub source: String,
+}
+
+/// Adds every member in one transaction: all or nothing. An organisation already a member
+/// refuses the whole import (the preview said so). Returns how many were added.
+pub async fn add_members(db: &Db, ctx: &Context, slug: &str, m: &NewMembers) -> Result<usize> {
+    let mut tx = audit::begin_write(db).await?;
+    let cid = cluster_id(&mut tx, slug).await?;
+    for (org, role) in &m.members {
+        let n = sqlx::query(
+            "INSERT INTO memberships (cluster_id, organisation_id, role, since, source) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (cluster_id, organisation_id) DO NOTHING",
+        )
+        .bind(cid)
+        .bind(*org)
+        .bind(role.clone())
+        .bind(m.since.clone())
+        .bind(m.source.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(FieldError::new(
+                "csv",
+                format!("organisation {org} is already a member: nothing was added"),
+            )
+            .into());
+        }
+        crate::search::reindex_organisation(&mut tx, db.backend, *org).await?;
+    }
+    sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1")
+        .bind(cid)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "member.import",
+            object_kind: "cluster",
+            object_ref: slug.to_string(),
+            changes: json!({
+                "added": m.members.iter().map(|(o, r)| json!({"organisation_id": o, "role": r})).collect::<Vec<_>>(),
+                "since": m.since,
+                "source": m.source,
+            }),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(m.members.len())
+}
+
+/// The organisations a SIRET designates: its own, else its company's (the SIREN is the
+/// SIRET's first nine digits).
+pub async fn by_siret(db: &Db, siret: &str) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name FROM organisations WHERE siret = $1 \
+         UNION SELECT id, name FROM organisations WHERE siren = $2 AND NOT EXISTS (SELECT 1 FROM organisations WHERE siret = $1) \
+         ORDER BY 1 LIMIT 20",
+    )
+    .bind(siret.to_string())
+    .bind(siret[..9].to_string())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The organisations among `ids` already members of the pôle.
+pub async fn members_among(db: &Db, slug: &str, ids: &[i64]) -> Result<Vec<i64>> {
+    let current: Vec<i64> = sqlx::query_scalar(
+        "SELECT m.organisation_id FROM memberships m JOIN clusters c ON c.id = m.cluster_id WHERE c.slug = $1",
+    )
+    .bind(slug.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|i| current.contains(i))
+        .collect())
+}

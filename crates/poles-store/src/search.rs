@@ -541,6 +541,16 @@ pub async fn ensure_current(db: &Db) -> Result<bool> {
     if current().await? {
         return Ok(false);
     }
+    // A database without a registry yet has nothing to index (a load or a restore builds
+    // the index and records its version): it stays as migrated.
+    let registry: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM clusters) + (SELECT COUNT(*) FROM organisations)",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    if registry == 0 {
+        return Ok(false);
+    }
     let mut tx = crate::audit::begin_write(db).await?;
     let v: Option<String> =
         sqlx::query_scalar("SELECT value FROM meta WHERE key = 'search_index_version'")

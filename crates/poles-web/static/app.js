@@ -5,6 +5,18 @@
   document.querySelectorAll("table, .table-box").forEach(function (el) {
     if (el.scrollWidth > el.clientWidth) el.tabIndex = 0;
   });
+  // A file chosen fills the text box it names (a list to import), read here in the browser.
+  document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {
+    var box = document.getElementById(input.dataset.fills);
+    if (!box || !window.FileReader) return;
+    input.addEventListener("change", function () {
+      var f = input.files && input.files[0];
+      if (!f) return;
+      var r = new FileReader();
+      r.onload = function () { box.value = r.result; };
+      r.readAsText(f);
+    });
+  });
   // Filters submit as soon as a select changes.
   document.querySelectorAll("select.autosubmit").forEach(function (el) {
     el.addEventListener("change", function () { el.form.submit(); });

@@ -9,7 +9,9 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use poles_app::joining::{self, JoinAsk, JoinRequest, JoinVerdict, MembershipPeriod};
+use poles_app::joining::{
+    self, ImportPreview, JoinAsk, JoinRequest, JoinVerdict, MemberImport, MembershipPeriod,
+};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -25,7 +27,8 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(api_withdraw))
             .routes(routes!(api_leave))
             .routes(routes!(api_visibility))
-            .routes(routes!(api_my_memberships)),
+            .routes(routes!(api_my_memberships))
+            .routes(routes!(api_import)),
     )
 }
 
@@ -151,4 +154,23 @@ async fn api_my_memberships(
     SignedIn(me): SignedIn,
 ) -> Result<Json<Vec<MembershipPeriod>>, ApiError> {
     Ok(Json(joining::my_memberships(&st.app, &me).await?))
+}
+
+/// Adds members to a pôle from a list of SIRENs, SIRETs, PICs or names (its managers,
+/// officers). With `dry_run` (the default) it only reports each line's match; without, it
+/// writes every matched line in one transaction, and writes nothing if a line matches no
+/// single organisation. Organisations already members are left as they are.
+#[utoipa::path(post, path = "/api/v1/clusters/{slug}/members/import", tag = "joining",
+    params(("slug" = String, Path, description = "The pôle's slug")),
+    request_body = MemberImport,
+    responses((status = 200, body = ImportPreview), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_import(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<MemberImport>,
+) -> Result<Json<ImportPreview>, ApiError> {
+    Ok(Json(
+        joining::import_members(&st.app, &me, &slug, &b).await?,
+    ))
 }

@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use poles_app::joining::{self, JoinAsk, JoinRequest, JoinVerdict, MembershipPeriod, ROLES};
+use poles_app::joining::{
+    self, ImportPreview, JoinAsk, JoinRequest, JoinVerdict, MemberImport, MembershipPeriod, ROLES,
+};
 use poles_app::{atlas, AppError, Caller};
 use poles_core::OrgKind;
 use serde::Deserialize;
@@ -29,6 +31,10 @@ pub fn pages() -> Router<AppState> {
         .route(
             "/clusters/{slug}/members/{org}/visibility",
             post(visibility),
+        )
+        .route(
+            "/clusters/{slug}/members/import",
+            get(import_form).post(import_submit),
         )
 }
 
@@ -367,4 +373,108 @@ async fn visibility(
     let org = params::path_id(&org, "organisation")?;
     let outcome = joining::set_shown(&st.app, &me, &slug, org, f.shown == "shown").await;
     after(&st, c, &me, format!("{slug}/{org}"), outcome, "visibility").await
+}
+
+// ---------------------------------------------------------------- importing members
+
+#[derive(Template)]
+#[template(path = "member_import.html")]
+struct ImportPage {
+    c: Chrome,
+    slug: String,
+    cluster_name: String,
+    roles: &'static [&'static str],
+    csv: String,
+    role: String,
+    preview: Option<ImportPreview>,
+    refusal: Option<Refusal>,
+}
+
+impl ImportPage {
+    fn err(&self, field: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.field == field || (field == "csv" && r.field.is_empty()))
+            .map(|r| r.message.as_str())
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn import_view(
+    st: &AppState,
+    c: Chrome,
+    slug: &str,
+    csv: String,
+    role: String,
+    preview: Option<ImportPreview>,
+    refusal: Option<Refusal>,
+    status: StatusCode,
+) -> PageResult {
+    let cluster = atlas::cluster(&st.app, slug).await?;
+    Ok(render_with(
+        ImportPage {
+            c,
+            slug: cluster.slug,
+            cluster_name: cluster.name,
+            roles: ROLES,
+            csv,
+            role,
+            preview,
+            refusal,
+        },
+        status,
+    ))
+}
+
+async fn import_form(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(_me): SignedIn,
+    Path(slug): Path<String>,
+) -> PageResult {
+    import_view(
+        &st,
+        c,
+        &slug,
+        String::new(),
+        "member".into(),
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct ImportForm {
+    csv: String,
+    #[serde(default)]
+    role: String,
+    /// Present on the preview's "add them" button.
+    confirm: Option<String>,
+}
+
+async fn import_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<ImportForm>,
+) -> PageResult {
+    let imp = MemberImport {
+        csv: f.csv.clone(),
+        role: some(&f.role),
+        dry_run: Some(f.confirm.is_none()),
+    };
+    match joining::import_members(&st.app, &me, &slug, &imp).await {
+        Ok(p) if p.written => Ok(Redirect::to(
+            &c.href(&format!("/clusters/{slug}?imported={}#members", p.to_add)),
+        )
+        .into_response()),
+        Ok(p) => import_view(&st, c, &slug, f.csv, f.role, Some(p), None, StatusCode::OK).await,
+        Err(e) => {
+            let (status, r) = refusal(e)?;
+            import_view(&st, c, &slug, f.csv, f.role, None, Some(r), status).await
+        }
+    }
 }
