@@ -706,3 +706,175 @@ async fn a_pôle_adds_members_from_a_list_after_a_preview_all_or_nothing() {
         .iter()
         .any(|m| m["organisation_id"] == gamma && m["role"] == "partner"));
 }
+
+#[tokio::test]
+async fn organisations_express_interest_and_share_addresses_only_on_acceptance() {
+    let app = spawn(true);
+    let a = organisation(&app, "Alpha Drones").await;
+    let b = organisation(&app, "Beta Optics").await;
+    let c = organisation(&app, "Gamma Nobody").await;
+    let db = connect(&app.db_url).await;
+    sqlx::query("INSERT INTO memberships (cluster_id, organisation_id, role, source) SELECT id, $1, 'member', 'test' FROM clusters WHERE slug = 'minalogic'")
+        .bind(c)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    make_user(
+        &app,
+        "alpha@test.invalid",
+        "organisation_member",
+        Some(&a.to_string()),
+    )
+    .await;
+    make_user(
+        &app,
+        "beta@test.invalid",
+        "organisation_member",
+        Some(&b.to_string()),
+    )
+    .await;
+    make_user(&app, "nobody@test.invalid", "", None).await;
+    let alpha = sign_in(&app, "alpha@test.invalid").await;
+    let beta = sign_in(&app, "beta@test.invalid").await;
+    let nobody = sign_in(&app, "nobody@test.invalid").await;
+    let to = |id: i64| format!("/api/v1/organisations/{id}/interest");
+    let hello = json!({"message": "We build drones and need your optics for a joint project."});
+
+    // Nobody acts for Gamma in Pôles: say so, and give its pôle's contact.
+    let (st, e) = call(
+        &app,
+        Some(&alpha),
+        Method::POST,
+        &to(c),
+        Some(hello.clone()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert_eq!(e["error"]["field"], "organisation");
+    let why = e["error"]["message"].as_str().unwrap();
+    assert!(
+        why.contains("nobody acts for Gamma Nobody") && why.contains("Minalogic"),
+        "{why}"
+    );
+    let (st, e) = call(
+        &app,
+        Some(&nobody),
+        Method::POST,
+        &to(b),
+        Some(hello.clone()),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("from_organisation_id"))
+    );
+    let (st, e) = call(
+        &app,
+        Some(&alpha),
+        Method::POST,
+        &to(b),
+        Some(json!({"message": "hi"})),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("message"))
+    );
+
+    let (st, sent) = call(
+        &app,
+        Some(&alpha),
+        Method::POST,
+        &to(b),
+        Some(hello.clone()),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent["status"], "pending");
+    assert_eq!(sent["from_email"], Value::Null);
+    let id = sent["id"].as_i64().unwrap();
+    let (st, _) = call(&app, Some(&alpha), Method::POST, &to(b), Some(hello)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "one pending message at a time");
+
+    // The other side reads it, without the writer's address; only it may answer.
+    let (_, got) = call(&app, Some(&beta), Method::GET, "/api/v1/interests", None).await;
+    assert_eq!(got[0]["from_organisation"], "Alpha Drones");
+    assert_eq!(got[0]["from_email"], Value::Null);
+    assert!(!got.to_string().contains("alpha@test.invalid"));
+    let (_, inbox) = call(&app, Some(&beta), Method::GET, "/api/v1/inbox", None).await;
+    assert!(
+        inbox
+            .to_string()
+            .contains("is interested in your organisation"),
+        "{inbox}"
+    );
+    let answer = format!("/api/v1/interests/{id}/answer");
+    let (st, _) = call(
+        &app,
+        Some(&alpha),
+        Method::POST,
+        &answer,
+        Some(json!({"accept": true})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, done) = call(
+        &app,
+        Some(&beta),
+        Method::POST,
+        &answer,
+        Some(json!({"accept": true})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "accepted");
+    assert_eq!(done["from_email"], "alpha@test.invalid");
+    assert_eq!(done["to_email"], "beta@test.invalid");
+    let (_, mine) = call(&app, Some(&alpha), Method::GET, "/api/v1/interests", None).await;
+    assert_eq!(mine[0]["to_email"], "beta@test.invalid");
+    let (st, _) = call(
+        &app,
+        Some(&beta),
+        Method::POST,
+        &answer,
+        Some(json!({"accept": false})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "answered once");
+
+    // The pages: the form from the organisation's page, a refusal beside its field.
+    let page = |path: String| {
+        client()
+            .get(format!("{}{path}", app.base))
+            .header("cookie", &alpha.cookie)
+            .send()
+    };
+    let html = page(format!("/organisations/{b}?lang=en"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("href=\"/organisations/{b}/interest?lang=en\"")));
+    let r = client()
+        .post(format!("{}/organisations/{b}/interest?lang=en", app.base))
+        .header("cookie", &alpha.cookie)
+        .form(&[
+            ("csrf", alpha.csrf.as_str()),
+            ("from", &a.to_string()),
+            ("message", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"message-error\""), "{html}");
+    let html = page("/contacts?lang=en".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("beta@test.invalid") && html.contains("Beta Optics"));
+}

@@ -1563,6 +1563,28 @@ async fn every_operation_answers_as_the_document_says() {
         Some(json!({"csv": "732829320\nOA Nordic AB\n"})),
     )
     .await;
+    // 6. Interest between organisations: one writes, the other accepts.
+    let m = c
+        .expect(
+            201,
+            &people[0],
+            "POST /api/v1/organisations/{id}/interest",
+            &[&orgs[1]],
+            "",
+            Some(json!({"message": "OpenAPI: shall we work together?"})),
+        )
+        .await;
+    c.expect(200, &people[1], "GET /api/v1/interests", &[], "", None)
+        .await;
+    c.expect(
+        200,
+        &people[1],
+        "POST /api/v1/interests/{id}/answer",
+        &[&m["id"]],
+        "",
+        Some(json!({"accept": true})),
+    )
+    .await;
     c.expect(
         204,
         &claimant,

@@ -11,6 +11,7 @@ pub mod applications;
 mod assess;
 pub mod atlas;
 pub mod calls;
+pub mod contacts;
 pub mod demo;
 pub mod edits;
 mod error;

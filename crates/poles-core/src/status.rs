@@ -163,6 +163,15 @@ status!(
 );
 
 status!(
+    /// An expression of interest from one organisation to another.
+    InterestStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Declined = "declined",
+    }
+);
+
+status!(
     /// An organisation's request to join a pôle.
     JoinStatus {
         Pending = "pending",

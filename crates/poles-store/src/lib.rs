@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod backup;
 pub mod calls;
+pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod edits;

@@ -75,6 +75,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::features::followup::pages())
         .merge(crate::features::funding::pages())
         .merge(crate::features::joining::pages())
+        .merge(crate::features::partners::pages())
 }
 
 pub fn router(state: AppState) -> Router {

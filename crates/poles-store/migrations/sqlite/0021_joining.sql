@@ -54,3 +54,20 @@ ALTER TABLE search_entries ADD COLUMN size TEXT;
 ALTER TABLE search_entries ADD COLUMN poles TEXT;
 -- An index built before these facets lacks them: rebuilt at the next start.
 DELETE FROM meta WHERE key = 'search_index_version';
+
+-- Expressions of interest between organisations: a member of one writes to another; one of
+-- the other's members accepts (both sides then see each other's address) or declines. No
+-- address is shown before acceptance.
+CREATE TABLE interest_messages (
+    id INTEGER PRIMARY KEY,
+    from_user BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    from_organisation BIGINT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    to_organisation BIGINT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    message TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'declined')),
+    created_at TEXT NOT NULL,
+    answered_at TEXT,
+    answered_by BIGINT REFERENCES users(id) ON DELETE SET NULL
+);
+CREATE INDEX interest_messages_to ON interest_messages(to_organisation, status);
+CREATE INDEX interest_messages_from ON interest_messages(from_organisation);
