@@ -878,3 +878,172 @@ async fn organisations_express_interest_and_share_addresses_only_on_acceptance()
         .unwrap();
     assert!(html.contains("beta@test.invalid") && html.contains("Beta Optics"));
 }
+
+#[tokio::test]
+async fn one_pôle_proposes_a_partnership_the_other_confirms_either_ends_it() {
+    let app = spawn(true);
+    make_user(
+        &app,
+        "p-mina@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(
+        &app,
+        "p-vita@test.invalid",
+        "cluster_manager",
+        Some("vitagora"),
+    )
+    .await;
+    let mina = sign_in(&app, "p-mina@test.invalid").await;
+    let vita = sign_in(&app, "p-vita@test.invalid").await;
+    let add = "/api/v1/clusters/minalogic/partnerships";
+    let (st, e) = call(
+        &app,
+        Some(&mina),
+        Method::POST,
+        add,
+        Some(json!({"partner": "vitagora", "kind": "friendship"})),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("kind"))
+    );
+    let (st, e) = call(
+        &app,
+        Some(&mina),
+        Method::POST,
+        add,
+        Some(json!({"partner": "minalogic", "kind": "mou"})),
+    )
+    .await;
+    assert_eq!(
+        (st, e["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("partner"))
+    );
+    let (st, created) = call(
+        &app,
+        Some(&mina),
+        Method::POST,
+        add,
+        Some(json!({
+        "partner": "vitagora", "kind": "mou", "scope": "Sensors for food safety",
+        "document_url": "https://example.org/mou.pdf", "start_date": "2026-11-01"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+
+    // Not public until the other pôle confirms; both managers see it in progress.
+    let public = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let (_, v) = call(
+                app,
+                None,
+                Method::GET,
+                &format!("/api/v1/clusters/{slug}"),
+                None,
+            )
+            .await;
+            v["partnerships"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["id"] == id)
+        }
+    };
+    assert!(!public("minalogic").await && !public("vitagora").await);
+    let (_, waiting) = call(
+        &app,
+        Some(&vita),
+        Method::GET,
+        "/api/v1/clusters/vitagora/partnerships/in-progress",
+        None,
+    )
+    .await;
+    assert_eq!(waiting[0]["status"], "proposed", "{waiting}");
+    assert_eq!(waiting[0]["document_url"], "https://example.org/mou.pdf");
+    let (st, _) = call(
+        &app,
+        Some(&mina),
+        Method::GET,
+        "/api/v1/clusters/vitagora/partnerships/in-progress",
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (_, inbox) = call(&app, Some(&vita), Method::GET, "/api/v1/inbox", None).await;
+    assert!(
+        inbox.to_string().contains("proposes a partnership"),
+        "{inbox}"
+    );
+
+    // Only the pôle it was proposed to answers.
+    let (st, _) = call(
+        &app,
+        Some(&mina),
+        Method::POST,
+        &format!("/api/v1/clusters/minalogic/partnerships/{id}/answer"),
+        Some(json!({"accept": true})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = call(
+        &app,
+        Some(&vita),
+        Method::POST,
+        &format!("/api/v1/clusters/vitagora/partnerships/{id}/answer"),
+        Some(json!({"accept": true})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert!(public("minalogic").await && public("vitagora").await);
+    let (st, _) = call(
+        &app,
+        Some(&vita),
+        Method::POST,
+        &format!("/api/v1/clusters/vitagora/partnerships/{id}/answer"),
+        Some(json!({"accept": false})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "answered once");
+
+    // Either side ends it; it stays on record, ended.
+    let (st, _) = call(
+        &app,
+        Some(&mina),
+        Method::POST,
+        &format!("/api/v1/clusters/minalogic/partnerships/{id}/end"),
+        Some(json!({"end_date": "2026-12-01"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (_, v) = call(&app, None, Method::GET, "/api/v1/clusters/vitagora", None).await;
+    let p = v["partnerships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == id)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (p["status"].as_str(), p["end_date"].as_str()),
+        (Some("ended"), Some("2026-12-01"))
+    );
+
+    // A foreign cluster has no account here: its partnership stands at once on its source.
+    let (st, f) = call(&app, Some(&mina), Method::POST, add, Some(json!({
+        "partner": "foreign:silicon-saxony", "foreign_name": "Silicon Saxony", "foreign_country": "DE",
+        "kind": "network_membership", "source": "https://www.silicon-saxony.de"}))).await;
+    assert_eq!(st, StatusCode::CREATED, "{f}");
+    let fid = f["id"].as_i64().unwrap();
+    let (_, v) = call(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    assert!(v["partnerships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == fid && p["status"] == "confirmed"));
+}

@@ -831,6 +831,45 @@ async fn every_operation_answers_as_the_document_says() {
         None,
     )
     .await;
+    // A partnership proposed by one pôle, confirmed by the other (an admin acts for both),
+    // then ended.
+    let q = c
+        .expect(
+            201,
+            &admin,
+            "POST /api/v1/clusters/{slug}/partnerships",
+            &[&"axelera"],
+            "",
+            Some(json!({"partner": "minalogic", "kind": "mou"})),
+        )
+        .await;
+    c.expect(
+        200,
+        &admin,
+        "GET /api/v1/clusters/{slug}/partnerships/in-progress",
+        &[&"minalogic"],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        204,
+        &admin,
+        "POST /api/v1/clusters/{slug}/partnerships/{id}/answer",
+        &[&"minalogic", &q["id"]],
+        "",
+        Some(json!({"accept": true})),
+    )
+    .await;
+    c.expect(
+        204,
+        &admin,
+        "POST /api/v1/clusters/{slug}/partnerships/{id}/end",
+        &[&"axelera", &q["id"]],
+        "",
+        Some(json!({})),
+    )
+    .await;
     c.expect(201, &admin, "POST /api/v1/clusters/{slug}/labels", &[&"axelera"], "", Some(json!({
         "status": "labelled", "tier": "national", "decision_date": "2019-01-01", "source": "test"}))).await;
     c.expect(

@@ -179,7 +179,19 @@ pub struct PartnershipInput {
     pub start_date: Option<String>,
     pub scope: Option<String>,
     pub source: Option<String>,
+    /// The agreement's text or its announcement (http or https).
+    pub document_url: Option<String>,
 }
+
+/// The kinds of partnership: a memorandum of understanding, a joint project, membership of
+/// a network, and the wider records of the sources.
+pub const PARTNERSHIP_KINDS: &[&str] = &[
+    "mou",
+    "joint_project",
+    "network_membership",
+    "international_partnership",
+    "partnership",
+];
 
 fn default_partnership_kind() -> String {
     "partnership".into()
@@ -201,6 +213,14 @@ pub async fn add_partnership(
     let source =
         text("source", &p.source, 500)?.unwrap_or_else(|| "declared by the cluster".into());
     let kind = required("kind", &p.kind, 60)?;
+    if !PARTNERSHIP_KINDS.contains(&kind.as_str()) {
+        return Err(FieldError::new(
+            "kind",
+            "must be mou, joint_project, network_membership, international_partnership or partnership",
+        )
+        .into());
+    }
+    let document_url = url("document_url", &p.document_url)?;
     let partner = match p.partner.strip_prefix("foreign:") {
         None => Partner::Cluster(Slug::parse("partner", &p.partner)?.as_str().to_string()),
         Some(foreign) => Partner::Foreign {
@@ -215,12 +235,18 @@ pub async fn add_partnership(
                 .map(|c| c.as_str().to_string()),
         },
     };
+    let who = cap.cluster.clone();
     let new = NewPartnership {
         partner,
         kind,
         start_date,
         scope,
         source,
+        document_url,
+        notice: (
+            format!("Le pôle {who} propose un partenariat : à confirmer ou décliner."),
+            format!("The pôle {who} proposes a partnership: confirm or decline it."),
+        ),
     };
     Ok(store::add_partnership(&app.db, &cap.cluster, &caller.ctx(cap.by), &new).await?)
 }
@@ -233,6 +259,73 @@ pub async fn remove_partnership(app: &App, caller: &Caller, slug: &str, id: i64)
         .await?;
     store::remove_partnership(&app.db, &cap.cluster, &caller.ctx(cap.by), id).await?;
     Ok(())
+}
+
+/// The other pôle's managers confirm (it becomes public) or decline a partnership proposed
+/// to their pôle.
+pub async fn answer_partnership(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+    id: i64,
+    accept: bool,
+) -> Result<()> {
+    let slug = cluster(slug)?;
+    let cap = app
+        .allowed(caller, access::cluster_write(&caller.actor, slug.as_str()))
+        .await?;
+    let who = cap.cluster.clone();
+    let notice = if accept {
+        (
+            format!("Le pôle {who} confirme le partenariat proposé."),
+            format!("The pôle {who} confirms the partnership you proposed."),
+        )
+    } else {
+        (
+            format!("Le pôle {who} décline le partenariat proposé."),
+            format!("The pôle {who} declines the partnership you proposed."),
+        )
+    };
+    store::answer_partnership(
+        &app.db,
+        &cap.cluster,
+        &caller.ctx(cap.by),
+        id,
+        accept,
+        notice,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Either pôle ends a confirmed partnership, on `end_date` or today; it stays on record.
+pub async fn end_partnership(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+    id: i64,
+    end_date: &Option<String>,
+) -> Result<()> {
+    let slug = cluster(slug)?;
+    let cap = app
+        .allowed(caller, access::cluster_write(&caller.actor, slug.as_str()))
+        .await?;
+    let end = date("end_date", end_date)?;
+    store::end_partnership(&app.db, &cap.cluster, &caller.ctx(cap.by), id, end).await?;
+    Ok(())
+}
+
+/// A pôle's partnerships proposed (by it or to it) or declined, for its managers.
+pub async fn partnerships_in_progress(
+    app: &App,
+    caller: &Caller,
+    slug: &str,
+) -> Result<Vec<poles_core::model::Partnership>> {
+    let slug = cluster(slug)?;
+    app.allowed(caller, access::cluster_write(&caller.actor, slug.as_str()))
+        .await?;
+    let id = poles_store::joining::cluster_id_of(&app.db, slug.as_str()).await?;
+    Ok(poles_store::registry::partnerships_in_progress(&app.db, id).await?)
 }
 
 /// A label decision to add to a cluster's history.

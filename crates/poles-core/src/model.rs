@@ -173,10 +173,17 @@ pub struct Partnership {
     pub id: i64,
     pub a: Party,
     pub b: Party,
+    /// `mou`, `joint_project`, `network_membership`, `international_partnership`…
     pub kind: String,
     pub start_date: Option<Date>,
     pub scope: Option<String>,
     pub source: String,
+    /// Proposed by `a` to `b` (a pôle, which confirms or declines), confirmed, declined,
+    /// ended.
+    pub status: crate::status::PartnershipStatus,
+    pub end_date: Option<Date>,
+    /// The agreement's text or its announcement.
+    pub document_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

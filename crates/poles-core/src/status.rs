@@ -163,6 +163,17 @@ status!(
 );
 
 status!(
+    /// Where a partnership stands: proposed by one pôle to another, confirmed (or recorded
+    /// from a source, with a foreign cluster), declined, ended.
+    PartnershipStatus {
+        Proposed = "proposed",
+        Confirmed = "confirmed",
+        Declined = "declined",
+        Ended = "ended",
+    }
+);
+
+status!(
     /// An expression of interest from one organisation to another.
     InterestStatus {
         Pending = "pending",

@@ -5,8 +5,9 @@
 
 use crate::audit::{self, diff, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{from_row, Tx};
+use crate::util::{from_row, parsed, Tx};
 use crate::Db;
+use poles_core::status::PartnershipStatus;
 use poles_core::{Currency, FieldError, LabelStatus, Tier};
 use serde_json::{json, Value};
 
@@ -242,6 +243,10 @@ pub struct NewPartnership {
     pub start_date: Option<String>,
     pub scope: Option<String>,
     pub source: String,
+    pub document_url: Option<String>,
+    /// What the other pôle's managers read in their inbox (French, English), when the
+    /// partner is a pôle: it is then a proposal they confirm or decline.
+    pub notice: (String, String),
 }
 
 pub async fn add_partnership(
@@ -292,7 +297,17 @@ pub async fn add_partnership(
             (None, Some(id))
         }
     };
-    let id: i64 = sqlx::query_scalar("INSERT INTO partnerships (a_cluster_id, b_cluster_id, b_foreign_id, kind, start_date, scope, source) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id")
+    if b_cluster == Some(cid) {
+        return Err(FieldError::new("partner", "is this pôle itself").into());
+    }
+    // Another pôle confirms in Pôles; a foreign cluster has no account here, so the record
+    // stands on its source and document.
+    let status = if b_cluster.is_some() {
+        PartnershipStatus::Proposed
+    } else {
+        PartnershipStatus::Confirmed
+    };
+    let id: i64 = sqlx::query_scalar("INSERT INTO partnerships (a_cluster_id, b_cluster_id, b_foreign_id, kind, start_date, scope, source, status, document_url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
         .bind(cid)
         .bind(b_cluster)
         .bind(b_foreign)
@@ -300,8 +315,21 @@ pub async fn add_partnership(
         .bind(p.start_date.clone())
         .bind(p.scope.clone())
         .bind(p.source.clone())
+        .bind(status.as_str())
+        .bind(p.document_url.clone())
         .fetch_one(&mut *tx)
         .await?;
+    if let Partner::Cluster(other) = &p.partner {
+        crate::inbox::notify(
+            &mut tx,
+            crate::inbox::To::Cluster(other),
+            "partnership.proposed",
+            p.notice.0.clone(),
+            p.notice.1.clone(),
+            Some(format!("/clusters/{other}#partnerships")),
+        )
+        .await?;
+    }
     sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1")
         .bind(cid)
         .execute(&mut *tx)
@@ -343,6 +371,116 @@ pub async fn remove_partnership(db: &Db, cluster: &str, ctx: &Context, id: i64) 
             object_kind: "cluster",
             object_ref: cluster.to_string(),
             changes: json!({"partnership": {"before": {"id": id}, "after": null}}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The other pôle confirms or declines a partnership proposed to it.
+pub async fn answer_partnership(
+    db: &Db,
+    cluster: &str,
+    ctx: &Context,
+    id: i64,
+    accept: bool,
+    notice: (String, String),
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let cid = cluster_id(&mut tx, cluster).await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT p.status, c.slug FROM partnerships p JOIN clusters c ON c.id = p.a_cluster_id \
+         WHERE p.id = $1 AND p.b_cluster_id = $2",
+    )
+    .bind(id)
+    .bind(cid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((status, proposer)) = row else {
+        return Err(StoreError::NotFound("partnership"));
+    };
+    if parsed::<PartnershipStatus>(status)? != PartnershipStatus::Proposed {
+        return Err(FieldError::new("partnership", "was already answered").into());
+    }
+    let after = if accept {
+        PartnershipStatus::Confirmed
+    } else {
+        PartnershipStatus::Declined
+    };
+    sqlx::query("UPDATE partnerships SET status = $1, answered_at = $2 WHERE id = $3")
+        .bind(after.as_str())
+        .bind(crate::util::now_utc())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE clusters SET version = version + 1 WHERE id = $1 OR slug = $2")
+        .bind(cid)
+        .bind(proposer.clone())
+        .execute(&mut *tx)
+        .await?;
+    crate::inbox::notify(
+        &mut tx,
+        crate::inbox::To::Cluster(&proposer),
+        "partnership.answered",
+        notice.0,
+        notice.1,
+        Some(format!("/clusters/{proposer}#partnerships")),
+    )
+    .await?;
+    audit::append(&mut tx, ctx, Event {
+        action: if accept { "partnership.confirm" } else { "partnership.decline" },
+        object_kind: "cluster",
+        object_ref: cluster.to_string(),
+        changes: json!({"partnership": id, "status": {"before": "proposed", "after": after.as_str()}}),
+        reason: None,
+    }).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Either side ends a confirmed partnership (`end_date`, else today); it stays in the record.
+pub async fn end_partnership(
+    db: &Db,
+    cluster: &str,
+    ctx: &Context,
+    id: i64,
+    end_date: Option<String>,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let cid = cluster_id(&mut tx, cluster).await?;
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM partnerships WHERE id = $1 AND (a_cluster_id = $2 OR b_cluster_id = $2)",
+    )
+    .bind(id)
+    .bind(cid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(status) = status else {
+        return Err(StoreError::NotFound("partnership"));
+    };
+    if parsed::<PartnershipStatus>(status)? != PartnershipStatus::Confirmed {
+        return Err(FieldError::new("partnership", "only a confirmed partnership ends").into());
+    }
+    let end = end_date.unwrap_or_else(|| crate::util::now_utc()[..10].to_string());
+    sqlx::query("UPDATE partnerships SET status = 'ended', end_date = $1 WHERE id = $2")
+        .bind(end.clone())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE clusters SET version = version + 1 WHERE id IN (SELECT a_cluster_id FROM partnerships WHERE id = $1) OR id IN (SELECT b_cluster_id FROM partnerships WHERE id = $1)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "partnership.end",
+            object_kind: "cluster",
+            object_ref: cluster.to_string(),
+            changes: json!({"partnership": id, "end_date": end}),
             reason: None,
         },
     )

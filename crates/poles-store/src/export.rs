@@ -184,6 +184,9 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "start_date",
             "scope",
             "source",
+            "status",
+            "end_date",
+            "document_url",
         ],
     ),
     (
@@ -242,6 +245,7 @@ pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("clusters", &["version"]),
     ("figures", &["id"]),
     ("memberships", &["shown_publicly"]),
+    ("partnerships", &["answered_at"]),
     // Why a member left stays between the member and the pôle.
     ("past_memberships", &["shown_publicly", "reason"]),
     (
@@ -271,6 +275,8 @@ async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
     let filter = match table {
         "organisations" => " WHERE fictional = 0",
         "memberships" | "past_memberships" => " WHERE shown_publicly = 1",
+        // Proposals and refusals stay between the pôles.
+        "partnerships" => " WHERE status IN ('confirmed', 'ended')",
         _ => "",
     };
     let sql = format!(

@@ -808,3 +808,12 @@ pub async fn members_among(db: &Db, slug: &str, ids: &[i64]) -> Result<Vec<i64>>
         .filter(|i| current.contains(i))
         .collect())
 }
+
+/// A pôle's id by its slug.
+pub async fn cluster_id_of(db: &Db, slug: &str) -> Result<i64> {
+    sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
+        .bind(slug.to_string())
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(StoreError::NotFound("cluster"))
+}

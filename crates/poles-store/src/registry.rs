@@ -498,6 +498,9 @@ struct PartnershipRow {
     b_fname: Option<String>,
     b_fcountry: Option<String>,
     b_fkind: Option<String>,
+    status: String,
+    end_date: Option<String>,
+    document_url: Option<String>,
 }
 from_row!(PartnershipRow {
     id,
@@ -518,7 +521,10 @@ from_row!(PartnershipRow {
     b_fslug,
     b_fname,
     b_fcountry,
-    b_fkind
+    b_fkind,
+    status,
+    end_date,
+    document_url
 });
 
 /// One side of a stored partnership; a side that names neither a cluster nor a foreign
@@ -573,22 +579,41 @@ impl TryFrom<PartnershipRow> for Partnership {
             start_date: parsed_opt(r.start_date)?,
             scope: r.scope,
             source: r.source,
+            status: parsed(r.status)?,
+            end_date: parsed_opt(r.end_date)?,
+            document_url: r.document_url,
         })
     }
 }
 
-/// All partnerships, or those of one cluster.
+/// All partnerships, or those of one cluster: the confirmed and the ended (the public
+/// record; proposals and refusals stay between the pôles, see [`partnerships_in_progress`]).
 pub async fn partnerships(db: &Db, cluster: Option<i64>) -> Result<Vec<Partnership>> {
+    partnerships_where(db, cluster, "p.status IN ('confirmed', 'ended')").await
+}
+
+/// One pôle's partnerships proposed (by it or to it) or declined: what its managers see.
+pub async fn partnerships_in_progress(db: &Db, cluster: i64) -> Result<Vec<Partnership>> {
+    partnerships_where(db, Some(cluster), "p.status IN ('proposed', 'declined')").await
+}
+
+async fn partnerships_where(
+    db: &Db,
+    cluster: Option<i64>,
+    status: &str,
+) -> Result<Vec<Partnership>> {
     let mut sql = String::from(
-        "SELECT p.id, p.kind, p.start_date, p.scope, p.source, p.a_cluster_id, p.b_cluster_id, \
+        "SELECT p.id, p.kind, p.start_date, p.scope, p.source, p.status, p.end_date, p.document_url, \
+           p.a_cluster_id, p.b_cluster_id, \
            ac.slug AS a_cslug, ac.name AS a_cname, af.slug AS a_fslug, af.name AS a_fname, af.country AS a_fcountry, af.kind AS a_fkind, \
            bc.slug AS b_cslug, bc.name AS b_cname, bf.slug AS b_fslug, bf.name AS b_fname, bf.country AS b_fcountry, bf.kind AS b_fkind \
          FROM partnerships p \
          LEFT JOIN clusters ac ON ac.id = p.a_cluster_id LEFT JOIN foreign_clusters af ON af.id = p.a_foreign_id \
          LEFT JOIN clusters bc ON bc.id = p.b_cluster_id LEFT JOIN foreign_clusters bf ON bf.id = p.b_foreign_id",
     );
+    sql.push_str(&format!(" WHERE {status}"));
     if cluster.is_some() {
-        sql.push_str(" WHERE p.a_cluster_id = $1 OR p.b_cluster_id = $1");
+        sql.push_str(" AND (p.a_cluster_id = $1 OR p.b_cluster_id = $1)");
     }
     sql.push_str(" ORDER BY p.id");
     let mut q = sqlx::query_as::<_, PartnershipRow>(&sql);

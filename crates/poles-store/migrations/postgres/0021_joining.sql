@@ -71,3 +71,11 @@ CREATE TABLE interest_messages (
 );
 CREATE INDEX interest_messages_to ON interest_messages(to_organisation, status);
 CREATE INDEX interest_messages_from ON interest_messages(from_organisation);
+
+-- Partnerships between pôles as a workflow: one side proposes, the other confirms or
+-- declines; either ends it. A partnership with a foreign cluster (which has no account
+-- here) stands on its source and document. Rows recorded before stand as confirmed.
+ALTER TABLE partnerships ADD COLUMN status TEXT NOT NULL DEFAULT 'confirmed';
+ALTER TABLE partnerships ADD COLUMN end_date TEXT;
+ALTER TABLE partnerships ADD COLUMN document_url TEXT;
+ALTER TABLE partnerships ADD COLUMN answered_at TEXT;

@@ -598,6 +598,9 @@ struct ClusterPage {
     map: String,
     at_head_office: bool,
     phases: Vec<Phase>,
+    /// For its managers: partnerships proposed by the pôle or to it, and declined ones.
+    in_progress: Vec<Partnership>,
+    kinds: &'static [&'static str],
 }
 
 impl ClusterPage {
@@ -663,6 +666,7 @@ fn other_side<'a>(p: &'a Partnership, slug: &str) -> &'a Party {
 async fn cluster(
     State(st): State<AppState>,
     c: Chrome,
+    visitor: Visitor,
     Path(slug): Path<String>,
     Query(q): Query<Params>,
 ) -> PageResult {
@@ -724,7 +728,16 @@ async fn cluster(
     )
     .to_html();
     let (phases, _) = atlas::phases(&st.app).await?;
+    // Proposals to answer and answers awaited: its managers' alone.
+    let in_progress = match &visitor.caller {
+        Some(me) if c.can_edit_cluster(&k.slug) => {
+            poles_app::edits::partnerships_in_progress(&st.app, me, &k.slug).await?
+        }
+        _ => Vec::new(),
+    };
     render(ClusterPage {
+        in_progress,
+        kinds: poles_app::edits::PARTNERSHIP_KINDS,
         zone,
         member,
         map,

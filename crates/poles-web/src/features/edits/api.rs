@@ -13,7 +13,8 @@ use poles_app::edits::{
     self, ClusterPatch, EventInput, FigureInput, LabelInput, MemberInput, NewsInput,
     OrganisationPatch, PartnershipInput,
 };
-use serde::Serialize;
+use poles_core::model::Partnership;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,6 +30,9 @@ pub fn api() -> OpenApiRouter<AppState> {
             .routes(routes!(add_member))
             .routes(routes!(remove_member))
             .routes(routes!(add_partnership))
+            .routes(routes!(answer_partnership))
+            .routes(routes!(end_partnership))
+            .routes(routes!(partnerships_in_progress))
             .routes(routes!(remove_partnership))
             .routes(routes!(add_label))
             .routes(routes!(put_figure)),
@@ -98,6 +102,63 @@ async fn add_partnership(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = edits::add_partnership(&st.app, &me, &slug, &p).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+/// The answer of the pôle a partnership was proposed to.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PartnershipAnswer {
+    pub accept: bool,
+}
+
+/// The pôle a partnership was proposed to confirms it (it becomes public) or declines it.
+#[utoipa::path(post, path = "/api/v1/clusters/{slug}/partnerships/{id}/answer", tag = "edit", request_body = PartnershipAnswer,
+    params(("slug" = String, Path, description = "The pôle answering"), ("id" = i64, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn answer_partnership(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<PartnershipAnswer>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "partnership")?;
+    edits::answer_partnership(&st.app, &me, &slug, id, b.accept).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// When a partnership ends.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PartnershipEnd {
+    /// `YYYY-MM-DD`; today if left out.
+    pub end_date: Option<String>,
+}
+
+/// Either pôle ends a confirmed partnership; it stays on record as ended.
+#[utoipa::path(post, path = "/api/v1/clusters/{slug}/partnerships/{id}/end", tag = "edit", request_body = PartnershipEnd,
+    params(("slug" = String, Path), ("id" = i64, Path)),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn end_partnership(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(b): ApiJson<PartnershipEnd>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "partnership")?;
+    edits::end_partnership(&st.app, &me, &slug, id, &b.end_date).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A pôle's partnerships proposed by it or to it, and declined ones (its managers).
+#[utoipa::path(get, path = "/api/v1/clusters/{slug}/partnerships/in-progress", tag = "edit",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<Partnership>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn partnerships_in_progress(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Json<Vec<Partnership>>, ApiError> {
+    Ok(Json(
+        edits::partnerships_in_progress(&st.app, &me, &slug).await?,
+    ))
 }
 
 /// Removes a partnership of a cluster.

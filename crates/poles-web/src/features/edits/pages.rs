@@ -28,6 +28,14 @@ pub fn pages() -> Router<AppState> {
         .route("/clusters/{slug}/members/{org}/remove", post(member_remove))
         .route("/clusters/{slug}/partnerships", post(partnership_add))
         .route(
+            "/clusters/{slug}/partnerships/{id}/answer",
+            post(partnership_answer),
+        )
+        .route(
+            "/clusters/{slug}/partnerships/{id}/end",
+            post(partnership_end),
+        )
+        .route(
             "/clusters/{slug}/partnerships/{id}/remove",
             post(partnership_remove),
         )
@@ -156,6 +164,7 @@ struct PartnershipForm {
     start_date: Option<String>,
     scope: Option<String>,
     source: Option<String>,
+    document_url: Option<String>,
 }
 
 async fn partnership_add(
@@ -173,8 +182,38 @@ async fn partnership_add(
         start_date: opt(f.start_date),
         scope: opt(f.scope),
         source: opt(f.source),
+        document_url: opt(f.document_url),
     };
     edits::add_partnership(&st.app, &me, &slug, &p).await?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+#[derive(Deserialize)]
+struct PartnershipAnswerForm {
+    /// `accept` or `decline`.
+    answer: String,
+}
+
+async fn partnership_answer(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+    Form(f): Form<PartnershipAnswerForm>,
+) -> PageResult {
+    let id = params::path_id(&id, "partnership")?;
+    edits::answer_partnership(&st.app, &me, &slug, id, f.answer == "accept").await?;
+    back(&c, &format!("/clusters/{slug}"))
+}
+
+async fn partnership_end(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+) -> PageResult {
+    let id = params::path_id(&id, "partnership")?;
+    edits::end_partnership(&st.app, &me, &slug, id, &None).await?;
     back(&c, &format!("/clusters/{slug}"))
 }
 
