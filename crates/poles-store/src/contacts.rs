@@ -100,7 +100,7 @@ pub async fn of_organisations(db: &Db, orgs: &[i64]) -> Result<Vec<Interest>> {
             }
         }
     }
-    out.sort_by(|a, b| b.id.cmp(&a.id));
+    out.sort_by_key(|i| std::cmp::Reverse(i.id));
     Ok(out)
 }
 

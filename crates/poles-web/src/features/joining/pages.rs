@@ -399,13 +399,12 @@ impl ImportPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `typed`: the list and the default role as typed, shown again.
 async fn import_view(
     st: &AppState,
     c: Chrome,
     slug: &str,
-    csv: String,
-    role: String,
+    (csv, role): (String, String),
     preview: Option<ImportPreview>,
     refusal: Option<Refusal>,
     status: StatusCode,
@@ -436,8 +435,7 @@ async fn import_form(
         &st,
         c,
         &slug,
-        String::new(),
-        "member".into(),
+        (String::new(), "member".into()),
         None,
         None,
         StatusCode::OK,
@@ -471,10 +469,21 @@ async fn import_submit(
             &c.href(&format!("/clusters/{slug}?imported={}#members", p.to_add)),
         )
         .into_response()),
-        Ok(p) => import_view(&st, c, &slug, f.csv, f.role, Some(p), None, StatusCode::OK).await,
+        Ok(p) => {
+            import_view(
+                &st,
+                c,
+                &slug,
+                (f.csv, f.role),
+                Some(p),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => {
             let (status, r) = refusal(e)?;
-            import_view(&st, c, &slug, f.csv, f.role, None, Some(r), status).await
+            import_view(&st, c, &slug, (f.csv, f.role), None, Some(r), status).await
         }
     }
 }

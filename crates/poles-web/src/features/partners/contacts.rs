@@ -112,13 +112,13 @@ impl InterestPage {
     }
 }
 
+/// `typed`: the writing organisation and the message as typed, shown again.
 async fn view(
     st: &AppState,
     c: Chrome,
     me: &Caller,
     id: i64,
-    from: String,
-    message: String,
+    (from, message): (String, String),
     error: Option<(String, String)>,
     status: StatusCode,
 ) -> PageResult {
@@ -150,8 +150,7 @@ async fn form(
         c,
         &me,
         id,
-        String::new(),
-        String::new(),
+        (String::new(), String::new()),
         None,
         StatusCode::OK,
     )
@@ -206,7 +205,7 @@ async fn submit(
         Ok(_) => Ok(Redirect::to(&c.href("/contacts?done=sent")).into_response()),
         Err(e) => {
             let (status, err) = refused(e)?;
-            view(&st, c, &me, id, f.from, f.message, Some(err), status).await
+            view(&st, c, &me, id, (f.from, f.message), Some(err), status).await
         }
     }
 }
