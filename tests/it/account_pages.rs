@@ -343,7 +343,6 @@ async fn every_registry_write_has_its_form() {
         "/clusters/moveo/partnerships",
         &manager,
         &[
-            ("partner", "foreign:bayern-innovativ"),
             ("foreign_name", "Bayern Innovativ"),
             ("foreign_country", "DE"),
             ("start_date", "2008-01-01"),
@@ -356,15 +355,28 @@ async fn every_registry_write_has_its_form() {
         &app.base,
         "/clusters/moveo/partnerships",
         &manager,
-        &[("partner", "foreign:x"), ("start_date", "not a date")],
+        &[("foreign_name", "X Cluster"), ("start_date", "not a date")],
     )
     .await;
-    assert_eq!(
-        r.status(),
-        StatusCode::BAD_REQUEST,
-        "bad input names its field"
-    );
-    assert!(r.text().await.unwrap().contains("start_date"));
+    // Bad input comes back on the pôle's page, its field named beside the form.
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("#add-partnership"), "{to}");
+    let back = page(&manager, format!("{}{to}", app.base)).await;
+    assert!(back.contains("start_date:"), "bad input names its field");
+    // A partner pôle is chosen by its name.
+    let r = post_form(
+        &app.base,
+        "/clusters/moveo/partnerships",
+        &manager,
+        &[("pole", "Minalogic"), ("kind", "mou")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("partner_refused"));
 
     let r = post_form(
         &app.base,

@@ -174,6 +174,8 @@ pub struct PartnershipInput {
     pub partner: String,
     pub foreign_name: Option<String>,
     pub foreign_country: Option<String>,
+    /// The foreign cluster's website, when it is new here.
+    pub foreign_website: Option<String>,
     #[serde(default = "default_partnership_kind")]
     pub kind: String,
     pub start_date: Option<String>,
@@ -233,6 +235,7 @@ pub async fn add_partnership(
                 .map(|c| CountryCode::parse("foreign_country", c))
                 .transpose()?
                 .map(|c| c.as_str().to_string()),
+            website: url("foreign_website", &p.foreign_website)?,
         },
     };
     let who = cap.cluster.clone();

@@ -166,6 +166,8 @@ pub struct Party {
     pub country: Option<String>,
     /// For foreign parties: `cluster`, `network`, `region` or `organisation`.
     pub entity: Option<String>,
+    /// For foreign parties: their website, where recorded.
+    pub website: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

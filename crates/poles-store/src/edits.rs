@@ -222,6 +222,7 @@ pub enum Partner {
         slug: String,
         name: Option<String>,
         country: Option<String>,
+        website: Option<String>,
     },
 }
 
@@ -274,6 +275,7 @@ pub async fn add_partnership(
             slug,
             name,
             country,
+            website,
         } => {
             let existing: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM foreign_clusters WHERE slug = $1")
@@ -286,10 +288,11 @@ pub async fn add_partnership(
                     let name = name.clone().ok_or_else(|| {
                         FieldError::new("foreign_name", "is required for a new foreign partner")
                     })?;
-                    sqlx::query_scalar("INSERT INTO foreign_clusters (slug, name, country, kind) VALUES ($1, $2, $3, 'cluster') RETURNING id")
+                    sqlx::query_scalar("INSERT INTO foreign_clusters (slug, name, country, kind, website) VALUES ($1, $2, $3, 'cluster', $4) RETURNING id")
                         .bind(slug.clone())
                         .bind(name)
                         .bind(country.clone())
+                        .bind(website.clone())
                         .fetch_one(&mut *tx)
                         .await?
                 }

@@ -491,6 +491,7 @@ struct PartnershipRow {
     a_fname: Option<String>,
     a_fcountry: Option<String>,
     a_fkind: Option<String>,
+    a_fweb: Option<String>,
     b_cluster_id: Option<i64>,
     b_cslug: Option<String>,
     b_cname: Option<String>,
@@ -498,6 +499,7 @@ struct PartnershipRow {
     b_fname: Option<String>,
     b_fcountry: Option<String>,
     b_fkind: Option<String>,
+    b_fweb: Option<String>,
     status: String,
     end_date: Option<String>,
     document_url: Option<String>,
@@ -515,6 +517,7 @@ from_row!(PartnershipRow {
     a_fname,
     a_fcountry,
     a_fkind,
+    a_fweb,
     b_cluster_id,
     b_cslug,
     b_cname,
@@ -522,6 +525,7 @@ from_row!(PartnershipRow {
     b_fname,
     b_fcountry,
     b_fkind,
+    b_fweb,
     status,
     end_date,
     document_url
@@ -537,6 +541,7 @@ fn party(
         Option<String>,
         Option<String>,
         Option<String>,
+        Option<String>,
     ),
 ) -> Result<Party> {
     let missing = || crate::StoreError::Data("a partnership side names no party".into());
@@ -547,6 +552,7 @@ fn party(
             name: cluster.1.ok_or_else(missing)?,
             country: Some("FR".into()),
             entity: None,
+            website: None,
         }
     } else {
         Party {
@@ -555,6 +561,7 @@ fn party(
             name: foreign.1.ok_or_else(missing)?,
             country: foreign.2,
             entity: foreign.3,
+            website: foreign.4,
         }
     })
 }
@@ -568,12 +575,12 @@ impl TryFrom<PartnershipRow> for Partnership {
             a: party(
                 r.a_cluster_id,
                 (r.a_cslug, r.a_cname),
-                (r.a_fslug, r.a_fname, r.a_fcountry, r.a_fkind),
+                (r.a_fslug, r.a_fname, r.a_fcountry, r.a_fkind, r.a_fweb),
             )?,
             b: party(
                 r.b_cluster_id,
                 (r.b_cslug, r.b_cname),
-                (r.b_fslug, r.b_fname, r.b_fcountry, r.b_fkind),
+                (r.b_fslug, r.b_fname, r.b_fcountry, r.b_fkind, r.b_fweb),
             )?,
             kind: r.kind,
             start_date: parsed_opt(r.start_date)?,
@@ -605,8 +612,8 @@ async fn partnerships_where(
     let mut sql = String::from(
         "SELECT p.id, p.kind, p.start_date, p.scope, p.source, p.status, p.end_date, p.document_url, \
            p.a_cluster_id, p.b_cluster_id, \
-           ac.slug AS a_cslug, ac.name AS a_cname, af.slug AS a_fslug, af.name AS a_fname, af.country AS a_fcountry, af.kind AS a_fkind, \
-           bc.slug AS b_cslug, bc.name AS b_cname, bf.slug AS b_fslug, bf.name AS b_fname, bf.country AS b_fcountry, bf.kind AS b_fkind \
+           ac.slug AS a_cslug, ac.name AS a_cname, af.slug AS a_fslug, af.name AS a_fname, af.country AS a_fcountry, af.kind AS a_fkind, af.website AS a_fweb, \
+           bc.slug AS b_cslug, bc.name AS b_cname, bf.slug AS b_fslug, bf.name AS b_fname, bf.country AS b_fcountry, bf.kind AS b_fkind, bf.website AS b_fweb \
          FROM partnerships p \
          LEFT JOIN clusters ac ON ac.id = p.a_cluster_id LEFT JOIN foreign_clusters af ON af.id = p.a_foreign_id \
          LEFT JOIN clusters bc ON bc.id = p.b_cluster_id LEFT JOIN foreign_clusters bf ON bf.id = p.b_foreign_id",

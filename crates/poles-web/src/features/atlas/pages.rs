@@ -600,6 +600,10 @@ struct ClusterPage {
     phases: Vec<Phase>,
     /// For its managers: partnerships proposed by the pôle or to it, and declined ones.
     in_progress: Vec<Partnership>,
+    /// The pôle to propose a partnership to, chosen by name (a refused choice comes back).
+    partner: Picker,
+    /// Countries by name in the page's language, for a foreign partner: (code, name).
+    country_choices: Vec<(String, String)>,
     kinds: &'static [&'static str],
 }
 
@@ -680,6 +684,23 @@ async fn cluster(
         }
         _ => Picker::new("organisation", kind),
     };
+    let partner = match (
+        params::get(&q, "partner"),
+        params::get(&q, "partner_refused"),
+    ) {
+        // A refusal may be about another field of the form (a foreign partner's date).
+        (typed, Some(reason)) => Picker::refused(
+            "pole",
+            PickKind::Cluster,
+            &typed.unwrap_or_default(),
+            reason,
+        ),
+        (Some(typed), None) => {
+            let r = lists::resolve(&st.app, None, PickKind::Cluster, &typed, None).await?;
+            Picker::unresolved(&c, "pole", PickKind::Cluster, &typed, r)
+        }
+        _ => Picker::new("pole", PickKind::Cluster),
+    };
     let k = atlas::cluster(&st.app, &slug).await?;
     let mut groups: BTreeMap<String, Vec<Member>> = BTreeMap::new();
     for m in &k.members {
@@ -735,7 +756,23 @@ async fn cluster(
         }
         _ => Vec::new(),
     };
+    let mut country_choices: Vec<(String, String)> = countries
+        .iter()
+        .map(|(code, (en, fr))| {
+            (
+                code.clone(),
+                if lang == Lang::En {
+                    en.clone()
+                } else {
+                    fr.clone()
+                },
+            )
+        })
+        .collect();
+    country_choices.sort_by(|a, b| a.1.cmp(&b.1));
     render(ClusterPage {
+        partner,
+        country_choices,
         in_progress,
         kinds: poles_app::edits::PARTNERSHIP_KINDS,
         zone,

@@ -155,11 +155,16 @@ async fn member_remove(
     back(&c, &format!("/clusters/{slug}"))
 }
 
+/// The partner is another pôle chosen by name (the suggestion picked sets `pole_value`),
+/// or a foreign cluster described by its name, country and website.
 #[derive(Deserialize)]
 struct PartnershipForm {
-    partner: String,
+    #[serde(default)]
+    pole: String,
+    pole_value: Option<String>,
     foreign_name: Option<String>,
     foreign_country: Option<String>,
+    foreign_website: Option<String>,
     kind: Option<String>,
     start_date: Option<String>,
     scope: Option<String>,
@@ -174,18 +179,51 @@ async fn partnership_add(
     Path(slug): Path<String>,
     Form(f): Form<PartnershipForm>,
 ) -> PageResult {
+    let again = |typed: &str, refused: Option<&str>| {
+        let mut to = format!("/clusters/{slug}?partner={}", urlencode(typed));
+        if let Some(r) = refused {
+            to.push_str(&format!("&partner_refused={}", urlencode(r)));
+        }
+        Ok(Redirect::to(&format!("{}#add-partnership", c.href(&to))).into_response())
+    };
+    let foreign_name = opt(f.foreign_name);
+    let partner = match &foreign_name {
+        // A foreign partner is named, never typed as an identifier: its key is made from
+        // its name.
+        Some(name) => format!("foreign:{}", poles_core::text::slugify(name)),
+        None => {
+            let r = lists::resolve(
+                &st.app,
+                Some(&me),
+                PickKind::Cluster,
+                &f.pole,
+                f.pole_value.as_deref(),
+            )
+            .await?;
+            let Resolved::One(pole) = r else {
+                return again(&f.pole, None);
+            };
+            pole.value
+        }
+    };
     let p = PartnershipInput {
-        partner: f.partner.trim().to_string(),
-        foreign_name: opt(f.foreign_name),
+        partner,
+        foreign_name,
         foreign_country: opt(f.foreign_country),
+        foreign_website: opt(f.foreign_website),
         kind: opt(f.kind).unwrap_or_else(|| "partnership".into()),
         start_date: opt(f.start_date),
         scope: opt(f.scope),
         source: opt(f.source),
         document_url: opt(f.document_url),
     };
-    edits::add_partnership(&st.app, &me, &slug, &p).await?;
-    back(&c, &format!("/clusters/{slug}"))
+    match edits::add_partnership(&st.app, &me, &slug, &p).await {
+        Ok(_) => back(&c, &format!("/clusters/{slug}")),
+        Err(AppError::Invalid(e)) => {
+            again(&f.pole, Some(&format!("{}: {}", e.field, c.reason(&e))))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
