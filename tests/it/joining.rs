@@ -1046,4 +1046,19 @@ async fn one_pôle_proposes_a_partnership_the_other_confirms_either_ends_it() {
         .unwrap()
         .iter()
         .any(|p| p["id"] == fid && p["status"] == "confirmed"));
+    // The pôle's page shows its partners on a map of the world, shaded where they are.
+    let html = client()
+        .get(format!("{}/clusters/minalogic?lang=en", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"partners-map\""), "a world map");
+    let de = html
+        .split("<path ")
+        .find(|p| p.contains("data-code=\"DE\""))
+        .expect("Germany on the map");
+    assert!(de.contains("shade-3") && de.contains("(1)"), "{de}");
 }

@@ -635,6 +635,15 @@ pub fn commune_points() -> HashMap<String, (f64, f64)> {
 
 /// The outlines of today's regions, as shipped (GeoJSON, IGN/INSEE via france-geojson), for
 /// the maps.
+/// The outlines of the world's countries, as shipped (Natural Earth via world-atlas, ISO
+/// alpha-2 codes), for the map of a pôle's partners.
+pub fn world_outlines() -> serde_json::Value {
+    serde_json::from_slice(&poles_store::demo::gunzip(
+        poles_store::demo::WORLD_GEOJSON_GZ,
+    ))
+    .unwrap_or(serde_json::Value::Null)
+}
+
 pub fn region_outlines() -> serde_json::Value {
     serde_json::from_slice(&poles_store::demo::gunzip(
         poles_store::demo::REGIONS_GEOJSON_GZ,

@@ -24,6 +24,8 @@ pub const FORMER_REGIONS_GEOJSON_GZ: &[u8] = data!("geo/regions-avant-redecoupag
 pub const DEPARTMENTS_GEOJSON_GZ: &[u8] = data!("geo/departements-version-simplifiee.geojson.gz");
 /// One point per commune GeoNames knows (8,145 of them), for the maps' markers.
 pub const COMMUNE_POINTS_CSV_GZ: &[u8] = data!("geo/commune_points.csv.gz");
+/// The world's countries (Natural Earth 1:110m via world-atlas), for the partners' map.
+pub const WORLD_GEOJSON_GZ: &[u8] = data!("geo/world-countries-110m.geojson.gz");
 const REGIONS_JSON: &[u8] = data!("geo/regions.json");
 const DEPARTMENTS_JSON: &[u8] = data!("geo/departements.json");
 const FORMER_REGIONS_CSV: &[u8] = data!("geo/former_regions.csv");

@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 pub struct Maps {
     pub proj: Projection,
     pub regions: Vec<Shape>,
+    /// The world's countries, for the partners' map, and their projection.
+    pub world: Vec<Shape>,
+    pub world_proj: Projection,
     /// Longitude and latitude per commune code, for the markers of head offices.
     pub communes: std::collections::HashMap<String, (f64, f64)>,
 }
@@ -21,8 +24,12 @@ impl Maps {
     pub fn load() -> Maps {
         let proj = Projection::metropolitan_france(WIDTH);
         let geo = poles_app::atlas::region_outlines();
+        // The inhabited world, Antarctica left out, at the equator's scale.
+        let world_proj = Projection::fit(-170.0, 190.0, -58.0, 84.0, WIDTH);
         Maps {
             regions: shapes(&geo, &proj),
+            world: shapes(&poles_app::atlas::world_outlines(), &world_proj),
+            world_proj,
             proj,
             communes: poles_app::atlas::commune_points(),
         }
@@ -230,6 +237,52 @@ pub fn france(
         lines: vec![],
         markers,
         texts,
+    }
+}
+
+/// A pôle's partners by country on a map of the world: each country shaded by how many of
+/// its partners are there (France marked as home), its name and count on hover. `counts`:
+/// country code → (partners, the country's name in the page's language).
+pub fn partners_world(
+    maps: &Maps,
+    counts: &BTreeMap<String, (usize, String)>,
+    title: String,
+) -> Svg {
+    let areas = maps
+        .world
+        .iter()
+        .map(|s| {
+            let (n, name) = counts
+                .get(&s.code)
+                .map_or((0, s.name.clone()), |(n, name)| (*n, name.clone()));
+            // Few partners per country: one already stands out.
+            let shade = match n {
+                0 => 0,
+                1 => 3,
+                _ => 4,
+            };
+            let mut class = format!("region shade-{shade}");
+            if s.code == "FR" {
+                class.push_str(" highlight");
+            }
+            Area {
+                code: s.code.clone(),
+                name: if n > 0 { format!("{name} ({n})") } else { name },
+                path: s.path.clone(),
+                class,
+                href: "#partnership-list".into(),
+            }
+        })
+        .collect();
+    Svg {
+        id: "partners-map",
+        title,
+        width: WIDTH,
+        height: maps.world_proj.height,
+        areas,
+        lines: vec![],
+        markers: vec![],
+        texts: vec![],
     }
 }
 

@@ -600,6 +600,8 @@ struct ClusterPage {
     phases: Vec<Phase>,
     /// For its managers: partnerships proposed by the pôle or to it, and declined ones.
     in_progress: Vec<Partnership>,
+    /// The pôle's partners by country on a map of the world, when some are abroad.
+    partners_map: Option<String>,
     /// The pôle to propose a partnership to, chosen by name (a refused choice comes back).
     partner: Picker,
     /// Countries by name in the page's language, for a foreign partner: (code, name).
@@ -708,15 +710,29 @@ async fn cluster(
     }
     let countries = atlas::countries(&st.app).await?;
     let mut by_country: BTreeMap<String, Vec<Partnership>> = BTreeMap::new();
+    let mut world: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for p in &k.partnerships {
         let other = other_side(p, &k.slug);
-        let name = if other.kind == "cluster" {
-            country_name(&countries, &Some("FR".into()), lang)
+        let code = if other.kind == "cluster" {
+            Some("FR".to_string())
         } else {
-            country_name(&countries, &other.country, lang)
+            other.country.clone()
         };
+        let name = country_name(&countries, &code, lang);
+        if let Some(code) = code {
+            world.entry(code).or_insert((0, name.clone())).0 += 1;
+        }
         by_country.entry(name).or_default().push(p.clone());
     }
+    // The partners on a map of the world, when some are abroad.
+    let partners_map = world.keys().any(|c| c != "FR").then(|| {
+        crate::ui::map::partners_world(
+            &st.maps,
+            &world,
+            c.t.t("cluster.partners_map").replace("{name}", &k.name),
+        )
+        .to_html()
+    });
     let of_cluster = poles_app::atlas::ProjectQuery {
         cluster: Some(k.slug.clone()),
         ..Default::default()
@@ -771,6 +787,7 @@ async fn cluster(
         .collect();
     country_choices.sort_by(|a, b| a.1.cmp(&b.1));
     render(ClusterPage {
+        partners_map,
         partner,
         country_choices,
         in_progress,
