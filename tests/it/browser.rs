@@ -400,3 +400,54 @@ async fn an_investor_finds_todays_poles_on_a_phone() {
     // The widths, for the closing note.
     eprintln!("{stdout}");
 }
+
+/// Partners in Chromium (`tests/browser/partners.mjs`): a foreign company signs in from a
+/// pôle's page, searches partners by competence, asks to join as an organisation Pôles does
+/// not know yet and gets the manager's answer; the manager imports members from a list.
+#[tokio::test]
+async fn a_foreign_company_joins_a_pole_and_a_manager_imports_members() {
+    if skip() {
+        eprintln!("browser journey skipped: POLES_SKIP_BROWSER=1");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let app = crate::support::spawn(true);
+    let db = crate::support::connect(&app.db_url).await;
+    sqlx::query(
+        "INSERT INTO organisations (name, kind, country, source, name_key) VALUES ('Listed Optics SAS', 'sme', 'FR', 'test', 'listed optics sas')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    crate::accounts::make_user(&app, "br-foreign@test.invalid", "", None).await;
+    crate::accounts::make_user(
+        &app,
+        "br-pole@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    let cfg = serde_json::json!({
+        "base": app.base,
+        "chromium": chromium().expect("Chromium is needed (apt-get install chromium, or POLES_SKIP_BROWSER=1)"),
+        "password": crate::accounts::PASSWORD,
+        "pole": "minalogic",
+        "foreign": "br-foreign@test.invalid",
+        "manager": "br-pole@test.invalid",
+        "listed": "Listed Optics SAS",
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/partners.mjs"))
+        .env("POLES_JOURNEY", cfg.to_string())
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("journey ok: a foreign company joined")
+            && stdout.contains("journey ok: members imported"),
+        "{stdout}"
+    );
+}
