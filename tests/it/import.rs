@@ -149,3 +149,31 @@ async fn a_failed_import_leaves_the_database_as_it_was() {
     let missing = tempfile::tempdir().unwrap();
     assert!(CordisData::read_dir(missing.path()).is_err());
 }
+
+#[test]
+fn letters_lost_in_the_shipped_extract_are_mended_where_a_known_word_fits() {
+    let data = poles_store::demo::cordis_data().unwrap();
+    let after: Vec<&str> = data.mended.iter().map(|m| m.after.as_str()).collect();
+    // From the files' own words (a Spanish name) and from the French texts Pôles ships
+    // (the NAF labels: "nucléaire", "université").
+    assert!(after.iter().any(|a| a.contains("COMPAÑIA")), "{after:?}");
+    assert!(after.iter().any(|a| a.contains("Nucléaire")), "{after:?}");
+    assert!(
+        after
+            .iter()
+            .any(|a| a.to_lowercase().contains("université")),
+        "{after:?}"
+    );
+    // What no known word fits is kept as it was, and reported.
+    assert!(!data.damaged.is_empty());
+    assert!(data.damaged.iter().all(|d| d.after.contains('\u{fffd}')));
+    // Every mend only fills lost letters or decodes text encoded twice: never a longer text.
+    for m in &data.mended {
+        assert!(m.after.chars().count() <= m.before.chars().count(), "{m:?}");
+    }
+    eprintln!(
+        "mended {}, damaged {}",
+        data.mended.len(),
+        data.damaged.len()
+    );
+}

@@ -10,6 +10,12 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
+/// Accented words of the French texts Pôles ships, to mend words the source damaged.
+const ACCENTED_WORDS_GZ: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/search/accented-words.txt.gz"
+));
+
 /// Reports progress of long work; the CLI draws a bar, tests and the server stay quiet.
 pub trait Progress: Send + Sync {
     fn stage(&self, name: &str, len: u64);
@@ -155,9 +161,21 @@ impl CordisData {
     }
 
     /// Mends what the source's bytes allow: text encoded twice, and letters lost (U+FFFD)
-    /// where exactly one word of the same files fits; reports the rest.
+    /// where exactly one known word fits — a word of the same files, or of the French texts
+    /// Pôles ships (`data/search/accented-words.txt.gz`: NAF labels, commune names, the
+    /// search vocabulary; "Nucl\u{fffd}aire" → "Nucléaire"); reports the rest.
     fn mend_texts(&mut self) {
         let mut lex = poles_core::text::Lexicon::default();
+        let mut words = String::new();
+        // Shipped and checked by the suite: a corrupt file would mend nothing, never stop.
+        if flate2::read::GzDecoder::new(ACCENTED_WORDS_GZ)
+            .read_to_string(&mut words)
+            .is_ok()
+        {
+            for w in words.lines() {
+                lex.learn(w);
+            }
+        }
         for o in &self.organisations {
             lex.learn(&o.name);
             lex.learn(o.short_name.as_deref().unwrap_or_default());
