@@ -30,10 +30,20 @@ const GROUP_TOP: usize = 5;
 /// keeps its id across rebuilds and updates.
 const ROW_BITS: u32 = 28;
 
+/// The entries of what organisations worked on (the topics of their past projects), kept
+/// apart from their names: the partner search (organisations asked for by name) reads them,
+/// while the general search and the organisation list match names and what organisations
+/// declare. In one entry with the names, a common word ("energy") reached a large share of
+/// the organisations and made those reads ten times slower at ten times the data.
+const TOPICS_KIND: &str = "organisation_topics";
+/// How much a match on past topics weighs beside one on names or declarations.
+const TOPICS_WEIGHT: f64 = 0.5;
+
 fn entry_id(kind: &str, row_id: i64) -> Result<u32> {
     let base: u32 = match kind {
         "cluster" => 1,
         "organisation" => 2,
+        TOPICS_KIND => 4,
         _ => 3,
     };
     if !(0..1 << ROW_BITS).contains(&row_id) {
@@ -222,7 +232,7 @@ async fn cluster_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
 /// demo's invented organisations are not in the index. An organisation is found by its
 /// names, what it declares (competences, what it offers and looks for) and the topics of
 /// its past projects.
-async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Doc>> {
+async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<(Doc, Option<Doc>)>> {
     let filter = if only.is_some() { " AND o.id = $1" } else { "" };
     let binds = || only.map(Cell::from).into_iter().collect::<Vec<_>>();
     let rows = fetch_json_rows::<OrganisationRow>(
@@ -297,15 +307,14 @@ async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Do
             fields.extend(o.competences.map(|s| (s, 1)));
             fields.extend(o.offer.map(|s| (s, 1)));
             fields.extend(o.seek.map(|s| (s, 1)));
-            fields.extend(
-                topics_of
-                    .remove(&o.id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|t| (t, 1)),
-            );
+            let topics: Vec<(String, u32)> = topics_of
+                .remove(&o.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| (t, 1))
+                .collect();
             let naf = o.naf_code.as_deref().and_then(naf_division);
-            Doc {
+            let doc = Doc {
                 kind: "organisation",
                 row_id: o.id,
                 reference: o.id.to_string(),
@@ -321,7 +330,24 @@ async fn organisation_docs(tx: &mut impl Tx, only: Option<i64>) -> Result<Vec<Do
                 naf,
                 size: o.headcount_band.filter(|b| !b.is_empty()),
                 poles: poles_of.remove(&o.id).map(|p| p.join(" ")),
-            }
+            };
+            let topics = (!topics.is_empty()).then(|| Doc {
+                kind: TOPICS_KIND,
+                row_id: doc.row_id,
+                reference: doc.reference.clone(),
+                title: doc.title.clone(),
+                subtitle: None,
+                fields: topics,
+                boost: 10,
+                country: None,
+                regions: None,
+                sectors: None,
+                subkind: None,
+                naf: None,
+                size: None,
+                poles: None,
+            });
+            (doc, topics)
         })
         .collect())
 }
@@ -439,7 +465,7 @@ const ENTRY_COLUMNS: [&str; 15] = [
 
 /// The version of what the index holds: an index built by an older binary (without a
 /// facet this one filters on, say) is built again at start ([`ensure_current`]).
-const INDEX_VERSION: &str = "2";
+const INDEX_VERSION: &str = "3";
 
 /// Builds the whole index again from the registry, in the caller's transaction.
 pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
@@ -456,7 +482,10 @@ pub(crate) async fn rebuild(tx: &mut impl Tx) -> Result<()> {
             .await?;
     }
     let mut docs = cluster_docs(tx, None).await?;
-    docs.extend(organisation_docs(tx, None).await?);
+    for (org, topics) in organisation_docs(tx, None).await? {
+        docs.push(org);
+        docs.extend(topics);
+    }
     docs.extend(project_docs(tx).await?);
     // Hash maps while filling (a B-tree's string comparisons were a tenth of an import),
     // sorted once at the end so that the rows go in in key order.
@@ -576,8 +605,13 @@ pub(crate) async fn reindex_organisation(
     backend: Backend,
     id: i64,
 ) -> Result<()> {
-    let doc = organisation_docs(tx, Some(id)).await?.into_iter().next();
-    reindex(tx, backend, "organisation", id, doc).await
+    let (doc, topics) = organisation_docs(tx, Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .map_or((None, None), |(d, t)| (Some(d), t));
+    reindex(tx, backend, "organisation", id, doc).await?;
+    reindex(tx, backend, TOPICS_KIND, id, topics).await
 }
 
 struct OldEntry {
@@ -888,10 +922,11 @@ async fn find(db: &Db, q: &str, kind: Option<&str>, any_ok: bool) -> Result<Matc
     // Each kind's per-word scores, combined requiring every word; when no entry of any kind
     // holds them all, combined again with any word, ranked by how many it holds.
     let mut scored = Vec::new();
-    for k in KINDS {
-        if kind.is_some_and(|only| only != k) {
-            continue;
-        }
+    let kinds: Vec<&str> = match kind {
+        Some(only) => vec![only],
+        None => KINDS.to_vec(),
+    };
+    for k in kinds {
         let Some((_, n, total)) = stats.iter().find(|s| s.0 == k) else {
             continue;
         };
@@ -1073,7 +1108,23 @@ pub async fn search(db: &Db, req: &SearchRequest, page: Page) -> Result<SearchRe
     if query_words(&req.q, 6).is_empty() {
         return Ok(empty);
     }
-    let found = find(db, &req.q, req.kind.as_deref(), true).await?;
+    let mut found = find(db, &req.q, req.kind.as_deref(), true).await?;
+    if req.kind.as_deref() == Some("organisation") {
+        // The partner search: organisations also by what they worked on, below a match on
+        // their names or declarations.
+        let worked = find(db, &req.q, Some(TOPICS_KIND), true).await?;
+        let orgs = found.by_kind.entry("organisation".into()).or_default();
+        let mut best: HashMap<u32, f64> = orgs.iter().copied().collect();
+        for (entry, score) in worked.by_kind.get(TOPICS_KIND).into_iter().flatten() {
+            let id = entry_id("organisation", row_of(*entry))?;
+            let s = best.entry(id).or_insert(0.0);
+            *s = s.max(score * TOPICS_WEIGHT);
+        }
+        let mut merged: Vec<(u32, f64)> = best.into_iter().collect();
+        merged.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        *orgs = merged;
+        found.every_word = found.every_word && worked.every_word;
+    }
     let filters = req.filters();
     let filtered = filters.iter().any(|(_, v)| v.is_some());
     // Facet values of the matched pôles and organisations (projects have none).
