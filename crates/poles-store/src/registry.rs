@@ -531,18 +531,21 @@ from_row!(PartnershipRow {
     document_url
 });
 
+/// A foreign side as read: slug, name, country, entity kind, website.
+type ForeignSide = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// One side of a stored partnership; a side that names neither a cluster nor a foreign
 /// party is corrupt data and refused.
 fn party(
     cluster_id: Option<i64>,
     cluster: (Option<String>, Option<String>),
-    foreign: (
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ),
+    foreign: ForeignSide,
 ) -> Result<Party> {
     let missing = || crate::StoreError::Data("a partnership side names no party".into());
     Ok(if cluster_id.is_some() {
