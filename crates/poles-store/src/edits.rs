@@ -5,7 +5,8 @@
 
 use crate::audit::{self, diff, Context, Event};
 use crate::error::{Result, StoreError};
-use crate::util::{from_row, parsed, Tx};
+use crate::joining::cluster_id;
+use crate::util::{from_row, parsed};
 use crate::Db;
 use poles_core::status::PartnershipStatus;
 use poles_core::{Currency, FieldError, LabelStatus, Tier};
@@ -120,14 +121,6 @@ pub async fn update_cluster(
     .await?;
     tx.commit().await?;
     Ok(version)
-}
-
-async fn cluster_id(tx: &mut impl Tx, slug: &str) -> Result<i64> {
-    sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
-        .bind(slug.to_string())
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound("cluster"))
 }
 
 /// A member to add to a cluster, validated.

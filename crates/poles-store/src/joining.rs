@@ -192,7 +192,8 @@ pub struct NewJoin {
     pub notice: (String, String),
 }
 
-async fn cluster_id(tx: &mut impl Tx, slug: &str) -> Result<i64> {
+/// A pôle's id by its slug, in the caller's transaction (not found: `NotFound`).
+pub(crate) async fn cluster_id(tx: &mut impl Tx, slug: &str) -> Result<i64> {
     sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
         .bind(slug.to_string())
         .fetch_optional(&mut **tx)
@@ -811,9 +812,5 @@ pub async fn members_among(db: &Db, slug: &str, ids: &[i64]) -> Result<Vec<i64>>
 
 /// A pôle's id by its slug.
 pub async fn cluster_id_of(db: &Db, slug: &str) -> Result<i64> {
-    sqlx::query_scalar("SELECT id FROM clusters WHERE slug = $1")
-        .bind(slug.to_string())
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(StoreError::NotFound("cluster"))
+    cluster_id(&mut db.pool.acquire().await?, slug).await
 }
