@@ -650,6 +650,9 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
     if poles_store::today::load_if_missing(&db).await? {
         tracing::info!("today's programme (phase V) loaded into an existing demo");
     }
+    if poles_store::labels::load_history_if_missing(&db).await? {
+        tracing::info!("the past label campaigns loaded from their sources");
+    }
     if poles_store::search::ensure_current(&db).await? {
         tracing::info!("search index built again for this version");
     }

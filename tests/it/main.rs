@@ -19,6 +19,7 @@ mod funding;
 mod house_rules;
 mod import;
 mod joining;
+mod labels;
 mod limits;
 mod openapi;
 mod pages;

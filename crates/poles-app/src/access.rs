@@ -123,6 +123,25 @@ capability!(
     FundingDecision { region: Option<String> }
 );
 
+capability!(
+    /// Runs the label campaigns (opens them, forms the committee, assigns, writes the
+    /// synthesis, proposes and approves decisions): programme officers and admins.
+    LabelOfficer {}
+);
+capability!(
+    /// Writes and submits a pôle's candidacy for its label: the pôle's managers, and admins.
+    CandidacyWrite { cluster: String }
+);
+capability!(
+    /// Scores the candidacies one is assigned on a campaign's committee (checked against
+    /// the assignment): programme officers, region officers and reviewers sit on committees.
+    CommitteeScoring {}
+);
+capability!(
+    /// Records a co-deciding region's opinion of a candidacy: that region's officers.
+    RegionOpinion { region: String }
+);
+
 /// The call funder whose line a region officer decides: the regional co-funder (the
 /// funder code the calls' data give it).
 pub const REGIONAL_FUNDER: &str = "region";
@@ -394,6 +413,86 @@ pub(crate) fn funding_decision(
         })
 }
 
+/// Running a label campaign (see [`LabelOfficer`]).
+pub(crate) fn label_officer(actor: &Actor) -> Result<LabelOfficer, Denied> {
+    first(actor, officer)
+        .map(|by| LabelOfficer {
+            by,
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| denied("run", "the label campaigns"))
+}
+
+/// Approving or rejecting a label decision: an officer other than its proposer (four eyes).
+pub(crate) fn label_approver_of(
+    actor: &Actor,
+    proposed_by: Option<i64>,
+) -> Result<LabelOfficer, Denied> {
+    first(actor, |g| officer(g) && proposed_by != Some(actor.user_id))
+        .map(|by| LabelOfficer {
+            by,
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| {
+            denied(
+                "decide",
+                "one's own label proposal, or without the officer role",
+            )
+        })
+}
+
+/// Writing a pôle's candidacy (see [`CandidacyWrite`]).
+pub(crate) fn candidacy_write(actor: &Actor, slug: &str) -> Result<CandidacyWrite, Denied> {
+    first(actor, |g| {
+        g.role == Role::Admin || (g.role == Role::ClusterManager && g.scope == slug)
+    })
+    .map(|by| CandidacyWrite {
+        by,
+        cluster: slug.to_string(),
+        _sealed: Sealed(()),
+    })
+    .ok_or_else(|| denied("write", format!("the candidacy of {slug}")))
+}
+
+/// Scoring candidacies on a committee (see [`CommitteeScoring`]).
+pub(crate) fn committee_scoring(actor: &Actor) -> Result<CommitteeScoring, Denied> {
+    first(actor, |g| {
+        officer(g) || matches!(g.role, Role::RegionOfficer | Role::Reviewer)
+    })
+    .map(|by| CommitteeScoring {
+        by,
+        _sealed: Sealed(()),
+    })
+    .ok_or_else(|| denied("score", "candidacies"))
+}
+
+/// Whether a user with these grants may sit on a committee: on the State's side an officer
+/// or a reviewer, on a region's side that region's officer.
+pub(crate) fn may_sit(grants: &[(String, String)], region: Option<&str>) -> bool {
+    grants.iter().any(|(role, scope)| match region {
+        None => matches!(role.as_str(), "admin" | "programme_officer" | "reviewer"),
+        Some(r) => role == "region_officer" && scope == r,
+    })
+}
+
+/// Recording a region's opinion: an officer of one of `regions` (the pôle's regions that
+/// co-decide the campaign).
+pub(crate) fn region_opinion(actor: &Actor, regions: &[String]) -> Result<RegionOpinion, Denied> {
+    actor
+        .grants
+        .iter()
+        .find(|g| g.role == Role::RegionOfficer && regions.contains(&g.scope))
+        .map(|g| RegionOpinion {
+            by: Granted {
+                user_id: actor.user_id,
+                role: g.role,
+            },
+            region: g.scope.clone(),
+            _sealed: Sealed(()),
+        })
+        .ok_or_else(|| denied("give", "a region's opinion of this candidacy"))
+}
+
 /// Withdrawing a funding proposal: a selection officer who made it.
 pub(crate) fn proposer_of(actor: &Actor, proposed_by: i64) -> Result<SelectionOfficer, Denied> {
     first(actor, |g| officer(g) && actor.user_id == proposed_by)
@@ -475,6 +574,14 @@ pub enum Ability<'a> {
     WithdrawProposal(i64),
     /// Reject a proposal made by this user.
     RejectProposal(i64),
+    /// Run the label campaigns.
+    RunLabelCampaigns,
+    /// Write this pôle's candidacy.
+    WriteCandidacy(&'a str),
+    /// Approve a label decision proposed by this user.
+    ApproveLabelDecision(Option<i64>),
+    /// Give the opinion of one of these regions.
+    GiveRegionOpinion(&'a [String]),
 }
 
 /// Whether `actor` may do `what` (see [`Ability`]).
@@ -498,6 +605,10 @@ pub fn may(actor: Option<&Actor>, what: Ability<'_>) -> bool {
         }
         Ability::WithdrawProposal(by) => proposer_of(a, by).is_ok(),
         Ability::RejectProposal(by) => approver_of(a, by).is_ok(),
+        Ability::RunLabelCampaigns => label_officer(a).is_ok(),
+        Ability::WriteCandidacy(slug) => candidacy_write(a, slug).is_ok(),
+        Ability::ApproveLabelDecision(by) => label_approver_of(a, by).is_ok(),
+        Ability::GiveRegionOpinion(regions) => region_opinion(a, regions).is_ok(),
     }
 }
 

@@ -18,6 +18,7 @@ mod error;
 pub mod followup;
 pub mod funding;
 pub mod joining;
+pub mod labels;
 pub mod mail;
 pub mod membership;
 pub mod partners;

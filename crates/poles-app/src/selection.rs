@@ -7,46 +7,13 @@ use crate::access;
 use crate::{App, AppError, Caller, Result};
 use poles_core::transitions::{Party, ProposalAction, Reason};
 use poles_core::FieldError;
-use poles_store::selection::{self as store, EnvelopeSetting, Mark};
+use poles_store::selection::{self as store, EnvelopeSetting};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use poles_core::model::FundingLine;
-pub use poles_store::selection::{ApprovalOutcome, CriterionAverage, RankingRow};
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Score {
-    /// The criterion's position in the call (1 when the call lists none: an overall mark).
-    pub criterion: i64,
-    /// 0 to 10.
-    pub score: i64,
-    pub comment: Option<String>,
-}
-
-impl From<Mark> for Score {
-    fn from(m: Mark) -> Self {
-        Score {
-            criterion: m.criterion,
-            score: m.score,
-            comment: m.comment,
-        }
-    }
-}
-
-/// One reviewer's scores, named only by their order of submission.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct OtherReview {
-    pub reviewer: String,
-    pub scores: Vec<Score>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReviewView {
-    pub submitted: bool,
-    pub mine: Vec<Score>,
-    /// The other reviewers' scores: shown only once one's own are submitted.
-    pub others: Option<Vec<OtherReview>>,
-}
+pub use poles_core::review::{CriterionAverage, OtherReview, ReviewView, Score};
+pub use poles_store::selection::{ApprovalOutcome, RankingRow};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Envelope {
@@ -117,38 +84,9 @@ pub async fn review_if_assigned(
     }
 }
 
-/// The reviewer's own marks, and the others' (numbered in their order of submission) once
-/// their own are submitted.
+/// The blind view of one's review (see [`poles_core::review::blind`]).
 fn blind(me: i64, r: store::ReviewMarks) -> ReviewView {
-    let mut mine = Vec::new();
-    let mut others: Vec<(i64, OtherReview)> = Vec::new();
-    for (who, mark) in r.marks {
-        let score = Score::from(mark);
-        if who == me {
-            mine.push(score);
-        } else {
-            match others.iter_mut().find(|(id, _)| *id == who) {
-                Some((_, o)) => o.scores.push(score),
-                None => {
-                    let n = others.len() + 1;
-                    others.push((
-                        who,
-                        OtherReview {
-                            reviewer: format!("reviewer {n}"),
-                            scores: vec![score],
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    ReviewView {
-        submitted: r.submitted,
-        mine,
-        others: r
-            .submitted
-            .then(|| others.into_iter().map(|(_, o)| o).collect()),
-    }
+    poles_core::review::blind(me, r.submitted, r.marks)
 }
 
 /// Submits one's scores (0 to 10), once, for every criterion of the call.
@@ -161,25 +99,14 @@ pub async fn submit_review(
     let cap = app
         .allowed(caller, access::reviewing(&caller.actor))
         .await?;
-    if let Some(s) = scores.iter().find(|s| !(0..=10).contains(&s.score)) {
-        return Err(
-            FieldError::new(format!("scores[{}].score", s.criterion), "must be 0 to 10").into(),
-        );
-    }
-    let marks: Vec<Mark> = scores
-        .iter()
-        .map(|s| Mark {
-            criterion: s.criterion,
-            score: s.score,
-            comment: s.comment.clone(),
-        })
-        .collect();
+    // The criteria are the call's: the store checks the marks against them
+    // (`poles_core::review::check`) in the transaction that stores them.
     store::submit_review(
         &app.db,
         cap.by.user_id,
         &caller.ctx(cap.by),
         application_id,
-        &marks,
+        scores,
     )
     .await?;
     Ok(())

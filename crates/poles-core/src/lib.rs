@@ -12,6 +12,7 @@ pub mod optimise;
 pub mod paris;
 pub mod recommend;
 pub mod relief;
+pub mod review;
 pub mod search;
 pub mod status;
 pub mod text;

@@ -158,6 +158,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_joining.sql"),
         postgres: include_str!("../migrations/postgres/0021_joining.sql"),
     },
+    Migration {
+        version: 22,
+        name: "label_campaigns",
+        sqlite: include_str!("../migrations/sqlite/0022_label_campaigns.sql"),
+        postgres: include_str!("../migrations/postgres/0022_label_campaigns.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

@@ -111,6 +111,7 @@ pub async fn load_if_empty(
     progress.stage("programme", 1);
     report.clusters = load_programme(&mut tx).await?;
     crate::today::load_tx(&mut tx).await?;
+    crate::labels::load_history_tx(&mut tx).await?;
     crate::calls::load_shipped(&mut tx).await?;
     crate::funding::load_shipped(&mut tx).await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('funding_loaded', $1)")

@@ -21,6 +21,7 @@ pub mod import;
 pub mod inbox;
 pub mod joining;
 pub mod keyring;
+pub mod labels;
 pub mod mail;
 pub mod membership;
 pub mod rate;

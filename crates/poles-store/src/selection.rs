@@ -11,6 +11,7 @@ use crate::inbox::{notify, project_name, To};
 use crate::util::{flag, from_row, now_utc, parsed, Tx};
 use crate::Db;
 use poles_core::model::FundingLine;
+use poles_core::review::{self, CriterionAverage, Score};
 use poles_core::status::{ApplicationStatus, ProposalStatus};
 use poles_core::{Date, FieldError};
 use serde::{Deserialize, Serialize};
@@ -167,16 +168,6 @@ pub async fn declare_conflict(
     Ok(())
 }
 
-/// One criterion's mark in a review, as stored.
-#[derive(Debug, Clone)]
-pub struct Mark {
-    /// The criterion's position in the call (1 when the call lists none: an overall mark).
-    pub criterion: i64,
-    /// 0 to 10 (checked by the use case).
-    pub score: i64,
-    pub comment: Option<String>,
-}
-
 /// The criteria positions a call expects (1 when it lists none).
 async fn criteria_of(tx: &mut impl Tx, application_id: i64) -> Result<Vec<(i64, i64)>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT k.position, k.weight_bp FROM call_criteria k JOIN applications a ON a.call_id = k.call_id WHERE a.id = $1 ORDER BY k.position")
@@ -196,7 +187,7 @@ pub async fn submit_review(
     user_id: i64,
     ctx: &Context,
     application_id: i64,
-    scores: &[Mark],
+    scores: &[Score],
 ) -> Result<()> {
     let mut tx = audit::begin_write(db).await?;
     if assignment(&mut tx, user_id, application_id)
@@ -206,24 +197,20 @@ pub async fn submit_review(
         return Err(FieldError::new("scores", "your review was already submitted").into());
     }
     let criteria = criteria_of(&mut tx, application_id).await?;
+    let positions: Vec<i64> = criteria.iter().map(|(p, _)| *p).collect();
+    review::check(&positions, scores)?;
     for (pos, _) in &criteria {
         let Some(sc) = scores.iter().find(|x| x.criterion == *pos) else {
-            return Err(FieldError::new("scores", format!("criterion {pos} has no score")).into());
+            continue;
         };
         sqlx::query("INSERT INTO review_scores (application_id, reviewer_id, criterion, score, comment) VALUES ($1, $2, $3, $4, $5)")
             .bind(application_id)
             .bind(user_id)
             .bind(*pos)
             .bind(sc.score)
-            .bind(sc.comment.as_ref().map(|c| c.chars().take(5000).collect::<String>()))
+            .bind(&sc.comment)
             .execute(&mut *tx)
             .await?;
-    }
-    if scores
-        .iter()
-        .any(|x| !criteria.iter().any(|(p, _)| *p == x.criterion))
-    {
-        return Err(FieldError::new("scores", "names a criterion the call does not have").into());
     }
     sqlx::query("UPDATE review_assignments SET submitted_at = $1 WHERE application_id = $2 AND reviewer_id = $3")
         .bind(now_utc())
@@ -252,7 +239,7 @@ pub async fn submit_review(
 #[derive(Debug, Clone)]
 pub struct ReviewMarks {
     pub submitted: bool,
-    pub marks: Vec<(i64, Mark)>,
+    pub marks: Vec<(i64, Score)>,
 }
 
 struct ScoreRow {
@@ -285,7 +272,7 @@ pub async fn review_marks(db: &Db, user_id: i64, application_id: i64) -> Result<
         .map(|r| {
             (
                 r.reviewer_id,
-                Mark {
+                Score {
                     criterion: r.criterion,
                     score: r.score,
                     comment: r.comment,
@@ -294,13 +281,6 @@ pub async fn review_marks(db: &Db, user_id: i64, application_id: i64) -> Result<
         })
         .collect();
     Ok(ReviewMarks { submitted, marks })
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CriterionAverage {
-    pub criterion: i64,
-    /// In hundredths of a point.
-    pub average: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -74,7 +74,7 @@ struct SuccessionIn {
     source_url: String,
 }
 
-fn rows<T: for<'de> Deserialize<'de>>(name: &str, bytes: &[u8]) -> Result<Vec<T>> {
+pub(crate) fn rows<T: for<'de> Deserialize<'de>>(name: &str, bytes: &[u8]) -> Result<Vec<T>> {
     csv::Reader::from_reader(bytes)
         .deserialize()
         .enumerate()
@@ -82,13 +82,13 @@ fn rows<T: for<'de> Deserialize<'de>>(name: &str, bytes: &[u8]) -> Result<Vec<T>
         .collect()
 }
 
-fn opt(s: &str) -> Option<String> {
+pub(crate) fn opt(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_string())
 }
 
 /// A date as the sources give it (a year, a month or a day), checked and kept as written.
-fn partial_date(what: &str, s: &str) -> Result<Option<String>> {
+pub(crate) fn partial_date(what: &str, s: &str) -> Result<Option<String>> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);

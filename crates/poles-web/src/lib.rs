@@ -19,6 +19,7 @@ mod features {
     pub mod followup;
     pub mod funding;
     pub mod joining;
+    pub mod labels;
     pub mod partners;
     pub mod selection;
 }

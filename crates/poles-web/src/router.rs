@@ -51,6 +51,7 @@ fn api() -> Router<AppState> {
         .merge(crate::features::funding::api())
         .merge(crate::features::partners::api())
         .merge(crate::features::joining::api())
+        .merge(crate::features::labels::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
@@ -75,6 +76,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::features::followup::pages())
         .merge(crate::features::funding::pages())
         .merge(crate::features::joining::pages())
+        .merge(crate::features::labels::pages())
         .merge(crate::features::partners::pages())
 }
 

@@ -1,0 +1,733 @@
+//! The label process through the API and the pages: an officer opens a campaign, pôles'
+//! managers write and submit candidacies, the committee (State and regional members) scores
+//! blind with conflicts refused, a region gives its opinion, decisions go under four eyes and
+//! publish the pôle's label history; a probation ends with a decision of its own; a merger
+//! carries the members. And the past campaigns loaded from their public sources.
+
+use crate::accounts::{call, make_user, sign_in, Browser};
+use crate::support::{client, connect, spawn, App};
+use poles_core::Date;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+async fn req(
+    app: &App,
+    who: Option<&Browser>,
+    m: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    call(app, who, m, path, body).await
+}
+
+fn campaign_body(slug: &str) -> Value {
+    let today = Date::today();
+    json!({
+        "slug": slug,
+        "phase": "V",
+        "name_en": "Phase VI (test)",
+        "name_fr": "Phase VI (essai)",
+        "opens_on": today.add_days(-1).to_string(),
+        "closes_on": today.add_days(20).to_string(),
+        "label_from": today.add_days(60).to_string(),
+        "label_until": today.add_days(60 + 4 * 365).to_string(),
+        "documents": ["Stratégie", "Gouvernance"],
+        "criteria": [
+            {"name_en": "Wealth and jobs", "name_fr": "Richesse et emplois", "weight": 3, "source_title": "Press kit 2007"},
+            {"name_en": "Partnerships", "name_fr": "Partenariats", "weight": 1, "source_title": "Press kit 2007"}
+        ],
+        "outcomes": [
+            {"outcome": "labelled", "months": 48},
+            {"outcome": "probation", "months": 12},
+            {"outcome": "not_labelled"},
+            {"outcome": "merger"}
+        ],
+        "regions": ["84", "27"]
+    })
+}
+
+fn field(v: &Value) -> &str {
+    v["error"]["field"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_campaign_runs_from_opening_to_a_published_probation_and_its_review() {
+    let app = spawn(true);
+    make_user(&app, "officer1@test.invalid", "programme_officer", None).await;
+    make_user(&app, "officer2@test.invalid", "programme_officer", None).await;
+    make_user(
+        &app,
+        "mgr@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(
+        &app,
+        "vit@test.invalid",
+        "cluster_manager",
+        Some("vitagora"),
+    )
+    .await;
+    let ra = make_user(&app, "ra@test.invalid", "reviewer", None).await;
+    let rb = make_user(&app, "rb@test.invalid", "reviewer", None).await;
+    let rc = make_user(&app, "rc@test.invalid", "reviewer", None).await;
+    let region = make_user(&app, "ara@test.invalid", "region_officer", Some("84")).await;
+    make_user(&app, "idf@test.invalid", "region_officer", Some("11")).await;
+    let nobody = make_user(&app, "nobody@test.invalid", "", None).await;
+    let o1 = sign_in(&app, "officer1@test.invalid").await;
+    let o2 = sign_in(&app, "officer2@test.invalid").await;
+    let mgr = sign_in(&app, "mgr@test.invalid").await;
+    let vit = sign_in(&app, "vit@test.invalid").await;
+    let a = sign_in(&app, "ra@test.invalid").await;
+    let c = sign_in(&app, "rc@test.invalid").await;
+    let ara = sign_in(&app, "ara@test.invalid").await;
+    let idf = sign_in(&app, "idf@test.invalid").await;
+
+    // rb acts for an organisation that is a member of Minalogic: tied to the pôle.
+    let db = connect(&app.db_url).await;
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organisations (name, kind, country, source) VALUES ('Tied Sensors', 'sme', 'FR', 'test') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO memberships (cluster_id, organisation_id, role, source) SELECT id, $1, 'member', 'test' FROM clusters WHERE slug = 'minalogic'")
+        .bind(org)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO role_grants (user_id, role, scope, granted_at) VALUES ($1, 'organisation_member', $2, '2026-01-01T00:00:00Z')")
+        .bind(rb)
+        .bind(org.to_string())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let vitagora_members: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships m JOIN clusters c ON c.id = m.cluster_id WHERE c.slug = 'vitagora'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+
+    // Opening: officers only, every refusal names its field.
+    let (s, _) = req(
+        &app,
+        Some(&mgr),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(campaign_body("phase-6")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = campaign_body("phase-6");
+    bad["criteria"] = json!([]);
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(bad),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "criteria"));
+    let mut bad = campaign_body("phase-6");
+    bad["closes_on"] = json!("2000-01-01");
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(bad),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "closes_on"));
+    let mut bad = campaign_body("phase-6");
+    bad["outcomes"] = json!([{"outcome": "probation"}]);
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(bad),
+    )
+    .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::BAD_REQUEST, "outcomes[0].months")
+    );
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(campaign_body("phase-6")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["criteria"].as_array().unwrap().len(), 2);
+    assert_eq!(v["regions"].as_array().unwrap().len(), 2);
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(campaign_body("phase-6")),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "slug"));
+
+    // The candidacy: its managers write it, another pôle's may not; submitting needs the
+    // strategy, the governance and the targets.
+    let base = "/api/v1/label-campaigns/phase-6/candidacies";
+    let (s, _) = req(
+        &app,
+        Some(&vit),
+        Method::PUT,
+        &format!("{base}/minalogic"),
+        Some(json!({"strategy": "x"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = req(&app, Some(&mgr), Method::PUT, &format!("{base}/minalogic"), Some(json!({"strategy": "Nanoélectronique et logiciel embarqué", "budget_cents": 250_000_000, "staff_fte_hundredths": 1200}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "draft");
+    let version = v["version"].as_i64().unwrap();
+    assert!(
+        v["facts"]["members"].as_i64().unwrap() >= 1,
+        "members counted: {v}"
+    );
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::POST,
+        &format!("{base}/minalogic/submit"),
+        None,
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "governance"));
+    let (s, v) = req(&app, Some(&mgr), Method::PUT, &format!("{base}/minalogic"), Some(json!({"strategy": "Nanoélectronique", "governance": "Association loi 1901", "targets": "30 projets par an", "version": version + 7}))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, _) = req(&app, Some(&mgr), Method::PUT, &format!("{base}/minalogic"), Some(json!({"strategy": "Nanoélectronique", "governance": "Association loi 1901", "targets": "30 projets par an", "summary_en": "Nanoelectronics", "version": version}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::POST,
+        &format!("{base}/minalogic/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "submitted");
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::PUT,
+        &format!("{base}/minalogic"),
+        Some(json!({"strategy": "late edit"})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "candidacy"));
+    // Vitagora submits too (it merges below).
+    let (s, _) = req(&app, Some(&vit), Method::PUT, &format!("{base}/vitagora"), Some(json!({"strategy": "Agroalimentaire", "governance": "Association", "targets": "Fusionner"}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = req(
+        &app,
+        Some(&vit),
+        Method::POST,
+        &format!("{base}/vitagora/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The committee: State members are officers or reviewers, a region's its officers.
+    let committee = "/api/v1/label-campaigns/phase-6/committee";
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        committee,
+        Some(json!({"user_id": nobody})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "user_id"));
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        committee,
+        Some(json!({"user_id": region, "region": "11"})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "user_id"));
+    for (u, r) in [(ra, None), (rb, None), (rc, None), (region, Some("84"))] {
+        let (s, v) = req(
+            &app,
+            Some(&o1),
+            Method::POST,
+            committee,
+            Some(json!({"user_id": u, "region": r})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    }
+    let (s, v) = req(&app, Some(&o1), Method::GET, committee, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.as_array().unwrap().len(), 4);
+
+    // Assignment: a member tied to the pôle is refused with the organisation named.
+    let reviewers = format!("{base}/minalogic/reviewers");
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        &reviewers,
+        Some(json!({"reviewer_id": rb})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "reviewer_id"));
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("Tied Sensors"),
+        "{v}"
+    );
+    for r in [ra, rc] {
+        let (s, v) = req(
+            &app,
+            Some(&o1),
+            Method::POST,
+            &reviewers,
+            Some(json!({"reviewer_id": r})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    }
+
+    // Blind scoring, with the machinery of the calls for projects.
+    let review = format!("{base}/minalogic/review");
+    let (s, v) = req(
+        &app,
+        Some(&a),
+        Method::PUT,
+        &review,
+        Some(json!({"scores": [{"criterion": 1, "score": 8}]})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "scores"));
+    let (s, v) = req(
+        &app,
+        Some(&a),
+        Method::PUT,
+        &review,
+        Some(json!({"scores": [{"criterion": 1, "score": 8}, {"criterion": 2, "score": 11}]})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "scores[2].score"));
+    let (s, v) = req(
+        &app,
+        Some(&c),
+        Method::GET,
+        &format!("{base}/minalogic"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["my_review"]["submitted"], false);
+    let (s, v) = req(&app, Some(&a), Method::PUT, &review, Some(json!({"scores": [{"criterion": 1, "score": 8, "comment": "Solide"}, {"criterion": 2, "score": 4}]}))).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["others"].as_array().unwrap().len(), 0);
+    let (s, v) = req(
+        &app,
+        Some(&c),
+        Method::PUT,
+        &review,
+        Some(json!({"scores": [{"criterion": 1, "score": 7}, {"criterion": 2, "score": 5}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let others = v["others"].as_array().unwrap();
+    assert_eq!(others[0]["reviewer"], "reviewer 1");
+    assert!(!v.to_string().contains("ra@test.invalid"), "never named");
+    let (s, _) = req(
+        &app,
+        Some(&a),
+        Method::PUT,
+        &review,
+        Some(json!({"scores": [{"criterion": 1, "score": 8}, {"criterion": 2, "score": 4}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "once");
+
+    // A visitor reads no candidacy; the region of the pôle gives its opinion, another not.
+    let (s, v) = req(&app, None, Method::GET, &format!("{base}/minalogic"), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["candidacy"].is_null() && v["synthesis"].is_null(), "{v}");
+    let opinion = format!("{base}/minalogic/opinion");
+    let (s, _) = req(
+        &app,
+        Some(&idf),
+        Method::PUT,
+        &opinion,
+        Some(json!({"opinion": "favourable"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = req(
+        &app,
+        Some(&ara),
+        Method::PUT,
+        &opinion,
+        Some(json!({"opinion": "maybe"})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "opinion"));
+    let (s, _) = req(
+        &app,
+        Some(&ara),
+        Method::PUT,
+        &opinion,
+        Some(json!({"opinion": "reserved", "comment": "Ancrage régional à renforcer"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = req(
+        &app,
+        Some(&o1),
+        Method::PUT,
+        &format!("{base}/minalogic/synthesis"),
+        Some(json!({"synthesis": "Bonne stratégie, partenariats à étoffer."})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, v) = req(
+        &app,
+        Some(&o1),
+        Method::GET,
+        &format!("{base}/minalogic"),
+        None,
+    )
+    .await;
+    // Criterion 1: (8 + 7) / 2 = 7.50, weight 3; criterion 2: 4.50, weight 1 → 6.75.
+    assert_eq!(v["synthesis"]["weighted_total"], 675, "{v}");
+    assert_eq!(v["synthesis"]["reviews"], 2);
+    assert_eq!(v["opinions"][0]["opinion"], "reserved");
+    assert_eq!(v["assignments"].as_array().unwrap().len(), 2);
+
+    // Four eyes: a probation needs its conditions; its proposer does not approve it.
+    let decisions = "/api/v1/label-campaigns/phase-6/decisions";
+    let probation = json!({"cluster": "minalogic", "outcome": "probation", "months": 12, "legal_act": "Décision ministérielle (essai)", "act_date": Date::today().to_string()});
+    let (s, v) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        decisions,
+        Some(probation.clone()),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "conditions"));
+    let mut with = probation.clone();
+    with["conditions"] = json!("Renforcer l'animation des PME");
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(with.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    assert!(v["review_date"].is_string());
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(with)).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::BAD_REQUEST, "cluster"),
+        "one open proposal"
+    );
+    let (s, _) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/label-campaigns/phase-6",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/label-campaigns/phase-6",
+        None,
+    )
+    .await;
+    assert_eq!(
+        v["decisions"].as_array().unwrap().len(),
+        0,
+        "not public before approval"
+    );
+    let (s, _) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/approval"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = req(
+        &app,
+        Some(&o2),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/approval"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "approved");
+    let (s, v) = req(
+        &app,
+        Some(&o2),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/approval"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::BAD_REQUEST, "decision"),
+        "approved once"
+    );
+
+    // Public: the campaign's decisions, the pôle's label history with the act.
+    let (_, v) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/label-campaigns/phase-6",
+        None,
+    )
+    .await;
+    assert_eq!(v["decisions"][0]["outcome"], "probation");
+    let (_, v) = req(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    let last = v["label_history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["status"], "probation", "{last}");
+    let html = client()
+        .get(format!("{}/clusters/minalogic?lang=fr", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Décision ministérielle (essai)"),
+        "history on the pôle's page"
+    );
+    // The managers now read the synthesis.
+    let (_, v) = req(
+        &app,
+        Some(&mgr),
+        Method::GET,
+        &format!("{base}/minalogic"),
+        None,
+    )
+    .await;
+    assert_eq!(v["synthesis"]["weighted_total"], 675);
+
+    // The probation's review: confirmed, proposed by one officer, approved by the other.
+    let (s, v) = req(&app, Some(&o2), Method::POST, decisions, Some(json!({"cluster": "vitagora", "outcome": "confirmed", "legal_act": "x", "act_date": Date::today().to_string()}))).await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::BAD_REQUEST, "outcome"),
+        "vitagora is not on probation"
+    );
+    let (s, v) = req(&app, Some(&o2), Method::POST, decisions, Some(json!({"cluster": "minalogic", "outcome": "confirmed", "legal_act": "Décision de confirmation", "act_date": Date::today().to_string()}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, _) = req(
+        &app,
+        Some(&o1),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/approval"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = req(&app, None, Method::GET, "/api/v1/clusters/minalogic", None).await;
+    let last = v["label_history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["status"], "labelled", "{last}");
+
+    // A rejected proposal, with its reason; then a merger that carries the members.
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(json!({"cluster": "vitagora", "outcome": "merger", "legal_act": "Arrêté de fusion", "act_date": Date::today().to_string()}))).await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "merged_into"));
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(json!({"cluster": "vitagora", "outcome": "labelled", "legal_act": "Arrêté", "act_date": Date::today().to_string()}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, v) = req(
+        &app,
+        Some(&o2),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/rejection"),
+        Some(json!({"reason": ""})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "reason"));
+    let (s, v) = req(
+        &app,
+        Some(&o2),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/rejection"),
+        Some(json!({"reason": "Fusion annoncée"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["status"], "rejected");
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(json!({"cluster": "vitagora", "outcome": "merger", "merged_into": "minalogic", "legal_act": "Arrêté de fusion", "act_date": Date::today().to_string()}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, _) = req(
+        &app,
+        Some(&o2),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/approval"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships m JOIN clusters c ON c.id = m.cluster_id WHERE c.slug = 'vitagora'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let past: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM past_memberships p JOIN clusters c ON c.id = p.cluster_id WHERE c.slug = 'vitagora' AND p.reason = 'merger'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!((left, past), (0, vitagora_members));
+    let (_, v) = req(&app, None, Method::GET, "/api/v1/clusters/vitagora", None).await;
+    let last = v["label_history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["status"], "delabelled", "{last}");
+
+    // Every step is in the audit trail.
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('label_campaign.open', 'candidacy.submit', 'candidacy.review', 'candidacy.opinion', 'label_decision.approve')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 1 + 2 + 2 + 1 + 3);
+
+    // The pages, in both languages, for the officer and the manager.
+    for (who, path, text) in [
+        (&o1, "/labels/phase-6?lang=en", "Selection committee"),
+        (&o1, "/labels/phase-6/minalogic?lang=fr", "Note pondérée"),
+        (
+            &mgr,
+            "/labels/phase-6/minalogic/file?lang=fr",
+            "Nanoélectronique",
+        ),
+        (&mgr, "/labels?lang=fr", "Campagnes de labellisation"),
+    ] {
+        let r = client()
+            .get(format!("{}{path}", app.base))
+            .header("cookie", &who.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(text), "{path}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_past_campaigns_are_loaded_with_their_sources_and_tied_to_the_labels() {
+    let app = spawn(true);
+    let (s, v) = req(&app, None, Method::GET, "/api/v1/label-campaigns", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let slugs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["historical"] == true)
+        .map(|c| c["slug"].as_str().unwrap())
+        .collect();
+    for s in [
+        "label-2005",
+        "evaluation-2008",
+        "decisions-2010",
+        "phase-3",
+        "phase-4",
+        "phase-5",
+    ] {
+        assert!(slugs.contains(&s), "{s} in {slugs:?}");
+    }
+    let (_, v) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/label-campaigns/phase-5",
+        None,
+    )
+    .await;
+    assert!(v["campaign"]["source_title"]
+        .as_str()
+        .unwrap()
+        .contains("phase V"));
+    let labels = v["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 55, "the 55 pôles of phase V");
+    let derbi = labels
+        .iter()
+        .find(|l| l["cluster_slug"] == "derbi")
+        .unwrap();
+    assert_eq!(derbi["status"], "probation");
+    let (_, v) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/label-campaigns/label-2005",
+        None,
+    )
+    .await;
+    assert!(v["labels"].as_array().unwrap().len() >= 60, "the 2005 list");
+    // Candidacies are refused in a past campaign.
+    make_user(
+        &app,
+        "mgr@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    let mgr = sign_in(&app, "mgr@test.invalid").await;
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::PUT,
+        "/api/v1/label-campaigns/phase-5/candidacies/minalogic",
+        Some(json!({"strategy": "x"})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "campaign"));
+    let html = client()
+        .get(format!("{}/labels/phase-5?lang=en", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("History") && html.contains("47 labelled for four years"));
+}
