@@ -289,7 +289,10 @@ async fn a_campaign_runs_from_opening_to_a_published_probation_and_its_review() 
     .await;
     assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "reviewer_id"));
     assert!(
-        v["error"]["message"].as_str().unwrap().contains("Tied Sensors"),
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Tied Sensors"),
         "{v}"
     );
     for r in [ra, rc] {

@@ -1624,6 +1624,174 @@ async fn every_operation_answers_as_the_document_says() {
         Some(json!({"accept": true})),
     )
     .await;
+    // 7. A label campaign: opened, a candidacy written and submitted, a committee seated
+    // and assigned, marks, a region's opinion, a synthesis, a decision proposed, rejected,
+    // proposed again and approved.
+    let today = poles_core::Date::today();
+    c.expect(200, &anon, "GET /api/v1/label-campaigns", &[], "", None)
+        .await;
+    c.expect(
+        201,
+        &o1,
+        "POST /api/v1/label-campaigns",
+        &[],
+        "",
+        Some(json!({
+            "slug": "oa-phase", "phase": "V", "name_en": "OA", "name_fr": "OA",
+            "opens_on": today.add_days(-1).to_string(), "closes_on": today.add_days(10).to_string(),
+            "label_from": today.add_days(30).to_string(), "label_until": today.add_days(400).to_string(),
+            "criteria": [{"name_en": "A", "name_fr": "A", "weight": 1, "source_title": "OA"}],
+            "outcomes": [{"outcome": "labelled", "months": 12}], "regions": ["76"]
+        })),
+    )
+    .await;
+    let (camp, pole) = ("oa-phase", "aerospace-valley");
+    c.expect(
+        200,
+        &manager,
+        "PUT /api/v1/label-campaigns/{slug}/candidacies/{pole}",
+        &[&camp, &pole],
+        "",
+        Some(json!({"strategy": "OA", "governance": "OA", "targets": "OA"})),
+    )
+    .await;
+    c.expect(
+        200,
+        &manager,
+        "POST /api/v1/label-campaigns/{slug}/candidacies/{pole}/submit",
+        &[&camp, &pole],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &o1,
+        "GET /api/v1/label-campaigns/{slug}/candidacies",
+        &[&camp],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        204,
+        &o1,
+        "POST /api/v1/label-campaigns/{slug}/committee",
+        &[&camp],
+        "",
+        Some(json!({"user_id": r1})),
+    )
+    .await;
+    c.expect(
+        200,
+        &o1,
+        "GET /api/v1/label-campaigns/{slug}/committee",
+        &[&camp],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        204,
+        &o1,
+        "POST /api/v1/label-campaigns/{slug}/candidacies/{pole}/reviewers",
+        &[&camp, &pole],
+        "",
+        Some(json!({"reviewer_id": r1})),
+    )
+    .await;
+    c.expect(
+        200,
+        &rev1,
+        "PUT /api/v1/label-campaigns/{slug}/candidacies/{pole}/review",
+        &[&camp, &pole],
+        "",
+        Some(json!({"scores": [{"criterion": 1, "score": 7, "comment": "OA"}]})),
+    )
+    .await;
+    make_user(
+        &app,
+        "oa-occitanie@test.invalid",
+        "region_officer",
+        Some("76"),
+    )
+    .await;
+    let occitanie = c.sign_in("oa-occitanie@test.invalid").await;
+    c.expect(
+        204,
+        &occitanie,
+        "PUT /api/v1/label-campaigns/{slug}/candidacies/{pole}/opinion",
+        &[&camp, &pole],
+        "",
+        Some(json!({"opinion": "favourable"})),
+    )
+    .await;
+    c.expect(
+        204,
+        &o1,
+        "PUT /api/v1/label-campaigns/{slug}/candidacies/{pole}/synthesis",
+        &[&camp, &pole],
+        "",
+        Some(json!({"synthesis": "OA"})),
+    )
+    .await;
+    c.expect(
+        200,
+        &o1,
+        "GET /api/v1/label-campaigns/{slug}/candidacies/{pole}",
+        &[&camp, &pole],
+        "",
+        None,
+    )
+    .await;
+    let decision = json!({"cluster": pole, "outcome": "labelled", "legal_act": "OA", "act_date": today.to_string()});
+    let d = c
+        .expect(
+            201,
+            &o1,
+            "POST /api/v1/label-campaigns/{slug}/decisions",
+            &[&camp],
+            "",
+            Some(decision.clone()),
+        )
+        .await;
+    c.expect(
+        200,
+        &o2,
+        "POST /api/v1/label-decisions/{id}/rejection",
+        &[&d["id"]],
+        "",
+        Some(json!({"reason": "OA"})),
+    )
+    .await;
+    let d = c
+        .expect(
+            201,
+            &o1,
+            "POST /api/v1/label-campaigns/{slug}/decisions",
+            &[&camp],
+            "",
+            Some(decision),
+        )
+        .await;
+    c.expect(
+        200,
+        &o2,
+        "POST /api/v1/label-decisions/{id}/approval",
+        &[&d["id"]],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/label-campaigns/{slug}",
+        &[&camp],
+        "",
+        None,
+    )
+    .await;
     c.expect(
         204,
         &claimant,

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use poles_store::labels::{
-    Assignment, Campaign, CampaignLabel, CampaignSummary, Candidacy, CandidacyLine,
-    CommitteeMember, Decision, Eligible, Facts, Opinion,
+    Campaign, CampaignLabel, CampaignSummary, Candidacy, CandidacyAssignment, CandidacyLine,
+    CommitteeMember, Eligible, Facts, LabelDecision, Opinion,
 };
 
 /// The outcomes a campaign may allow, in the order forms list them.
@@ -102,6 +102,14 @@ pub fn default_criteria() -> Result<Vec<CriterionAsk>> {
             source_url: c.source_url,
         })
         .collect())
+}
+
+/// What the form opening a campaign starts from: the default criteria (officers only, the
+/// refusal audited like any other).
+pub async fn new_campaign_form(app: &App, caller: &Caller) -> Result<Vec<CriterionAsk>> {
+    app.allowed(caller, access::label_officer(&caller.actor))
+        .await?;
+    default_criteria()
 }
 
 /// Opens a campaign (officers).
@@ -232,7 +240,7 @@ pub struct CandidacyView {
     /// a decision is published).
     pub synthesis: Option<Synthesis>,
     /// Who reviews it (officers).
-    pub assignments: Vec<Assignment>,
+    pub assignments: Vec<CandidacyAssignment>,
     /// The caller's own review, blind, when they are assigned.
     pub my_review: Option<ReviewView>,
     /// The co-deciding regions' opinions (officers, regions, the pôle's managers).
@@ -241,7 +249,7 @@ pub struct CandidacyView {
     pub co_deciding_regions: Vec<String>,
     /// The decisions for this pôle in this campaign: every status for officers, the
     /// approved ones for everyone else.
-    pub decisions: Vec<Decision>,
+    pub decisions: Vec<LabelDecision>,
 }
 
 /// A pôle's candidacy to a campaign as the caller may read it: its managers and the
@@ -277,7 +285,7 @@ pub async fn candidacy(
         .await?
         .into_iter()
         .filter(|d| d.cluster_slug == pole.as_str());
-    let decisions: Vec<Decision> = if officer {
+    let decisions: Vec<LabelDecision> = if officer {
         all_decisions.collect()
     } else {
         all_decisions.filter(|d| d.status == "approved").collect()
@@ -471,6 +479,20 @@ pub async fn committee(app: &App, caller: &Caller, campaign: &str) -> Result<Vec
     app.allowed(caller, access::label_officer(&caller.actor))
         .await?;
     Ok(store::committee(&app.db, campaign).await?)
+}
+
+/// The pôles the caller manages, `(slug, name)`, for their candidacies' links.
+pub async fn my_poles(app: &App, caller: Option<&Caller>) -> Result<Vec<(String, String)>> {
+    let Some(me) = caller else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for slug in access::managed_clusters(&me.actor) {
+        if let Ok(c) = crate::atlas::cluster(app, &slug).await {
+            out.push((c.slug, c.name));
+        }
+    }
+    Ok(out)
 }
 
 /// Everyone who may sit on a committee, by name (officers, for the committee's form).
@@ -712,7 +734,7 @@ pub async fn propose(
     caller: &Caller,
     campaign: &str,
     a: &DecisionAsk,
-) -> Result<Decision> {
+) -> Result<LabelDecision> {
     let cap = app
         .allowed(caller, access::label_officer(&caller.actor))
         .await?;
@@ -815,7 +837,7 @@ pub async fn propose(
 /// Approves (publishes) a decision: an officer other than its proposer. The pôle's label
 /// history gains its row: labelled for its months from the label's start (to the
 /// campaign's end at most), on probation until its review date, de-labelled otherwise.
-pub async fn approve(app: &App, caller: &Caller, id: i64) -> Result<Decision> {
+pub async fn approve(app: &App, caller: &Caller, id: i64) -> Result<LabelDecision> {
     let d = store::decision(&app.db, id).await?;
     let cap = app
         .allowed(
@@ -875,7 +897,7 @@ pub struct RejectAsk {
 }
 
 /// Rejects a proposal with a reason: an officer other than its proposer.
-pub async fn reject(app: &App, caller: &Caller, id: i64, a: &RejectAsk) -> Result<Decision> {
+pub async fn reject(app: &App, caller: &Caller, id: i64, a: &RejectAsk) -> Result<LabelDecision> {
     let d = store::decision(&app.db, id).await?;
     let cap = app
         .allowed(
@@ -901,7 +923,7 @@ pub async fn decisions(
     app: &App,
     caller: Option<&Caller>,
     campaign: &str,
-) -> Result<Vec<Decision>> {
+) -> Result<Vec<LabelDecision>> {
     let officer = caller.is_some_and(|c| access::label_officer(&c.actor).is_ok());
     Ok(store::decisions(&app.db, campaign)
         .await?

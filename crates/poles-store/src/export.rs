@@ -88,6 +88,66 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "phase_code",
             "source_title",
             "source_publisher",
+            "campaign_id",
+            "review_date",
+        ],
+    ),
+    (
+        "label_campaigns",
+        &[
+            "id",
+            "slug",
+            "phase_code",
+            "name_en",
+            "name_fr",
+            "opens_on",
+            "closes_on",
+            "label_from",
+            "label_until",
+            "documents",
+            "historical",
+            "summary_en",
+            "summary_fr",
+            "source_title",
+            "source_publisher",
+            "source_url",
+        ],
+    ),
+    (
+        "label_criteria",
+        &[
+            "campaign_id",
+            "position",
+            "name_en",
+            "name_fr",
+            "weight",
+            "source_title",
+            "source_url",
+        ],
+    ),
+    (
+        "label_campaign_outcomes",
+        &["campaign_id", "outcome", "months"],
+    ),
+    ("label_campaign_regions", &["campaign_id", "region_code"]),
+    (
+        "label_decisions",
+        &[
+            "id",
+            "campaign_id",
+            "cluster_id",
+            "kind",
+            "outcome",
+            "tier",
+            "months",
+            "conditions",
+            "review_date",
+            "merged_into",
+            "legal_act",
+            "act_date",
+            "status",
+            "decided_at",
+            "label_id",
         ],
     ),
     (
@@ -246,6 +306,12 @@ pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("figures", &["id"]),
     ("memberships", &["shown_publicly"]),
     ("partnerships", &["answered_at"]),
+    ("label_campaigns", &["created_by", "created_at"]),
+    // Who proposed and approved stays in the audit trail; a rejection's reason internal.
+    (
+        "label_decisions",
+        &["proposed_by", "proposed_at", "decided_by", "reason"],
+    ),
     // Why a member left stays between the member and the pôle.
     ("past_memberships", &["shown_publicly", "reason"]),
     (
@@ -277,6 +343,8 @@ async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
         "memberships" | "past_memberships" => " WHERE shown_publicly = 1",
         // Proposals and refusals stay between the pôles.
         "partnerships" => " WHERE status IN ('confirmed', 'ended')",
+        // A label decision is public once approved (published).
+        "label_decisions" => " WHERE status = 'approved'",
         _ => "",
     };
     let sql = format!(

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 /// A weighted criterion of a campaign, with the source that sets it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Criterion {
+pub struct LabelCriterion {
     pub position: i64,
     pub name_en: String,
     pub name_fr: String,
@@ -67,7 +67,7 @@ pub struct Campaign {
     pub source_title: Option<String>,
     pub source_publisher: Option<String>,
     pub source_url: Option<String>,
-    pub criteria: Vec<Criterion>,
+    pub criteria: Vec<LabelCriterion>,
     pub outcomes: Vec<OutcomeAllowed>,
     /// The regions that co-decide.
     pub regions: Vec<RegionName>,
@@ -232,13 +232,15 @@ async fn campaign_tx(tx: &mut impl Tx, slug: &str) -> Result<(i64, Campaign)> {
             criteria: criteria
                 .into_iter()
                 .map(
-                    |(position, name_en, name_fr, weight, source_title, source_url)| Criterion {
-                        position,
-                        name_en,
-                        name_fr,
-                        weight,
-                        source_title,
-                        source_url,
+                    |(position, name_en, name_fr, weight, source_title, source_url)| {
+                        LabelCriterion {
+                            position,
+                            name_en,
+                            name_fr,
+                            weight,
+                            source_title,
+                            source_url,
+                        }
                     },
                 )
                 .collect(),
@@ -1000,14 +1002,18 @@ pub async fn assign(
 
 /// A reviewer assigned to a candidacy (officers' view).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Assignment {
+pub struct CandidacyAssignment {
     pub reviewer_id: i64,
     pub name: String,
     pub submitted: bool,
 }
 
 /// Who reviews a candidacy and whether they submitted.
-pub async fn assignments(db: &Db, campaign: &str, cluster: &str) -> Result<Vec<Assignment>> {
+pub async fn assignments(
+    db: &Db,
+    campaign: &str,
+    cluster: &str,
+) -> Result<Vec<CandidacyAssignment>> {
     let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
         "SELECT u.id, COALESCE(u.display_name, u.email), r.submitted_at FROM candidacy_reviews r \
          JOIN users u ON u.id = r.reviewer_id JOIN candidacies k ON k.id = r.candidacy_id \
@@ -1020,7 +1026,7 @@ pub async fn assignments(db: &Db, campaign: &str, cluster: &str) -> Result<Vec<A
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(reviewer_id, name, s)| Assignment {
+        .map(|(reviewer_id, name, s)| CandidacyAssignment {
             reviewer_id,
             name,
             submitted: s.is_some(),
@@ -1289,7 +1295,7 @@ pub async fn weights(db: &Db, campaign: &str) -> Result<Vec<(i64, i64)>> {
 
 /// A label decision: proposed by one officer, approved (published) or rejected by another.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Decision {
+pub struct LabelDecision {
     pub id: i64,
     pub campaign: String,
     pub cluster_slug: String,
@@ -1315,7 +1321,7 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
-struct DecisionRow {
+struct LabelDecisionRow {
     id: i64,
     campaign: String,
     cluster_slug: String,
@@ -1336,7 +1342,7 @@ struct DecisionRow {
     decided_at: Option<String>,
     reason: Option<String>,
 }
-from_row!(DecisionRow {
+from_row!(LabelDecisionRow {
     id,
     campaign,
     cluster_slug,
@@ -1362,9 +1368,9 @@ const DECISION_SELECT: &str = "SELECT d.id, c.slug AS campaign, p.slug AS cluste
      m.slug AS merged_into_slug, m.name AS merged_into_name, d.legal_act, d.act_date, d.status, d.proposed_by, d.proposed_at, d.decided_at, d.reason \
      FROM label_decisions d JOIN label_campaigns c ON c.id = d.campaign_id JOIN clusters p ON p.id = d.cluster_id LEFT JOIN clusters m ON m.id = d.merged_into";
 
-impl From<DecisionRow> for Decision {
-    fn from(r: DecisionRow) -> Self {
-        Decision {
+impl From<LabelDecisionRow> for LabelDecision {
+    fn from(r: LabelDecisionRow) -> Self {
+        LabelDecision {
             id: r.id,
             campaign: r.campaign,
             cluster_slug: r.cluster_slug,
@@ -1389,19 +1395,19 @@ impl From<DecisionRow> for Decision {
 }
 
 /// A campaign's decisions (every status), by pôle name then newest first.
-pub async fn decisions(db: &Db, campaign: &str) -> Result<Vec<Decision>> {
-    let rows: Vec<DecisionRow> = sqlx::query_as(&format!(
+pub async fn decisions(db: &Db, campaign: &str) -> Result<Vec<LabelDecision>> {
+    let rows: Vec<LabelDecisionRow> = sqlx::query_as(&format!(
         "{DECISION_SELECT} WHERE c.slug = $1 ORDER BY p.name, d.id DESC"
     ))
     .bind(campaign.to_string())
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(Decision::from).collect())
+    Ok(rows.into_iter().map(LabelDecision::from).collect())
 }
 
 /// One decision.
-pub async fn decision(db: &Db, id: i64) -> Result<Decision> {
-    let row: DecisionRow = sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.id = $1"))
+pub async fn decision(db: &Db, id: i64) -> Result<LabelDecision> {
+    let row: LabelDecisionRow = sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.id = $1"))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?

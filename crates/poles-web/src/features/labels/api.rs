@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use poles_app::labels::{
     self, Campaign, CampaignAsk, CampaignLabel, CampaignSummary, Candidacy, CandidacyAsk,
-    CandidacyLine, CandidacyView, CommitteeAsk, CommitteeMember, Decision, DecisionAsk, OpinionAsk,
-    RejectAsk, SynthesisAsk,
+    CandidacyLine, CandidacyView, CommitteeAsk, CommitteeMember, DecisionAsk, LabelDecision,
+    OpinionAsk, RejectAsk, SynthesisAsk,
 };
 use poles_core::review::{ReviewView, Score};
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ async fn api_open(
 pub struct CampaignDetail {
     pub campaign: Campaign,
     /// The decisions: approved ones for everyone, every status for officers.
-    pub decisions: Vec<Decision>,
+    pub decisions: Vec<LabelDecision>,
     /// The label rows tied to the campaign (from its sources, or published here).
     pub labels: Vec<CampaignLabel>,
 }
@@ -261,13 +261,13 @@ async fn api_synthesis(
 #[utoipa::path(post, path = "/api/v1/label-campaigns/{slug}/decisions", tag = "labels",
     params(("slug" = String, Path, description = "The campaign")),
     request_body = DecisionAsk,
-    responses((status = 201, body = Decision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, body = LabelDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn api_propose(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
     Path(slug): Path<String>,
     ApiJson(b): ApiJson<DecisionAsk>,
-) -> Result<(StatusCode, Json<Decision>), ApiError> {
+) -> Result<(StatusCode, Json<LabelDecision>), ApiError> {
     Ok((
         StatusCode::CREATED,
         Json(labels::propose(&st.app, &me, &slug, &b).await?),
@@ -278,12 +278,12 @@ async fn api_propose(
 /// public label history gains its row.
 #[utoipa::path(post, path = "/api/v1/label-decisions/{id}/approval", tag = "labels",
     params(("id" = i64, Path, description = "The decision")),
-    responses((status = 200, body = Decision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = LabelDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn api_approve(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
-) -> Result<Json<Decision>, ApiError> {
+) -> Result<Json<LabelDecision>, ApiError> {
     let id = params::path_id(&id, "decision")?;
     Ok(Json(labels::approve(&st.app, &me, id).await?))
 }
@@ -292,13 +292,13 @@ async fn api_approve(
 #[utoipa::path(post, path = "/api/v1/label-decisions/{id}/rejection", tag = "labels",
     params(("id" = i64, Path, description = "The decision")),
     request_body = RejectAsk,
-    responses((status = 200, body = Decision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = LabelDecision), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn api_reject(
     State(st): State<AppState>,
     SignedIn(me): SignedIn,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<RejectAsk>,
-) -> Result<Json<Decision>, ApiError> {
+) -> Result<Json<LabelDecision>, ApiError> {
     let id = params::path_id(&id, "decision")?;
     Ok(Json(labels::reject(&st.app, &me, id, &b).await?))
 }

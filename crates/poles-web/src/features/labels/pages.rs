@@ -18,8 +18,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use poles_app::labels::{
     self, Campaign, CampaignAsk, CampaignLabel, CampaignSummary, CandidacyAsk, CandidacyLine,
-    CandidacyView, CommitteeAsk, CommitteeMember, CriterionAsk, Decision, DecisionAsk, Eligible,
-    OpinionAsk, OutcomeAsk, RejectAsk, SynthesisAsk, OPINIONS, OUTCOMES, TIERS,
+    CandidacyView, CommitteeAsk, CommitteeMember, CriterionAsk, DecisionAsk, Eligible,
+    LabelDecision, OpinionAsk, OutcomeAsk, RejectAsk, SynthesisAsk, OPINIONS, OUTCOMES, TIERS,
 };
 use poles_app::{atlas, AppError, Caller};
 use poles_core::review::Score;
@@ -269,21 +269,12 @@ async fn new_view(
 }
 
 async fn new_form(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn) -> PageResult {
-    if !poles_app::access::may(
-        Some(&me.actor),
-        poles_app::access::Ability::RunLabelCampaigns,
-    ) {
-        return Err(AppError::Forbidden(poles_core::auth::Denied {
-            action: "run",
-            object: "the label campaigns".into(),
-        })
-        .into());
-    }
+    let defaults = labels::new_campaign_form(&st.app, &me).await?;
     let mut form = NewForm {
         documents: c.t.t("labels.default_documents").replace(" | ", "\n"),
         ..Default::default()
     };
-    for (k, d) in labels::default_criteria()?.into_iter().enumerate() {
+    for (k, d) in defaults.into_iter().enumerate() {
         form.rest
             .insert(format!("criterion_name_fr_{k}"), d.name_fr);
         form.rest
@@ -406,7 +397,7 @@ struct CampaignPage {
     open: bool,
     closed: bool,
     labels: Vec<CampaignLabel>,
-    decisions: Vec<Decision>,
+    decisions: Vec<LabelDecision>,
     /// The pôles the caller manages, for their candidacy's link.
     mine: Vec<(String, String)>,
     officer: bool,
@@ -472,7 +463,7 @@ impl CampaignPage {
         name_of(&self.c, en, fr)
     }
 
-    fn approvable(&self, d: &Decision) -> bool {
+    fn approvable(&self, d: &LabelDecision) -> bool {
         d.status == "proposed"
             && self.c.may(poles_app::access::Ability::ApproveLabelDecision(
                 d.proposed_by,
@@ -506,24 +497,7 @@ async fn campaign_view(
         ),
         _ => (Vec::new(), Vec::new(), Vec::new()),
     };
-    let mine = match caller {
-        Some(me) => {
-            let mut out = Vec::new();
-            for s in me
-                .actor
-                .grants
-                .iter()
-                .filter(|g| g.role == poles_core::auth::Role::ClusterManager)
-                .map(|g| g.scope.clone())
-            {
-                if let Ok(cl) = atlas::cluster(&st.app, &s).await {
-                    out.push((cl.slug, cl.name));
-                }
-            }
-            out
-        }
-        None => Vec::new(),
-    };
+    let mine = labels::my_poles(&st.app, caller).await?;
     let region_names = atlas::regions(&st.app)
         .await?
         .into_iter()
@@ -697,7 +671,7 @@ struct SettleForm {
     back: String,
 }
 
-fn back_to(c: &Chrome, back: &str, d: &Decision) -> String {
+fn back_to(c: &Chrome, back: &str, d: &LabelDecision) -> String {
     if back == "pole" {
         c.href(&format!(
             "/labels/{}/{}#decisions",
@@ -884,7 +858,7 @@ impl CandidacyPage {
         h.map_or("—".into(), |h| format!("{:.2}", h as f64 / 100.0))
     }
 
-    fn approvable(&self, d: &Decision) -> bool {
+    fn approvable(&self, d: &LabelDecision) -> bool {
         d.status == "proposed"
             && self.c.may(poles_app::access::Ability::ApproveLabelDecision(
                 d.proposed_by,
