@@ -451,3 +451,51 @@ async fn a_foreign_company_joins_a_pole_and_a_manager_imports_members() {
         "{stdout}"
     );
 }
+
+/// The label process in Chromium (`tests/browser/labels.mjs`): an officer opens a campaign,
+/// a pôle's manager submits a candidacy on a phone, two committee members score, an officer
+/// proposes "probation 12 months" and another approves it; the public page shows it.
+#[tokio::test]
+async fn a_label_campaign_runs_from_opening_to_a_published_probation() {
+    if skip() {
+        eprintln!("browser journey skipped: POLES_SKIP_BROWSER=1");
+        return;
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let app = crate::support::spawn(true);
+    for (who, role, scope) in [
+        ("br-o1@test.invalid", "programme_officer", None),
+        ("br-o2@test.invalid", "programme_officer", None),
+        ("br-r1@test.invalid", "reviewer", None),
+        ("br-r2@test.invalid", "reviewer", None),
+        ("br-mgr@test.invalid", "cluster_manager", Some("minalogic")),
+    ] {
+        crate::accounts::make_user(&app, who, role, scope).await;
+    }
+    let cfg = serde_json::json!({
+        "base": app.base,
+        "chromium": chromium().expect("Chromium is needed (apt-get install chromium, or POLES_SKIP_BROWSER=1)"),
+        "password": crate::accounts::PASSWORD,
+        "pole": "minalogic",
+        "officer1": "br-o1@test.invalid",
+        "officer2": "br-o2@test.invalid",
+        "reviewer1": "br-r1@test.invalid",
+        "reviewer2": "br-r2@test.invalid",
+        "manager": "br-mgr@test.invalid",
+    });
+    let out = tokio::process::Command::new("node")
+        .arg(root.join("tests/browser/labels.mjs"))
+        .env("POLES_JOURNEY", cfg.to_string())
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "journey failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("journey ok: candidacy submitted")
+            && stdout.contains("journey ok: two committee members scored")
+            && stdout.contains("journey ok: probation published"),
+        "{stdout}"
+    );
+}

@@ -734,3 +734,84 @@ async fn the_past_campaigns_are_loaded_with_their_sources_and_tied_to_the_labels
         .unwrap();
     assert!(html.contains("History") && html.contains("47 labelled for four years"));
 }
+
+#[tokio::test]
+async fn the_european_profile_is_waived_for_labelled_poles_and_esca_labels_expire() {
+    let app = spawn(true);
+    make_user(
+        &app,
+        "mgr@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(
+        &app,
+        "vit@test.invalid",
+        "cluster_manager",
+        Some("vitagora"),
+    )
+    .await;
+    let mgr = sign_in(&app, "mgr@test.invalid").await;
+    let vit = sign_in(&app, "vit@test.invalid").await;
+    let path = "/api/v1/clusters/minalogic/european-profile";
+    let (s, v) = req(&app, None, Method::GET, path, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["check"]["waived"], true, "labelled in phase V: {v}");
+    assert_eq!(
+        v["check"]["staff"], "unknown",
+        "no candidacy gives the staff"
+    );
+    assert_eq!(v["check"]["english_page"], "met");
+    assert!(v["check"]["rules"]["source_title"]
+        .as_str()
+        .unwrap()
+        .contains("Cluster Collaboration Platform"));
+
+    let esca = "/api/v1/clusters/minalogic/esca-labels";
+    let body =
+        json!({"level": "bronze", "awarded_on": "2025-06-01", "source_title": "ESCA register"});
+    let (s, _) = req(&app, Some(&vit), Method::POST, esca, Some(body.clone())).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::POST,
+        esca,
+        Some(json!({"level": "silver", "awarded_on": "2025-06-01", "source_title": "ESCA"})),
+    )
+    .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::BAD_REQUEST, "expires_on"),
+        "no source gives Silver's validity"
+    );
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::POST,
+        esca,
+        Some(json!({"level": "platinum", "awarded_on": "2025-06-01", "source_title": "ESCA"})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "level"));
+    let (s, v) = req(&app, Some(&mgr), Method::POST, esca, Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["expires_on"], "2027-05-31", "Bronze: two years");
+    let (_, v) = req(&app, None, Method::GET, path, None).await;
+    assert_eq!(v["esca"].as_array().unwrap().len(), 1);
+    assert_eq!(v["esca_current"], true);
+
+    let html = client()
+        .get(format!("{}/clusters/minalogic/europe?lang=fr", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Dispensé") && html.contains("Bronze"),
+        "{html}"
+    );
+}

@@ -1784,6 +1784,24 @@ async fn every_operation_answers_as_the_document_says() {
     )
     .await;
     c.expect(
+        201,
+        &manager,
+        "POST /api/v1/clusters/{slug}/esca-labels",
+        &[&pole],
+        "",
+        Some(json!({"level": "bronze", "awarded_on": today.to_string(), "source_title": "OA"})),
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/clusters/{slug}/european-profile",
+        &[&pole],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
         200,
         &anon,
         "GET /api/v1/label-campaigns/{slug}",

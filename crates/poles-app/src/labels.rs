@@ -17,9 +17,10 @@ use poles_store::labels::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub use poles_core::eccp::{EccpCheck, Verdict};
 pub use poles_store::labels::{
     Campaign, CampaignLabel, CampaignSummary, Candidacy, CandidacyAssignment, CandidacyLine,
-    CommitteeMember, Eligible, Facts, LabelDecision, Opinion,
+    CommitteeMember, Eligible, EscaLabel, Facts, LabelDecision, Opinion,
 };
 
 /// The outcomes a campaign may allow, in the order forms list them.
@@ -943,4 +944,92 @@ mod tests {
         assert_eq!(add_months(d("2023-01-31"), 1), d("2023-02-28"));
         assert_eq!(add_months(d("2023-11-15"), 2), d("2024-01-15"));
     }
+}
+
+/// A pôle's European side: the ECCP profile check (its waiver and what a full check would
+/// find) and its ESCA cluster-management labels.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EuropeanProfile {
+    pub check: EccpCheck,
+    pub esca: Vec<EscaLabel>,
+    /// Whether its latest ESCA label still runs today.
+    pub esca_current: bool,
+}
+
+/// A pôle's European profile: public.
+pub async fn european_profile(app: &App, pole: &str) -> Result<EuropeanProfile> {
+    let pole = cluster(pole)?;
+    let rules = store::eccp_rules()?;
+    let facts = store::eccp_facts(&app.db, pole.as_str()).await?;
+    let esca = store::esca_labels(&app.db, pole.as_str()).await?;
+    let today = Date::today().to_string();
+    Ok(EuropeanProfile {
+        check: poles_core::eccp::check(&rules, &facts),
+        esca_current: esca.first().is_some_and(|l| l.expires_on >= today),
+        esca,
+    })
+}
+
+/// An ESCA label as a pôle's managers (or the officers) record it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct EscaAsk {
+    /// `bronze`, `silver` or `gold`.
+    pub level: String,
+    pub awarded_on: String,
+    /// Computed from the level's validity where a source gives it (Bronze: two years);
+    /// required otherwise.
+    pub expires_on: Option<String>,
+    /// Where the label is attested (ESCA's register, the label's certificate).
+    pub source_title: String,
+    pub source_url: Option<String>,
+}
+
+/// The ESCA levels.
+pub const ESCA_LEVELS: &[&str] = &["bronze", "silver", "gold"];
+
+/// Records an ESCA label of a pôle: its managers, or the programme's officers.
+pub async fn record_esca(app: &App, caller: &Caller, pole: &str, a: &EscaAsk) -> Result<EscaLabel> {
+    let pole = cluster(pole)?;
+    let cap = app
+        .allowed(caller, access::cluster_write(&caller.actor, pole.as_str()))
+        .await?;
+    let Some((validity, _)) = store::esca_level(a.level.trim())? else {
+        return Err(FieldError::new("level", "must be bronze, silver or gold").into());
+    };
+    let awarded = Date::parse("awarded_on", a.awarded_on.trim())?;
+    let expires = match a
+        .expires_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => Date::parse("expires_on", e)?,
+        None => match validity {
+            Some(m) => add_months(awarded, m).add_days(-1),
+            None => {
+                return Err(FieldError::new(
+                    "expires_on",
+                    "give the expiry: no source at hand gives this level's validity",
+                )
+                .into())
+            }
+        },
+    };
+    if expires < awarded {
+        return Err(FieldError::new("expires_on", "must not be before the award").into());
+    }
+    let source = required("source_title", &a.source_title, 300)?;
+    let url = url("source_url", &a.source_url)?;
+    Ok(store::record_esca(
+        &app.db,
+        &caller.ctx(cap.by),
+        cap.by.user_id,
+        pole.as_str(),
+        a.level.trim(),
+        awarded,
+        expires,
+        &source,
+        url.as_deref(),
+    )
+    .await?)
 }

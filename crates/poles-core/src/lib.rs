@@ -6,6 +6,7 @@ pub mod auth;
 pub mod calls;
 pub mod cordis;
 pub mod date;
+pub mod eccp;
 pub mod geo;
 pub mod model;
 pub mod optimise;

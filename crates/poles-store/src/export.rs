@@ -131,6 +131,18 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("label_campaign_regions", &["campaign_id", "region_code"]),
     (
+        "cluster_management_labels",
+        &[
+            "id",
+            "cluster_id",
+            "level",
+            "awarded_on",
+            "expires_on",
+            "source_title",
+            "source_url",
+        ],
+    ),
+    (
         "label_decisions",
         &[
             "id",
@@ -307,6 +319,7 @@ pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("memberships", &["shown_publicly"]),
     ("partnerships", &["answered_at"]),
     ("label_campaigns", &["created_by", "created_at"]),
+    ("cluster_management_labels", &["recorded_by", "recorded_at"]),
     // Who proposed and approved stays in the audit trail; a rejection's reason internal.
     (
         "label_decisions",

@@ -1885,3 +1885,190 @@ pub async fn campaign_labels(db: &Db, campaign: &str) -> Result<Vec<CampaignLabe
         )
         .collect())
 }
+
+const ECCP_CSV: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/programme/eccp.csv"
+));
+const ESCA_CSV: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/programme/esca-levels.csv"
+));
+
+#[derive(serde::Deserialize)]
+struct RuleCsv {
+    key: String,
+    value: i64,
+    source_title: String,
+    source_url: String,
+}
+
+/// The ECCP profile check's thresholds as the shipped data give them.
+pub fn eccp_rules() -> Result<poles_core::eccp::EccpRules> {
+    let rows = crate::today::rows::<RuleCsv>("eccp.csv", ECCP_CSV)?;
+    let get = |k: &str| {
+        rows.iter()
+            .find(|r| r.key == k)
+            .map(|r| r.value)
+            .ok_or_else(|| StoreError::Data(format!("eccp.csv: no {k}")))
+    };
+    let first = rows
+        .first()
+        .ok_or_else(|| StoreError::Data("eccp.csv: empty".into()))?;
+    Ok(poles_core::eccp::EccpRules {
+        min_fte_hundredths: get("min_fte_hundredths")?,
+        min_members: get("min_members")?,
+        min_kinds: get("min_kinds")?,
+        source_title: first.source_title.clone(),
+        source_url: crate::today::opt(&first.source_url),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct EscaCsv {
+    level: String,
+    validity_months: String,
+    source_title: String,
+}
+
+/// An ESCA level's validity in months where a source gives it, and that source.
+pub fn esca_level(level: &str) -> Result<Option<(Option<i64>, String)>> {
+    Ok(crate::today::rows::<EscaCsv>("esca-levels.csv", ESCA_CSV)?
+        .into_iter()
+        .find(|r| r.level == level)
+        .map(|r| (r.validity_months.trim().parse().ok(), r.source_title)))
+}
+
+/// What Pôles knows of a pôle for the ECCP profile check.
+pub async fn eccp_facts(db: &Db, cluster: &str) -> Result<poles_core::eccp::EccpFacts> {
+    let mut tx = db.pool.begin().await?;
+    let cid = cluster_id(&mut tx, cluster).await?;
+    let fte: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT staff_fte_hundredths FROM candidacies WHERE cluster_id = $1 AND staff_fte_hundredths IS NOT NULL ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(cid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (members, kinds): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN o.kind = 'unknown' THEN NULL ELSE o.kind END) FROM memberships m \
+         JOIN organisations o ON o.id = m.organisation_id WHERE m.cluster_id = $1",
+    )
+    .bind(cid)
+    .fetch_one(&mut *tx)
+    .await?;
+    let published: Option<i64> = sqlx::query_scalar(
+        "SELECT value FROM cluster_sizes WHERE cluster_id = $1 AND kind = 'members'",
+    )
+    .bind(cid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let english: (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT description_en, theme_en FROM clusters WHERE id = $1")
+            .bind(cid)
+            .fetch_one(&mut *tx)
+            .await?;
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM labels WHERE cluster_id = $1 ORDER BY COALESCE(decision_date, ''), id DESC LIMIT 1",
+    )
+    .bind(cid)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let filled = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
+    Ok(poles_core::eccp::EccpFacts {
+        fte_hundredths: fte.flatten(),
+        members,
+        kinds,
+        published_members: published,
+        english_page: filled(&english.0) || filled(&english.1),
+        recognised: matches!(status.as_deref(), Some("labelled" | "probation")),
+    })
+}
+
+/// An ESCA cluster-management label of a pôle.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EscaLabel {
+    pub id: i64,
+    /// `bronze`, `silver` or `gold`.
+    pub level: String,
+    pub awarded_on: String,
+    pub expires_on: String,
+    pub source_title: String,
+    pub source_url: Option<String>,
+}
+
+/// A pôle's ESCA labels, the latest first.
+pub async fn esca_labels(db: &Db, cluster: &str) -> Result<Vec<EscaLabel>> {
+    let rows: Vec<(i64, String, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT l.id, l.level, l.awarded_on, l.expires_on, l.source_title, l.source_url FROM cluster_management_labels l \
+         JOIN clusters c ON c.id = l.cluster_id WHERE c.slug = $1 ORDER BY l.awarded_on DESC, l.id DESC",
+    )
+    .bind(cluster.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, level, awarded_on, expires_on, source_title, source_url)| EscaLabel {
+                id,
+                level,
+                awarded_on,
+                expires_on,
+                source_title,
+                source_url,
+            },
+        )
+        .collect())
+}
+
+/// Records an ESCA label (checked by the use case).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_esca(
+    db: &Db,
+    ctx: &Context,
+    by: i64,
+    cluster: &str,
+    level: &str,
+    awarded_on: Date,
+    expires_on: Date,
+    source_title: &str,
+    source_url: Option<&str>,
+) -> Result<EscaLabel> {
+    let mut tx = audit::begin_write(db).await?;
+    let cid = cluster_id(&mut tx, cluster).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cluster_management_labels (cluster_id, level, awarded_on, expires_on, source_title, source_url, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(cid)
+    .bind(level.to_string())
+    .bind(awarded_on.to_string())
+    .bind(expires_on.to_string())
+    .bind(source_title.to_string())
+    .bind(source_url)
+    .bind(by)
+    .bind(now_utc())
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "esca_label.record",
+            object_kind: "cluster",
+            object_ref: cluster.to_string(),
+            changes: json!({"level": level, "expires_on": expires_on.to_string()}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(EscaLabel {
+        id,
+        level: level.to_string(),
+        awarded_on: awarded_on.to_string(),
+        expires_on: expires_on.to_string(),
+        source_title: source_title.to_string(),
+        source_url: source_url.map(String::from),
+    })
+}

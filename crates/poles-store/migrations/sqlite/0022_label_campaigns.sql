@@ -143,3 +143,43 @@ CREATE INDEX label_decisions_cluster ON label_decisions(cluster_id);
 -- The decision a label row comes from, and the campaign that decided it (historical rows too).
 ALTER TABLE labels ADD COLUMN campaign_id BIGINT REFERENCES label_campaigns(id) ON DELETE SET NULL;
 ALTER TABLE labels ADD COLUMN review_date TEXT;
+
+-- The European side: ESCA cluster-management labels (Bronze, Silver, Gold) with their
+-- expiry, as the pôle or an officer records them with their source.
+CREATE TABLE cluster_management_labels (
+    id INTEGER PRIMARY KEY,
+    cluster_id BIGINT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    level TEXT NOT NULL CHECK (level IN ('bronze', 'silver', 'gold')),
+    awarded_on TEXT NOT NULL,
+    expires_on TEXT NOT NULL,
+    source_title TEXT NOT NULL,
+    source_url TEXT,
+    recorded_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    recorded_at TEXT NOT NULL,
+    CHECK (awarded_on <= expires_on)
+);
+CREATE INDEX cluster_management_labels_cluster ON cluster_management_labels(cluster_id);
+
+-- Performance contracts: per pôle and phase, a target per indicator; per year, the values
+-- Pôles cannot compute, entered with their source (the others are computed when read).
+CREATE TABLE performance_targets (
+    cluster_id BIGINT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    phase_code TEXT NOT NULL REFERENCES programme_phases(code),
+    indicator TEXT NOT NULL,
+    target BIGINT NOT NULL CHECK (target >= 0),
+    set_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    set_at TEXT NOT NULL,
+    PRIMARY KEY (cluster_id, phase_code, indicator)
+);
+
+CREATE TABLE performance_values (
+    cluster_id BIGINT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+    year BIGINT NOT NULL,
+    indicator TEXT NOT NULL,
+    value BIGINT NOT NULL CHECK (value >= 0),
+    source_title TEXT NOT NULL,
+    source_url TEXT,
+    recorded_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (cluster_id, year, indicator)
+);

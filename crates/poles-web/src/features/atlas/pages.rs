@@ -610,6 +610,11 @@ struct ClusterPage {
 }
 
 impl ClusterPage {
+    /// The pôle's European profile (the labels feature's page).
+    fn europe_href(&self) -> String {
+        self.c.href(&format!("/clusters/{}/europe", self.k.slug))
+    }
+
     /// A phase's name in the page's language.
     fn phase_name(&self, code: &Option<String>) -> String {
         code.as_ref()

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use poles_app::labels::{
     self, Campaign, CampaignAsk, CampaignLabel, CampaignSummary, Candidacy, CandidacyAsk,
-    CandidacyLine, CandidacyView, CommitteeAsk, CommitteeMember, DecisionAsk, LabelDecision,
-    OpinionAsk, RejectAsk, SynthesisAsk,
+    CandidacyLine, CandidacyView, CommitteeAsk, CommitteeMember, DecisionAsk, EscaAsk, EscaLabel,
+    EuropeanProfile, LabelDecision, OpinionAsk, RejectAsk, SynthesisAsk,
 };
 use poles_core::review::{ReviewView, Score};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_campaigns))
         .routes(routes!(api_campaign))
         .routes(routes!(api_candidacy))
+        .routes(routes!(api_europe))
         .merge(signed_in(
             OpenApiRouter::new()
                 .routes(routes!(api_open))
@@ -39,7 +40,8 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .routes(routes!(api_synthesis))
                 .routes(routes!(api_propose))
                 .routes(routes!(api_approve))
-                .routes(routes!(api_reject)),
+                .routes(routes!(api_reject))
+                .routes(routes!(api_esca)),
         ))
 }
 
@@ -301,4 +303,34 @@ async fn api_reject(
 ) -> Result<Json<LabelDecision>, ApiError> {
     let id = params::path_id(&id, "decision")?;
     Ok(Json(labels::reject(&st.app, &me, id, &b).await?))
+}
+
+/// A pôle's European side: the ECCP profile check (waived for a pôle the State labels; what
+/// a full check would find is given too) and its ESCA cluster-management labels.
+#[utoipa::path(get, path = "/api/v1/clusters/{slug}/european-profile", tag = "labels",
+    params(("slug" = String, Path, description = "The pôle's slug")),
+    responses((status = 200, body = EuropeanProfile), (status = 404, body = ErrorBody)))]
+async fn api_europe(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<EuropeanProfile>, ApiError> {
+    Ok(Json(labels::european_profile(&st.app, &slug).await?))
+}
+
+/// Records an ESCA label of a pôle (its managers, or the programme's officers), with its
+/// source; a Bronze label's expiry is computed from its two years when not given.
+#[utoipa::path(post, path = "/api/v1/clusters/{slug}/esca-labels", tag = "labels",
+    params(("slug" = String, Path, description = "The pôle's slug")),
+    request_body = EscaAsk,
+    responses((status = 201, body = EscaLabel), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_esca(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<EscaAsk>,
+) -> Result<(StatusCode, Json<EscaLabel>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(labels::record_esca(&st.app, &me, &slug, &b).await?),
+    ))
 }

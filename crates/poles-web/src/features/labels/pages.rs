@@ -18,8 +18,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use poles_app::labels::{
     self, Campaign, CampaignAsk, CampaignLabel, CampaignSummary, CandidacyAsk, CandidacyLine,
-    CandidacyView, CommitteeAsk, CommitteeMember, CriterionAsk, DecisionAsk, Eligible,
-    LabelDecision, OpinionAsk, OutcomeAsk, RejectAsk, SynthesisAsk, OPINIONS, OUTCOMES, TIERS,
+    CandidacyView, CommitteeAsk, CommitteeMember, CriterionAsk, DecisionAsk, Eligible, EscaAsk,
+    EuropeanProfile, LabelDecision, OpinionAsk, OutcomeAsk, RejectAsk, SynthesisAsk, Verdict,
+    ESCA_LEVELS, OPINIONS, OUTCOMES, TIERS,
 };
 use poles_app::{atlas, AppError, Caller};
 use poles_core::review::Score;
@@ -45,6 +46,10 @@ pub fn pages() -> Router<AppState> {
         .route("/labels/{campaign}/{pole}/opinion", post(opinion))
         .route("/labels/{campaign}/{pole}/synthesis", post(synthesis))
         .route("/labels/{campaign}/{pole}/file", get(file))
+        .route(
+            "/clusters/{slug}/europe",
+            get(europe_page).post(esca_submit),
+        )
 }
 
 /// A refused input: the field it belongs beside (empty: the whole form) and the reason.
@@ -1347,4 +1352,135 @@ async fn file(
         },
         StatusCode::OK,
     ))
+}
+
+// ---------------------------------------------------------------- the European side
+
+#[derive(Debug, Default, Deserialize)]
+struct EscaForm {
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    awarded_on: String,
+    #[serde(default)]
+    expires_on: String,
+    #[serde(default)]
+    source_title: String,
+    #[serde(default)]
+    source_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "europe.html")]
+struct EuropePage {
+    c: Chrome,
+    slug: String,
+    name: String,
+    p: EuropeanProfile,
+    can_edit: bool,
+    levels: &'static [&'static str],
+    form: EscaForm,
+    refusal: Option<Refusal>,
+}
+
+impl EuropePage {
+    fn err(&self, field: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.field == field)
+            .map(|r| r.message.as_str())
+    }
+
+    fn top_err(&self) -> Option<&str> {
+        const BESIDE: &[&str] = &[
+            "level",
+            "awarded_on",
+            "expires_on",
+            "source_title",
+            "source_url",
+        ];
+        self.refusal
+            .as_ref()
+            .filter(|r| !BESIDE.contains(&r.field.as_str()))
+            .map(|r| r.message.as_str())
+    }
+
+    fn verdict(&self, v: &Verdict) -> String {
+        self.c.tk(
+            "eccp.",
+            match v {
+                Verdict::Met => "met",
+                Verdict::NotMet => "not_met",
+                Verdict::Unknown => "unknown",
+            },
+        )
+    }
+
+    fn fte(&self) -> String {
+        format!(
+            "{:.1}",
+            self.p.check.rules.min_fte_hundredths as f64 / 100.0
+        )
+    }
+
+    fn day(&self, s: &str) -> String {
+        self.c.partial_date(s)
+    }
+}
+
+async fn europe_view(
+    st: &AppState,
+    c: Chrome,
+    slug: &str,
+    form: EscaForm,
+    refusal: Option<Refusal>,
+    status: StatusCode,
+) -> PageResult {
+    let cluster = atlas::cluster(&st.app, slug).await?;
+    let p = labels::european_profile(&st.app, slug).await?;
+    let can_edit = c.can_edit_cluster(slug);
+    Ok(render_with(
+        EuropePage {
+            c,
+            slug: cluster.slug,
+            name: cluster.name,
+            p,
+            can_edit,
+            levels: ESCA_LEVELS,
+            form,
+            refusal,
+        },
+        status,
+    ))
+}
+
+async fn europe_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(slug): Path<String>,
+) -> PageResult {
+    europe_view(&st, c, &slug, EscaForm::default(), None, StatusCode::OK).await
+}
+
+async fn esca_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<EscaForm>,
+) -> PageResult {
+    let ask = EscaAsk {
+        level: f.level.clone(),
+        awarded_on: f.awarded_on.clone(),
+        expires_on: some(&f.expires_on),
+        source_title: f.source_title.clone(),
+        source_url: some(&f.source_url),
+    };
+    match labels::record_esca(&st.app, &me, &slug, &ask).await {
+        Ok(_) => Ok(Redirect::to(&c.href(&format!("/clusters/{slug}/europe"))).into_response()),
+        Err(e) => {
+            let (status, r) = refusal(&c, e)?;
+            europe_view(&st, c, &slug, f, Some(r), status).await
+        }
+    }
 }
