@@ -815,3 +815,187 @@ async fn the_european_profile_is_waived_for_labelled_poles_and_esca_labels_expir
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn performance_contracts_compute_what_poles_knows_and_keep_what_is_entered_with_its_source() {
+    let app = spawn(true);
+    make_user(&app, "officer@test.invalid", "programme_officer", None).await;
+    make_user(
+        &app,
+        "mgr@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(
+        &app,
+        "vit@test.invalid",
+        "cluster_manager",
+        Some("vitagora"),
+    )
+    .await;
+    let officer = sign_in(&app, "officer@test.invalid").await;
+    let mgr = sign_in(&app, "mgr@test.invalid").await;
+    let vit = sign_in(&app, "vit@test.invalid").await;
+    let path = "/api/v1/clusters/minalogic/performance";
+
+    let (s, v) = req(&app, None, Method::GET, path, None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["phase"], "V", "today's phase");
+    assert_eq!(v["years"], json!([2023, 2024, 2025, 2026]));
+    let members = v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "members")
+        .unwrap()
+        .clone();
+    assert_eq!(members["computed_by_poles"], true);
+    let computed = members["years"][3]["computed"].as_i64().unwrap();
+    assert!(computed >= 1, "Minalogic's recorded members: {members}");
+
+    // Targets: the officers'; a manager may not set them.
+    let targets = json!({"phase": "V", "targets": [{"indicator": "members", "target": computed * 2}, {"indicator": "money_raised_cents", "target": 500_000_000}]});
+    let (s, _) = req(
+        &app,
+        Some(&mgr),
+        Method::PUT,
+        &format!("{path}/targets"),
+        Some(targets.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = req(
+        &app,
+        Some(&officer),
+        Method::PUT,
+        &format!("{path}/targets"),
+        Some(json!({"targets": [{"indicator": "happiness", "target": 1}]})),
+    )
+    .await;
+    assert_eq!(
+        (s, field(&v)),
+        (StatusCode::BAD_REQUEST, "targets[0].indicator")
+    );
+    let (s, v) = req(
+        &app,
+        Some(&officer),
+        Method::PUT,
+        &format!("{path}/targets"),
+        Some(targets),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let members = v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "members")
+        .unwrap()
+        .clone();
+    assert_eq!(members["progress_percent"], 50);
+
+    // Values: the pôle's managers enter what Pôles cannot compute, with a source.
+    let value = json!({"year": 2025, "indicator": "money_raised_cents", "value": 120_000_000, "source_title": "Rapport d'activité 2025"});
+    let (s, _) = req(
+        &app,
+        Some(&vit),
+        Method::PUT,
+        &format!("{path}/values"),
+        Some(value.clone()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = req(&app, Some(&mgr), Method::PUT, &format!("{path}/values"), Some(json!({"year": 2025, "indicator": "money_raised_cents", "value": 1, "source_title": ""}))).await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "source_title"));
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::PUT,
+        &format!("{path}/values"),
+        Some(json!({"year": 1990, "indicator": "members", "value": 1, "source_title": "x"})),
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "year"));
+    let (s, v) = req(
+        &app,
+        Some(&mgr),
+        Method::PUT,
+        &format!("{path}/values"),
+        Some(value),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let money = v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "money_raised_cents")
+        .unwrap()
+        .clone();
+    assert_eq!(money["years"][2]["value"], 120_000_000);
+    assert_eq!(money["years"][2]["source_title"], "Rapport d'activité 2025");
+    assert_eq!(money["computed_by_poles"], false);
+
+    // The programme's dashboard: the pôles labelled in the phase, totals, reaching targets.
+    let (s, v) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/performance?phase=V&year=2025",
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["year"], 2025);
+    assert_eq!(v["poles"].as_array().unwrap().len(), 55);
+    let k = v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i == "money_raised_cents")
+        .unwrap();
+    assert_eq!(v["totals"][k]["total"], 120_000_000);
+    assert_eq!(v["totals"][k]["with_target"], 1);
+    let (s, v) = req(
+        &app,
+        None,
+        Method::GET,
+        "/api/v1/performance?year=1990",
+        None,
+    )
+    .await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "year"));
+
+    // The pages, and the CSV export with its formula guard.
+    for (path, text) in [
+        (
+            "/clusters/minalogic/performance?lang=fr",
+            "activité 2025",
+        ),
+        (
+            "/performance?lang=en&year=2025",
+            "Pôles reaching their target",
+        ),
+    ] {
+        let html = client()
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(text), "{path}: {text}");
+    }
+    let csv = client()
+        .get(format!("{}/performance?year=2025&format=csv", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("pole,members,members_target"), "{csv}");
+    assert_eq!(csv.lines().count(), 56);
+}

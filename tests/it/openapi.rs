@@ -1803,6 +1803,42 @@ async fn every_operation_answers_as_the_document_says() {
     .await;
     c.expect(
         200,
+        &o1,
+        "PUT /api/v1/clusters/{slug}/performance/targets",
+        &[&pole],
+        "",
+        Some(json!({"targets": [{"indicator": "members", "target": 100}]})),
+    )
+    .await;
+    c.expect(
+        200,
+        &manager,
+        "PUT /api/v1/clusters/{slug}/performance/values",
+        &[&pole],
+        "",
+        Some(json!({"year": 2025, "indicator": "money_raised_cents", "value": 100, "source_title": "OA"})),
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/clusters/{slug}/performance",
+        &[&pole],
+        "phase=V",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/performance",
+        &[],
+        "year=2025",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
         &anon,
         "GET /api/v1/label-campaigns/{slug}",
         &[&camp],

@@ -22,6 +22,7 @@ pub mod labels;
 pub mod mail;
 pub mod membership;
 pub mod partners;
+pub mod performance;
 pub mod readcache;
 pub mod selection;
 pub mod throttle;

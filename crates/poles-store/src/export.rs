@@ -143,6 +143,21 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "performance_targets",
+        &["cluster_id", "phase_code", "indicator", "target"],
+    ),
+    (
+        "performance_values",
+        &[
+            "cluster_id",
+            "year",
+            "indicator",
+            "value",
+            "source_title",
+            "source_url",
+        ],
+    ),
+    (
         "label_decisions",
         &[
             "id",
@@ -320,6 +335,8 @@ pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
     ("partnerships", &["answered_at"]),
     ("label_campaigns", &["created_by", "created_at"]),
     ("cluster_management_labels", &["recorded_by", "recorded_at"]),
+    ("performance_targets", &["set_by", "set_at"]),
+    ("performance_values", &["recorded_by", "recorded_at"]),
     // Who proposed and approved stays in the audit trail; a rejection's reason internal.
     (
         "label_decisions",

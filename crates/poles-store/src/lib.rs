@@ -24,6 +24,7 @@ pub mod keyring;
 pub mod labels;
 pub mod mail;
 pub mod membership;
+pub mod performance;
 pub mod rate;
 pub mod recommend;
 pub mod registry;

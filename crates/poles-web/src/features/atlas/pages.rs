@@ -610,6 +610,12 @@ struct ClusterPage {
 }
 
 impl ClusterPage {
+    /// The pôle's performance contract (the labels feature's page).
+    fn performance_href(&self) -> String {
+        self.c
+            .href(&format!("/clusters/{}/performance", self.k.slug))
+    }
+
     /// The pôle's European profile (the labels feature's page).
     fn europe_href(&self) -> String {
         self.c.href(&format!("/clusters/{}/europe", self.k.slug))

@@ -4,9 +4,9 @@
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiJson, SignedIn, Visitor};
 use crate::http::openapi::signed_in;
-use crate::http::params;
+use crate::http::params::{self, Params};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use poles_app::labels::{
@@ -14,6 +14,7 @@ use poles_app::labels::{
     CandidacyLine, CandidacyView, CommitteeAsk, CommitteeMember, DecisionAsk, EscaAsk, EscaLabel,
     EuropeanProfile, LabelDecision, OpinionAsk, RejectAsk, SynthesisAsk,
 };
+use poles_app::performance::{self, Contract, ProgrammeDashboard, TargetsAsk, ValueAsk};
 use poles_core::review::{ReviewView, Score};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,6 +27,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(api_campaign))
         .routes(routes!(api_candidacy))
         .routes(routes!(api_europe))
+        .routes(routes!(api_contract))
+        .routes(routes!(api_programme))
         .merge(signed_in(
             OpenApiRouter::new()
                 .routes(routes!(api_open))
@@ -41,7 +44,9 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .routes(routes!(api_propose))
                 .routes(routes!(api_approve))
                 .routes(routes!(api_reject))
-                .routes(routes!(api_esca)),
+                .routes(routes!(api_esca))
+                .routes(routes!(api_targets))
+                .routes(routes!(api_value)),
         ))
 }
 
@@ -332,5 +337,79 @@ async fn api_esca(
     Ok((
         StatusCode::CREATED,
         Json(labels::record_esca(&st.app, &me, &slug, &b).await?),
+    ))
+}
+
+/// The year asked for, as a field error when it is not a year.
+pub(super) fn year_param(p: &Params) -> Result<Option<i64>, poles_core::FieldError> {
+    params::get(p, "year")
+        .map(|y| {
+            y.parse::<i64>()
+                .map_err(|_| poles_core::FieldError::new("year", "must be a year"))
+        })
+        .transpose()
+}
+
+/// A pôle's performance contract for a phase (today's unless `phase` is given): targets
+/// and, per year, each indicator — computed by Pôles or entered with its source.
+#[utoipa::path(get, path = "/api/v1/clusters/{slug}/performance", tag = "labels",
+    params(("slug" = String, Path, description = "The pôle's slug"), ("phase" = Option<String>, Query, description = "A phase code (`V`…)")),
+    responses((status = 200, body = Contract), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_contract(
+    State(st): State<AppState>,
+    Path(slug): Path<String>,
+    Query(p): Query<Params>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(
+        performance::contract(&st.app, &slug, params::get(&p, "phase").as_deref()).await?,
+    ))
+}
+
+/// The programme's dashboard: each pôle labelled in the phase, each indicator, one year
+/// (the latest so far unless `year` is given), with the totals and the pôles reaching their
+/// targets.
+#[utoipa::path(get, path = "/api/v1/performance", tag = "labels",
+    params(("phase" = Option<String>, Query, description = "A phase code (`V`…)"), ("year" = Option<i64>, Query, description = "A year of the phase")),
+    responses((status = 200, body = ProgrammeDashboard), (status = 400, body = ErrorBody)))]
+async fn api_programme(
+    State(st): State<AppState>,
+    Query(p): Query<Params>,
+) -> Result<Json<ProgrammeDashboard>, ApiError> {
+    let year = year_param(&p)?;
+    Ok(Json(
+        performance::programme(&st.app, params::get(&p, "phase").as_deref(), year).await?,
+    ))
+}
+
+/// Sets a pôle's targets for a phase (the programme's officers); those not listed are removed.
+#[utoipa::path(put, path = "/api/v1/clusters/{slug}/performance/targets", tag = "labels",
+    params(("slug" = String, Path, description = "The pôle's slug")),
+    request_body = TargetsAsk,
+    responses((status = 200, body = Contract), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_targets(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<TargetsAsk>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(
+        performance::set_targets(&st.app, &me, &slug, &b).await?,
+    ))
+}
+
+/// Enters a year's value of an indicator with its source (the pôle's managers or the
+/// programme's officers); shown instead of what Pôles computes.
+#[utoipa::path(put, path = "/api/v1/clusters/{slug}/performance/values", tag = "labels",
+    params(("slug" = String, Path, description = "The pôle's slug")),
+    request_body = ValueAsk,
+    responses((status = 200, body = Contract), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_value(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<ValueAsk>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(
+        performance::enter_value(&st.app, &me, &slug, &b).await?,
     ))
 }

@@ -7,11 +7,12 @@
 
 use crate::http::error::{PageError, PageResult};
 use crate::http::extract::{SignedIn, Visitor};
+use crate::http::params::{self, Params};
 use crate::ui::chrome::Chrome;
 use crate::ui::render::render_with;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -22,6 +23,7 @@ use poles_app::labels::{
     EuropeanProfile, LabelDecision, OpinionAsk, OutcomeAsk, RejectAsk, SynthesisAsk, Verdict,
     ESCA_LEVELS, OPINIONS, OUTCOMES, TIERS,
 };
+use poles_app::performance::{self, Contract, ProgrammeDashboard, TargetAsk, TargetsAsk, ValueAsk};
 use poles_app::{atlas, AppError, Caller};
 use poles_core::review::Score;
 use serde::Deserialize;
@@ -50,6 +52,10 @@ pub fn pages() -> Router<AppState> {
             "/clusters/{slug}/europe",
             get(europe_page).post(esca_submit),
         )
+        .route("/clusters/{slug}/performance", get(contract_page))
+        .route("/clusters/{slug}/performance/targets", post(targets_submit))
+        .route("/clusters/{slug}/performance/values", post(value_submit))
+        .route("/performance", get(programme_page))
 }
 
 /// A refused input: the field it belongs beside (empty: the whole form) and the reason.
@@ -796,6 +802,11 @@ impl CandidacyPage {
             .href(&format!("/labels/{}/{}{tail}", self.k.slug, self.pole_slug))
     }
 
+    /// A page of the pôle (its performance contract, its European profile).
+    fn pole_page(&self, tail: &str) -> String {
+        self.c.href(&format!("/clusters/{}{tail}", self.pole_slug))
+    }
+
     fn committee_href(&self) -> String {
         format!("/labels/{}#committee", self.k.slug)
     }
@@ -1483,4 +1494,372 @@ async fn esca_submit(
             europe_view(&st, c, &slug, f, Some(r), status).await
         }
     }
+}
+
+// ---------------------------------------------------------------- performance contracts
+
+#[derive(Template)]
+#[template(path = "performance.html")]
+struct ContractPage {
+    c: Chrome,
+    slug: String,
+    name: String,
+    k: Contract,
+    phase_name: String,
+    officer: bool,
+    can_enter: bool,
+    form: HashMap<String, String>,
+    refusal: Option<Refusal>,
+    refused: String,
+}
+
+impl ContractPage {
+    fn err(&self, form: &str, field: &str) -> Option<&str> {
+        (self.refused == form)
+            .then_some(self.refusal.as_ref())
+            .flatten()
+            .filter(|r| r.field == field || (field.is_empty() && r.field.starts_with("targets")))
+            .map(|r| r.message.as_str())
+    }
+
+    fn typed(&self, key: &str) -> &str {
+        self.form.get(key).map_or("", String::as_str)
+    }
+
+    fn target_typed(&self, ind: &str) -> String {
+        match self.form.get(&format!("target_{ind}")) {
+            Some(v) => v.clone(),
+            None => self
+                .k
+                .indicators
+                .iter()
+                .find(|r| r.indicator == ind)
+                .and_then(|r| r.target)
+                .map(|t| {
+                    if ind == "money_raised_cents" {
+                        (t / 100).to_string()
+                    } else {
+                        t.to_string()
+                    }
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A figure of an indicator: euros for money, else a count.
+    fn figure(&self, ind: &str, v: &Option<i64>) -> String {
+        match v {
+            None => "—".into(),
+            Some(v) if ind == "money_raised_cents" => self.c.amount(&poles_core::Money {
+                cents: *v,
+                currency: poles_core::Currency::Eur,
+            }),
+            Some(v) => self.c.num(v),
+        }
+    }
+
+    /// The bar's tenth (the style sheet's `p0` … `p10`: no inline style under the CSP).
+    fn bar(&self, p: &Option<i64>) -> i64 {
+        p.map_or(0, |p| p.clamp(0, 100) / 10)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn contract_view(
+    st: &AppState,
+    c: Chrome,
+    slug: &str,
+    phase: Option<&str>,
+    form: HashMap<String, String>,
+    refused: Option<(&str, Refusal)>,
+    status: StatusCode,
+) -> PageResult {
+    let cluster = atlas::cluster(&st.app, slug).await?;
+    let k = performance::contract(&st.app, slug, phase).await?;
+    let (phases, _) = atlas::phases(&st.app).await?;
+    let en = c.t.code() == "en";
+    let phase_name = phases
+        .into_iter()
+        .find(|p| p.code == k.phase)
+        .map(|p| if en { p.name_en } else { p.name_fr })
+        .unwrap_or_else(|| k.phase.clone());
+    use poles_app::access::Ability;
+    let officer = c.may(Ability::RunLabelCampaigns);
+    let can_enter = c.can_edit_cluster(slug);
+    let (refused, refusal) = match refused {
+        Some((f, r)) => (f.to_string(), Some(r)),
+        None => (String::new(), None),
+    };
+    Ok(render_with(
+        ContractPage {
+            c,
+            slug: cluster.slug,
+            name: cluster.name,
+            k,
+            phase_name,
+            officer,
+            can_enter,
+            form,
+            refusal,
+            refused,
+        },
+        status,
+    ))
+}
+
+async fn contract_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Path(slug): Path<String>,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let phase = params::get(&p, "phase");
+    contract_view(
+        &st,
+        c,
+        &slug,
+        phase.as_deref(),
+        HashMap::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn targets_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let mut targets = Vec::new();
+    let mut bad = None;
+    for ind in performance::indicator_names() {
+        let raw = f.get(&format!("target_{ind}")).map_or("", |s| s.trim());
+        if raw.is_empty() {
+            continue;
+        }
+        let parsed = if ind == "money_raised_cents" {
+            crate::http::params::euros(&format!("targets[{}].target", targets.len()), raw, false)
+        } else {
+            raw.parse::<i64>().map_err(|_| {
+                poles_core::FieldError::new(
+                    format!("targets[{}].target", targets.len()),
+                    "a whole number",
+                )
+            })
+        };
+        match parsed {
+            Ok(target) => targets.push(TargetAsk {
+                indicator: ind.to_string(),
+                target,
+            }),
+            Err(e) => {
+                bad = Some(e);
+                break;
+            }
+        }
+    }
+    let result = match bad {
+        Some(e) => Err(e.into()),
+        None => {
+            performance::set_targets(
+                &st.app,
+                &me,
+                &slug,
+                &TargetsAsk {
+                    phase: f.get("phase").cloned(),
+                    targets,
+                },
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&c.href(&format!("/clusters/{slug}/performance"))).into_response())
+        }
+        Err(e) => {
+            let (status, r) = refusal(&c, e)?;
+            let phase = f.get("phase").cloned();
+            contract_view(
+                &st,
+                c,
+                &slug,
+                phase.as_deref(),
+                f,
+                Some(("targets", r)),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+async fn value_submit(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
+    let get = |k: &str| f.get(k).map_or("", |s| s.trim());
+    let result = async {
+        let year = get("year")
+            .parse::<i64>()
+            .map_err(|_| poles_core::FieldError::new("year", "choose a year"))?;
+        let indicator = get("indicator").to_string();
+        let value = if indicator == "money_raised_cents" {
+            crate::http::params::euros("value", get("value"), false)?
+        } else {
+            get("value")
+                .parse::<i64>()
+                .map_err(|_| poles_core::FieldError::new("value", "a whole number"))?
+        };
+        performance::enter_value(
+            &st.app,
+            &me,
+            &slug,
+            &ValueAsk {
+                year,
+                indicator,
+                value,
+                source_title: get("source_title").to_string(),
+                source_url: some(get("source_url")),
+            },
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&c.href(&format!("/clusters/{slug}/performance"))).into_response())
+        }
+        Err(e) => {
+            let (status, r) = refusal(&c, e)?;
+            contract_view(&st, c, &slug, None, f, Some(("value", r)), status).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "performance_programme.html")]
+struct ProgrammePage {
+    c: Chrome,
+    d: ProgrammeDashboard,
+    years: Vec<i64>,
+}
+
+impl ProgrammePage {
+    fn figure(&self, k: &usize, v: &Option<i64>) -> String {
+        match v {
+            None => "—".into(),
+            Some(v) => self.figure_n(k, v),
+        }
+    }
+
+    fn figure_n(&self, k: &usize, v: &i64) -> String {
+        let v = *v;
+        if self
+            .d
+            .indicators
+            .get(*k)
+            .is_some_and(|i| i == "money_raised_cents")
+        {
+            self.c.amount(&poles_core::Money {
+                cents: v,
+                currency: poles_core::Currency::Eur,
+            })
+        } else {
+            self.c.num(&v)
+        }
+    }
+
+    fn target_at(&self, targets: &[Option<i64>], k: &usize) -> Option<i64> {
+        targets.get(*k).copied().flatten()
+    }
+
+    fn reached(&self, v: &Option<i64>, targets: &[Option<i64>], k: &usize) -> bool {
+        matches!((v, self.target_at(targets, k)), (Some(v), Some(t)) if *v >= t)
+    }
+
+    fn pole_href(&self, slug: &str) -> String {
+        self.c.href(&format!("/clusters/{slug}/performance"))
+    }
+
+    fn year_href(&self, y: &i64) -> String {
+        self.c
+            .href(&format!("/performance?phase={}&year={y}", self.d.phase))
+    }
+
+    fn csv_href(&self) -> String {
+        format!(
+            "/performance?phase={}&year={}&format=csv",
+            self.d.phase, self.d.year
+        )
+    }
+}
+
+/// The programme's dashboard; `format=csv` exports its table.
+async fn programme_page(
+    State(st): State<AppState>,
+    c: Chrome,
+    Query(p): Query<Params>,
+) -> PageResult {
+    let year = super::api::year_param(&p).map_err(AppError::from)?;
+    let d = performance::programme(&st.app, params::get(&p, "phase").as_deref(), year).await?;
+    if params::get(&p, "format").as_deref() == Some("csv") {
+        let mut out = String::from("pole");
+        for i in &d.indicators {
+            out.push_str(&format!(",{i},{i}_target"));
+        }
+        out.push('\n');
+        for l in &d.poles {
+            out.push_str(&csv_cell(&l.cluster_name));
+            for (v, t) in l.values.iter().zip(&l.targets) {
+                let f = |x: &Option<i64>| x.map(|x| x.to_string()).unwrap_or_default();
+                out.push_str(&format!(",{},{}", f(v), f(t)));
+            }
+            out.push('\n');
+        }
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"performance-{}-{}.csv\"",
+                        d.phase, d.year
+                    ),
+                ),
+            ],
+            out,
+        )
+            .into_response());
+    }
+    let (phases, _) = atlas::phases(&st.app).await?;
+    let years = phases
+        .iter()
+        .find(|x| x.code == d.phase)
+        .map(|x| {
+            (x.starts.year()..=x.ends.year().min(poles_core::Date::today().year()))
+                .map(i64::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(render_with(ProgrammePage { c, d, years }, StatusCode::OK))
+}
+
+/// A CSV cell: quoted, and a leading formula character neutralised.
+fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
 }
