@@ -969,10 +969,7 @@ async fn performance_contracts_compute_what_poles_knows_and_keep_what_is_entered
 
     // The pages, and the CSV export with its formula guard.
     for (path, text) in [
-        (
-            "/clusters/minalogic/performance?lang=fr",
-            "activité 2025",
-        ),
+        ("/clusters/minalogic/performance?lang=fr", "activité 2025"),
         (
             "/performance?lang=en&year=2025",
             "Pôles reaching their target",
@@ -998,4 +995,164 @@ async fn performance_contracts_compute_what_poles_knows_and_keep_what_is_entered
         .unwrap();
     assert!(csv.starts_with("pole,members,members_target"), "{csv}");
     assert_eq!(csv.lines().count(), 56);
+}
+
+#[tokio::test]
+async fn a_candidacy_takes_pdfs_only_within_its_limits_and_its_readers_download_them() {
+    let app = spawn(true);
+    make_user(&app, "officer@test.invalid", "programme_officer", None).await;
+    make_user(
+        &app,
+        "mgr@test.invalid",
+        "cluster_manager",
+        Some("minalogic"),
+    )
+    .await;
+    make_user(
+        &app,
+        "vit@test.invalid",
+        "cluster_manager",
+        Some("vitagora"),
+    )
+    .await;
+    let officer = sign_in(&app, "officer@test.invalid").await;
+    let mgr = sign_in(&app, "mgr@test.invalid").await;
+    let vit = sign_in(&app, "vit@test.invalid").await;
+    let (s, _) = req(
+        &app,
+        Some(&officer),
+        Method::POST,
+        "/api/v1/label-campaigns",
+        Some(campaign_body("phase-6")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let base = "/api/v1/label-campaigns/phase-6/candidacies/minalogic";
+    let (s, _) = req(
+        &app,
+        Some(&mgr),
+        Method::PUT,
+        base,
+        Some(json!({"strategy": "S", "governance": "G", "targets": "T"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let upload = |who: &Browser, name: &str, bytes: Vec<u8>| {
+        client()
+            .post(format!("{}{base}/documents?name={name}", app.base))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .header("content-type", "application/pdf")
+            .body(bytes)
+            .send()
+    };
+    let pdf = |size: usize| {
+        let mut b = b"%PDF-1.7\n".to_vec();
+        b.resize(size, b'x');
+        b
+    };
+    let r = upload(&mgr, "notes.txt", b"plain text".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(field(&v), "document");
+    let r = upload(&vit, "x.pdf", pdf(100)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Above 10 MB: refused by the use case just above, at the door well above.
+    let r = upload(&mgr, "big.pdf", pdf(10_200_000)).await.unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    // A declared length above the door's limit is answered at once, before any byte of it.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = app.base.trim_start_matches("http://").to_string();
+        let mut sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST {base}/documents?name=huge.pdf HTTP/1.1\r\nHost: {addr}\r\nCookie: {}\r\nX-Csrf-Token: {}\r\n\
+             Content-Type: application/pdf\r\nContent-Length: 12000000\r\nConnection: close\r\n\r\n",
+            mgr.cookie, mgr.csrf
+        );
+        sock.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = sock.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+    // 50 MB together at most.
+    for k in 0..5 {
+        let r = upload(&mgr, &format!("annexe-{k}"), pdf(9_900_000))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{k}");
+    }
+    let r = upload(&mgr, "one-more.pdf", pdf(1_000_000)).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let small = pdf(2_000);
+    let r = upload(&mgr, "strategie", small.clone()).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "49.5 MB and 2 kB fit");
+
+    let (_, v) = req(&app, Some(&mgr), Method::GET, base, None).await;
+    let docs = v["documents"].as_array().unwrap().clone();
+    assert_eq!(docs.len(), 6);
+    assert_eq!(docs[0]["name"], "annexe-0.pdf", "the extension added");
+    let id = docs[0]["id"].as_i64().unwrap();
+    // Its managers and the officers download it; a visitor does not.
+    let bytes = client()
+        .get(format!("{}{base}/documents/{id}", app.base))
+        .header("cookie", &officer.cookie)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.len(), 9_900_000);
+    assert!(bytes.starts_with(b"%PDF-"));
+    let r = client()
+        .get(format!("{}{base}/documents/{id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = client()
+        .get(format!("{}{base}/documents/{id}", app.base))
+        .header("cookie", &vit.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Removed, then submitted: no more changes.
+    let (s, _) = req(
+        &app,
+        Some(&mgr),
+        Method::DELETE,
+        &format!("{base}/documents/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = req(
+        &app,
+        Some(&mgr),
+        Method::POST,
+        &format!("{base}/submit"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let r = upload(&mgr, "late.pdf", small).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // The page lists them, with the download link.
+    let html = client()
+        .get(format!("{}/labels/phase-6/minalogic?lang=en", app.base))
+        .header("cookie", &mgr.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("annexe-1.pdf") && html.contains("/labels/phase-6/minalogic/documents/"));
 }

@@ -28,6 +28,12 @@ enum Auth {
     Bearer(String),
 }
 
+/// A request body: JSON, or bytes of a type (a PDF).
+enum Payload {
+    Json(Value),
+    Raw(Vec<u8>, &'static str),
+}
+
 struct Answer {
     status: u16,
     headers: HeaderMap,
@@ -36,6 +42,8 @@ struct Answer {
 
 /// The document, its response schemas compiled, and what was driven.
 struct Checker {
+    /// Responses documented with a body of another type than JSON, and that type.
+    binary: BTreeMap<(String, String), String>,
     base: String,
     doc: Value,
     schemas: boon::Schemas,
@@ -75,12 +83,21 @@ impl Checker {
         // Each response schema is put where the validator can find it by a plain pointer,
         // beside the components its `$ref`s name.
         let mut found = Vec::new();
+        let mut binary = BTreeMap::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
             for method in METHODS {
                 let Some(op) = item.get(method) else { continue };
                 let key = format!("{} {path}", method.to_uppercase());
                 for (status, response) in op["responses"].as_object().unwrap() {
                     let response = resolve(&doc, response);
+                    // A body of another type than JSON (a PDF) is checked by its type alone.
+                    if let Some(kind) = response.get("content").and_then(|c| {
+                        c.as_object()
+                            .and_then(|m| m.keys().find(|k| *k != "application/json").cloned())
+                    }) {
+                        binary.insert((key.clone(), status.clone()), kind);
+                        continue;
+                    }
                     let schema = response
                         .get("content")
                         .map(|c| c["application/json"]["schema"].clone());
@@ -118,6 +135,7 @@ impl Checker {
         }
         Checker {
             base: base.to_string(),
+            binary,
             doc,
             schemas,
             responses,
@@ -157,6 +175,19 @@ impl Checker {
         query: &str,
         body: Option<Value>,
     ) -> Answer {
+        self.send(who, op, args, query, body.map(Payload::Json))
+            .await
+    }
+
+    /// Calls `op` as [`Checker::call`] does, with a JSON body or a body of another type.
+    async fn send(
+        &mut self,
+        who: &Auth,
+        op: &str,
+        args: &[&dyn std::fmt::Display],
+        query: &str,
+        body: Option<Payload>,
+    ) -> Answer {
         let (method, template) = op.split_once(' ').unwrap();
         let mut path = String::new();
         let mut rest = template;
@@ -187,8 +218,10 @@ impl Checker {
             }
             Auth::Bearer(token) => req = req.bearer_auth(token),
         }
-        if let Some(b) = body {
-            req = req.json(&b);
+        match body {
+            Some(Payload::Json(b)) => req = req.json(&b),
+            Some(Payload::Raw(bytes, kind)) => req = req.header("content-type", kind).body(bytes),
+            None => {}
         }
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
@@ -217,6 +250,17 @@ impl Checker {
     ) -> Value {
         let what = format!("{op} ({path}) answered {status}");
         self.operation(op);
+        if let Some(kind) = self.binary.get(&(op.to_string(), status.to_string())) {
+            let got = headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !got.starts_with(kind.as_str()) {
+                self.failures
+                    .push(format!("{what} as {got}, documented as {kind}"));
+            }
+            return Value::Null;
+        }
         let Some(schema) = self.responses.get(&(op.to_string(), status.to_string())) else {
             self.failures.push(format!(
                 "{what}, a status the document does not list: {text}"
@@ -1653,6 +1697,46 @@ async fn every_operation_answers_as_the_document_says() {
         &[&camp, &pole],
         "",
         Some(json!({"strategy": "OA", "governance": "OA", "targets": "OA"})),
+    )
+    .await;
+    let pdf = b"%PDF-1.4\n% OpenAPI\n%%EOF\n".to_vec();
+    let attach = "POST /api/v1/label-campaigns/{slug}/candidacies/{pole}/documents";
+    let first = c
+        .send(
+            &manager,
+            attach,
+            &[&camp, &pole],
+            "name=oa.pdf",
+            Some(Payload::Raw(pdf.clone(), "application/pdf")),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let doc = c
+        .send(
+            &manager,
+            attach,
+            &[&camp, &pole],
+            "name=oa2.pdf",
+            Some(Payload::Raw(pdf, "application/pdf")),
+        )
+        .await
+        .body;
+    c.expect(
+        204,
+        &manager,
+        "DELETE /api/v1/label-campaigns/{slug}/candidacies/{pole}/documents/{id}",
+        &[&camp, &pole, &doc["id"]],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &manager,
+        "GET /api/v1/label-campaigns/{slug}/candidacies/{pole}/documents/{id}",
+        &[&camp, &pole, &first.body["id"]],
+        "",
+        None,
     )
     .await;
     c.expect(

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 pub use poles_core::eccp::{EccpCheck, Verdict};
 pub use poles_store::labels::{
     Campaign, CampaignLabel, CampaignSummary, Candidacy, CandidacyAssignment, CandidacyLine,
-    CommitteeMember, Eligible, EscaLabel, Facts, LabelDecision, Opinion,
+    CommitteeMember, Document, Eligible, EscaLabel, Facts, LabelDecision, Opinion,
 };
 
 /// The outcomes a campaign may allow, in the order forms list them.
@@ -251,6 +251,8 @@ pub struct CandidacyView {
     /// The decisions for this pôle in this campaign: every status for officers, the
     /// approved ones for everyone else.
     pub decisions: Vec<LabelDecision>,
+    /// The candidacy's attachments (for those who read the candidacy).
+    pub documents: Vec<Document>,
 }
 
 /// A pôle's candidacy to a campaign as the caller may read it: its managers and the
@@ -297,6 +299,7 @@ pub async fn candidacy(
         None => store::facts(&app.db, pole.as_str()).await?,
     };
     let readable = officer || manager || (submitted && (reviewer || region));
+    let submitted_or_started = k.is_some();
     let synthesis = if submitted && (officer || (manager && published)) {
         let (_, marks) = store::marks(&app.db, &c.slug, pole.as_str(), None).await?;
         let weights = store::weights(&app.db, &c.slug).await?;
@@ -330,6 +333,11 @@ pub async fn candidacy(
         },
         co_deciding_regions: regions,
         decisions,
+        documents: if readable && submitted_or_started {
+            store::documents(&app.db, &c.slug, pole.as_str()).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -1032,4 +1040,84 @@ pub async fn record_esca(app: &App, caller: &Caller, pole: &str, a: &EscaAsk) ->
         url.as_deref(),
     )
     .await?)
+}
+
+/// A candidacy's attachment: PDF only, at most this many bytes (a limit of the platform,
+/// not a rule of the programme).
+pub const DOCUMENT_MAX_BYTES: usize = 10_000_000;
+/// A candidacy's attachments together.
+pub const DOCUMENTS_MAX_BYTES: i64 = 50_000_000;
+
+/// Attaches a PDF to a pôle's draft candidacy (its managers, while the campaign is open).
+pub async fn attach(
+    app: &App,
+    caller: &Caller,
+    campaign: &str,
+    pole: &str,
+    name: &str,
+    content: &[u8],
+) -> Result<Document> {
+    let pole = cluster(pole)?;
+    let cap = app
+        .allowed(
+            caller,
+            access::candidacy_write(&caller.actor, pole.as_str()),
+        )
+        .await?;
+    let c = store::campaign(&app.db, campaign).await?;
+    open_now(&c)?;
+    let name = required("name", name, 200)?;
+    if content.is_empty() {
+        return Err(FieldError::new("document", "is empty").into());
+    }
+    if content.len() > DOCUMENT_MAX_BYTES {
+        return Err(FieldError::new("document", "must be at most 10 MB").into());
+    }
+    // A PDF begins with its signature; anything else is refused, whatever its name says.
+    if !content.starts_with(b"%PDF-") {
+        return Err(FieldError::new("document", "must be a PDF file").into());
+    }
+    let name = if name.to_lowercase().ends_with(".pdf") {
+        name
+    } else {
+        format!("{name}.pdf")
+    };
+    Ok(store::add_document(
+        &app.db,
+        &caller.ctx(cap.by),
+        cap.by.user_id,
+        &c.slug,
+        &cap.cluster,
+        &name,
+        content,
+        DOCUMENTS_MAX_BYTES,
+    )
+    .await?)
+}
+
+/// A candidacy's attachment, for those who may read the candidacy.
+pub async fn document(
+    app: &App,
+    caller: &Caller,
+    campaign: &str,
+    pole: &str,
+    id: i64,
+) -> Result<(String, Vec<u8>)> {
+    let v = candidacy(app, Some(caller), campaign, pole).await?;
+    if v.candidacy.is_none() || !v.documents.iter().any(|d| d.id == id) {
+        return Err(AppError::NotFound("document"));
+    }
+    Ok(store::document(&app.db, campaign, pole, id).await?)
+}
+
+/// Removes an attachment from a pôle's draft candidacy (its managers).
+pub async fn detach(app: &App, caller: &Caller, campaign: &str, pole: &str, id: i64) -> Result<()> {
+    let pole = cluster(pole)?;
+    let cap = app
+        .allowed(
+            caller,
+            access::candidacy_write(&caller.actor, pole.as_str()),
+        )
+        .await?;
+    Ok(store::remove_document(&app.db, &caller.ctx(cap.by), campaign, &cap.cluster, id).await?)
 }

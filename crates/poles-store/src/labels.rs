@@ -2072,3 +2072,172 @@ pub async fn record_esca(
         source_url: source_url.map(String::from),
     })
 }
+
+/// A candidacy's attachment, without its content.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Document {
+    pub id: i64,
+    pub name: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, hexadecimal.
+    pub sha256: String,
+    pub uploaded_at: String,
+}
+
+/// A candidacy's attachments, oldest first.
+pub async fn documents(db: &Db, campaign: &str, cluster: &str) -> Result<Vec<Document>> {
+    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT d.id, d.name, d.size_bytes, d.sha256, d.uploaded_at FROM candidacy_documents d \
+         JOIN candidacies k ON k.id = d.candidacy_id JOIN label_campaigns c ON c.id = k.campaign_id \
+         JOIN clusters p ON p.id = k.cluster_id WHERE c.slug = $1 AND p.slug = $2 ORDER BY d.id",
+    )
+    .bind(campaign.to_string())
+    .bind(cluster.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, size_bytes, sha256, uploaded_at)| Document {
+            id,
+            name,
+            size_bytes,
+            sha256,
+            uploaded_at,
+        })
+        .collect())
+}
+
+/// Attaches a document to a draft candidacy; refused when the candidacy's documents would
+/// exceed `total_max` bytes (checked under the write lock, so two uploads cannot both pass).
+#[allow(clippy::too_many_arguments)]
+pub async fn add_document(
+    db: &Db,
+    ctx: &Context,
+    by: i64,
+    campaign: &str,
+    cluster: &str,
+    name: &str,
+    content: &[u8],
+    total_max: i64,
+) -> Result<Document> {
+    use sha2::{Digest, Sha256};
+    let mut tx = audit::begin_write(db).await?;
+    let (id, status) = candidacy_id(&mut tx, campaign, cluster).await?;
+    if status != "draft" {
+        return Err(FieldError::new("candidacy", "is submitted: it can no longer change").into());
+    }
+    let used: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(size_bytes), 0) FROM candidacy_documents WHERE candidacy_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let size = content.len() as i64;
+    if used + size > total_max {
+        return Err(FieldError::new(
+            "document",
+            format!(
+                "the candidacy's documents would weigh {} MB, more than the {} MB allowed",
+                (used + size + 999_999) / 1_000_000,
+                total_max / 1_000_000
+            ),
+        )
+        .into());
+    }
+    let sha = crate::util::hex(&Sha256::digest(content));
+    let now = now_utc();
+    let doc: i64 = sqlx::query_scalar(
+        "INSERT INTO candidacy_documents (candidacy_id, name, size_bytes, sha256, content_base64, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(id)
+    .bind(name.to_string())
+    .bind(size)
+    .bind(&sha)
+    .bind(crate::util::base64_encode(content))
+    .bind(by)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "candidacy.document",
+            object_kind: "candidacy",
+            object_ref: format!("{campaign}/{cluster}"),
+            changes: json!({"name": name, "size_bytes": size, "sha256": sha}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Document {
+        id: doc,
+        name: name.to_string(),
+        size_bytes: size,
+        sha256: sha,
+        uploaded_at: now,
+    })
+}
+
+/// A document's name and content.
+pub async fn document(
+    db: &Db,
+    campaign: &str,
+    cluster: &str,
+    id: i64,
+) -> Result<(String, Vec<u8>)> {
+    let row: (String, String) = sqlx::query_as(
+        "SELECT d.name, d.content_base64 FROM candidacy_documents d JOIN candidacies k ON k.id = d.candidacy_id \
+         JOIN label_campaigns c ON c.id = k.campaign_id JOIN clusters p ON p.id = k.cluster_id \
+         WHERE c.slug = $1 AND p.slug = $2 AND d.id = $3",
+    )
+    .bind(campaign.to_string())
+    .bind(cluster.to_string())
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(StoreError::NotFound("document"))?;
+    let bytes = crate::util::base64_decode(&row.1)
+        .ok_or_else(|| StoreError::Data(format!("document {id}: its content is not base64")))?;
+    Ok((row.0, bytes))
+}
+
+/// Removes a document from a draft candidacy.
+pub async fn remove_document(
+    db: &Db,
+    ctx: &Context,
+    campaign: &str,
+    cluster: &str,
+    id: i64,
+) -> Result<()> {
+    let mut tx = audit::begin_write(db).await?;
+    let (cid, status) = candidacy_id(&mut tx, campaign, cluster).await?;
+    if status != "draft" {
+        return Err(FieldError::new("candidacy", "is submitted: it can no longer change").into());
+    }
+    let n = sqlx::query("DELETE FROM candidacy_documents WHERE id = $1 AND candidacy_id = $2")
+        .bind(id)
+        .bind(cid)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound("document"));
+    }
+    audit::append(
+        &mut tx,
+        ctx,
+        Event {
+            action: "candidacy.document_remove",
+            object_kind: "candidacy",
+            object_ref: format!("{campaign}/{cluster}"),
+            changes: json!({"document": id}),
+            reason: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -12,7 +12,6 @@ use poles_web_kit::ui::render::error_pages;
 use poles_web_kit::{http, AppState};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -126,7 +125,9 @@ pub fn router(state: AppState) -> Router {
             http::public_cache::serve_kept,
         ))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(boundary::MAX_BODY_BYTES))
+        // The limits are `limit_body`'s (the extractors' own 2 MB would refuse an upload).
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(boundary::limit_body))
         // Inside the security headers, so that its refusals carry them too.
         .layer(axum::middleware::from_fn(boundary::shape_refusals))
         .layer(header(header::CONTENT_SECURITY_POLICY, CSP))

@@ -76,5 +76,28 @@
       input.focus();
     });
   });
+  // A document to attach (a candidacy's PDF) is sent as it is, to the API the form names,
+  // with the session's CSRF token; the page then shows it, or the refusal beside the field.
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var input = form.querySelector("input[type=file]");
+      var note = form.querySelector(".upload-error");
+      var f = input && input.files && input.files[0];
+      if (!f) return;
+      var csrf = form.querySelector('input[name="csrf"]').value;
+      fetch(form.dataset.upload + "?name=" + encodeURIComponent(f.name), {
+        method: "POST", credentials: "same-origin", body: f,
+        headers: { "content-type": "application/pdf", "x-csrf-token": csrf }
+      }).then(function (r) {
+        if (r.ok) { window.location.reload(); return null; }
+        return r.json().then(function (b) {
+          note.textContent = (b && b.error && b.error.message) || String(r.status);
+          note.hidden = false;
+          input.setAttribute("aria-invalid", "true");
+        });
+      }).catch(function () { note.textContent = form.dataset.failed || "upload failed"; note.hidden = false; });
+    });
+  });
   document.documentElement.classList.add("js");
 })();

@@ -183,3 +183,17 @@ CREATE TABLE performance_values (
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (cluster_id, year, indicator)
 );
+
+-- A candidacy's attachments (PDF only, checked by the use case): kept in the database, as
+-- base64 text, so that every app server serves the same bytes and backups include them.
+CREATE TABLE candidacy_documents (
+    id INTEGER PRIMARY KEY,
+    candidacy_id BIGINT NOT NULL REFERENCES candidacies(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
+    sha256 TEXT NOT NULL,
+    content_base64 TEXT NOT NULL,
+    uploaded_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+    uploaded_at TEXT NOT NULL
+);
+CREATE INDEX candidacy_documents_candidacy ON candidacy_documents(candidacy_id);

@@ -17,8 +17,46 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use poles_core::{FieldError, Lang};
 
-/// The largest request body accepted (uploads included).
+/// The largest request body accepted, but for an upload of a document.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The largest upload of a document (a candidacy's PDF: 10 MB, the use case's own limit,
+/// and room for the refusal to come from it rather than from here).
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024 + 64 * 1024;
+
+/// Whether a request uploads a document: the only bodies allowed past [`MAX_BODY_BYTES`].
+fn is_upload(req: &Request<Body>) -> bool {
+    let path = req.uri().path();
+    *req.method() == Method::POST
+        && path.starts_with("/api/v1/label-campaigns/")
+        && path.ends_with("/documents")
+}
+
+/// The largest body this request may carry.
+fn body_limit(req: &Request<Body>) -> usize {
+    if is_upload(req) {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// Limits every request body: [`MAX_BODY_BYTES`], or [`MAX_UPLOAD_BYTES`] for an upload. A
+/// declared length above the limit is refused at once (413); a body that runs past it fails
+/// when read, which the extractors answer with 413 too.
+pub async fn limit_body(req: Request<Body>, next: Next) -> Response {
+    let limit = body_limit(&req);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large(is_api(req.uri()));
+    }
+    let (parts, body) = req.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
 /// The longest request target (path and query) accepted.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// The largest total of request header names and values accepted.
@@ -182,6 +220,7 @@ pub async fn shape_refusals(req: Request<Body>, next: Next) -> Response {
         .iter()
         .map(|(k, v)| k.as_str().len() + v.len())
         .sum();
+    let limit = body_limit(&req) as u64;
     let early = if uri_len > MAX_URI_BYTES {
         Some(ApiError::UriTooLong)
     } else if header_len > MAX_HEADER_BYTES {
@@ -191,7 +230,7 @@ pub async fn shape_refusals(req: Request<Body>, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+        .is_some_and(|n| n > limit)
     {
         Some(ApiError::PayloadTooLarge)
     } else {

@@ -45,6 +45,8 @@ pub fn api() -> OpenApiRouter<AppState> {
                 .routes(routes!(api_approve))
                 .routes(routes!(api_reject))
                 .routes(routes!(api_esca))
+                .routes(routes!(api_attach))
+                .routes(routes!(api_document, api_detach))
                 .routes(routes!(api_targets))
                 .routes(routes!(api_value)),
         ))
@@ -412,4 +414,82 @@ async fn api_value(
     Ok(Json(
         performance::enter_value(&st.app, &me, &slug, &b).await?,
     ))
+}
+
+/// Attaches a PDF to the pôle's draft candidacy (its managers): the body is the file
+/// (`application/pdf`, at most 10 MB; 50 MB for a candidacy's documents together), `name`
+/// its name.
+#[utoipa::path(post, path = "/api/v1/label-campaigns/{slug}/candidacies/{pole}/documents", tag = "labels",
+    params(("slug" = String, Path, description = "The campaign"), ("pole" = String, Path, description = "The pôle's slug"), ("name" = String, Query, description = "The document's name")),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = poles_app::labels::Document), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn api_attach(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((slug, pole)): Path<(String, String)>,
+    Query(p): Query<Params>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<poles_app::labels::Document>), ApiError> {
+    let name = params::get(&p, "name").unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(labels::attach(&st.app, &me, &slug, &pole, &name, &body).await?),
+    ))
+}
+
+/// A candidacy's attachment, for those who read the candidacy.
+#[utoipa::path(get, path = "/api/v1/label-campaigns/{slug}/candidacies/{pole}/documents/{id}", tag = "labels",
+    params(("slug" = String, Path, description = "The campaign"), ("pole" = String, Path, description = "The pôle's slug"), ("id" = i64, Path, description = "The document")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+async fn api_document(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((slug, pole, id)): Path<(String, String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = params::path_id(&id, "document")?;
+    let (name, bytes) = labels::document(&st.app, &me, &slug, &pole, id).await?;
+    Ok(pdf(&name, bytes))
+}
+
+/// The bytes of a PDF, named for the download.
+pub(super) fn pdf(name: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Removes an attachment from the pôle's draft candidacy (its managers).
+#[utoipa::path(delete, path = "/api/v1/label-campaigns/{slug}/candidacies/{pole}/documents/{id}", tag = "labels",
+    params(("slug" = String, Path, description = "The campaign"), ("pole" = String, Path, description = "The pôle's slug"), ("id" = i64, Path, description = "The document")),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_detach(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((slug, pole, id)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = params::path_id(&id, "document")?;
+    labels::detach(&st.app, &me, &slug, &pole, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

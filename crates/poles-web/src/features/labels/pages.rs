@@ -48,6 +48,11 @@ pub fn pages() -> Router<AppState> {
         .route("/labels/{campaign}/{pole}/opinion", post(opinion))
         .route("/labels/{campaign}/{pole}/synthesis", post(synthesis))
         .route("/labels/{campaign}/{pole}/file", get(file))
+        .route("/labels/{campaign}/{pole}/documents/{id}", get(document))
+        .route(
+            "/labels/{campaign}/{pole}/documents/{id}/remove",
+            post(document_remove),
+        )
         .route(
             "/clusters/{slug}/europe",
             get(europe_page).post(esca_submit),
@@ -800,6 +805,14 @@ impl CandidacyPage {
     fn href(&self, tail: &str) -> String {
         self.c
             .href(&format!("/labels/{}/{}{tail}", self.k.slug, self.pole_slug))
+    }
+
+    fn document_tail(&self, id: &i64) -> String {
+        format!("/documents/{id}")
+    }
+
+    fn megabytes(&self, n: &i64) -> String {
+        format!("{:.1} MB", *n as f64 / 1_000_000.0)
     }
 
     /// A page of the pôle (its performance contract, its European profile).
@@ -1862,4 +1875,47 @@ fn csv_cell(s: &str) -> String {
         s.to_string()
     };
     format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// A candidacy's attachment, for those who read the candidacy.
+async fn document(
+    State(st): State<AppState>,
+    SignedIn(me): SignedIn,
+    Path((campaign, pole, id)): Path<(String, String, String)>,
+) -> PageResult {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound("document"))?;
+    let (name, bytes) = labels::document(&st.app, &me, &campaign, &pole, id).await?;
+    Ok(super::api::pdf(&name, bytes))
+}
+
+async fn document_remove(
+    State(st): State<AppState>,
+    c: Chrome,
+    SignedIn(me): SignedIn,
+    Path((campaign, pole, id)): Path<(String, String, String)>,
+) -> PageResult {
+    let id = id
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound("document"))?;
+    match labels::detach(&st.app, &me, &campaign, &pole, id).await {
+        Ok(()) => Ok(
+            Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}#documents"))).into_response(),
+        ),
+        Err(e) => {
+            let (status, r) = refusal(&c, e)?;
+            candidacy_view(
+                &st,
+                c,
+                &me,
+                &campaign,
+                &pole,
+                None,
+                Some(("candidacy", r)),
+                status,
+            )
+            .await
+        }
+    }
 }
