@@ -87,6 +87,12 @@ try {
   await m.fill('textarea[name="targets"]', "30 projets labellisés par an.");
   await m.fill('input[name="staff"]', "12.5");
   await submit(m, m.getByRole("button", { name: "Save", exact: true }));
+  // A PDF attached by the page's script, sent as it is; the page shows it.
+  await m.setInputFiles('#upload-form input[type="file"]', {
+    name: "feuille-de-route.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% roadmap\n%%EOF\n"),
+  });
+  await submit(m, m.getByRole("button", { name: "Attach", exact: true }));
+  await expectText(m, "feuille-de-route.pdf", "the attached PDF is listed");
   await submit(m, m.getByRole("button", { name: "Submit the candidacy", exact: true }));
   await expectText(m, "Submitted", "the candidacy is submitted");
   const width = await m.evaluate(() => document.documentElement.scrollWidth);

@@ -662,7 +662,7 @@ pub async fn give_opinion(
     let comment = text("comment", &a.comment, 5000)?;
     store::record_opinion(
         &app.db,
-        &caller.ctx(cap.by.clone()),
+        &caller.ctx(cap.by),
         cap.by.user_id,
         campaign,
         pole.as_str(),

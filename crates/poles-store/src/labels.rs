@@ -1203,6 +1203,10 @@ pub async fn co_deciding_regions(db: &Db, campaign: &str, cluster: &str) -> Resu
 }
 
 /// Records (or replaces) a region's opinion of a submitted candidacy.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column the row records"
+)]
 pub async fn record_opinion(
     db: &Db,
     ctx: &Context,
@@ -1865,7 +1869,8 @@ pub struct CampaignLabel {
 /// The label rows tied to a campaign (the per-pôle decisions its sources give, and those
 /// Pôles published), by pôle name.
 pub async fn campaign_labels(db: &Db, campaign: &str) -> Result<Vec<CampaignLabel>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+    type Row = (String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT p.slug, p.name, l.status, l.tier, l.valid_until FROM labels l JOIN clusters p ON p.id = l.cluster_id \
          JOIN label_campaigns c ON c.id = l.campaign_id WHERE c.slug = $1 ORDER BY p.name, l.id",
     )
@@ -2022,7 +2027,10 @@ pub async fn esca_labels(db: &Db, cluster: &str) -> Result<Vec<EscaLabel>> {
 }
 
 /// Records an ESCA label (checked by the use case).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column the row records"
+)]
 pub async fn record_esca(
     db: &Db,
     ctx: &Context,
@@ -2109,7 +2117,10 @@ pub async fn documents(db: &Db, campaign: &str, cluster: &str) -> Result<Vec<Doc
 
 /// Attaches a document to a draft candidacy; refused when the candidacy's documents would
 /// exceed `total_max` bytes (checked under the write lock, so two uploads cannot both pass).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column the row records"
+)]
 pub async fn add_document(
     db: &Db,
     ctx: &Context,

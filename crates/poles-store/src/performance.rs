@@ -186,7 +186,10 @@ pub async fn set_targets(
 }
 
 /// Records (or replaces) a value entered with its source.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column the row records"
+)]
 pub async fn enter_value(
     db: &Db,
     ctx: &Context,

@@ -934,7 +934,10 @@ fn form_of(k: &Option<poles_app::labels::Candidacy>) -> CandidacyForm {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page's parts, and what a refused form brings back"
+)]
 async fn candidacy_view(
     st: &AppState,
     c: Chrome,
@@ -948,7 +951,10 @@ async fn candidacy_view(
     candidacy_render(st, c, Some(me), campaign, pole, form, refused, status).await
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the page's parts, and what a refused form brings back"
+)]
 async fn candidacy_render(
     st: &AppState,
     c: Chrome,
@@ -1577,7 +1583,6 @@ impl ContractPage {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn contract_view(
     st: &AppState,
     c: Chrome,
