@@ -1816,7 +1816,8 @@ pub(crate) async fn load_history_tx(tx: &mut impl Tx) -> Result<bool> {
     Ok(true)
 }
 
-/// [`load_history_tx`] in a transaction of its own, for a database an earlier version set up.
+/// Loads the past campaigns (as the demo load does) in a transaction of its own, for a
+/// database an earlier version set up.
 pub async fn load_history_if_missing(db: &Db) -> Result<bool> {
     let mut tx = audit::begin_write(db).await?;
     let loaded = load_history_tx(&mut tx).await?;
@@ -2138,7 +2139,7 @@ pub async fn add_document(
         return Err(FieldError::new("candidacy", "is submitted: it can no longer change").into());
     }
     let used: i64 = sqlx::query_scalar(
-        "SELECT COALESCE(SUM(size_bytes), 0) FROM candidacy_documents WHERE candidacy_id = $1",
+        "SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM candidacy_documents WHERE candidacy_id = $1",
     )
     .bind(id)
     .fetch_one(&mut *tx)
