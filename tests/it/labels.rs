@@ -724,6 +724,48 @@ async fn the_past_campaigns_are_loaded_with_their_sources_and_tied_to_the_labels
     )
     .await;
     assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "campaign"));
+    // The probations of phase V wait for their review; it is decided in the campaign that
+    // decided them, under four eyes, and only that.
+    make_user(&app, "o1@test.invalid", "programme_officer", None).await;
+    make_user(&app, "o2@test.invalid", "programme_officer", None).await;
+    let o1 = sign_in(&app, "o1@test.invalid").await;
+    let o2 = sign_in(&app, "o2@test.invalid").await;
+    let html = client()
+        .get(format!("{}/labels?lang=en", app.base))
+        .header("cookie", &o1.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Probations to review") && html.contains("Derbi"),
+        "the officers' list"
+    );
+    let decisions = "/api/v1/label-campaigns/phase-5/decisions";
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(json!({"cluster": "derbi", "outcome": "labelled", "legal_act": "x", "act_date": "2024-01-15"}))).await;
+    assert_eq!((s, field(&v)), (StatusCode::BAD_REQUEST, "campaign"));
+    let (s, v) = req(&app, Some(&o1), Method::POST, decisions, Some(json!({"cluster": "derbi", "outcome": "confirmed", "legal_act": "Décision de confirmation (essai)", "act_date": "2024-01-15"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let (s, _) = req(
+        &app,
+        Some(&o2),
+        Method::POST,
+        &format!("/api/v1/label-decisions/{id}/approval"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = req(&app, None, Method::GET, "/api/v1/clusters/derbi", None).await;
+    let last = v["label_history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["status"], "labelled", "{last}");
     let html = client()
         .get(format!("{}/labels/phase-5?lang=en", app.base))
         .send()

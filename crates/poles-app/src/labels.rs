@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 pub use poles_core::eccp::{EccpCheck, Verdict};
 pub use poles_store::labels::{
     Campaign, CampaignLabel, CampaignSummary, Candidacy, CandidacyAssignment, CandidacyLine,
-    CommitteeMember, Document, Eligible, EscaLabel, Facts, LabelDecision, Opinion,
+    CommitteeMember, Document, Eligible, EscaLabel, Facts, LabelDecision, Opinion, ProbationDue,
 };
 
 /// The outcomes a campaign may allow, in the order forms list them.
@@ -504,6 +504,13 @@ pub async fn my_poles(app: &App, caller: Option<&Caller>) -> Result<Vec<(String,
     Ok(out)
 }
 
+/// The pôles on probation by their latest label, the earliest review first (officers).
+pub async fn probations(app: &App, caller: &Caller) -> Result<Vec<ProbationDue>> {
+    app.allowed(caller, access::label_officer(&caller.actor))
+        .await?;
+    Ok(store::probations(&app.db).await?)
+}
+
 /// Everyone who may sit on a committee, by name (officers, for the committee's form).
 pub async fn eligible(app: &App, caller: &Caller) -> Result<Vec<Eligible>> {
     app.allowed(caller, access::label_officer(&caller.actor))
@@ -749,10 +756,15 @@ pub async fn propose(
         .await?;
     let pole = Slug::parse("cluster", a.cluster.trim())?;
     let c = store::campaign(&app.db, campaign).await?;
-    if c.historical {
-        return Err(
-            FieldError::new("campaign", "is a past campaign loaded from its sources").into(),
-        );
+    // A past campaign takes no new candidacy, but the review of a probation it decided is
+    // decided in it.
+    let review = matches!(a.outcome.as_str(), "confirmed" | "delabelled");
+    if c.historical && !review {
+        return Err(FieldError::new(
+            "campaign",
+            "is a past campaign loaded from its sources: only the review of a probation is decided in it",
+        )
+        .into());
     }
     let legal_act = required("legal_act", &a.legal_act, 300)?;
     let act_date = Date::parse("act_date", a.act_date.trim())?;

@@ -2253,3 +2253,58 @@ pub async fn remove_document(
     tx.commit().await?;
     Ok(())
 }
+
+/// A pôle whose latest label is a probation: when it is to be reviewed, and the campaign
+/// that decided it (where its review is decided).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProbationDue {
+    pub cluster_slug: String,
+    pub cluster_name: String,
+    pub campaign: Option<String>,
+    /// The review date, else the probation's end.
+    pub review_date: Option<String>,
+}
+
+/// Every pôle on probation by its latest label, the earliest review first.
+pub async fn probations(db: &Db) -> Result<Vec<ProbationDue>> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.id, c.slug, c.name, l.status, k.slug, COALESCE(l.review_date, l.valid_until), COALESCE(l.decision_date, l.valid_from, '') \
+         FROM labels l JOIN clusters c ON c.id = l.cluster_id LEFT JOIN label_campaigns k ON k.id = l.campaign_id \
+         ORDER BY c.id, COALESCE(l.decision_date, ''), l.id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    // The latest row of each pôle (rows come in each pôle's history order).
+    let mut latest: Vec<Row> = Vec::new();
+    for r in rows {
+        match latest.last_mut() {
+            Some(last) if last.0 == r.0 => *last = r,
+            _ => latest.push(r),
+        }
+    }
+    let mut out: Vec<ProbationDue> = latest
+        .into_iter()
+        .filter(|r| r.3 == "probation")
+        .map(|(_, slug, name, _, campaign, review, _)| ProbationDue {
+            cluster_slug: slug,
+            cluster_name: name,
+            campaign,
+            review_date: review,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.review_date
+            .cmp(&b.review_date)
+            .then(a.cluster_name.cmp(&b.cluster_name))
+    });
+    Ok(out)
+}

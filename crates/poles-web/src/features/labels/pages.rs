@@ -20,8 +20,8 @@ use axum::{Form, Router};
 use poles_app::labels::{
     self, Campaign, CampaignAsk, CampaignLabel, CampaignSummary, CandidacyAsk, CandidacyLine,
     CandidacyView, CommitteeAsk, CommitteeMember, CriterionAsk, DecisionAsk, Eligible, EscaAsk,
-    EuropeanProfile, LabelDecision, OpinionAsk, OutcomeAsk, RejectAsk, SynthesisAsk, Verdict,
-    ESCA_LEVELS, OPINIONS, OUTCOMES, TIERS,
+    EuropeanProfile, LabelDecision, OpinionAsk, OutcomeAsk, ProbationDue, RejectAsk, SynthesisAsk,
+    Verdict, ESCA_LEVELS, OPINIONS, OUTCOMES, TIERS,
 };
 use poles_app::performance::{self, Contract, ProgrammeDashboard, TargetAsk, TargetsAsk, ValueAsk};
 use poles_app::{atlas, AppError, Caller};
@@ -114,26 +114,51 @@ struct ListPage {
     current: Vec<CampaignSummary>,
     history: Vec<CampaignSummary>,
     officer: bool,
+    /// For officers: the pôles on probation, with their review dates.
+    probations: Vec<ProbationDue>,
+    today: String,
 }
 
 impl ListPage {
     fn name(&self, k: &CampaignSummary) -> String {
         name_of(&self.c, &k.name_en, &k.name_fr)
     }
+
+    fn due(&self, p: &ProbationDue) -> bool {
+        p.review_date
+            .as_deref()
+            .is_some_and(|d| d <= self.today.as_str())
+    }
+
+    fn review_href(&self, p: &ProbationDue) -> String {
+        match &p.campaign {
+            Some(k) => self
+                .c
+                .href(&format!("/labels/{k}/{}#decisions", p.cluster_slug)),
+            None => self.c.href(&format!("/clusters/{}", p.cluster_slug)),
+        }
+    }
 }
 
-async fn list(State(st): State<AppState>, c: Chrome) -> PageResult {
+async fn list(State(st): State<AppState>, c: Chrome, v: Visitor) -> PageResult {
     let (history, current) = labels::campaigns(&st.app)
         .await?
         .into_iter()
         .partition(|k| k.historical);
     let officer = c.may(poles_app::access::Ability::RunLabelCampaigns);
+    let probations = match (&v.caller, officer) {
+        (Some(me), true) => labels::probations(&st.app, me).await?,
+        _ => Vec::new(),
+    };
+    let today = poles_core::Date::today().to_string();
     Ok(render_with(
         ListPage {
             c,
             current,
             history,
             officer,
+            probations,
+            today,
         },
         StatusCode::OK,
     ))
@@ -992,7 +1017,11 @@ async fn candidacy_render(
         Vec::new()
     };
     let pending_decision = v.decisions.iter().any(|d| d.status == "proposed");
-    let mut outcomes: Vec<String> = k.outcomes.iter().map(|o| o.outcome.clone()).collect();
+    let mut outcomes: Vec<String> = if k.historical {
+        Vec::new()
+    } else {
+        k.outcomes.iter().map(|o| o.outcome.clone()).collect()
+    };
     outcomes.extend(["confirmed".to_string(), "delabelled".to_string()]);
     let (refused, refusal) = match refused {
         Some((f, r)) => (f.to_string(), Some(r)),
