@@ -2,6 +2,8 @@
 //! `migrate`, `import`, `export`, `backup` and `restore` manage its data.
 #![forbid(unsafe_code)]
 
+mod specialisation;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -70,6 +72,18 @@ enum Command {
     /// Partner suggestions: answer cases in a batch, train the ranking model
     #[command(subcommand)]
     Recommend(RecommendCommand),
+    /// Regional specialisation: the region × NAF-division employment table and its location
+    /// quotients from an establishment file of the benchmark's format
+    /// (`siret,region,department,naf,employees,created`), as CSV (needs no database)
+    Specialisation {
+        file: PathBuf,
+        /// Where to write the table (default: standard output)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Readers folding the file (default: the machine's cores)
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -362,6 +376,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Audit(AuditCommand::NewKey)) = cli.command {
         return print_out(&format!("{}\n", Keyring::generate()));
     }
+    if let Some(Command::Specialisation { file, out, threads }) = &cli.command {
+        return specialisation::run(file, out.as_deref(), *threads);
+    }
     let db = Db::connect_with(
         &cli.database_url,
         cli.db_acquire_timeout.map(std::time::Duration::from_secs),
@@ -455,6 +472,10 @@ async fn main() -> anyhow::Result<()> {
             method,
             model,
         }) => recommend_batch(&db, &batch, k, &method, model.as_deref()).await,
+        // Answered before the database is opened (it needs none).
+        Command::Specialisation { file, out, threads } => {
+            specialisation::run(&file, out.as_deref(), threads)
+        }
         Command::Export(ExportCommand::Json { out }) => {
             match out {
                 Some(path) => {

@@ -15,6 +15,7 @@ pub mod recommend;
 pub mod relief;
 pub mod review;
 pub mod search;
+pub mod specialisation;
 pub mod status;
 pub mod text;
 pub mod totp;

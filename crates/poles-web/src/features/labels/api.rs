@@ -417,11 +417,15 @@ async fn api_value(
 }
 
 /// Attaches a PDF to the pôle's draft candidacy (its managers): the body is the file
-/// (`application/pdf`, at most 10 MB; 50 MB for a candidacy's documents together), `name`
-/// its name.
+/// (sent as `application/pdf` or `application/octet-stream`: its content is checked, not
+/// its label; at most 10 MB, and 50 MB for a candidacy's documents together), `name` its
+/// name.
 #[utoipa::path(post, path = "/api/v1/label-campaigns/{slug}/candidacies/{pole}/documents", tag = "labels",
     params(("slug" = String, Path, description = "The campaign"), ("pole" = String, Path, description = "The pôle's slug"), ("name" = String, Query, description = "The document's name")),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(description = "The PDF file, as it is", content(
+        (Vec<u8> = "application/pdf"),
+        (Vec<u8> = "application/octet-stream"),
+    )),
     responses((status = 201, body = poles_app::labels::Document), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn api_attach(
     State(st): State<AppState>,
