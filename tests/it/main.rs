@@ -29,6 +29,7 @@ mod selection;
 mod servers;
 mod signup;
 mod smtp_sink;
+mod specialisation;
 mod store;
 mod support;
 mod today;
