@@ -117,16 +117,15 @@ impl Tally {
             .collect();
         let total: u64 = region_total.iter().sum();
         let mut out = Vec::new();
-        for r in 0..SIDE {
-            for d in 0..SIDE {
+        for (r, &region) in region_total.iter().enumerate() {
+            for (d, &division) in division_total.iter().enumerate() {
                 let k = r * SIDE + d;
                 if self.establishments[k] == 0 {
                     continue;
                 }
                 let e = self.employment[k];
-                let lq = (region_total[r] > 0 && division_total[d] > 0 && total > 0).then(|| {
-                    (e as f64 / region_total[r] as f64) / (division_total[d] as f64 / total as f64)
-                });
+                let lq = (region > 0 && division > 0 && total > 0)
+                    .then(|| (e as f64 / region as f64) / (division as f64 / total as f64));
                 out.push(Cell {
                     region: format!("{r:02}"),
                     division: format!("{d:02}"),
