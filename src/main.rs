@@ -200,6 +200,16 @@ struct MailArgs {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// An establishment registry: the Ministry of Labour's SIENE extract, INSEE's SIRENE
+    /// establishment stock file, or the benchmark's format (told apart by their headers).
+    /// All or nothing; the same file again changes nothing; refused lines are listed
+    Establishments {
+        file: PathBuf,
+        /// The source's name, under which a later import replaces these rows (default: the
+        /// file's name)
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// The CORDIS H2020 extract (projects.tsv, organizations.tsv, project_org_edges.tsv)
     Cordis {
         dir: PathBuf,
@@ -432,6 +442,20 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(args) => serve(db, args).await,
         Command::Migrate => {
             println!("migrations applied: {applied:?}");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Establishments { file, source }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let source = source.unwrap_or_else(|| {
+                file.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| file.display().to_string())
+            });
+            let bar = Bar::new("the import will roll back");
+            let report = poles_store::establishments::import(&db, &bytes, &source, &bar).await?;
+            bar.finish();
+            println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Import(ImportCommand::Cordis { dir, strict }) => {

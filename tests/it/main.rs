@@ -14,6 +14,7 @@ mod boundary;
 mod browser;
 mod calls;
 mod demo;
+mod establishments;
 mod followup;
 mod funding;
 mod house_rules;

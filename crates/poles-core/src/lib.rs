@@ -7,6 +7,7 @@ pub mod calls;
 pub mod cordis;
 pub mod date;
 pub mod eccp;
+pub mod establishments;
 pub mod geo;
 pub mod model;
 pub mod optimise;

@@ -14,6 +14,7 @@ pub mod db;
 pub mod demo;
 pub mod edits;
 pub mod error;
+pub mod establishments;
 pub mod export;
 pub mod followup;
 pub mod funding;

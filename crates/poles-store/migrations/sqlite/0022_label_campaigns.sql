@@ -197,3 +197,32 @@ CREATE TABLE candidacy_documents (
     uploaded_at TEXT NOT NULL
 );
 CREATE INDEX candidacy_documents_candidacy ON candidacy_documents(candidacy_id);
+
+-- Establishment registries (issue 16, begun): one row per establishment, its region and
+-- department (from its commune where the file blanks them), NAF code and division, and its
+-- employment (its headcount, else its band's estimate); each import replaces its source's rows.
+CREATE TABLE establishments (
+    siret TEXT PRIMARY KEY,
+    commune TEXT,
+    department TEXT NOT NULL,
+    region TEXT NOT NULL,
+    naf TEXT NOT NULL,
+    division TEXT NOT NULL,
+    employees BIGINT NOT NULL CHECK (employees >= 0),
+    band TEXT,
+    created TEXT,
+    active BIGINT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX establishments_region_division ON establishments(region, division);
+CREATE INDEX establishments_source ON establishments(source);
+
+CREATE TABLE establishment_imports (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    format TEXT NOT NULL,
+    lines BIGINT NOT NULL,
+    imported BIGINT NOT NULL,
+    rejected BIGINT NOT NULL,
+    imported_at TEXT NOT NULL
+);
