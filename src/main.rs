@@ -209,6 +209,19 @@ enum ImportCommand {
         /// file's name)
         #[arg(long)]
         source: Option<String>,
+        /// How pages name it, in English
+        #[arg(long)]
+        title_en: Option<String>,
+        /// How pages name it, in French
+        #[arg(long)]
+        title_fr: Option<String>,
+        /// The date its figures describe (YYYY or YYYY-MM-DD)
+        #[arg(long)]
+        reference_date: Option<String>,
+        /// Generated data: marked fictional wherever it is shown (always so for the
+        /// benchmark's format)
+        #[arg(long)]
+        fictional: bool,
     },
     /// The CORDIS H2020 extract (projects.tsv, organizations.tsv, project_org_edges.tsv)
     Cordis {
@@ -444,16 +457,33 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations applied: {applied:?}");
             Ok(())
         }
-        Command::Import(ImportCommand::Establishments { file, source }) => {
-            let bytes =
+        Command::Import(ImportCommand::Establishments {
+            file,
+            source,
+            title_en,
+            title_fr,
+            reference_date,
+            fictional,
+        }) => {
+            let mut bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            if file.extension().is_some_and(|e| e == "gz") {
+                bytes = demo::gunzip(&bytes);
+            }
             let source = source.unwrap_or_else(|| {
                 file.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| file.display().to_string())
             });
             let bar = Bar::new("the import will roll back");
-            let report = poles_store::establishments::import(&db, &bytes, &source, &bar).await?;
+            let options = poles_store::establishments::ImportOptions {
+                source,
+                title_en,
+                title_fr,
+                reference_date,
+                fictional,
+            };
+            let report = poles_store::establishments::import(&db, &bytes, &options, &bar).await?;
             bar.finish();
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
@@ -716,6 +746,11 @@ async fn serve(db: Db, args: ServeArgs) -> anyhow::Result<()> {
                 organisations = report.cordis.organisations.created,
                 "demo data loaded"
             );
+        }
+        let bar = Bar::new("the import will roll back");
+        if demo::load_establishments_if_empty(&db, &bar).await? {
+            bar.finish();
+            tracing::info!("establishment registries loaded");
         }
         let app = App::new(db.clone(), Default::default());
         load_workflow(&app).await?;

@@ -4,7 +4,15 @@
 
 use crate::support::{connect, spawn};
 use poles_store::establishments::import;
+use poles_store::establishments::ImportOptions;
 use poles_store::import::Quiet;
+
+fn opts(source: &str) -> ImportOptions {
+    ImportOptions {
+        source: source.into(),
+        ..Default::default()
+    }
+}
 
 const SIENE: &str = "SIRET,Code_activite,Tranche_eff__INSEE,Dernier_eff__physique,Date_de_creation,Code_commune,Code_Etat,Code_Region,Code_Departement\n\
 01765005200016,8110Z,01,1,25/12/1994,30189,1,RR,DD\n\
@@ -25,7 +33,7 @@ async fn the_three_formats_are_imported_all_or_nothing_and_again_to_the_same_row
     let app = spawn(true);
     let db = connect(&app.db_url).await;
 
-    let r = import(&db, SIENE.as_bytes(), "siene-test", &Quiet)
+    let r = import(&db, SIENE.as_bytes(), &opts("siene-test"), &Quiet)
         .await
         .unwrap();
     assert_eq!(
@@ -56,7 +64,7 @@ async fn the_three_formats_are_imported_all_or_nothing_and_again_to_the_same_row
         "the band's estimate"
     );
 
-    let r = import(&db, SIRENE.as_bytes(), "sirene-test", &Quiet)
+    let r = import(&db, SIRENE.as_bytes(), &opts("sirene-test"), &Quiet)
         .await
         .unwrap();
     assert_eq!(
@@ -71,7 +79,7 @@ async fn the_three_formats_are_imported_all_or_nothing_and_again_to_the_same_row
             .unwrap();
     assert_eq!(employees, 150, "the last line kept");
 
-    let r = import(&db, BENCH.as_bytes(), "bench-test", &Quiet)
+    let r = import(&db, BENCH.as_bytes(), &opts("bench-test"), &Quiet)
         .await
         .unwrap();
     assert_eq!((r.format, r.imported), ("bench", 1));
@@ -84,13 +92,13 @@ async fn the_three_formats_are_imported_all_or_nothing_and_again_to_the_same_row
             .unwrap()
     };
     assert_eq!(count().await, 5);
-    import(&db, SIENE.as_bytes(), "siene-test", &Quiet)
+    import(&db, SIENE.as_bytes(), &opts("siene-test"), &Quiet)
         .await
         .unwrap();
     assert_eq!(count().await, 5);
 
     // A file of no known format writes nothing.
-    let e = import(&db, b"a,b\n1,2\n", "other", &Quiet)
+    let e = import(&db, b"a,b\n1,2\n", &opts("other"), &Quiet)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("none of the formats"), "{e}");

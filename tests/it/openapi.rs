@@ -393,6 +393,9 @@ async fn every_operation_answers_as_the_document_says() {
     let app = spawn(true);
     let base = app.base.as_str();
     let db = connect(&app.db_url).await;
+    poles_store::demo::load_establishments_if_empty(&db, &poles_store::import::Quiet)
+        .await
+        .unwrap();
     let mut c = Checker::new(base).await;
     let anon = Auth::Anonymous;
 
@@ -1935,6 +1938,45 @@ async fn every_operation_answers_as_the_document_says() {
         &claimant,
         "POST /api/v1/join-requests/{id}/withdraw",
         &[&again["id"]],
+        "",
+        None,
+    )
+    .await;
+
+    // 8. Regional specialisation: the registries, a sector's table, regions side by side,
+    // a pôle's territory.
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/specialisation/datasets",
+        &[],
+        "",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/specialisation",
+        &[],
+        "dataset=generated-france&grouping=division&sector=62",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/specialisation/compare",
+        &[],
+        "regions=84,11,76",
+        None,
+    )
+    .await;
+    c.expect(
+        200,
+        &anon,
+        "GET /api/v1/clusters/{slug}/territory",
+        &[&"aerospace-valley"],
         "",
         None,
     )

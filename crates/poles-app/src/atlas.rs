@@ -644,6 +644,13 @@ pub fn world_outlines() -> serde_json::Value {
     .unwrap_or(serde_json::Value::Null)
 }
 
+pub fn department_outlines() -> serde_json::Value {
+    serde_json::from_slice(&poles_store::demo::gunzip(
+        poles_store::demo::DEPARTMENTS_GEOJSON_GZ,
+    ))
+    .unwrap_or(serde_json::Value::Null)
+}
+
 pub fn region_outlines() -> serde_json::Value {
     serde_json::from_slice(&poles_store::demo::gunzip(
         poles_store::demo::REGIONS_GEOJSON_GZ,

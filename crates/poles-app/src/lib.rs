@@ -25,6 +25,7 @@ pub mod partners;
 pub mod performance;
 pub mod readcache;
 pub mod selection;
+pub mod specialisation;
 pub mod throttle;
 pub mod worklists;
 

@@ -64,6 +64,8 @@ pub struct Establishment {
     pub band: Option<String>,
     pub created: Option<Date>,
     pub active: bool,
+    /// Its name where the registry gives one (its sign, else its trade or legal name).
+    pub name: Option<String>,
 }
 
 /// The employment an INSEE headcount band stands for, where a file gives the band and no
@@ -208,6 +210,17 @@ impl<'a> Reader<'a> {
                 true,
             ),
         };
+        let name = match self.format {
+            Format::Siene => ["Enseigne", "Nom_commercial", "Raison_sociale"].as_slice(),
+            Format::Sirene => {
+                ["enseigne1Etablissement", "denominationUsuelleEtablissement"].as_slice()
+            }
+            Format::Bench => [].as_slice(),
+        }
+        .iter()
+        .map(|c| f(c))
+        .find(|v| !v.is_empty())
+        .map(String::from);
         if siret.len() != 14 || !siret.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("siret {siret:?} is not 14 digits"));
         }
@@ -244,6 +257,7 @@ impl<'a> Reader<'a> {
             band: (!band.is_empty()).then(|| band.to_string()),
             created: day(created),
             active,
+            name,
         })
     }
 }

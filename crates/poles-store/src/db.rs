@@ -164,6 +164,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_label_campaigns.sql"),
         postgres: include_str!("../migrations/postgres/0022_label_campaigns.sql"),
     },
+    Migration {
+        version: 23,
+        name: "specialisation",
+        sqlite: include_str!("../migrations/sqlite/0023_specialisation.sql"),
+        postgres: include_str!("../migrations/postgres/0023_specialisation.sql"),
+    },
 ];
 
 /// The schema version this binary migrates to: the last shipped migration's.

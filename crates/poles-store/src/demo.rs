@@ -40,6 +40,8 @@ const CORDIS_PROJECTS_GZ: &[u8] = data!("cordis-h2020/projects.tsv.gz");
 const CORDIS_ORGS_GZ: &[u8] = data!("cordis-h2020/organizations.tsv.gz");
 const CORDIS_EDGES_GZ: &[u8] = data!("cordis-h2020/project_org_edges.tsv.gz");
 const CORDIS_TOPICS_GZ: &[u8] = data!("cordis-h2020/cordisref-H2020topics.csv.gz");
+const SIENE_GZ: &[u8] = data!("establishments/siene-occitanie-2014.csv.gz");
+const GENERATED_GZ: &[u8] = data!("establishments/generated-france-fictional.csv.gz");
 
 pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -78,6 +80,61 @@ pub struct LoadReport {
     pub communes: u64,
     pub clusters: u64,
     pub cordis: ImportSummary,
+}
+
+/// Loads the shipped establishment registries once (after the demo's reference data, which
+/// gives communes their departments): the Ministry of Labour's real Occitanie extract
+/// (about 2014) and a generated national registry, marked fictional, for the national
+/// picture no shipped real file gives. Kept apart from [`load_if_empty`] because it costs
+/// seconds that most tests do not need. Returns whether it loaded.
+pub async fn load_establishments_if_empty(db: &Db, progress: &dyn Progress) -> Result<bool> {
+    let claimed = sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('establishments_loaded', $1) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(crate::util::now_utc())
+    .execute(&db.pool)
+    .await?
+    .rows_affected();
+    if claimed == 0 {
+        return Ok(false);
+    }
+    let shipped = [
+        (
+            SIENE_GZ,
+            crate::establishments::ImportOptions {
+                source: "siene-occitanie-2014".into(),
+                title_en: Some(
+                    "Establishments of Occitanie, Ministry of Labour (SIENE extract)".into(),
+                ),
+                title_fr: Some(
+                    "Établissements d'Occitanie, ministère du Travail (extrait SIENE)".into(),
+                ),
+                reference_date: Some("2014".into()),
+                fictional: false,
+            },
+        ),
+        (
+            GENERATED_GZ,
+            crate::establishments::ImportOptions {
+                source: "generated-france".into(),
+                title_en: Some("France, generated registry (fictional)".into()),
+                title_fr: Some("France, registre généré (fictif)".into()),
+                reference_date: None,
+                fictional: true,
+            },
+        ),
+    ];
+    for (bytes, options) in shipped {
+        if let Err(e) = crate::establishments::import(db, &gunzip(bytes), &options, progress).await
+        {
+            // Let a later start try again.
+            sqlx::query("DELETE FROM meta WHERE key = 'establishments_loaded'")
+                .execute(&db.pool)
+                .await?;
+            return Err(e);
+        }
+    }
+    Ok(true)
 }
 
 /// Loads everything when the database has no demo yet. Returns `None` when another server

@@ -31,6 +31,7 @@ pub mod recommend;
 pub mod registry;
 pub mod search;
 pub mod selection;
+pub mod specialisation;
 pub mod today;
 mod util;
 pub mod version;

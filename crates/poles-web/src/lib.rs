@@ -22,6 +22,7 @@ mod features {
     pub mod labels;
     pub mod partners;
     pub mod selection;
+    pub mod specialisation;
 }
 mod router;
 

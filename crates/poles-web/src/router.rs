@@ -51,6 +51,7 @@ fn api() -> Router<AppState> {
         .merge(crate::features::partners::api())
         .merge(crate::features::joining::api())
         .merge(crate::features::labels::api())
+        .merge(crate::features::specialisation::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
@@ -77,6 +78,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::features::joining::pages())
         .merge(crate::features::labels::pages())
         .merge(crate::features::partners::pages())
+        .merge(crate::features::specialisation::pages())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -68,9 +68,10 @@ pub fn partial_date(s: &str, lang: Lang) -> String {
 }
 
 /// A CSV cell: quoted where needed, and a cell a spreadsheet would run as a formula (one
-/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`.
+/// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`; a
+/// plain number (`-3.5`, a fall) is not a formula and stays a number.
 pub fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) && v.parse::<f64>().is_err() {
         format!("'{v}")
     } else {
         v.to_string()
@@ -98,7 +99,8 @@ mod csv_tests {
     #[test]
     fn formulas_are_neutralised_and_quotes_doubled() {
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("-2"), "'-2");
+        assert_eq!(csv_cell("-2"), "-2", "a number");
+        assert_eq!(csv_cell("-2+A1"), "'-2+A1");
         assert_eq!(csv_cell("Toulouse"), "Toulouse");
         assert_eq!(csv_cell("a, b"), "\"a, b\"");
     }

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 pub struct Maps {
     pub proj: Projection,
     pub regions: Vec<Shape>,
+    /// The departments, for choropleths at that level.
+    pub departments: Vec<Shape>,
     /// The world's countries, for the partners' map, and their projection.
     pub world: Vec<Shape>,
     pub world_proj: Projection,
@@ -28,6 +30,7 @@ impl Maps {
         let world_proj = Projection::fit(-170.0, 190.0, -58.0, 84.0, WIDTH);
         Maps {
             regions: shapes(&geo, &proj),
+            departments: shapes(&poles_app::atlas::department_outlines(), &proj),
             world: shapes(&poles_app::atlas::world_outlines(), &world_proj),
             world_proj,
             proj,
@@ -238,6 +241,72 @@ pub fn france(
         markers,
         texts,
     }
+}
+
+/// One area of a choropleth: its shade (0 = no data … 5), what hovering says, where it leads.
+pub struct Shade {
+    pub shade: usize,
+    pub label: String,
+    pub href: String,
+}
+
+/// Regions or departments shaded by a measure (the page gives the legend), with markers
+/// (pôles) on top; areas without a shade are drawn as "no data".
+pub fn choropleth(
+    maps: &Maps,
+    departments: bool,
+    shades: &std::collections::HashMap<String, Shade>,
+    markers: Vec<Marker>,
+    title: String,
+) -> Svg {
+    let outlines = if departments {
+        &maps.departments
+    } else {
+        &maps.regions
+    };
+    let areas = outlines
+        .iter()
+        .map(|s| {
+            let shade = shades.get(&s.code);
+            Area {
+                code: s.code.clone(),
+                name: shade.map_or_else(|| s.name.clone(), |d| format!("{} — {}", s.name, d.label)),
+                path: s.path.clone(),
+                class: format!("region lq-{}", shade.map_or(0, |d| d.shade)),
+                href: shade.map_or_else(String::new, |d| d.href.clone()),
+            }
+        })
+        .collect();
+    Svg {
+        id: "choropleth",
+        title,
+        width: WIDTH,
+        height: maps.proj.height,
+        areas,
+        lines: vec![],
+        markers,
+        texts: vec![],
+    }
+}
+
+/// Pôles' markers on a map (at their head office, else around their first region's anchor).
+pub fn pole_markers(maps: &Maps, clusters: &[ClusterSummary], lang: &str) -> Vec<Marker> {
+    let pos = positions(maps, clusters);
+    clusters
+        .iter()
+        .filter_map(|c| {
+            let (x, y) = *pos.get(&c.slug)?;
+            Some(Marker {
+                x,
+                y,
+                r: 4.5,
+                class: "marker tier-none".into(),
+                href: format!("/clusters/{}?lang={lang}", c.slug),
+                title: c.name.clone(),
+                slug: c.slug.clone(),
+            })
+        })
+        .collect()
 }
 
 /// A pôle's partners by country on a map of the world: each country shaded by how many of

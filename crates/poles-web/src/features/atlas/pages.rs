@@ -607,9 +607,44 @@ struct ClusterPage {
     /// Countries by name in the page's language, for a foreign partner: (code, name).
     country_choices: Vec<(String, String)>,
     kinds: &'static [&'static str],
+    /// The territory around it in its sectors, from the establishment registries.
+    territory: poles_app::specialisation::Territory,
 }
 
 impl ClusterPage {
+    fn ds_title(&self, d: &poles_app::specialisation::DatasetView) -> String {
+        if self.c.lang() == Lang::En {
+            d.title_en.clone()
+        } else {
+            d.title_fr.clone()
+        }
+    }
+    fn sector_name(&self, s: &poles_app::specialisation::SectorOption) -> String {
+        if self.c.lang() == Lang::En {
+            s.label_en.clone()
+        } else {
+            s.label_fr.clone()
+        }
+    }
+    fn lq(&self, q: &Option<f64>) -> String {
+        q.map_or_else(|| "—".into(), |q| format!("{q:.2}"))
+    }
+    fn territory_stars(&self, t: &poles_app::specialisation::TerritoryCell) -> String {
+        [t.size_star, t.specialisation_star, t.focus_star]
+            .iter()
+            .map(|s| if *s { '★' } else { '☆' })
+            .collect()
+    }
+    fn sector_map_href(
+        &self,
+        d: &poles_app::specialisation::DatasetView,
+        s: &poles_app::specialisation::SectorOption,
+    ) -> String {
+        self.c.href(&format!(
+            "/specialisation?dataset={}&sector={}",
+            d.source, s.code
+        ))
+    }
     /// The pôle's performance contract (the labels feature's page).
     fn performance_href(&self) -> String {
         self.c
@@ -797,7 +832,9 @@ async fn cluster(
         })
         .collect();
     country_choices.sort_by(|a, b| a.1.cmp(&b.1));
+    let territory = poles_app::specialisation::territory(&st.app, &k.slug).await?;
     render(ClusterPage {
+        territory,
         partners_map,
         partner,
         country_choices,

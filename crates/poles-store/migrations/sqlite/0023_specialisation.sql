@@ -1,0 +1,25 @@
+-- Regional specialisation (issue 16). An establishment's name, where its registry gives one
+-- (the largest establishments of a pôle's sectors "in the territory" are shown by name).
+ALTER TABLE establishments ADD COLUMN name TEXT;
+
+-- Each import says what it is: its titles in both languages, the date its figures describe,
+-- and whether it is generated (fictional: marked so on every page and export that shows it).
+ALTER TABLE establishment_imports ADD COLUMN title_en TEXT;
+ALTER TABLE establishment_imports ADD COLUMN title_fr TEXT;
+ALTER TABLE establishment_imports ADD COLUMN reference_date TEXT;
+ALTER TABLE establishment_imports ADD COLUMN fictional BIGINT NOT NULL DEFAULT 0;
+
+-- The import's tallies, stored with it (so growth compares two imports of one source even
+-- after the newer replaced the establishments): employment and establishments per area
+-- (region or department) and per grouping (NAF section, NAF division, programme sector).
+-- Quotients and stars are computed when read, from these and the rules in force.
+CREATE TABLE specialisation_cells (
+    import_id BIGINT NOT NULL REFERENCES establishment_imports(id) ON DELETE CASCADE,
+    level TEXT NOT NULL CHECK (level IN ('region', 'department')),
+    area TEXT NOT NULL,
+    grouping TEXT NOT NULL CHECK (grouping IN ('section', 'division', 'sector')),
+    sector TEXT NOT NULL,
+    establishments BIGINT NOT NULL,
+    employment BIGINT NOT NULL,
+    PRIMARY KEY (import_id, level, grouping, sector, area)
+);
