@@ -23,6 +23,7 @@ mod joining;
 mod labels;
 mod limits;
 mod openapi;
+mod opendata;
 mod pages;
 mod recommend;
 mod search;

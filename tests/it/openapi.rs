@@ -1982,6 +1982,9 @@ async fn every_operation_answers_as_the_document_says() {
     )
     .await;
 
+    c.expect(200, &anon, "GET /api/v1/open-data", &[], "", None)
+        .await;
+
     // Every answer was as documented …
     assert!(
         c.failures.is_empty(),

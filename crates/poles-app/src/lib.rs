@@ -21,6 +21,7 @@ pub mod joining;
 pub mod labels;
 pub mod mail;
 pub mod membership;
+pub mod opendata;
 pub mod partners;
 pub mod performance;
 pub mod readcache;
@@ -88,6 +89,8 @@ pub struct App {
     /// The graph of past projects for partner suggestions, at the data version it was read
     /// at (see [`partners`]).
     pub(crate) partner_graph: Arc<tokio::sync::Mutex<Option<partners::KeptGraph>>>,
+    /// Open-data files made at the current data version (see [`opendata`]).
+    pub(crate) dumps: Arc<readcache::ReadCache<Arc<opendata::Dump>>>,
 }
 
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
@@ -111,6 +114,10 @@ impl App {
                 std::time::Duration::from_secs(60),
             )),
             partner_graph: Arc::default(),
+            dumps: Arc::new(readcache::ReadCache::new(
+                if keep { 128 } else { 0 },
+                std::time::Duration::from_secs(3600),
+            )),
         }
     }
 

@@ -454,7 +454,7 @@ pub struct CompareRow {
 
 /// Up to ten regions side by side, every sector of a grouping.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Comparison {
+pub struct RegionComparison {
     pub dataset: DatasetView,
     pub datasets: Vec<DatasetView>,
     pub grouping: String,
@@ -465,7 +465,7 @@ pub struct Comparison {
     pub rules: Rules,
 }
 
-pub async fn compare(app: &App, q: &CompareQuery) -> Result<Comparison> {
+pub async fn compare(app: &App, q: &CompareQuery) -> Result<RegionComparison> {
     let grouping = grouping_of(q.grouping.as_deref())?;
     let (d, all) = dataset(app, q.dataset.as_deref()).await?;
     let names = store::names(&app.db).await?;
@@ -542,7 +542,7 @@ pub async fn compare(app: &App, q: &CompareQuery) -> Result<Comparison> {
             sector: o,
         })
         .collect();
-    Ok(Comparison {
+    Ok(RegionComparison {
         dataset: view(&d),
         datasets: all.iter().map(view).collect(),
         grouping: grouping.into(),

@@ -215,7 +215,7 @@ pub async fn import(
     .fetch_one(&mut *tx)
     .await?;
     progress.stage("tallying", 1);
-    tally(&mut tx, import_id, source).await?;
+    tally(&mut tx, import_id, source, fictional).await?;
     progress.inc(1);
     crate::version::bump(&mut tx).await?;
     tx.commit().await?;
@@ -273,7 +273,12 @@ pub fn sector_divisions() -> Result<Vec<(String, String)>> {
 /// Stores an import's tallies: employment and establishments of the source's establishments
 /// in activity (closed ones are history, not today's economy) per region and department ×
 /// NAF division, then per section and programme sector from those.
-async fn tally(tx: &mut impl crate::util::Tx, import_id: i64, source: &str) -> Result<()> {
+async fn tally(
+    tx: &mut impl crate::util::Tx,
+    import_id: i64,
+    source: &str,
+    fictional: bool,
+) -> Result<()> {
     let sections = division_sections()?;
     let sectors = sector_divisions()?;
     for level in ["region", "department"] {
@@ -313,6 +318,7 @@ async fn tally(tx: &mut impl crate::util::Tx, import_id: i64, source: &str) -> R
                     Cell::T(Some(sector)),
                     Cell::I(Some(n)),
                     Cell::I(Some(e)),
+                    Cell::I(Some(i64::from(fictional))),
                 ]
             })
             .collect();
@@ -327,6 +333,7 @@ async fn tally(tx: &mut impl crate::util::Tx, import_id: i64, source: &str) -> R
                 "sector",
                 "establishments",
                 "employment",
+                "fictional",
             ],
             rows,
             "",

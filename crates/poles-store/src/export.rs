@@ -325,6 +325,93 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
         "rd_zones",
         &["cluster_id", "commune_code", "illustrative", "source"],
     ),
+    // Calls for projects and what they decided: the demo's fictional calls never reach
+    // the open data, nor anything of their applications.
+    (
+        "calls",
+        &[
+            "id",
+            "slug",
+            "name_fr",
+            "name_en",
+            "programme",
+            "opens_on",
+            "deadline",
+            "decision_on",
+            "rule_set_id",
+            "source",
+            "two_approvals_above_cents",
+        ],
+    ),
+    (
+        "applications",
+        &[
+            "id",
+            "call_id",
+            "acronym",
+            "title",
+            "summary_fr",
+            "summary_en",
+            "keywords",
+            "duration_months",
+            "lead_organisation_id",
+            "status",
+            "decided_at",
+        ],
+    ),
+    (
+        "funding_proposals",
+        &[
+            "id",
+            "application_id",
+            "status",
+            "validation_date",
+            "decided_at",
+        ],
+    ),
+    ("funding_lines", &["proposal_id", "funder", "amount_cents"]),
+    (
+        "payment_claims",
+        &[
+            "id",
+            "application_id",
+            "organisation_id",
+            "funder",
+            "kind",
+            "amount_cents",
+            "paid_on",
+        ],
+    ),
+    // Regional specialisation: each establishment import and its tallies.
+    (
+        "establishment_imports",
+        &[
+            "id",
+            "source",
+            "format",
+            "lines",
+            "imported",
+            "rejected",
+            "imported_at",
+            "title_en",
+            "title_fr",
+            "reference_date",
+            "fictional",
+        ],
+    ),
+    (
+        "specialisation_cells",
+        &[
+            "import_id",
+            "level",
+            "area",
+            "grouping",
+            "sector",
+            "establishments",
+            "employment",
+            "fictional",
+        ],
+    ),
 ];
 
 /// Columns deliberately kept out of exports (internal bookkeeping).
@@ -348,7 +435,54 @@ pub const PRIVATE_COLUMNS: &[(&str, &[&str])] = &[
         "organisations",
         &["version", "demo_key", "fictional", "name_key"],
     ),
+    ("calls", &["version", "fictional"]),
+    // An application's internal course: who decided and why, its agreement, its checks.
+    (
+        "applications",
+        &[
+            "consortium_agreement",
+            "created_by",
+            "created_at",
+            "submitted_at",
+            "checked_rule_set_id",
+            "eligibility_at_submission",
+            "version",
+            "finalised_at",
+            "decision_reason",
+            "decided_by",
+        ],
+    ),
+    (
+        "funding_proposals",
+        &[
+            "proposed_by",
+            "proposed_at",
+            "approvals_needed",
+            "decision_reason",
+            "decided_by",
+        ],
+    ),
+    // A claim's expenses statement and who handled it stay between the partner and the funder.
+    (
+        "payment_claims",
+        &[
+            "expenses_cents",
+            "statement",
+            "claimed_by",
+            "claimed_at",
+            "status",
+            "decided_by",
+            "reason",
+            "release_proposed_by",
+            "release_proposed_at",
+            "release_paid_on",
+        ],
+    ),
 ];
+
+/// The real calls' applications that were funded (selected, then running or closed).
+const FUNDED: &str = "SELECT a.id FROM applications a JOIN calls c ON c.id = a.call_id \
+     WHERE c.fictional = 0 AND a.status IN ('selected', 'running', 'closed')";
 
 fn columns(table: &str) -> Result<&'static [&'static str]> {
     PUBLIC_COLUMNS
@@ -369,17 +503,28 @@ async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
     // The demo's invented organisations never reach the open data, nor members that chose
     // not to be listed.
     let filter = match table {
-        "organisations" => " WHERE fictional = 0",
-        "memberships" | "past_memberships" => " WHERE shown_publicly = 1",
+        "organisations" => " WHERE fictional = 0".into(),
+        "memberships" | "past_memberships" => " WHERE shown_publicly = 1".into(),
         // Proposals and refusals stay between the pôles.
-        "partnerships" => " WHERE status IN ('confirmed', 'ended')",
+        "partnerships" => " WHERE status IN ('confirmed', 'ended')".into(),
         // A label decision is public once approved (published).
-        "label_decisions" => " WHERE status = 'approved'",
-        _ => "",
+        "label_decisions" => " WHERE status = 'approved'".into(),
+        "calls" => " WHERE fictional = 0".into(),
+        "applications" => format!(" WHERE id IN ({FUNDED})"),
+        "funding_proposals" => format!(" WHERE status = 'approved' AND application_id IN ({FUNDED})"),
+        "funding_lines" => format!(
+            " WHERE proposal_id IN (SELECT id FROM funding_proposals WHERE status = 'approved' AND application_id IN ({FUNDED}))"
+        ),
+        "payment_claims" => format!(" WHERE status = 'paid' AND application_id IN ({FUNDED})"),
+        _ => String::new(),
     };
+    // Every column after the natural order, so that the order is total and a dump made
+    // again from the same data — on any server — is the same bytes.
+    let positions: Vec<String> = (1..=cols.len()).map(|k| k.to_string()).collect();
     let sql = format!(
-        "SELECT {} FROM {table}{filter} ORDER BY {order}",
-        select.join(", ")
+        "SELECT {} FROM {table}{filter} ORDER BY {order}, {}",
+        select.join(", "),
+        positions.join(", ")
     );
     let rows = sqlx::query(&sql).fetch_all(&db.pool).await?;
     rows.iter()
@@ -402,8 +547,10 @@ pub async fn export_csv(db: &Db, dir: &std::path::Path) -> Result<Vec<(String, u
             .map_err(|e| StoreError::Data(e.to_string()))?;
         let data = rows(db, table).await?;
         for r in &data {
-            w.write_record(r.iter().map(|v| v.as_deref().unwrap_or("")))
-                .map_err(|e| StoreError::Data(e.to_string()))?;
+            w.write_record(r.iter().map(|v| {
+                poles_core::text::spreadsheet_safe(v.as_deref().unwrap_or("")).into_owned()
+            }))
+            .map_err(|e| StoreError::Data(e.to_string()))?;
         }
         w.flush().map_err(|e| StoreError::Data(e.to_string()))?;
         out.push((table.to_string(), data.len()));
@@ -437,4 +584,71 @@ pub async fn export_json(db: &Db, mut w: impl Write) -> Result<()> {
     }
     serde_json::to_writer(&mut w, &doc).map_err(|e| StoreError::Data(e.to_string()))?;
     Ok(())
+}
+
+/// The tables of the open data, in the catalogue's order.
+pub fn public_tables() -> Vec<&'static str> {
+    PUBLIC_COLUMNS.iter().map(|(t, _)| *t).collect()
+}
+
+/// One table's public columns (`None`: not exported).
+pub fn public_columns(table: &str) -> Option<&'static [&'static str]> {
+    columns(table).ok()
+}
+
+/// One table as CSV: its public columns, its public rows, cells a spreadsheet would run as
+/// formulas neutralised. The same data gives the same bytes.
+pub async fn table_csv(db: &Db, table: &str) -> Result<(Vec<u8>, usize)> {
+    let cols = columns(table)?;
+    let data = rows(db, table).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| StoreError::Data(e.to_string());
+    w.write_record(cols).map_err(err)?;
+    for r in &data {
+        w.write_record(
+            r.iter().map(|v| {
+                poles_core::text::spreadsheet_safe(v.as_deref().unwrap_or("")).into_owned()
+            }),
+        )
+        .map_err(err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| StoreError::Data(e.to_string()))?;
+    Ok((bytes, data.len()))
+}
+
+/// One table as a JSON array of objects (values as text, as in the CSV).
+pub async fn table_json(db: &Db, table: &str) -> Result<(Vec<u8>, usize)> {
+    let cols = columns(table)?;
+    let data = rows(db, table).await?;
+    let n = data.len();
+    let list: Vec<serde_json::Value> = data
+        .into_iter()
+        .map(|r| {
+            serde_json::Value::Object(
+                cols.iter()
+                    .zip(r)
+                    .map(|(c, v)| {
+                        (
+                            c.to_string(),
+                            v.map(serde_json::Value::String)
+                                .unwrap_or(serde_json::Value::Null),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    Ok((
+        serde_json::to_vec(&list).map_err(|e| StoreError::Data(e.to_string()))?,
+        n,
+    ))
+}
+
+/// A dump's validator: the SHA-256 of its bytes (the same bytes give the same tag on every
+/// server).
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    crate::util::hex(&sha2::Sha256::digest(bytes))
 }

@@ -15,7 +15,24 @@ pub(crate) async fn bump(tx: &mut impl Tx) -> Result<()> {
     )
     .execute(&mut **tx)
     .await?;
+    // When, for the open data's "updated" date.
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('data_changed_at', $1) ON CONFLICT (key) \
+         DO UPDATE SET value = excluded.value",
+    )
+    .bind(crate::util::now_utc())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
+}
+
+/// When the data last changed (UTC, RFC 3339), if it ever did since this was recorded.
+pub async fn changed_at(db: &Db) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_changed_at'")
+            .fetch_optional(&db.pool)
+            .await?,
+    )
 }
 
 /// The data version now (0 before any write).

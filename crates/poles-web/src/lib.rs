@@ -20,6 +20,7 @@ mod features {
     pub mod funding;
     pub mod joining;
     pub mod labels;
+    pub mod opendata;
     pub mod partners;
     pub mod selection;
     pub mod specialisation;

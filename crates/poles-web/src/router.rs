@@ -52,6 +52,7 @@ fn api() -> Router<AppState> {
         .merge(crate::features::joining::api())
         .merge(crate::features::labels::api())
         .merge(crate::features::specialisation::api())
+        .merge(crate::features::opendata::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
@@ -79,6 +80,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::features::labels::pages())
         .merge(crate::features::partners::pages())
         .merge(crate::features::specialisation::pages())
+        .merge(crate::features::opendata::pages())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -21,5 +21,7 @@ CREATE TABLE specialisation_cells (
     sector TEXT NOT NULL,
     establishments BIGINT NOT NULL,
     employment BIGINT NOT NULL,
+    -- The import's: repeated so that an export of this table alone says it.
+    fictional BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (import_id, level, grouping, sector, area)
 );

@@ -71,15 +71,11 @@ pub fn partial_date(s: &str, lang: Lang) -> String {
 /// that starts with `=`, `+`, `-`, `@`, a tab or a carriage return) prefixed with `'`; a
 /// plain number (`-3.5`, a fall) is not a formula and stays a number.
 pub fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) && v.parse::<f64>().is_err() {
-        format!("'{v}")
-    } else {
-        v.to_string()
-    };
+    let v = poles_core::text::spreadsheet_safe(v);
     if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {
-        v
+        v.into_owned()
     }
 }
 

@@ -6,7 +6,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use poles_app::specialisation::{
-    self, CompareQuery, Comparison, DatasetView, SpecialisationTable, TableQuery, Territory,
+    self, CompareQuery, DatasetView, RegionComparison, SpecialisationTable, TableQuery, Territory,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -62,11 +62,11 @@ async fn api_table(
 /// Up to ten regions side by side in every sector of a grouping.
 #[utoipa::path(get, path = "/api/v1/specialisation/compare", tag = "specialisation",
     params(CompareQuery),
-    responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RegionComparison), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn api_compare(
     State(st): State<AppState>,
     Query(p): Query<Params>,
-) -> Result<Json<Comparison>, ApiError> {
+) -> Result<Json<RegionComparison>, ApiError> {
     Ok(Json(
         specialisation::compare(&st.app, &compare_query(&p)).await?,
     ))

@@ -17,7 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use poles_app::atlas;
 use poles_app::specialisation::{
-    self, AreaRow, Comparison, DatasetView, SectorOption, SpecialisationTable,
+    self, AreaRow, DatasetView, RegionComparison, SectorOption, SpecialisationTable,
 };
 use poles_core::Lang;
 use std::collections::HashMap;
@@ -322,7 +322,7 @@ async fn table_page(State(st): State<AppState>, c: Chrome, Query(p): Query<Param
 #[template(path = "specialisation_compare.html")]
 struct ComparePage {
     c: Chrome,
-    k: Comparison,
+    k: RegionComparison,
 }
 
 impl ComparePage {
