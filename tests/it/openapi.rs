@@ -1984,6 +1984,8 @@ async fn every_operation_answers_as_the_document_says() {
 
     c.expect(200, &anon, "GET /api/v1/open-data", &[], "", None)
         .await;
+    c.expect(200, &anon, "GET /api/v1/eu-funds", &[], "", None)
+        .await;
 
     // Every answer was as documented …
     assert!(

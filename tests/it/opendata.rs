@@ -144,3 +144,55 @@ async fn every_public_dataset_downloads_the_same_from_every_server() {
         assert_eq!(s, 404, "{f}");
     }
 }
+
+/// The funding dashboards: the regional EU-fund operations by region and year, each chart
+/// with its table and export, each period with its source.
+#[tokio::test]
+async fn eu_funds_by_region_and_year_with_their_source() {
+    let app = crate::support::shared();
+    let base = &app.base;
+    let (s, d) = get_json(&format!("{base}/api/v1/eu-funds")).await;
+    assert_eq!(s, 200);
+    let periods = d["periods"].as_array().unwrap();
+    let p = &periods[0];
+    assert_eq!(p["period"], "2014-2020", "the latest first");
+    assert_eq!(p["operations"], 1834, "every operation of the file");
+    assert!(p["source"].as_str().unwrap().contains("fonds européens"));
+    let by_region = p["by_region"].as_array().unwrap();
+    let sum: i64 = by_region
+        .iter()
+        .map(|l| l["operations"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 1834, "every operation in one line, the unlocated last");
+    let occitanie = by_region.iter().find(|l| l["key"] == "76").unwrap();
+    let funds: i64 = occitanie["eu_cents_by_fund"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .sum();
+    assert_eq!(funds, occitanie["eu_cents"].as_i64().unwrap());
+    assert_eq!(periods[1]["period"], "2007-2013");
+    for (lang, words) in [
+        ("en", "Funding dashboards"),
+        ("fr", "Tableaux de bord des financements"),
+    ] {
+        let (s, _, html) = get_text(&format!("{base}/dashboards?lang={lang}"), None).await;
+        assert_eq!(s, 200);
+        assert!(html.contains(words));
+        assert!(html.contains("<svg class=\"chart\""));
+        assert!(html.contains("class=\"eu-by-region\""));
+    }
+    let csv = client()
+        .get(format!(
+            "{base}/dashboards?period=2014-2020&by=year&format=csv"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("year,name,operations,eu_amount_eur"));
+    assert!(csv.contains("\n2015,2015,1281,"));
+}

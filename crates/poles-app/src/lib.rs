@@ -12,6 +12,7 @@ mod assess;
 pub mod atlas;
 pub mod calls;
 pub mod contacts;
+pub mod dashboards;
 pub mod demo;
 pub mod edits;
 mod error;

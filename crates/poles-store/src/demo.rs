@@ -171,6 +171,7 @@ pub async fn load_if_empty(
     crate::labels::load_history_tx(&mut tx).await?;
     crate::calls::load_shipped(&mut tx).await?;
     crate::funding::load_shipped(&mut tx).await?;
+    crate::eu_funds::load_shipped(&mut tx).await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('funding_loaded', $1)")
         .bind(crate::util::now_utc())
         .execute(&mut *tx)

@@ -382,6 +382,29 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "paid_on",
         ],
     ),
+    // The regional EU-fund operations, as their source publishes them.
+    (
+        "eu_operations",
+        &[
+            "id",
+            "period",
+            "programme",
+            "fund",
+            "name",
+            "beneficiary",
+            "postcode",
+            "region",
+            "place",
+            "year",
+            "start_date",
+            "end_date",
+            "total_cents",
+            "eu_cents",
+            "category",
+            "url",
+            "source",
+        ],
+    ),
     // Regional specialisation: each establishment import and its tallies.
     (
         "establishment_imports",

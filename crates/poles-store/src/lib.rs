@@ -15,6 +15,7 @@ pub mod demo;
 pub mod edits;
 pub mod error;
 pub mod establishments;
+pub mod eu_funds;
 pub mod export;
 pub mod followup;
 pub mod funding;

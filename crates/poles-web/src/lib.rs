@@ -15,6 +15,7 @@ mod features {
     pub mod applications;
     pub mod atlas;
     pub mod calls;
+    pub mod dashboards;
     pub mod edits;
     pub mod followup;
     pub mod funding;

@@ -53,6 +53,7 @@ fn api() -> Router<AppState> {
         .merge(crate::features::labels::api())
         .merge(crate::features::specialisation::api())
         .merge(crate::features::opendata::api())
+        .merge(crate::features::dashboards::api())
         .split_for_parts();
     let mut doc = doc;
     http::openapi::finish(&mut doc);
@@ -81,6 +82,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::features::partners::pages())
         .merge(crate::features::specialisation::pages())
         .merge(crate::features::opendata::pages())
+        .merge(crate::features::dashboards::pages())
 }
 
 pub fn router(state: AppState) -> Router {

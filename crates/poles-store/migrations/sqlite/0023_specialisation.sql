@@ -25,3 +25,28 @@ CREATE TABLE specialisation_cells (
     fictional BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (import_id, level, grouping, sector, area)
 );
+
+-- Regional EU-fund operations (FEDER, FSE, IEJ… in France), imported with their source, for the
+-- funding dashboards: the region from the beneficiary's postcode (2014-2020) or the region the
+-- source names (2007-2013 showcase projects); amounts in euro cents; a row whose region or year
+-- the source does not give keeps it empty and is counted as such.
+CREATE TABLE eu_operations (
+    id INTEGER PRIMARY KEY,
+    period TEXT NOT NULL,
+    programme TEXT,
+    fund TEXT NOT NULL,
+    name TEXT NOT NULL,
+    beneficiary TEXT,
+    postcode TEXT,
+    region TEXT,
+    place TEXT,
+    year BIGINT,
+    start_date TEXT,
+    end_date TEXT,
+    total_cents BIGINT,
+    eu_cents BIGINT,
+    category TEXT,
+    url TEXT,
+    source TEXT NOT NULL
+);
+CREATE INDEX eu_operations_period ON eu_operations(period, region, fund);
