@@ -71,6 +71,17 @@ try {
     await phone.goto(`${base}/?lang=${lang}`);
     await Promise.all([phone.waitForURL(/programme\/2007/), phone.locator("a.to-history").click()]);
     await expectText(phone, lang === "fr" ? "Historique" : "History", "history is labelled as such");
+    // Where the sector is strong: a sector chosen on the specialisation page, its map with
+    // the legend, a region per row, the sector's pôles on the map.
+    await phone.goto(`${base}/specialisation?lang=${lang}`);
+    await phone.selectOption('select[name="sector"]', "energy");
+    await Promise.all([phone.waitForURL(/sector=energy/), phone.locator("form.filters button[type=submit]").click()]);
+    await expectText(phone, lang === "fr" ? "Quotient de localisation :" : "Location quotient:", "the map's legend");
+    await expectText(phone, lang === "fr" ? "Données fictives." : "Fictional data.", "generated data marked");
+    const shaded = await phone.locator("svg#choropleth path.region:not(.lq-0)").count();
+    if (shaded !== 13) fail(`${lang}: ${shaded} regions shaded, not 13`);
+    if (await phone.locator("table#areas tbody tr").count() !== 13) fail(`${lang}: not a row per region`);
+    if (await phone.locator("svg#choropleth circle.marker").count() < 1) fail(`${lang}: no pôle of the sector on the map`);
     console.log(`journey ok: atlas on a phone (${lang})`);
   }
 

@@ -373,6 +373,11 @@ async fn an_investor_finds_todays_poles_on_a_phone() {
         "/calls/fui-25?lang=en",
         "/budgets?lang=fr",
         "/simulator?lang=en",
+        "/specialisation?lang=fr",
+        "/specialisation?dataset=siene-occitanie-2014&lang=en",
+        "/specialisation/compare?lang=en",
+        "/dashboards?lang=fr",
+        "/open-data?lang=en",
         "/login?lang=fr",
         "/signup?lang=en",
     ];

@@ -239,7 +239,26 @@ fn start_server(
 /// One server with the whole demo data (CORDIS included), shared by the read-only tests.
 pub fn shared() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
-    APP.get_or_init(|| spawn(true))
+    APP.get_or_init(|| {
+        let app = spawn(true);
+        // With the establishment registries too (the specialisation pages read them).
+        let url = app.db_url.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    let db = connect(&url).await;
+                    demo::load_establishments_if_empty(&db, &Quiet)
+                        .await
+                        .expect("the registries load");
+                })
+        })
+        .join()
+        .expect("the registries load");
+        app
+    })
 }
 
 pub fn client() -> reqwest::Client {
