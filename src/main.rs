@@ -465,11 +465,10 @@ async fn main() -> anyhow::Result<()> {
             reference_date,
             fictional,
         }) => {
-            let mut bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            if file.extension().is_some_and(|e| e == "gz") {
-                bytes = demo::gunzip(&bytes);
-            }
+            let open = || {
+                std::fs::File::open(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))
+            };
             let source = source.unwrap_or_else(|| {
                 file.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -483,7 +482,24 @@ async fn main() -> anyhow::Result<()> {
                 reference_date,
                 fictional,
             };
-            let report = poles_store::establishments::import(&db, &bytes, &options, &bar).await?;
+            // A plain file streams (the national registry's are gigabytes); a .gz one is small.
+            let report = if file.extension().is_some_and(|e| e == "gz") {
+                let mut packed = Vec::new();
+                std::io::Read::read_to_end(&mut open()?, &mut packed)?;
+                let bytes = demo::gunzip(&packed);
+                poles_store::establishments::import(&db, &bytes, &options, &bar).await?
+            } else {
+                let f = open()?;
+                let len = f.metadata()?.len();
+                poles_store::establishments::import_from(
+                    &db,
+                    std::io::BufReader::with_capacity(1 << 20, f),
+                    len,
+                    &options,
+                    &bar,
+                )
+                .await?
+            };
             bar.finish();
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())

@@ -183,6 +183,17 @@ impl Lexicon {
     }
 }
 
+/// A cell a spreadsheet would run as a formula (one that starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return), prefixed with `'` so that it shows as text; a plain number
+/// (`-3.5`, a fall) is not a formula and stays a number.
+pub fn spreadsheet_safe(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) && v.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{v}"))
+    } else {
+        std::borrow::Cow::Borrowed(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,16 +228,5 @@ mod tests {
         );
         // No known word fits: the damage is left, and said.
         assert!(lex.mend("Z\u{FFFD}rich").1);
-    }
-}
-
-/// A cell a spreadsheet would run as a formula (one that starts with `=`, `+`, `-`, `@`, a
-/// tab or a carriage return), prefixed with `'` so that it shows as text; a plain number
-/// (`-3.5`, a fall) is not a formula and stays a number.
-pub fn spreadsheet_safe(v: &str) -> std::borrow::Cow<'_, str> {
-    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) && v.parse::<f64>().is_err() {
-        std::borrow::Cow::Owned(format!("'{v}"))
-    } else {
-        std::borrow::Cow::Borrowed(v)
     }
 }

@@ -53,7 +53,7 @@ const MIGRATIONS_TABLE: &str = "schema_migrations";
 /// restore's own write transaction raises (`crate::version`): a freshly migrated database
 /// holds them, so they do not make it "not empty", and restore replaces them with the
 /// backup's. A test checks that no migration inserts anything else.
-pub(crate) const SEEDED_META: &[&str] = &["write_lock", "data_version"];
+pub(crate) const SEEDED_META: &[&str] = &["write_lock", "data_version", "data_changed_at"];
 
 /// The search index: derived from the other tables (and holding posting lists as bytes),
 /// never backed up; restore builds it again from what it restored.
@@ -484,7 +484,9 @@ async fn backup_to(db: &Db, path: &Path, progress: &dyn Progress) -> Result<Summ
         if t.name == "meta" {
             // A counter of writes for the servers' caches, and the search index's version
             // (the index is derived data: restore builds it and records its version), not data.
-            sql.push_str(" WHERE key NOT IN ('data_version', 'search_index_version')");
+            sql.push_str(
+                " WHERE key NOT IN ('data_version', 'data_changed_at', 'search_index_version')",
+            );
         }
         if !t.pk.is_empty() {
             let pk: Vec<String> = t.pk.iter().map(|c| quote(c)).collect();

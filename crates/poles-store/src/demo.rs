@@ -40,6 +40,8 @@ const CORDIS_PROJECTS_GZ: &[u8] = data!("cordis-h2020/projects.tsv.gz");
 const CORDIS_ORGS_GZ: &[u8] = data!("cordis-h2020/organizations.tsv.gz");
 const CORDIS_EDGES_GZ: &[u8] = data!("cordis-h2020/project_org_edges.tsv.gz");
 const CORDIS_TOPICS_GZ: &[u8] = data!("cordis-h2020/cordisref-H2020topics.csv.gz");
+const EU_OPERATIONS_GZ: &[u8] = data!("funding/eu-operations-2014-2020.csv.gz");
+const EU_SHOWCASE_GZ: &[u8] = data!("funding/eu-showcase-2007-2013.csv.gz");
 const SIENE_GZ: &[u8] = data!("establishments/siene-occitanie-2014.csv.gz");
 const GENERATED_GZ: &[u8] = data!("establishments/generated-france-fictional.csv.gz");
 
@@ -171,7 +173,7 @@ pub async fn load_if_empty(
     crate::labels::load_history_tx(&mut tx).await?;
     crate::calls::load_shipped(&mut tx).await?;
     crate::funding::load_shipped(&mut tx).await?;
-    crate::eu_funds::load_shipped(&mut tx).await?;
+    crate::eu_funds::load(&mut tx, &gunzip(EU_OPERATIONS_GZ), &gunzip(EU_SHOWCASE_GZ)).await?;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('funding_loaded', $1)")
         .bind(crate::util::now_utc())
         .execute(&mut *tx)

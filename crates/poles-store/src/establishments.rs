@@ -24,6 +24,9 @@ pub struct EstablishmentReport {
     pub rejected: u64,
     /// The first refused lines (line number in the file, reason).
     pub first_rejections: Vec<(u64, String)>,
+    /// Seconds spent reading and writing the rows, and tallying them (in the database).
+    pub write_seconds: f64,
+    pub tally_seconds: f64,
 }
 
 const COLUMNS: &[&str] = &[
@@ -63,6 +66,24 @@ pub async fn import(
     options: &ImportOptions,
     progress: &dyn Progress,
 ) -> Result<EstablishmentReport> {
+    import_from(db, bytes, bytes.len() as u64, options, progress).await
+}
+
+/// Rows written per statement.
+const BATCH: usize = 20_000;
+
+/// Imports an establishment file as it streams from `input` (`len` bytes, for the progress
+/// bar): the national registry's tens of millions of lines are never all in memory — rows go
+/// to the database in batches inside the one transaction, and only the SIRETs seen are kept
+/// (eight bytes each) to report repeats. The write lock is held from the first batch to the
+/// commit, so other writes wait for the import (reads do not).
+pub async fn import_from(
+    db: &Db,
+    input: impl std::io::Read + Send,
+    len: u64,
+    options: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<EstablishmentReport> {
     let source = options.source.as_str();
     if source.trim().is_empty() {
         return Err(StoreError::Data("the source has no name".into()));
@@ -79,7 +100,10 @@ pub async fn import(
                 .into(),
         ));
     }
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
     let header: Vec<String> = csv
         .headers()
         .map_err(|e| StoreError::Data(format!("the header: {e}")))?
@@ -98,8 +122,26 @@ pub async fn import(
         Format::Sirene => "sirene",
         Format::Bench => "bench",
     };
-    progress.stage("reading", bytes.len() as u64);
-    let mut rows: HashMap<String, Vec<Cell>> = HashMap::new();
+    progress.stage("importing", len);
+    let started = std::time::Instant::now();
+    let mut tx = audit::begin_write(db).await?;
+    sqlx::query("DELETE FROM establishments WHERE source = $1")
+        .bind(source.to_string())
+        .execute(&mut *tx)
+        .await?;
+    // Another source's row of the same establishment gives way to this newer import, and a
+    // repeated line of this file to the later one.
+    let update: Vec<String> = COLUMNS[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let suffix = format!("ON CONFLICT (siret) DO UPDATE SET {}", update.join(", "));
+    let cancelled = || StoreError::Data("import cancelled; nothing was written".into());
+    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // The batch being filled, and where each SIRET sits in it: one statement may not touch
+    // a row twice (PostgreSQL refuses), so a repeat within the batch replaces its line.
+    let mut batch: Vec<Vec<Cell>> = Vec::with_capacity(BATCH);
+    let mut in_batch: HashMap<u64, usize> = HashMap::new();
     let (mut lines, mut rejected) = (0u64, 0u64);
     let mut first = Vec::new();
     let refuse = |line: u64, why: String, first: &mut Vec<(u64, String)>| {
@@ -124,6 +166,9 @@ pub async fn import(
         let fields: Vec<&str> = record.iter().collect();
         match reader.read(&fields) {
             Ok(e) => {
+                // Fourteen digits, checked by the reader.
+                let key: u64 = e.siret.parse().unwrap_or_default();
+                let repeated = !seen.insert(key);
                 let siret = e.siret.clone();
                 let row = vec![
                     Cell::T(Some(e.siret)),
@@ -139,7 +184,7 @@ pub async fn import(
                     Cell::T(Some(source.to_string())),
                     Cell::T(e.name),
                 ];
-                if rows.insert(siret.clone(), row).is_some() {
+                if repeated {
                     rejected += 1;
                     refuse(
                         lines + 1,
@@ -147,55 +192,43 @@ pub async fn import(
                         &mut first,
                     );
                 }
+                match in_batch.get(&key) {
+                    Some(&at) => batch[at] = row,
+                    None => {
+                        in_batch.insert(key, batch.len());
+                        batch.push(row);
+                    }
+                }
             }
             Err(why) => {
                 rejected += 1;
                 refuse(lines + 1, why, &mut first);
             }
         }
-        let pos = record.position().map_or(0, |p| p.byte());
-        if pos > last + 1_000_000 {
-            progress.inc(pos - last);
+        if batch.len() >= BATCH {
+            insert_batched(
+                &mut tx,
+                "establishments",
+                COLUMNS,
+                std::mem::take(&mut batch),
+                &suffix,
+            )
+            .await?;
+            in_batch.clear();
+            let pos = record.position().map_or(0, |p| p.byte());
+            progress.inc(pos.saturating_sub(last));
             last = pos;
-        }
-        if progress.cancelled() {
-            return Err(StoreError::Data(
-                "import cancelled; nothing was written".into(),
-            ));
+            if progress.cancelled() {
+                return Err(cancelled());
+            }
         }
     }
-    progress.inc((bytes.len() as u64).saturating_sub(last));
-    let imported = rows.len() as u64;
-    let mut rows: Vec<(String, Vec<Cell>)> = rows.into_iter().collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    progress.stage("writing", imported);
-    let mut tx = audit::begin_write(db).await?;
-    sqlx::query("DELETE FROM establishments WHERE source = $1")
-        .bind(source.to_string())
-        .execute(&mut *tx)
-        .await?;
-    // Another source's row of the same establishment gives way to this newer import.
-    let update: Vec<String> = COLUMNS[1..]
-        .iter()
-        .map(|c| format!("{c} = excluded.{c}"))
-        .collect();
-    let suffix = format!("ON CONFLICT (siret) DO UPDATE SET {}", update.join(", "));
-    for chunk in rows.chunks(20_000) {
-        insert_batched(
-            &mut tx,
-            "establishments",
-            COLUMNS,
-            chunk.iter().map(|(_, r)| r.clone()).collect(),
-            &suffix,
-        )
-        .await?;
-        progress.inc(chunk.len() as u64);
-        if progress.cancelled() {
-            return Err(StoreError::Data(
-                "import cancelled; nothing was written".into(),
-            ));
-        }
+    insert_batched(&mut tx, "establishments", COLUMNS, batch, &suffix).await?;
+    progress.inc(len.saturating_sub(last));
+    if progress.cancelled() {
+        return Err(cancelled());
     }
+    let imported = seen.len() as u64;
     let fictional = options.fictional || format == "bench";
     let import_id: i64 = sqlx::query_scalar(
         "INSERT INTO establishment_imports (source, format, lines, imported, rejected, imported_at, \
@@ -214,8 +247,11 @@ pub async fn import(
     .bind(i64::from(fictional))
     .fetch_one(&mut *tx)
     .await?;
+    let write_seconds = started.elapsed().as_secs_f64();
     progress.stage("tallying", 1);
+    let started = std::time::Instant::now();
     tally(&mut tx, import_id, source, fictional).await?;
+    let tally_seconds = started.elapsed().as_secs_f64();
     progress.inc(1);
     crate::version::bump(&mut tx).await?;
     tx.commit().await?;
@@ -227,6 +263,8 @@ pub async fn import(
         imported,
         rejected,
         first_rejections: first,
+        write_seconds,
+        tally_seconds,
     })
 }
 

@@ -11,14 +11,6 @@ use crate::Db;
 use serde::Serialize;
 use std::collections::HashMap;
 
-const OPERATIONS_GZ: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../data/funding/eu-operations-2014-2020.csv.gz"
-));
-const SHOWCASE_GZ: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../data/funding/eu-showcase-2007-2013.csv.gz"
-));
 const OPERATIONS_SOURCE: &str = "Liste des opérations FEDER, FSE et IEJ 2014-2020, portail des fonds européens en France (open data)";
 const SHOWCASE_SOURCE: &str =
     "Projets exemplaires 2007-2013, portail des fonds européens en France (open data)";
@@ -65,8 +57,9 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// Loads both shipped files (in the demo's transaction). Returns the rows loaded.
-pub(crate) async fn load_shipped(tx: &mut impl Tx) -> Result<usize> {
+/// Loads both files as published (the 2014-2020 operations list and the 2007-2013 showcase
+/// projects), in the caller's transaction (the demo's). Returns the rows loaded.
+pub(crate) async fn load(tx: &mut impl Tx, operations: &[u8], showcase: &[u8]) -> Result<usize> {
     let by_postcode: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
         "SELECT p.postcode, MIN(c.region_code) FROM postcodes p JOIN communes c ON c.code = p.commune_code GROUP BY p.postcode",
     )
@@ -106,12 +99,10 @@ pub(crate) async fn load_shipped(tx: &mut impl Tx) -> Result<usize> {
         };
         by_department.get(dept).cloned()
     };
-    let gz = |b: &[u8]| crate::demo::gunzip(b);
     let mut rows: Vec<Vec<Cell>> = Vec::new();
     let err = |what: &str, e: csv::Error| StoreError::Data(format!("{what}: {e}"));
 
-    let bytes = gz(OPERATIONS_GZ);
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let mut r = csv::Reader::from_reader(operations);
     for rec in r.records() {
         let rec = rec.map_err(|e| err("eu-operations-2014-2020.csv", e))?;
         let f = |k: usize| rec.get(k).unwrap_or("").trim();
@@ -147,8 +138,7 @@ pub(crate) async fn load_shipped(tx: &mut impl Tx) -> Result<usize> {
             Cell::from(OPERATIONS_SOURCE),
         ]);
     }
-    let bytes = gz(SHOWCASE_GZ);
-    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let mut r = csv::Reader::from_reader(showcase);
     for rec in r.records() {
         let rec = rec.map_err(|e| err("eu-showcase-2007-2013.csv", e))?;
         let f = |k: usize| rec.get(k).unwrap_or("").trim();
@@ -190,8 +180,10 @@ pub struct EuGroup {
     pub total_cents: i64,
 }
 
+type GroupRow = (String, Option<String>, String, Option<i64>, i64, i64, i64);
+
 pub async fn groups(db: &Db) -> Result<Vec<EuGroup>> {
-    let rows: Vec<(String, Option<String>, String, Option<i64>, i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<GroupRow> = sqlx::query_as(
         "SELECT period, region, fund, year, COUNT(*), CAST(COALESCE(SUM(eu_cents), 0) AS BIGINT), \
          CAST(COALESCE(SUM(total_cents), 0) AS BIGINT) FROM eu_operations \
          GROUP BY period, region, fund, year ORDER BY period, region, fund, year",

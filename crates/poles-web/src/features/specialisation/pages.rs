@@ -184,8 +184,8 @@ impl TablePage {
 fn sort_rows(rows: &mut [AreaRow], sort: &str) {
     match sort {
         "name" => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-        "employment" => rows.sort_by(|a, b| b.employment.cmp(&a.employment)),
-        "establishments" => rows.sort_by(|a, b| b.establishments.cmp(&a.establishments)),
+        "employment" => rows.sort_by_key(|r| std::cmp::Reverse(r.employment)),
+        "establishments" => rows.sort_by_key(|r| std::cmp::Reverse(r.establishments)),
         "stars" => rows.sort_by(|a, b| {
             let n = |r: &AreaRow| {
                 usize::from(r.size_star)
