@@ -79,10 +79,9 @@ fn lines(
 pub async fn eu_funds(app: &App) -> Result<EuFunds> {
     let groups = eu_funds::groups(&app.db).await?;
     let sources: HashMap<String, String> = eu_funds::sources(&app.db).await?.into_iter().collect();
-    let regions: HashMap<String, String> = crate::atlas::regions(app)
-        .await?
-        .into_iter()
-        .map(|r| (r.code, r.name))
+    let regions: HashMap<String, String> = groups
+        .iter()
+        .filter_map(|g| Some((g.region.clone()?, g.region_name.clone()?)))
         .collect();
     let periods: BTreeSet<&str> = groups.iter().map(|g| g.period.as_str()).collect();
     let mut out = Vec::new();

@@ -173,6 +173,8 @@ pub(crate) async fn load(tx: &mut impl Tx, operations: &[u8], showcase: &[u8]) -
 pub struct EuGroup {
     pub period: String,
     pub region: Option<String>,
+    /// The region's name.
+    pub region_name: Option<String>,
     pub fund: String,
     pub year: Option<i64>,
     pub operations: i64,
@@ -180,13 +182,23 @@ pub struct EuGroup {
     pub total_cents: i64,
 }
 
-type GroupRow = (String, Option<String>, String, Option<i64>, i64, i64, i64);
+type GroupRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+    i64,
+);
 
 pub async fn groups(db: &Db) -> Result<Vec<EuGroup>> {
     let rows: Vec<GroupRow> = sqlx::query_as(
-        "SELECT period, region, fund, year, COUNT(*), CAST(COALESCE(SUM(eu_cents), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(total_cents), 0) AS BIGINT) FROM eu_operations \
-         GROUP BY period, region, fund, year ORDER BY period, region, fund, year",
+        "SELECT e.period, e.region, MIN(g.name), e.fund, e.year, COUNT(*), \
+         CAST(COALESCE(SUM(e.eu_cents), 0) AS BIGINT), CAST(COALESCE(SUM(e.total_cents), 0) AS BIGINT) \
+         FROM eu_operations e LEFT JOIN regions g ON g.code = e.region \
+         GROUP BY e.period, e.region, e.fund, e.year ORDER BY e.period, e.region, e.fund, e.year",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -195,11 +207,12 @@ pub async fn groups(db: &Db) -> Result<Vec<EuGroup>> {
         .map(|r| EuGroup {
             period: r.0,
             region: r.1,
-            fund: r.2,
-            year: r.3,
-            operations: r.4,
-            eu_cents: r.5,
-            total_cents: r.6,
+            region_name: r.2,
+            fund: r.3,
+            year: r.4,
+            operations: r.5,
+            eu_cents: r.6,
+            total_cents: r.7,
         })
         .collect())
 }

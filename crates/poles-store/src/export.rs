@@ -382,6 +382,19 @@ pub const PUBLIC_COLUMNS: &[(&str, &[&str])] = &[
             "paid_on",
         ],
     ),
+    // Relief granted, per scheme and year (a view: the records themselves are private).
+    (
+        "relief_totals",
+        &[
+            "scheme",
+            "family",
+            "year",
+            "currency",
+            "records",
+            "organisations",
+            "amount_cents",
+        ],
+    ),
     // The regional EU-fund operations, as their source publishes them.
     (
         "eu_operations",

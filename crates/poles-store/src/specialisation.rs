@@ -186,7 +186,8 @@ type LargestRow = (
 );
 
 /// The largest establishments in activity of `source` in `regions` whose NAF division is
-/// one of `divisions`, by employment.
+/// one of `divisions`, by employment: the top of each region × division (one ordered index
+/// range each, so a registry of tens of millions costs what a small one does), merged.
 pub async fn largest(
     db: &Db,
     source: &str,
@@ -194,30 +195,29 @@ pub async fn largest(
     divisions: &[String],
     limit: i64,
 ) -> Result<Vec<Largest>> {
-    if regions.is_empty() || divisions.is_empty() {
-        return Ok(vec![]);
-    }
-    let list = |from: usize, n: usize| {
-        (from..from + n)
-            .map(|k| format!("${k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let sql = format!(
         "SELECT e.siret, e.name, e.commune, c.name, e.department, e.region, e.naf, n.label_fr, e.employees \
          FROM establishments e LEFT JOIN communes c ON c.code = e.commune \
          LEFT JOIN naf_codes n ON n.code = e.naf \
-         WHERE e.source = $1 AND e.active = 1 AND e.region IN ({}) AND e.division IN ({}) \
-         ORDER BY e.employees DESC, e.siret LIMIT {limit}",
-        list(2, regions.len()),
-        list(2 + regions.len(), divisions.len()),
+         WHERE e.source = $1 AND e.region = $2 AND e.division = $3 AND e.active = 1 \
+         ORDER BY e.employees DESC, e.siret LIMIT {limit}"
     );
-    let mut q = sqlx::query_as::<_, LargestRow>(&sql).bind(source.to_string());
-    for v in regions.iter().chain(divisions) {
-        q = q.bind(v.clone());
+    let mut all: Vec<LargestRow> = Vec::new();
+    for r in regions {
+        for d in divisions {
+            all.extend(
+                sqlx::query_as::<_, LargestRow>(&sql)
+                    .bind(source.to_string())
+                    .bind(r.clone())
+                    .bind(d.clone())
+                    .fetch_all(&db.pool)
+                    .await?,
+            );
+        }
     }
-    Ok(q.fetch_all(&db.pool)
-        .await?
+    all.sort_by(|a, b| b.8.cmp(&a.8).then(a.0.cmp(&b.0)));
+    all.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(all
         .into_iter()
         .map(|r| Largest {
             siret: r.0,

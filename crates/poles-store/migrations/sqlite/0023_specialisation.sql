@@ -1,6 +1,9 @@
 -- Regional specialisation (issue 16). An establishment's name, where its registry gives one
 -- (the largest establishments of a pôle's sectors "in the territory" are shown by name).
 ALTER TABLE establishments ADD COLUMN name TEXT;
+-- A pôle's page lists the largest establishments of its sectors in its regions: one ordered
+-- range per region and division, read from the top.
+CREATE INDEX establishments_largest ON establishments(source, region, division, employees);
 
 -- Each import says what it is: its titles in both languages, the date its figures describe,
 -- and whether it is generated (fictional: marked so on every page and export that shows it).
@@ -50,3 +53,13 @@ CREATE TABLE eu_operations (
     source TEXT NOT NULL
 );
 CREATE INDEX eu_operations_period ON eu_operations(period, region, fund);
+
+-- The relief the programme granted, totalled per scheme and year for the open data (a
+-- company's own records stay private; the demo's fictional organisations are left out).
+CREATE VIEW relief_totals AS
+SELECT r.scheme AS scheme, r.family AS family, r.year AS year, r.currency AS currency,
+       COUNT(*) AS records, COUNT(DISTINCT r.organisation_id) AS organisations,
+       CAST(SUM(r.amount_cents) AS BIGINT) AS amount_cents
+FROM relief_records r JOIN organisations o ON o.id = r.organisation_id
+WHERE o.fictional = 0
+GROUP BY r.scheme, r.family, r.year, r.currency;
