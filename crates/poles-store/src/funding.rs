@@ -614,7 +614,10 @@ pub async fn budgets(db: &Db) -> Result<BudgetOverview> {
         let rows: Vec<BreakdownRow> = sqlx::query_as(&sql).fetch_all(&db.pool).await?;
         Ok::<_, StoreError>(rows.into_iter().map(Breakdown::from).collect::<Vec<_>>())
     };
-    let lead = "JOIN labelling_requests lr ON lr.application_id = live.application_id AND lr.lead = 1 JOIN clusters c ON c.id = lr.cluster_id";
+    // The breakdowns are dashboards: the demo's fictional calls stay out of them (the lines'
+    // consumption above counts every decision, as the envelopes do).
+    let lead = "JOIN applications fa ON fa.id = live.application_id JOIN calls fc ON fc.id = fa.call_id AND fc.fictional = 0 \
+                JOIN labelling_requests lr ON lr.application_id = live.application_id AND lr.lead = 1 JOIN clusters c ON c.id = lr.cluster_id";
     let sums = "CAST(SUM(CASE WHEN live.kind = 'committed' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS committed, \
                 CAST(SUM(CASE WHEN live.kind = 'paid' THEN live.amount_cents ELSE 0 END) AS BIGINT) AS paid";
     let by_cluster = breakdown(format!(
@@ -1150,10 +1153,12 @@ pub async fn records(db: &Db, organisation: Option<i64>, limit: i64) -> Result<V
     .collect()
 }
 
-/// Relief recorded per scheme and year (for the chart).
+/// Relief recorded per scheme and year (for the chart; the demo's fictional organisations left out).
 pub async fn relief_by_scheme_year(db: &Db) -> Result<Vec<(String, i64, i64)>> {
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT scheme, year, CAST(SUM(amount_cents) AS BIGINT) FROM relief_records GROUP BY scheme, year ORDER BY year, scheme",
+        "SELECT r.scheme, r.year, CAST(SUM(r.amount_cents) AS BIGINT) FROM relief_records r \
+         JOIN organisations o ON o.id = r.organisation_id WHERE o.fictional = 0 \
+         GROUP BY r.scheme, r.year ORDER BY r.year, r.scheme",
     )
     .fetch_all(&db.pool)
     .await?;
