@@ -572,24 +572,15 @@ async fn rows(db: &Db, table: &str) -> Result<Vec<Vec<Option<String>>>> {
         .collect()
 }
 
-/// Writes every exported table as `TABLE.csv` into `dir`.
+/// Writes every exported table as `TABLE.csv` into `dir` (the open data's files).
 pub async fn export_csv(db: &Db, dir: &std::path::Path) -> Result<Vec<(String, usize)>> {
     std::fs::create_dir_all(dir).map_err(|e| StoreError::Data(e.to_string()))?;
     let mut out = Vec::new();
-    for (table, cols) in PUBLIC_COLUMNS {
-        let path = dir.join(format!("{table}.csv"));
-        let mut w = csv::Writer::from_path(&path).map_err(|e| StoreError::Data(e.to_string()))?;
-        w.write_record(*cols)
+    for (table, _) in PUBLIC_COLUMNS {
+        let (bytes, n) = table_csv(db, table).await?;
+        std::fs::write(dir.join(format!("{table}.csv")), bytes)
             .map_err(|e| StoreError::Data(e.to_string()))?;
-        let data = rows(db, table).await?;
-        for r in &data {
-            w.write_record(r.iter().map(|v| {
-                poles_core::text::spreadsheet_safe(v.as_deref().unwrap_or("")).into_owned()
-            }))
-            .map_err(|e| StoreError::Data(e.to_string()))?;
-        }
-        w.flush().map_err(|e| StoreError::Data(e.to_string()))?;
-        out.push((table.to_string(), data.len()));
+        out.push((table.to_string(), n));
     }
     Ok(out)
 }
@@ -599,24 +590,7 @@ pub async fn export_json(db: &Db, mut w: impl Write) -> Result<()> {
     let mut doc = serde_json::Map::new();
     for (table, cols) in PUBLIC_COLUMNS {
         let data = rows(db, table).await?;
-        let list: Vec<serde_json::Value> = data
-            .into_iter()
-            .map(|r| {
-                serde_json::Value::Object(
-                    cols.iter()
-                        .zip(r)
-                        .map(|(c, v)| {
-                            (
-                                c.to_string(),
-                                v.map(serde_json::Value::String)
-                                    .unwrap_or(serde_json::Value::Null),
-                            )
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
-        doc.insert(table.to_string(), serde_json::Value::Array(list));
+        doc.insert(table.to_string(), objects(cols, data));
     }
     serde_json::to_writer(&mut w, &doc).map_err(|e| StoreError::Data(e.to_string()))?;
     Ok(())
@@ -654,30 +628,35 @@ pub async fn table_csv(db: &Db, table: &str) -> Result<(Vec<u8>, usize)> {
     Ok((bytes, data.len()))
 }
 
+/// Rows as a JSON array of objects, column → value (text, as in the CSV; `null` for none).
+fn objects(cols: &[&str], data: Vec<Vec<Option<String>>>) -> serde_json::Value {
+    serde_json::Value::Array(
+        data.into_iter()
+            .map(|r| {
+                serde_json::Value::Object(
+                    cols.iter()
+                        .zip(r)
+                        .map(|(c, v)| {
+                            (
+                                c.to_string(),
+                                v.map(serde_json::Value::String)
+                                    .unwrap_or(serde_json::Value::Null),
+                            )
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// One table as a JSON array of objects (values as text, as in the CSV).
 pub async fn table_json(db: &Db, table: &str) -> Result<(Vec<u8>, usize)> {
     let cols = columns(table)?;
     let data = rows(db, table).await?;
     let n = data.len();
-    let list: Vec<serde_json::Value> = data
-        .into_iter()
-        .map(|r| {
-            serde_json::Value::Object(
-                cols.iter()
-                    .zip(r)
-                    .map(|(c, v)| {
-                        (
-                            c.to_string(),
-                            v.map(serde_json::Value::String)
-                                .unwrap_or(serde_json::Value::Null),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
     Ok((
-        serde_json::to_vec(&list).map_err(|e| StoreError::Data(e.to_string()))?,
+        serde_json::to_vec(&objects(cols, data)).map_err(|e| StoreError::Data(e.to_string()))?,
         n,
     ))
 }
