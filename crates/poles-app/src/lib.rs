@@ -90,9 +90,14 @@ pub struct App {
     /// The graph of past projects for partner suggestions, at the data version it was read
     /// at (see [`partners`]).
     pub(crate) partner_graph: Arc<tokio::sync::Mutex<Option<partners::KeptGraph>>>,
+    /// The search's facet values, at the data version they were read at (see
+    /// [`atlas::search`]).
+    pub(crate) search_facets: Arc<tokio::sync::Mutex<Option<KeptFacets>>>,
     /// Open-data files made at the current data version (see [`opendata`]).
     pub(crate) dumps: Arc<readcache::ReadCache<Arc<opendata::Dump>>>,
 }
+
+type KeptFacets = (i64, Arc<poles_store::search::FacetTable>);
 
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
 
@@ -115,6 +120,7 @@ impl App {
                 std::time::Duration::from_secs(60),
             )),
             partner_graph: Arc::default(),
+            search_facets: Arc::default(),
             dumps: Arc::new(readcache::ReadCache::new(
                 if keep { 128 } else { 0 },
                 std::time::Duration::from_secs(3600),

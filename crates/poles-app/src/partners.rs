@@ -228,6 +228,7 @@ async fn subject_like(app: &App, g: &Graph, words: &str) -> Result<Option<(Subje
             limit: 20,
             offset: 0,
         },
+        None,
     )
     .await?;
     // Only the matches close to the best one: when no project holds every word, the

@@ -385,6 +385,7 @@ pub async fn search_rank(db: &Db, f: &ClusterFilter) -> Result<Option<HashMap<St
             limit: 10_000,
             offset: 0,
         },
+        None,
     )
     .await?;
     Ok(Some(
@@ -1233,8 +1234,8 @@ async fn push_text_filter(
     let n = ids.len();
     binds.push(crate::util::json_id_list(ids.into_iter()));
     sql.push_str(&format!(
-        " AND {id_col} IN ({})",
-        crate::util::json_ids(db.backend, offset + binds.len())
+        " AND {}",
+        crate::util::id_in(db.backend, id_col, offset + binds.len())
     ));
     Ok(Some(n))
 }

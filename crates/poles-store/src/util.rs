@@ -274,20 +274,22 @@ fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// A subquery of the integers of a JSON array bound at `$n` (`[3,5,8]`): one bind however
-/// long the list, on both backends.
-pub(crate) fn json_ids(backend: crate::Backend, n: usize) -> String {
+/// The condition "`col` is one of the integers of the JSON array bound at `$n`" (`[3,5,8]`):
+/// one bind however long the list, on both backends. On PostgreSQL as `= ANY` of an array,
+/// which reads the ids' index entries in one scan: `IN (SELECT …)` joined them one by one,
+/// three times slower for the 1,963 organisations matching "energy" at ten times the data
+/// (EXPLAIN ANALYZE: 10.8 ms against 3.3).
+pub(crate) fn id_in(backend: crate::Backend, col: &str, n: usize) -> String {
     match backend {
-        crate::Backend::Sqlite => format!("SELECT value FROM json_each(${n})"),
-        crate::Backend::Postgres => {
-            format!(
-                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(${n} AS JSON))"
-            )
-        }
+        crate::Backend::Sqlite => format!("{col} IN (SELECT value FROM json_each(${n}))"),
+        crate::Backend::Postgres => format!(
+            "{col} = ANY(CAST(ARRAY(SELECT CAST(value AS BIGINT) \
+             FROM json_array_elements_text(CAST(${n} AS JSON))) AS BIGINT[]))"
+        ),
     }
 }
 
-/// Ids as the JSON array [`json_ids`] binds: `[3,5,8]`.
+/// Ids as the JSON array [`id_in`] binds: `[3,5,8]`.
 pub(crate) fn json_id_list(ids: impl Iterator<Item = i64>) -> String {
     let list: Vec<String> = ids.map(|i| i.to_string()).collect();
     format!("[{}]", list.join(","))
