@@ -1139,15 +1139,6 @@ impl FacetTable {
     fn get(&self, id: u32) -> Option<&Facets> {
         self.rows.get(&id)
     }
-
-    /// How many entries it holds.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
 }
 
 /// The facet values of every pôle and organisation entry (see [`FacetTable`]).
