@@ -13,7 +13,6 @@ use poles_store::registry::{
 };
 use poles_store::search;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// The filters of the cluster list as typed (each optional, empty meaning none).
 #[derive(Debug, Default, Clone)]
@@ -612,25 +611,15 @@ pub async fn search(
     if let Some(hit) = app.search_cache.get(version, &key) {
         return Ok(hit);
     }
-    let facets = facet_table(app, version).await?;
+    let facets = app
+        .search_facets
+        .at(version, || async {
+            Ok(search::facet_table(&app.db).await?)
+        })
+        .await?;
     let results = search::search(&app.db, &req, page, Some(&facets)).await?;
     app.search_cache.put(version, key, results.clone());
     Ok(results)
-}
-
-/// The search's facet values at `version`: this server's copy, or a fresh one read from the
-/// database (derived data, like the partner graph: one reader at a time, the others wait).
-/// Kept even when answers are not, since it is how an answer is computed, not an answer.
-async fn facet_table(app: &App, version: i64) -> Result<Arc<search::FacetTable>> {
-    let mut slot = app.search_facets.lock().await;
-    if let Some((v, t)) = slot.as_ref() {
-        if *v == version {
-            return Ok(t.clone());
-        }
-    }
-    let t = Arc::new(search::facet_table(&app.db).await?);
-    *slot = Some((version, t.clone()));
-    Ok(t)
 }
 
 /// A point (longitude, latitude) per commune code, as shipped (GeoNames via the npm package

@@ -89,15 +89,13 @@ pub struct App {
     pub(crate) search_cache: Arc<readcache::ReadCache<poles_core::model::SearchResults>>,
     /// The graph of past projects for partner suggestions, at the data version it was read
     /// at (see [`partners`]).
-    pub(crate) partner_graph: Arc<tokio::sync::Mutex<Option<partners::KeptGraph>>>,
+    pub(crate) partner_graph: Arc<readcache::Derived<poles_core::recommend::Graph>>,
     /// The search's facet values, at the data version they were read at (see
     /// [`atlas::search`]).
-    pub(crate) search_facets: Arc<tokio::sync::Mutex<Option<KeptFacets>>>,
+    pub(crate) search_facets: Arc<readcache::Derived<poles_store::search::FacetTable>>,
     /// Open-data files made at the current data version (see [`opendata`]).
     pub(crate) dumps: Arc<readcache::ReadCache<Arc<opendata::Dump>>>,
 }
-
-type KeptFacets = (i64, Arc<poles_store::search::FacetTable>);
 
 const COMMON_PASSWORDS: &str = include_str!("../../../data/security/common-passwords-10k.txt");
 

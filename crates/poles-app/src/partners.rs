@@ -64,9 +64,6 @@ pub struct PartnerSuggestions {
     pub model_cases: usize,
 }
 
-/// The graph of past projects and the data version it was read at.
-pub(crate) type KeptGraph = (i64, Arc<Graph>);
-
 fn shipped_model() -> Result<&'static Model> {
     static MODEL: OnceLock<Option<Model>> = OnceLock::new();
     MODEL
@@ -79,20 +76,16 @@ fn shipped_model() -> Result<&'static Model> {
         })
 }
 
-/// The graph at the current data version: this server's copy, or a fresh one read from the
-/// database (one reader at a time; the others wait for it).
+/// The graph at the current data version (see [`crate::readcache::Derived`]).
 async fn graph(app: &App) -> Result<Arc<Graph>> {
     let version = app.data_version().await?;
-    let mut slot = app.partner_graph.lock().await;
-    if let Some((v, g)) = slot.as_ref() {
-        if *v == version {
-            return Ok(g.clone());
-        }
-    }
-    let data = poles_store::recommend::graph_data(&app.db).await?;
-    let g = Arc::new(Graph::build(data));
-    *slot = Some((version, g.clone()));
-    Ok(g)
+    app.partner_graph
+        .at(version, || async {
+            Ok(Graph::build(
+                poles_store::recommend::graph_data(&app.db).await?,
+            ))
+        })
+        .await
 }
 
 fn text(field: &str, v: &Option<String>) -> Result<String> {

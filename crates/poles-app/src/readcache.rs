@@ -72,6 +72,42 @@ impl<V: Clone> ReadCache<V> {
     }
 }
 
+/// Data derived from the database that computing answers needs whole (the partner graph,
+/// the search's facet values), kept at the data version it was read at: a server reads it
+/// again at the first use after a write on any server, one reader at a time (the others
+/// wait for its read). Kept even when answers are not: it is how an answer is computed.
+#[derive(Debug)]
+pub struct Derived<T> {
+    slot: tokio::sync::Mutex<Option<(i64, std::sync::Arc<T>)>>,
+}
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived {
+            slot: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<T> Derived<T> {
+    /// The value at `version`: this server's copy, or what `read` gives (then kept).
+    pub async fn at<F, Fut>(&self, version: i64, read: F) -> crate::Result<std::sync::Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = crate::Result<T>>,
+    {
+        let mut slot = self.slot.lock().await;
+        if let Some((v, t)) = slot.as_ref() {
+            if *v == version {
+                return Ok(t.clone());
+            }
+        }
+        let t = std::sync::Arc::new(read().await?);
+        *slot = Some((version, t.clone()));
+        Ok(t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1143,17 +1143,7 @@ impl FacetTable {
 
 /// The facet values of every pôle and organisation entry (see [`FacetTable`]).
 pub async fn facet_table(db: &Db) -> Result<FacetTable> {
-    let from = "search_entries WHERE kind IN ('cluster', 'organisation')";
-    let rows = if db.backend == Backend::Sqlite {
-        // One JSON text crosses from the driver's thread instead of a row at a time.
-        let mut conn = db.pool.acquire().await?;
-        fetch_json_rows::<FacetRow>(&mut conn, &FACET_COLUMNS, from, "id", vec![]).await?
-    } else {
-        sqlx::query_as::<_, FacetRow>(&format!("SELECT {} FROM {from}", FACET_COLUMNS.join(", ")))
-            .fetch_all(&db.pool)
-            .await?
-    };
-    Ok(FacetTable::from_rows(rows))
+    read_facet_rows(db, "kind IN ('cluster', 'organisation')", vec![]).await
 }
 
 /// The facet values of the given entries.
@@ -1162,20 +1152,27 @@ async fn read_facets(db: &Db, ids: Vec<i64>) -> Result<FacetTable> {
         return Ok(FacetTable::default());
     }
     let ids = json_id_list(ids.into_iter());
+    read_facet_rows(db, &id_in(db.backend, "id", 1), vec![ids.into()]).await
+}
+
+/// The facet values of the entries `filter` keeps (bound to `binds`).
+async fn read_facet_rows(db: &Db, filter: &str, binds: Vec<Cell>) -> Result<FacetTable> {
+    let from = format!("search_entries WHERE {filter}");
     let rows = if db.backend == Backend::Sqlite {
-        let from = format!("search_entries WHERE {}", id_in(db.backend, "id", 1));
+        // Thousands of rows: one JSON text crosses from the driver's thread instead of a
+        // row at a time (1,963 rows at ten times the data: 10.8 ms, then 6.6). PostgreSQL
+        // streams rows over its socket, where building and parsing the JSON cost more than
+        // it saved.
         let mut conn = db.pool.acquire().await?;
-        fetch_json_rows::<FacetRow>(&mut conn, &FACET_COLUMNS, &from, "id", vec![ids.into()])
-            .await?
+        fetch_json_rows::<FacetRow>(&mut conn, &FACET_COLUMNS, &from, "id", binds).await?
     } else {
-        sqlx::query_as::<_, FacetRow>(&format!(
-            "SELECT {} FROM search_entries WHERE {}",
-            FACET_COLUMNS.join(", "),
-            id_in(db.backend, "id", 1)
-        ))
-        .bind(ids)
-        .fetch_all(&db.pool)
-        .await?
+        let sql = format!("SELECT {} FROM {from}", FACET_COLUMNS.join(", "));
+        crate::util::query_with(&sql, binds)
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(<FacetRow as sqlx::FromRow<_>>::from_row)
+            .collect::<std::result::Result<_, _>>()?
     };
     Ok(FacetTable::from_rows(rows))
 }
