@@ -6,8 +6,9 @@
 Holds out a tenth of the projects (chosen with the seed). Writes:
   DIR/train/           the extract without the held-out projects and their links, laid out as
                        published (what `poles import cordis` reads); the organisations file keeps
-                       every organisation, with its project count recomputed on the kept projects
-                       so that nothing about the held-out projects leaks
+                       those with at least one kept project, their project count recomputed on the
+                       kept projects, so that nothing about the held-out projects leaks (an
+                       organisation known only from held-out projects would point at the answer)
   DIR/cases.jsonl      one case per held-out consortium of at least 3 partners: all partners but
                        one (`given`), the topic code, call, programme and funding scheme — the input
                        of `poles recommend partners --batch`
@@ -70,8 +71,11 @@ def main():
     for _, org in kept_edges:
         counts[org.strip()] = counts.get(org.strip(), 0) + 1
     ocol = {name: i for i, name in enumerate(oh)}
+    # Every organisation of the extract has a project; one with none left was in held-out
+    # projects only, and keeping it would leave exactly the held-out partners without history.
+    orgs = [o for o in orgs if counts.get(o[ocol["new_org_id"]].strip(), 0) > 0]
     for o in orgs:
-        n = counts.get(o[ocol["new_org_id"]].strip(), 0)
+        n = counts[o[ocol["new_org_id"]].strip()]
         o[ocol["numProj"]] = f" {n}"
         # Contributions would tell the held-out projects' money: left out.
         o[ocol["nproj_with_contrib"]] = ""
@@ -105,7 +109,8 @@ def main():
             answers += 1
     print(
         f"{len(rcns)} projects, {len(held)} held out, {cases} cases of at least 3 partners; "
-        f"training data: {len(kept_projects)} projects, {len(kept_edges)} links ({a.out})",
+        f"training data: {len(kept_projects)} projects, {len(orgs)} organisations, "
+        f"{len(kept_edges)} links ({a.out})",
         file=sys.stderr,
     )
 
