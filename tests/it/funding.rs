@@ -325,6 +325,18 @@ async fn the_simulator_knows_2026_and_2007() {
         fr.contains("Crédit d&#39;impôt recherche (CIR)")
             || fr.contains("Crédit d'impôt recherche (CIR)")
     );
+    // A refused figure is said beside its label, in the page's language, never by the
+    // field's internal name.
+    let bad = q.replace("staff=30", "staff=trente");
+    let (s, fr) = page(base, &format!("/simulator?lang=fr&{bad}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        fr.contains("data-field=\"staff\">Effectif — doit être un nombre entier</p>"),
+        "{fr}"
+    );
+    let (_, en) = page(base, &format!("/simulator?lang=en&{bad}")).await;
+    assert!(en.contains("data-field=\"staff\">Staff"), "{en}");
+    assert!(en.contains(" — must be a whole number</p>"), "{en}");
     // Nothing applies: words, not a chart of empty bars.
     let empty = q
         .replace("rd_staff_costs=600000", "rd_staff_costs=0")

@@ -330,3 +330,105 @@ fn every_refusal_code_is_said_in_both_languages() {
         }
     }
 }
+
+/// The English sentence a `FieldError::new(field, …)` call gives, when it is written in the
+/// call or in a constant of its file: a literal as it is, a `format!` as its template with
+/// `{0}`, `{1}`… for the values.
+fn refusal_sentence(call: &str, file: &str) -> Option<String> {
+    // Skip the first argument: up to the first comma outside brackets.
+    let mut depth = 0;
+    let mut rest = None;
+    for (i, ch) in call.char_indices() {
+        match ch {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' if depth == 0 => return None,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                rest = Some(&call[i + 1..]);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut rest = rest?.trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+        .collect();
+    if name.len() > 1 {
+        rest = file.split_once(&format!("const {name}: &str = "))?.1;
+    }
+    let (template, rest) = match rest.strip_prefix("format!(") {
+        Some(r) => (true, r.trim_start()),
+        None => (false, rest),
+    };
+    let body = rest.strip_prefix('"')?;
+    let mut text = String::new();
+    let mut chars = body.chars();
+    loop {
+        match chars.next()? {
+            '"' => break,
+            '\\' => match chars.next()? {
+                'n' => text.push('\n'),
+                c => text.push(c),
+            },
+            c => text.push(c),
+        }
+    }
+    if !template {
+        return Some(text);
+    }
+    let mut it = text.split('{');
+    let mut out = it.next().unwrap_or_default().to_string();
+    for (n, part) in it.enumerate() {
+        let (_, after) = part.split_once('}')?;
+        out.push_str(&format!("{{{n}}}{after}"));
+    }
+    Some(out)
+}
+
+/// Every refusal the use cases, the store or the core say in English (`FieldError::new`) has
+/// its French in the phrasebook (`crates/poles-web/i18n/refusals.fr.json`), with the same
+/// values, so that a French page does not show an English sentence; and the phrasebook holds
+/// no sentence that nothing says any more.
+#[test]
+fn every_refusal_sentence_is_said_in_french() {
+    let book: std::collections::BTreeMap<String, String> = serde_json::from_str(&read(
+        &root().join("crates/poles-web/i18n/refusals.fr.json"),
+    ))
+    .unwrap();
+    let mut said = std::collections::BTreeSet::new();
+    for (_, dir) in crates() {
+        for (_, src) in sources(&dir) {
+            for call in src.split("FieldError::new(").skip(1) {
+                if let Some(s) = refusal_sentence(call, &src) {
+                    said.insert(s);
+                }
+            }
+        }
+    }
+    assert!(said.len() > 150, "sentences found: {}", said.len());
+    let missing: Vec<&String> = said.iter().filter(|s| !book.contains_key(*s)).collect();
+    assert!(missing.is_empty(), "refusals without French: {missing:#?}");
+    let unused: Vec<&String> = book.keys().filter(|k| !said.contains(*k)).collect();
+    assert!(
+        unused.is_empty(),
+        "phrasebook sentences nothing says: {unused:#?}"
+    );
+    for (en, fr) in &book {
+        let values = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            values(en),
+            values(fr),
+            "the values of {en:?} in French: {fr:?}"
+        );
+    }
+}

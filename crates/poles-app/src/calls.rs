@@ -67,9 +67,8 @@ fn validate(f: &ProjectFacts) -> Result<(), FieldError> {
         }
     }
     for (k, l) in f.labellings.iter().enumerate() {
-        if let Some(d) = &l.decided_on {
-            poles_core::cordis::parse_date(d)
-                .map_err(|e| FieldError::new(format!("labellings[{k}].decided_on"), e))?;
+        if let Some(d) = l.decided_on.as_deref().filter(|d| !d.trim().is_empty()) {
+            poles_core::Date::parse(&format!("labellings[{k}].decided_on"), d)?;
         }
     }
     Ok(())

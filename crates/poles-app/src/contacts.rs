@@ -62,15 +62,20 @@ pub async fn send(app: &App, caller: &Caller, to: i64, ask: &InterestAsk) -> Res
     let from_name = name(from).ok_or(AppError::NotFound("organisation"))?;
     if !store::has_members(&app.db, to).await? {
         let contacts = store::pole_contacts(&app.db, to).await?;
-        let via = match contacts.first() {
-            Some((pole, contact)) => format!("; its pôle {pole} can be reached at {contact}"),
-            None => String::new(),
+        // Two whole sentences (not one with an optional tail), so that pages can say each in French.
+        let said = match contacts.first() {
+            Some((pole, contact)) => FieldError::new(
+                "organisation",
+                format!(
+                    "nobody acts for {to_name} in Pôles yet, so a message would reach no one; its pôle {pole} can be reached at {contact}"
+                ),
+            ),
+            None => FieldError::new(
+                "organisation",
+                format!("nobody acts for {to_name} in Pôles yet, so a message would reach no one"),
+            ),
         };
-        return Err(FieldError::new(
-            "organisation",
-            format!("nobody acts for {to_name} in Pôles yet, so a message would reach no one{via}"),
-        )
-        .into());
+        return Err(said.into());
     }
     if let Some(retry_after) = poles_store::rate::hit(
         &app.db,

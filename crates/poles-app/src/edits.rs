@@ -46,9 +46,10 @@ pub(crate) fn required(field: &str, v: &str, max: usize) -> Checked<String> {
 
 /// An optional `YYYY-MM-DD` date, empty as `None`.
 fn date(field: &str, v: &Option<String>) -> Checked<Option<String>> {
-    match v.as_deref().filter(|d| !d.is_empty()) {
+    match v.as_deref().filter(|d| !d.trim().is_empty()) {
         None => Ok(None),
-        Some(d) => poles_core::cordis::parse_date(d).map_err(|e| FieldError::new(field, e)),
+        // The core's refusal as it is (with its code), so that pages say it in their language.
+        Some(d) => poles_core::Date::parse(field, d).map(|d| Some(d.to_string())),
     }
 }
 

@@ -540,13 +540,13 @@ pub async fn add_member(
     let region = a.region.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let grants = store::grants_of(&app.db, a.user_id).await?;
     if !access::may_sit(&grants, region) {
-        return Err(FieldError::new(
-            "user_id",
-            match region {
-                None => "sits on the State's side as a programme officer or a reviewer",
-                Some(_) => "sits for a region as that region's officer",
-            },
-        )
+        return Err(match region {
+            None => FieldError::new(
+                "user_id",
+                "sits on the State's side as a programme officer or a reviewer",
+            ),
+            Some(_) => FieldError::new("user_id", "sits for a region as that region's officer"),
+        }
         .into());
     }
     store::add_committee_member(

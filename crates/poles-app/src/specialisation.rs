@@ -135,10 +135,6 @@ pub struct SpecialisationTable {
     pub rows: Vec<AreaRow>,
 }
 
-fn invalid(field: &str, reason: String) -> crate::AppError {
-    FieldError::new(field, reason).into()
-}
-
 /// The datasets offered (none before an establishment import).
 pub async fn datasets(app: &App) -> Result<Vec<DatasetView>> {
     Ok(store::datasets(&app.db).await?.iter().map(view).collect())
@@ -148,10 +144,10 @@ async fn dataset(app: &App, source: Option<&str>) -> Result<(Dataset, Vec<Datase
     let all = store::datasets(&app.db).await?;
     let chosen = match source {
         Some(s) => all.iter().find(|d| d.source == s).cloned().ok_or_else(|| {
-            invalid(
+            crate::AppError::from(FieldError::new(
                 "dataset",
                 format!("no establishment registry named {s:?} is imported"),
-            )
+            ))
         })?,
         // The widest picture first: the dataset covering the most regions.
         None => {
@@ -175,10 +171,10 @@ fn level_of(level: Option<&str>) -> Result<&'static str> {
     match level.unwrap_or("region") {
         "region" => Ok("region"),
         "department" => Ok("department"),
-        other => Err(invalid(
+        other => Err(crate::AppError::from(FieldError::new(
             "level",
             format!("{other:?} is not a level: region or department"),
-        )),
+        ))),
     }
 }
 
@@ -187,10 +183,10 @@ fn grouping_of(grouping: Option<&str>) -> Result<&'static str> {
         "sector" => Ok("sector"),
         "section" => Ok("section"),
         "division" => Ok("division"),
-        other => Err(invalid(
+        other => Err(crate::AppError::from(FieldError::new(
             "grouping",
             format!("{other:?} is not a grouping: sector, section or division"),
-        )),
+        ))),
     }
 }
 
@@ -312,10 +308,10 @@ pub async fn table(app: &App, q: &TableQuery) -> Result<SpecialisationTable> {
             .find(|o| o.code == s)
             .cloned()
             .ok_or_else(|| {
-                invalid(
+                crate::AppError::from(FieldError::new(
                     "sector",
                     format!("{s:?} is not a {grouping} of this dataset"),
-                )
+                ))
             })?,
         None => sectors
             .first()
@@ -494,10 +490,10 @@ pub async fn compare(app: &App, q: &CompareQuery) -> Result<RegionComparison> {
         Some(list) => {
             for code in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                 if !totals.contains_key(code) {
-                    return Err(invalid(
+                    return Err(crate::AppError::from(FieldError::new(
                         "regions",
                         format!("region {code:?} has no establishments in this dataset"),
-                    ));
+                    )));
                 }
                 if !chosen.iter().any(|c| c == code) {
                     chosen.push(code.to_string());
@@ -512,10 +508,10 @@ pub async fn compare(app: &App, q: &CompareQuery) -> Result<RegionComparison> {
         }
     }
     if chosen.is_empty() || chosen.len() > 10 {
-        return Err(invalid(
+        return Err(crate::AppError::from(FieldError::new(
             "regions",
             format!("compare one to ten regions, not {}", chosen.len()),
-        ));
+        )));
     }
     let cells = store::cells(&app.db, d.import_id, "region", grouping).await?;
     let present: BTreeSet<String> = cells.iter().map(|c| c.sector.clone()).collect();

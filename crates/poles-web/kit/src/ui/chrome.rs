@@ -82,15 +82,16 @@ impl Chrome {
 
     /// The translation of `prefix` + `key`: `c.tk("status.", s.as_str())`.
     /// A refusal's reason in the page's language: its code's sentence with the values put in
-    /// (amounts in the reader's format, funders by name), else the English sentence.
+    /// (amounts in the reader's format, funders by name), else the phrasebook's French for its
+    /// English sentence.
     pub fn reason(&self, e: &poles_core::FieldError) -> String {
         let Some(code) = e.code else {
-            return e.reason.clone();
+            return self.t.said(&e.reason);
         };
         let key = format!("reason.{code}");
         let template = self.t.t(&key);
         if template == key {
-            return e.reason.clone();
+            return self.t.said(&e.reason);
         }
         let mut out = template.to_string();
         for (k, arg) in e.args.iter().enumerate() {

@@ -84,7 +84,7 @@ fn message(c: &Chrome, status: StatusCode, field: Option<&str>, reason: &str) ->
                 "Invalid parameter"
             },
             field.unwrap_or_default(),
-            reason
+            c.t.said(reason)
         ),
         // A form posted with an expired or missing token, or from another site.
         StatusCode::FORBIDDEN if field == Some(crate::http::error::CSRF_HEADER) => {
@@ -108,7 +108,7 @@ fn message(c: &Chrome, status: StatusCode, field: Option<&str>, reason: &str) ->
         StatusCode::CONFLICT if fr => {
             "La fiche a changé depuis votre lecture : rechargez-la.".to_string()
         }
-        s if s.is_client_error() => reason.to_string(),
+        s if s.is_client_error() => c.t.said(reason),
         StatusCode::SERVICE_UNAVAILABLE if fr => {
             "Le service est momentanément indisponible ; réessayez dans quelques secondes."
                 .to_string()

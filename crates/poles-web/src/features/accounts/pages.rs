@@ -47,10 +47,23 @@ pub fn pages() -> Router<AppState> {
         .route("/inbox", get(inbox_page))
 }
 
-/// A refused input as a person reads it, or the error itself when it is not one.
-fn refusal(e: AppError) -> Result<String, PageError> {
+/// A refused input as a person reads it (the field by its label on the page, never its
+/// internal name), or the error itself when it is not one.
+fn refusal(c: &Chrome, e: AppError) -> Result<String, PageError> {
     match e {
-        AppError::Invalid(f) => Ok(format!("{}: {}", f.field, f.reason)),
+        AppError::Invalid(f) => {
+            let label = match f.field.as_str() {
+                "password" | "new_password" => Some("account.password"),
+                "current_password" => Some("account.current_password"),
+                "code" => Some("account.second_factor"),
+                _ => None,
+            };
+            let reason = c.reason(&f);
+            Ok(match label {
+                Some(k) => format!("{} — {reason}", c.t.t(k)),
+                None => reason,
+            })
+        }
         other => Err(other.into()),
     }
 }
@@ -285,7 +298,7 @@ async fn account_result(
         Ok(()) => Ok(Redirect::to(&c.href(&format!("/account?done={done}"))).into_response()),
         Err(e) => {
             let x = Extras {
-                error: Some(refusal(e)?),
+                error: Some(refusal(&c, e)?),
                 ..Default::default()
             };
             account_page(st, c, me, x, StatusCode::BAD_REQUEST).await
@@ -437,7 +450,7 @@ async fn reset_request(
         Ok(()) => Ok(Redirect::to(&c.href("/reset?sent=1")).into_response()),
         Err(e) => {
             let (status, error, email_error) = match e {
-                AppError::Invalid(f) => (StatusCode::BAD_REQUEST, None, Some(f.reason)),
+                AppError::Invalid(f) => (StatusCode::BAD_REQUEST, None, Some(c.reason(&f))),
                 AppError::TooManyRequests { retry_after } => (
                     StatusCode::TOO_MANY_REQUESTS,
                     Some(format!("{} ({retry_after} s)", c.t.t("signup.throttled"))),
@@ -474,17 +487,20 @@ async fn reset_submit(
 ) -> PageResult {
     match accounts::finish_reset(&st.app, &visitor.origin, &f.token, &f.new_password).await {
         Ok(()) => Ok(Redirect::to(&c.href("/login")).into_response()),
-        Err(e) => Ok(render_with(
-            ResetPage {
-                c,
-                token: f.token,
-                error: Some(refusal(e)?),
-                email: String::new(),
-                email_error: None,
-                requested: false,
-            },
-            StatusCode::BAD_REQUEST,
-        )),
+        Err(e) => {
+            let error = Some(refusal(&c, e)?);
+            Ok(render_with(
+                ResetPage {
+                    c,
+                    token: f.token,
+                    error,
+                    email: String::new(),
+                    email_error: None,
+                    requested: false,
+                },
+                StatusCode::BAD_REQUEST,
+            ))
+        }
     }
 }
 
@@ -632,7 +648,7 @@ fn admin_refusal(c: &Chrome, e: AppError) -> Result<(StatusCode, String, String)
             let key = format!("users.{code}");
             let known = c.t.t(&key);
             let message = if known == key {
-                reason.reason
+                c.reason(&reason)
             } else {
                 known.to_string()
             };
@@ -774,7 +790,7 @@ async fn user_grant(
     };
     match accounts::grant_role(&st.app, &me, id, &role, reauth).await {
         Err(AppError::Invalid(e)) if e.field == "password" => {
-            let note = confirm(Some(e.reason));
+            let note = confirm(Some(c.reason(&e)));
             users_page(&st, c, &me, None, Some(note), StatusCode::BAD_REQUEST).await
         }
         Err(AppError::Invalid(e)) if e.field == "role" && role.role.trim().is_empty() => {

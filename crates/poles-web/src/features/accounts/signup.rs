@@ -59,7 +59,7 @@ pub(crate) fn refusal(c: &Chrome, e: AppError) -> Result<(StatusCode, Refusal), 
         AppError::Invalid(f) => Ok((
             StatusCode::BAD_REQUEST,
             Refusal {
-                message: f.reason,
+                message: c.reason(&f),
                 field: f.field,
             },
         )),

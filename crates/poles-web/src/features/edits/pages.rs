@@ -220,7 +220,19 @@ async fn partnership_add(
     match edits::add_partnership(&st.app, &me, &slug, &p).await {
         Ok(_) => back(&c, &format!("/clusters/{slug}")),
         Err(AppError::Invalid(e)) => {
-            again(&f.pole, Some(&format!("{}: {}", e.field, c.reason(&e))))
+            // The field by its label on the form, where it has one; never its internal name.
+            let label = match e.field.as_str() {
+                "start_date" => Some("partnership.start"),
+                "kind" => Some("partnership.kind"),
+                "scope" => Some("partnership.scope"),
+                "document_url" => Some("partnership.document"),
+                _ => None,
+            };
+            let said = match label {
+                Some(k) => format!("{} — {}", c.t.t(k), c.reason(&e)),
+                None => c.reason(&e),
+            };
+            again(&f.pole, Some(&said))
         }
         Err(e) => Err(e.into()),
     }

@@ -180,6 +180,17 @@ impl SimulatorPage {
     fn money(&self, cents: impl Cents) -> String {
         money(cents.cents(), self.c.t.lang)
     }
+
+    /// A refusal as the reader sees it: the field by its label on the form (not its internal
+    /// name), then the reason in the page's language.
+    fn refused(&self, e: &FieldError) -> String {
+        let field = e.field.rsplit('.').next().unwrap_or_default();
+        let key = format!("simulator.{field}");
+        match self.c.t.t(&key) {
+            label if label == key => self.c.reason(e),
+            label => format!("{label} — {}", self.c.reason(e)),
+        }
+    }
 }
 
 async fn simulator(State(st): State<AppState>, c: Chrome, Query(q): Query<Params>) -> PageResult {
@@ -839,7 +850,7 @@ async fn optimiser(
             })
             .collect();
         match parsed {
-            Err(e) => error = Some(e.reason.clone()),
+            Err(e) => error = Some(c.reason(&e)),
             Ok(envs) => {
                 let req = OptimiseRequest {
                     envelopes: envs,
@@ -847,7 +858,7 @@ async fn optimiser(
                 };
                 match funding::optimise(&st.app, &me, &slug, &req).await {
                     Ok(r) => result = Some(r),
-                    Err(AppError::Invalid(e)) => error = Some(format!("{}: {}", e.field, e.reason)),
+                    Err(AppError::Invalid(e)) => error = Some(c.reason(&e)),
                     Err(e) => return Err(e.into()),
                 }
             }

@@ -18,7 +18,7 @@ use poles_app::joining::{
     self, ImportPreview, JoinAsk, JoinRequest, JoinVerdict, MemberImport, MembershipPeriod, ROLES,
 };
 use poles_app::{atlas, AppError, Caller};
-use poles_core::OrgKind;
+use poles_core::{FieldError, OrgKind};
 use serde::Deserialize;
 
 pub fn pages() -> Router<AppState> {
@@ -45,20 +45,20 @@ struct Refusal {
 }
 
 /// What a use case refused, as a form's note; other errors stay errors.
-fn refusal(e: AppError) -> Result<(StatusCode, Refusal), PageError> {
+fn refusal(c: &Chrome, e: AppError) -> Result<(StatusCode, Refusal), PageError> {
     match e {
         AppError::Invalid(f) => Ok((
             StatusCode::BAD_REQUEST,
             Refusal {
+                message: c.reason(&f),
                 field: f.field,
-                message: f.reason,
             },
         )),
         AppError::Forbidden(_) => Ok((
             StatusCode::FORBIDDEN,
             Refusal {
                 field: String::new(),
-                message: "you may not do this for this pôle or organisation".into(),
+                message: c.t.t("joining.forbidden").to_string(),
             },
         )),
         other => Err(other.into()),
@@ -186,11 +186,10 @@ async fn join_submit(
         Some(id) => match id.parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                let r = Refusal {
-                    field: "organisation_id".into(),
-                    message: "choose an organisation from the list".into(),
-                };
-                return join_view(&st, c, &me, &slug, f, Some(r), StatusCode::BAD_REQUEST).await;
+                let said =
+                    FieldError::new("organisation_id", "choose an organisation from the list");
+                let (status, r) = refusal(&c, said.into())?;
+                return join_view(&st, c, &me, &slug, f, Some(r), status).await;
             }
         },
     };
@@ -207,7 +206,7 @@ async fn join_submit(
     match joining::apply(&st.app, &me, &slug, &ask).await {
         Ok(_) => Ok(Redirect::to(&c.href("/joining?done=sent")).into_response()),
         Err(e) => {
-            let (status, r) = refusal(e)?;
+            let (status, r) = refusal(&c, e)?;
             join_view(&st, c, &me, &slug, f, Some(r), status).await
         }
     }
@@ -299,7 +298,7 @@ async fn after(
     match outcome {
         Ok(()) => Ok(Redirect::to(&c.href(&format!("/joining?done={done}"))).into_response()),
         Err(e) => {
-            let (status, r) = refusal(e)?;
+            let (status, r) = refusal(&c, e)?;
             joining_view(st, c, me, None, Some((what, r)), status).await
         }
     }
@@ -482,7 +481,7 @@ async fn import_submit(
             .await
         }
         Err(e) => {
-            let (status, r) = refusal(e)?;
+            let (status, r) = refusal(&c, e)?;
             import_view(&st, c, &slug, (f.csv, f.role), None, Some(r), status).await
         }
     }

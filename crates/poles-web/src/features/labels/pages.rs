@@ -340,7 +340,7 @@ async fn new_form(State(st): State<AppState>, c: Chrome, SignedIn(me): SignedIn)
     new_view(&st, c, form, None, StatusCode::OK).await
 }
 
-fn campaign_ask(f: &NewForm) -> Result<CampaignAsk, Refusal> {
+fn campaign_ask(f: &NewForm) -> Result<CampaignAsk, poles_core::FieldError> {
     let mut criteria = Vec::new();
     for k in 0..CRITERIA_ROWS {
         let get = |key: &str| f.get(&format!("{key}_{k}")).trim().to_string();
@@ -355,10 +355,10 @@ fn campaign_ask(f: &NewForm) -> Result<CampaignAsk, Refusal> {
             continue;
         }
         let Ok(weight) = w.parse::<i64>() else {
-            return Err(Refusal {
-                field: format!("criteria[{}].weight", criteria.len()),
-                message: "a whole number from 1 to 100".into(),
-            });
+            return Err(poles_core::FieldError::new(
+                format!("criteria[{}].weight", criteria.len()),
+                "a whole number from 1 to 100",
+            ));
         };
         criteria.push(CriterionAsk {
             name_en: en,
@@ -377,9 +377,11 @@ fn campaign_ask(f: &NewForm) -> Result<CampaignAsk, Refusal> {
         let months = if m.is_empty() {
             None
         } else {
-            Some(m.parse::<i64>().map_err(|_| Refusal {
-                field: format!("outcomes[{}].months", outcomes.len()),
-                message: "a whole number of months".into(),
+            Some(m.parse::<i64>().map_err(|_| {
+                poles_core::FieldError::new(
+                    format!("outcomes[{}].months", outcomes.len()),
+                    "a whole number of months",
+                )
             })?)
         };
         outcomes.push(OutcomeAsk {
@@ -417,7 +419,10 @@ async fn new_submit(
 ) -> PageResult {
     let ask = match campaign_ask(&f) {
         Ok(a) => a,
-        Err(r) => return new_view(&st, c, f, Some(r), StatusCode::BAD_REQUEST).await,
+        Err(e) => {
+            let (status, r) = refusal(&c, e.into())?;
+            return new_view(&st, c, f, Some(r), status).await;
+        }
     };
     match labels::open_campaign(&st.app, &me, &ask).await {
         Ok(k) => Ok(Redirect::to(&c.href(&format!("/labels/{}", k.slug))).into_response()),
@@ -959,6 +964,29 @@ fn form_of(k: &Option<poles_app::labels::Candidacy>) -> CandidacyForm {
     }
 }
 
+/// What an action on a candidacy page answers: back to the page at the part it changed (`then`:
+/// a query or an anchor), or the page again with the refusal beside the form it belongs to
+/// (`part`), with what was typed in it where that form brings it back (`form`).
+async fn after_candidacy_action<T>(
+    st: &AppState,
+    c: Chrome,
+    me: &Caller,
+    (campaign, pole): (&str, &str),
+    result: Result<T, AppError>,
+    then: &str,
+    (part, form): (&str, Option<CandidacyForm>),
+) -> PageResult {
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}{then}"))).into_response())
+        }
+        Err(e) => {
+            let (status, r) = refusal(&c, e)?;
+            candidacy_view(st, c, me, campaign, pole, form, Some((part, r)), status).await
+        }
+    }
+}
+
 #[expect(
     clippy::too_many_arguments,
     reason = "the page's parts, and what a refused form brings back"
@@ -1121,25 +1149,16 @@ async fn candidacy_save(
         labels::save(&st.app, &me, &campaign, &pole, &ask).await
     }
     .await;
-    match result {
-        Ok(_) => Ok(
-            Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}?saved=1"))).into_response(),
-        ),
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                Some(f),
-                Some(("candidacy", r)),
-                status,
-            )
-            .await
-        }
-    }
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "?saved=1",
+        ("candidacy", Some(f)),
+    )
+    .await
 }
 
 async fn candidacy_submit(
@@ -1148,23 +1167,17 @@ async fn candidacy_submit(
     SignedIn(me): SignedIn,
     Path((campaign, pole)): Path<(String, String)>,
 ) -> PageResult {
-    match labels::submit(&st.app, &me, &campaign, &pole).await {
-        Ok(_) => Ok(Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}"))).into_response()),
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                None,
-                Some(("candidacy", r)),
-                status,
-            )
-            .await
-        }
-    }
+    let result = labels::submit(&st.app, &me, &campaign, &pole).await;
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "",
+        ("candidacy", None),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1186,25 +1199,16 @@ async fn assign(
             Err(poles_core::FieldError::new("reviewer_id", "choose a committee member").into())
         }
     };
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}#committee"))).into_response(),
-        ),
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                None,
-                Some(("assign", r)),
-                status,
-            )
-            .await
-        }
-    }
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "#committee",
+        ("assign", None),
+    )
+    .await
 }
 
 async fn scores(
@@ -1246,25 +1250,16 @@ async fn scores(
             .await
             .map(|_| ()),
     };
-    match result {
-        Ok(()) => {
-            Ok(Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}#review"))).into_response())
-        }
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                Some(f),
-                Some(("review", r)),
-                status,
-            )
-            .await
-        }
-    }
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "#review",
+        ("review", Some(f)),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1286,25 +1281,17 @@ async fn opinion(
         opinion: f.opinion.clone(),
         comment: some(&f.comment),
     };
-    match labels::give_opinion(&st.app, &me, &campaign, &pole, &ask).await {
-        Ok(()) => Ok(
-            Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}#opinions"))).into_response(),
-        ),
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                None,
-                Some(("opinion", r)),
-                status,
-            )
-            .await
-        }
-    }
+    let result = labels::give_opinion(&st.app, &me, &campaign, &pole, &ask).await;
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "#opinions",
+        ("opinion", None),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -1323,25 +1310,17 @@ async fn synthesis(
     let ask = SynthesisAsk {
         synthesis: f.synthesis.clone(),
     };
-    match labels::write_synthesis(&st.app, &me, &campaign, &pole, &ask).await {
-        Ok(()) => Ok(
-            Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}#synthesis"))).into_response(),
-        ),
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                None,
-                Some(("synthesis", r)),
-                status,
-            )
-            .await
-        }
-    }
+    let result = labels::write_synthesis(&st.app, &me, &campaign, &pole, &ask).await;
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "#synthesis",
+        ("synthesis", None),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -1933,23 +1912,15 @@ async fn document_remove(
     let id = id
         .parse::<i64>()
         .map_err(|_| AppError::NotFound("document"))?;
-    match labels::detach(&st.app, &me, &campaign, &pole, id).await {
-        Ok(()) => Ok(
-            Redirect::to(&c.href(&format!("/labels/{campaign}/{pole}#documents"))).into_response(),
-        ),
-        Err(e) => {
-            let (status, r) = refusal(&c, e)?;
-            candidacy_view(
-                &st,
-                c,
-                &me,
-                &campaign,
-                &pole,
-                None,
-                Some(("candidacy", r)),
-                status,
-            )
-            .await
-        }
-    }
+    let result = labels::detach(&st.app, &me, &campaign, &pole, id).await;
+    after_candidacy_action(
+        &st,
+        c,
+        &me,
+        (&campaign, &pole),
+        result,
+        "#documents",
+        ("candidacy", None),
+    )
+    .await
 }

@@ -165,24 +165,22 @@ struct InterestForm {
     message: String,
 }
 
-fn refused(e: AppError) -> Result<(StatusCode, (String, String)), PageError> {
+fn refused(c: &Chrome, e: AppError) -> Result<(StatusCode, (String, String)), PageError> {
     match e {
-        AppError::Invalid(f) => Ok((StatusCode::BAD_REQUEST, (f.field, f.reason))),
+        AppError::Invalid(f) => Ok((StatusCode::BAD_REQUEST, (f.field.clone(), c.reason(&f)))),
         AppError::Forbidden(_) => Ok((
             StatusCode::FORBIDDEN,
             (
                 "from_organisation_id".into(),
-                "you do not act for this organisation".into(),
+                c.t.t("contacts.not_yours").to_string(),
             ),
         )),
         AppError::TooManyRequests { retry_after } => Ok((
             StatusCode::TOO_MANY_REQUESTS,
             (
                 "message".into(),
-                format!(
-                    "too many messages today: try again in {} h",
-                    retry_after / 3600 + 1
-                ),
+                c.t.t("contacts.too_many")
+                    .replace("{0}", &(retry_after / 3600 + 1).to_string()),
             ),
         )),
         other => Err(other.into()),
@@ -204,7 +202,7 @@ async fn submit(
     match contacts::send(&st.app, &me, id, &ask).await {
         Ok(_) => Ok(Redirect::to(&c.href("/contacts?done=sent")).into_response()),
         Err(e) => {
-            let (status, err) = refused(e)?;
+            let (status, err) = refused(&c, e)?;
             view(&st, c, &me, id, (f.from, f.message), Some(err), status).await
         }
     }
