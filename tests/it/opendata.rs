@@ -57,12 +57,18 @@ async fn every_public_dataset_downloads_the_same_from_every_server() {
     }
     for d in k["datasets"].as_array().unwrap() {
         assert!(!d["licence"].as_str().unwrap().is_empty());
+        assert!(!d["source_fr"].as_str().unwrap().is_empty());
         assert!(!d["columns"].as_array().unwrap().is_empty());
     }
-    for (lang, words) in [("en", "Open data"), ("fr", "Données ouvertes")] {
+    // Each dataset's source, in the page's language.
+    for (lang, words, source) in [
+        ("en", "Open data", "CORDIS open data"),
+        ("fr", "Données ouvertes", "Données ouvertes CORDIS"),
+    ] {
         let (s, _, html) = get_text(&format!("{base}/open-data?lang={lang}"), None).await;
         assert_eq!(s, 200);
         assert!(html.contains(words));
+        assert!(html.contains(source), "{lang}: {source}");
         assert!(html.contains("href=\"/open-data/specialisation_cells.csv\""));
     }
 

@@ -26,6 +26,7 @@ struct Described {
     description_fr: String,
     licence: String,
     source: String,
+    source_fr: String,
 }
 
 /// One dataset of the catalogue.
@@ -38,7 +39,10 @@ pub struct DatasetEntry {
     pub description_en: String,
     pub description_fr: String,
     pub licence: String,
+    /// Where the data comes from, in English.
     pub source: String,
+    /// Where the data comes from, in French.
+    pub source_fr: String,
     /// Its columns, in the files' order.
     pub columns: Vec<String>,
     /// Where to download it.
@@ -80,6 +84,7 @@ pub async fn catalogue(app: &App) -> Result<Catalogue> {
                 description_fr: or(|d| &d.description_fr),
                 licence: or(|d| &d.licence),
                 source: or(|d| &d.source),
+                source_fr: or(|d| &d.source_fr),
                 columns: export::public_columns(t)
                     .unwrap_or_default()
                     .iter()
@@ -96,8 +101,9 @@ pub async fn catalogue(app: &App) -> Result<Catalogue> {
     })
 }
 
-/// Whether every exported table is described in `data/opendata/catalogue.csv`, and every
-/// description names an exported table (`Err` lists what is missing or extra).
+/// Whether every exported table is described in `data/opendata/catalogue.csv` (title,
+/// description and source in both languages, licence), and every description names an
+/// exported table (`Err` lists what is missing or extra).
 pub fn check_descriptions() -> std::result::Result<(), String> {
     let described = described();
     let tables = export::public_tables();
@@ -111,6 +117,24 @@ pub fn check_descriptions() -> std::result::Result<(), String> {
             .iter()
             .filter(|d| !tables.contains(&d.table.as_str()))
             .map(|d| format!("{}: described but not exported", d.table)),
+    );
+    wrong.extend(
+        described
+            .iter()
+            .filter(|d| {
+                [
+                    &d.title_en,
+                    &d.title_fr,
+                    &d.description_en,
+                    &d.description_fr,
+                    &d.licence,
+                    &d.source,
+                    &d.source_fr,
+                ]
+                .iter()
+                .any(|s| s.trim().is_empty())
+            })
+            .map(|d| format!("{}: a field is empty", d.table)),
     );
     if wrong.is_empty() {
         Ok(())
