@@ -321,6 +321,13 @@ async fn the_simulator_knows_2026_and_2007() {
     assert!(en.contains("Research tax credit (CIR)"));
     let (_, fr) = page(base, &format!("/simulator?lang=fr&{q}")).await;
     assert!(fr.contains("Clos le 2018-12-31"));
+    // The rules' sources in French too (the law's own references kept).
+    assert!(
+        fr.contains("Loi de finances 2025-127 du 14 février 2025"),
+        "{fr}"
+    );
+    assert!(!fr.contains("Finance law 2025-127"));
+    assert!(en.contains("Finance law 2025-127 of 14 Feb 2025"));
     assert!(
         fr.contains("Crédit d&#39;impôt recherche (CIR)")
             || fr.contains("Crédit d'impôt recherche (CIR)")

@@ -432,3 +432,54 @@ fn every_refusal_sentence_is_said_in_french() {
         );
     }
 }
+
+/// Every text of the sources' French phrasebook (`crates/poles-web/i18n/sources.fr.json`) is a
+/// source the shipped data (or the demo's, written in the code) still cites, so that an edited
+/// source is not left without its French unnoticed; and its French keeps the addresses and
+/// references the English has.
+#[test]
+fn every_source_phrase_is_cited_by_the_shipped_data() {
+    let book: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&read(&root().join("crates/poles-web/i18n/sources.fr.json"))).unwrap();
+    let mut data = String::new();
+    let mut stack = vec![root().join("data"), root().join("crates")];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|e| e == "json" || e == "csv" || e == "rs")
+                && !p.ends_with("i18n/sources.fr.json")
+            {
+                data.push_str(&read(&p));
+            }
+        }
+    }
+    let mut stale = Vec::new();
+    for (en, fr) in &book {
+        let json = serde_json::to_string(en).unwrap();
+        let cited = data.contains(en.as_str())
+            || data.contains(&json[1..json.len() - 1])
+            || data.contains(&en.replace('"', "\"\""));
+        if !cited {
+            stale.push(en);
+        }
+        for token in en.split_whitespace() {
+            let reference =
+                token.starts_with("http") || token.contains(".md") || token.contains('§');
+            if reference {
+                let token = token.trim_end_matches([',', ';', ')', '.', ':']);
+                assert!(
+                    fr.contains(token),
+                    "{token:?} of {en:?} is not in its French {fr:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "phrasebook texts no data cites: {stale:#?}"
+    );
+}

@@ -834,13 +834,17 @@ pub fn public_source(s: &str) -> String {
     while let Some(i) = out.find("programme-rules.md") {
         let mut j = i + "programme-rules.md".len();
         let rest = &out[j..];
-        // Drop " §3", " §2-3" and a following ":" if any.
-        let skip: usize = rest
-            .char_indices()
-            .take_while(|(_, c)| matches!(c, ' ' | '§' | '-' | ':' | '0'..='9'))
-            .map(|(_, c)| c.len_utf8())
-            .sum();
-        j += skip;
+        // Drop " §3", " §2-3" and a following ":" if any; what follows it is the source's own
+        // words, digits included ("§3: 2005-06 companies 30%" keeps "2005-06").
+        let after_mark = rest
+            .trim_start()
+            .strip_prefix('§')
+            .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '.'));
+        let after = match after_mark {
+            Some(r) => r.strip_prefix(':').unwrap_or(r).trim_start(),
+            None => rest.strip_prefix(':').unwrap_or(rest).trim_start(),
+        };
+        j += rest.len() - after.len();
         let tail = out[j..].to_string();
         let sep = if tail.is_empty() || tail.starts_with([';', ',', ')']) {
             ""
@@ -2835,6 +2839,14 @@ mod tests {
         assert_eq!(
             public_source("programme-rules.md §3: from 2007 SMEs 45%"),
             "public sources on the pôles programme: from 2007 SMEs 45%"
+        );
+        assert_eq!(
+            public_source("programme-rules.md §3: 2005-06 companies 30%; programme-rules.md §2-3"),
+            "public sources on the pôles programme: 2005-06 companies 30%; public sources on the pôles programme"
+        );
+        assert_eq!(
+            public_source("x (programme-rules.md §4)"),
+            "x (public sources on the pôles programme)"
         );
     }
 

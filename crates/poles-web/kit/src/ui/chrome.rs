@@ -229,11 +229,11 @@ impl Chrome {
             .collect()
     }
 
-    /// A source as a reader sees it: references to the project's compilation of the
-    /// programme's rules ("programme-rules.md §3") said in words, and notes about working
-    /// files left out.
+    /// A source as a reader sees it: in the page's language where the shipped data's
+    /// phrasebook has it, references to the project's compilation of the programme's rules
+    /// ("programme-rules.md §3") said in words, and notes about working files left out.
     pub fn public(&self, s: &str) -> String {
-        public_text(s, self.t.t("source.rules"))
+        public_text(&self.t.source(s), self.t.t("source.rules"))
     }
 }
 

@@ -5,7 +5,9 @@
 //! The refusals the use cases give in English (`FieldError::new`) are said in French through a
 //! phrasebook (`i18n/refusals.fr.json`): each English sentence, or its template with `{0}`, `{1}`…
 //! where run-time values go, with its French. The use cases keep one language (the API's); the
-//! pages translate what they show. A test keeps the phrasebook complete.
+//! pages translate what they show. A test keeps the phrasebook complete. The sources the
+//! shipped data cites in English (where a rule, a figure or a date comes from) have theirs too
+//! (`i18n/sources.fr.json`); a publication's own title is cited as it is.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -17,6 +19,7 @@ use std::sync::OnceLock;
 const FR: &str = include_str!("../../../i18n/fr.json");
 const EN: &str = include_str!("../../../i18n/en.json");
 const REFUSALS_FR: &str = include_str!("../../../i18n/refusals.fr.json");
+const SOURCES_FR: &str = include_str!("../../../i18n/sources.fr.json");
 
 fn table(lang: Lang) -> &'static HashMap<String, String> {
     static TABLES: OnceLock<(HashMap<String, String>, HashMap<String, String>)> = OnceLock::new();
@@ -115,6 +118,49 @@ pub fn refusal_in_french(said: &str) -> Option<String> {
     })
 }
 
+/// A source the shipped data cites in English, in French; `None` when it has no French (a
+/// title cited as it is, a text typed by a person). The simulator's sources come already
+/// said for the public (`relief::public_source`) and two of them joined by "; ": both are
+/// found too.
+pub fn source_in_french(english: &str) -> Option<String> {
+    static BOOK: OnceLock<HashMap<String, String>> = OnceLock::new();
+    let book = BOOK.get_or_init(|| {
+        let all: HashMap<String, String> =
+            serde_json::from_str(SOURCES_FR).expect("i18n/sources.fr.json is valid");
+        let mut book = HashMap::new();
+        for (en, fr) in all {
+            book.insert(poles_core::relief::public_source(&en), fr.clone());
+            book.insert(en, fr);
+        }
+        book
+    });
+    let english = english.trim();
+    if let Some(fr) = book.get(english) {
+        return Some(fr.clone());
+    }
+    // Joined sources: the longest run of parts that is a source, from the left (a source may
+    // hold "; " itself).
+    let parts: Vec<&str> = english.split("; ").collect();
+    let (mut said, mut found, mut i) = (Vec::new(), false, 0);
+    while i < parts.len() {
+        let longest = (i + 1..=parts.len())
+            .rev()
+            .find_map(|j| book.get(parts[i..j].join("; ").trim()).map(|fr| (j, fr)));
+        match longest {
+            Some((j, fr)) => {
+                said.push(fr.as_str());
+                found = true;
+                i = j;
+            }
+            None => {
+                said.push(parts[i]);
+                i += 1;
+            }
+        }
+    }
+    found.then(|| said.join(" ; "))
+}
+
 /// The translator a template receives.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -132,6 +178,14 @@ impl Tr {
 
     pub fn code(&self) -> &'static str {
         self.lang.code()
+    }
+
+    /// A source of the shipped data in the page's language (as it is where it has no French).
+    pub fn source<'a>(&self, s: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.lang {
+            Lang::Fr => source_in_french(s).map_or(s.into(), Into::into),
+            Lang::En => s.into(),
+        }
     }
 
     /// A use case's English refusal in the page's language (English where the phrasebook does
@@ -225,6 +279,37 @@ mod tests {
             None
         );
         assert_eq!(template_parts("cannot be empty"), ["cannot be empty"]);
+    }
+
+    #[test]
+    fn sources_are_found_as_stored_as_said_for_the_public_and_joined() {
+        let fr = Tr { lang: Lang::Fr };
+        let raw = "programme-rules.md §3: 2005-06 companies 30%, assumed unchanged in 2007";
+        let french = fr.source(raw);
+        assert!(
+            french.contains("2005-06") && french.contains("inchangé"),
+            "{french}"
+        );
+        // As the simulator gives it, already said for the public.
+        let public = poles_core::relief::public_source(raw);
+        assert_eq!(fr.source(&public), french);
+        // Two joined: each said; one without French stays as it is.
+        let joined = format!("{public}; a note nobody translated");
+        assert_eq!(
+            fr.source(&joined),
+            format!("{french} ; a note nobody translated")
+        );
+        // A source that holds "; " itself, joined to another.
+        let cir = "Finance law 2025-127 of 14 Feb 2025, arts. 55-57 (research tax credit); earlier versions of the CIR are not modelled";
+        let both = format!("{cir}; {raw}");
+        let said = fr.source(&both);
+        assert_eq!(said, format!("{} ; {french}", fr.source(cir)));
+        assert!(!said.contains("Finance law"), "{said}");
+        assert_eq!(Tr { lang: Lang::En }.source(raw), raw);
+        assert_eq!(
+            fr.source("a text typed by a person"),
+            "a text typed by a person"
+        );
     }
 
     #[test]
