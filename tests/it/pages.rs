@@ -64,6 +64,12 @@ async fn home_page_in_both_languages() {
     assert!(en2.contains("<html lang=\"en\">"));
     let (_, _, fr2) = get_text(&format!("{}/?lang=fr", app.base), Some("en-GB")).await;
     assert!(fr2.contains("<html lang=\"fr\">"));
+    // The phase's source in the page's language: its publisher, named in English in the data.
+    assert!(
+        fr2.contains("Direction générale des entreprises (DGE)"),
+        "{fr2}"
+    );
+    assert!(en2.contains("Directorate-General for Enterprise (DGE)"));
 }
 
 #[tokio::test]
