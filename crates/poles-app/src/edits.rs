@@ -363,7 +363,7 @@ pub async fn add_label(app: &App, caller: &Caller, slug: &str, l: &LabelInput) -
     let valid_until = date("valid_until", &l.valid_until)?;
     if let (Some(f), Some(u)) = (&valid_from, &valid_until) {
         if u < f {
-            return Err(FieldError::new("valid_until", "is before valid_from").into());
+            return Err(FieldError::new("valid_until", "is before the start of validity").into());
         }
     }
     let label = NewLabel {

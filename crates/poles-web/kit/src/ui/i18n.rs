@@ -103,17 +103,35 @@ fn fill(parts: &[String], said: &str) -> Option<Vec<String>> {
 }
 
 /// A refusal's English sentence in French, from the phrasebook; `None` when it is not there.
-pub fn refusal_in_french(said: &str) -> Option<String> {
+/// A template's values go in as `value` says them (a funder's code by its name).
+pub fn refusal_in_french(said: &str, value: impl Fn(&str) -> String) -> Option<String> {
     let book = phrasebook();
     if let Some(fr) = book.exact.get(said) {
         return Some(fr.clone());
     }
     book.templates.iter().find_map(|(parts, fr)| {
         let values = fill(parts, said)?;
-        let mut out = fr.clone();
-        for (k, v) in values.iter().enumerate() {
-            out = out.replace(&format!("{{{k}}}"), v);
+        // One pass, so that a value holding "{1}" is not filled in again.
+        let mut out = String::with_capacity(fr.len());
+        let mut rest = fr.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            match after
+                .split_once('}')
+                .and_then(|(n, tail)| Some((values.get(n.parse::<usize>().ok()?)?, tail)))
+            {
+                Some((v, tail)) => {
+                    out.push_str(&value(v));
+                    rest = tail;
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         Some(out)
     })
 }
@@ -193,7 +211,15 @@ impl Tr {
     pub fn said(&self, english: &str) -> String {
         match self.lang {
             Lang::En => english.to_string(),
-            Lang::Fr => refusal_in_french(english).unwrap_or_else(|| english.to_string()),
+            Lang::Fr => refusal_in_french(english, |v| {
+                // A funder's code ("state", "region:84") by its name, as coded refusals say it.
+                let key = format!("funder.{v}");
+                match self.t(&key) {
+                    name if name == key => v.to_string(),
+                    name => name.to_string(),
+                }
+            })
+            .unwrap_or_else(|| english.to_string()),
         }
     }
 
@@ -323,12 +349,14 @@ mod tests {
         let long = fr.said("must have at most 300 characters");
         assert!(long.contains("300") && !long.contains("must"), "{long}");
         // The longer template wins over the one it contains.
-        let unset =
-            fr.said("the ministry envelope of this call is not set: set it or give a figure");
+        let unset = fr.said("the state envelope of this call is not set: set it or give a figure");
         assert!(
-            unset.contains("ministry") && !unset.contains("set it"),
+            unset.contains("État") && !unset.contains("set it") && !unset.contains("state"),
             "{unset}"
         );
+        // A value is put in once, as it was given.
+        let odd = fr.said("the scheme x{1} starts on 2020-01-01");
+        assert!(odd.contains("x{1}") && odd.contains("2020-01-01"), "{odd}");
         // Not in the phrasebook: the English, rather than nothing.
         assert_eq!(fr.said("no such sentence here"), "no such sentence here");
     }

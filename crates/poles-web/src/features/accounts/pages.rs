@@ -56,6 +56,8 @@ fn refusal(c: &Chrome, e: AppError) -> Result<String, PageError> {
                 "password" | "new_password" => Some("account.password"),
                 "current_password" => Some("account.current_password"),
                 "code" => Some("account.second_factor"),
+                "scope" => Some("account.scope"),
+                "email" => Some("login.email"),
                 _ => None,
             };
             let reason = c.reason(&f);
