@@ -1041,7 +1041,8 @@ async fn budget(
                 AppError::Invalid(fe) => {
                     let label = format!("app.{}", fe.field);
                     match c.t.t(&label) {
-                        l if l == label => format!("{}: {}", fe.field, c.reason(&fe)),
+                        // No label: the reason alone, never the field's internal name.
+                        l if l == label => c.reason(&fe),
                         l => format!("{l}: {}", c.reason(&fe)),
                     }
                 }
@@ -1188,7 +1189,10 @@ async fn after_change(
                 "deadline_passed" => c.t.t("tr.deadline_passed"),
                 _ => "",
             };
-            (format!("{text} ({})", reason.reason), StatusCode::CONFLICT)
+            (
+                format!("{text} ({})", c.reason(&reason)),
+                StatusCode::CONFLICT,
+            )
         }
         Err(e) => return Err(e.into()),
     };

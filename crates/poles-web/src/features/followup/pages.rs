@@ -220,8 +220,12 @@ async fn done(
             let problem = Some((form.to_string(), c.reason(&e)));
             show(st, c, me, id, problem, kept, StatusCode::BAD_REQUEST).await
         }
-        Err(e @ (AppError::Conflict { .. } | AppError::Refused { .. })) => {
-            let problem = Some((form.to_string(), e.to_string()));
+        Err(AppError::Refused { reason, .. }) => {
+            let problem = Some((form.to_string(), c.reason(&reason)));
+            show(st, c, me, id, problem, kept, StatusCode::CONFLICT).await
+        }
+        Err(AppError::Conflict { .. }) => {
+            let problem = Some((form.to_string(), c.t.t("form.conflict").to_string()));
             show(st, c, me, id, problem, kept, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
