@@ -113,6 +113,16 @@ impl Chrome {
         out
     }
 
+    /// A refusal shown away from its field: the field by its label on the form (`label`, a
+    /// string key; never the field's internal name), then the reason; the reason alone when the
+    /// form has no label for it.
+    pub fn labelled_reason(&self, label: Option<&str>, e: &poles_core::FieldError) -> String {
+        match label.map(|k| self.t.t(k)).filter(|l| Some(*l) != label) {
+            Some(l) => format!("{l} — {}", self.reason(e)),
+            None => self.reason(e),
+        }
+    }
+
     /// A date as a reader of the page's language writes it: "27 March 2023", "27 mars 2023".
     pub fn date(&self, d: &poles_core::Date) -> String {
         d.in_words(self.t.lang)

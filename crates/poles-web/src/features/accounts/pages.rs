@@ -60,11 +60,7 @@ fn refusal(c: &Chrome, e: AppError) -> Result<String, PageError> {
                 "email" => Some("login.email"),
                 _ => None,
             };
-            let reason = c.reason(&f);
-            Ok(match label {
-                Some(k) => format!("{} — {reason}", c.t.t(k)),
-                None => reason,
-            })
+            Ok(c.labelled_reason(label, &f))
         }
         other => Err(other.into()),
     }

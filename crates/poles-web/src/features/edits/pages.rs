@@ -228,11 +228,7 @@ async fn partnership_add(
                 "document_url" => Some("partnership.document"),
                 _ => None,
             };
-            let said = match label {
-                Some(k) => format!("{} — {}", c.t.t(k), c.reason(&e)),
-                None => c.reason(&e),
-            };
-            again(&f.pole, Some(&said))
+            again(&f.pole, Some(&c.labelled_reason(label, &e)))
         }
         Err(e) => Err(e.into()),
     }

@@ -185,11 +185,8 @@ impl SimulatorPage {
     /// name), then the reason in the page's language.
     fn refused(&self, e: &FieldError) -> String {
         let field = e.field.rsplit('.').next().unwrap_or_default();
-        let key = format!("simulator.{field}");
-        match self.c.t.t(&key) {
-            label if label == key => self.c.reason(e),
-            label => format!("{label} — {}", self.c.reason(e)),
-        }
+        self.c
+            .labelled_reason(Some(&format!("simulator.{field}")), e)
     }
 }
 
